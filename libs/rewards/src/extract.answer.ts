@@ -1,0 +1,128 @@
+import { LIMITS } from './limits.js';
+
+/** Where an answer came from; also reported in grade reasons. */
+export type AnswerSource = 'boxed' | 'phrase' | 'whole' | 'last_number';
+
+export interface ExtractedAnswer {
+  source: AnswerSource;
+  /** The answer text (several when the output boxed several answers). */
+  texts: string[];
+}
+
+const BOX_COMMANDS = ['\\boxed', '\\fbox'];
+
+/**
+ * Every `\boxed{…}` / `\fbox{…}` argument in order. Nested braces are matched; escaped braces
+ * (`\{`, `\}`) do not count; an unterminated box takes the rest of the text.
+ */
+export function findBoxed(text: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    let best = -1;
+    let cmdLen = 0;
+    for (const cmd of BOX_COMMANDS) {
+      const j = text.indexOf(cmd, i);
+      if (j >= 0 && (best < 0 || j < best)) {
+        best = j;
+        cmdLen = cmd.length;
+      }
+    }
+    if (best < 0) break;
+    let k = best + cmdLen;
+    // `\boxed` must not be a prefix of a longer command name.
+    if (k < text.length && /[a-zA-Z]/.test(text[k]!)) {
+      i = k;
+      continue;
+    }
+    while (k < text.length && (text[k] === ' ' || text[k] === '\t')) k++;
+    if (text[k] === '{') {
+      const end = matchBrace(text, k);
+      out.push(text.slice(k + 1, end < 0 ? text.length : end));
+      i = end < 0 ? text.length : end + 1;
+    } else {
+      // `\boxed 5`: one token up to whitespace or a math delimiter.
+      let e = k;
+      while (e < text.length && !/[\s$]/.test(text[e]!)) e++;
+      if (e > k) out.push(text.slice(k, e));
+      i = Math.max(e, k + 1);
+    }
+  }
+  return out;
+}
+
+/** Index of the `}` closing the `{` at `open`, or -1 when unterminated. */
+export function matchBrace(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\') {
+      i++; // skip the escaped character, so `\{` and `\}` do not count
+      continue;
+    }
+    if (c === '{') depth++;
+    else if (c === '}') {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return -1;
+}
+
+const PHRASES: RegExp[] = [
+  /final answer\s*(?:is|:)?\s*[:：]?/gi,
+  /the answer is\s*[:：]?/gi,
+  /\banswer\s*[:：]/gi,
+];
+
+/** Text after the last "The final answer is" / "The answer is" / "Answer:", to the end of its line. */
+export function findPhraseAnswer(text: string): string | null {
+  for (const re of PHRASES) {
+    re.lastIndex = 0;
+    let last = -1;
+    for (let m = re.exec(text); m; m = re.exec(text)) last = m.index + m[0].length;
+    if (last < 0) continue;
+    let rest = text.slice(last);
+    const nl = rest.indexOf('\n');
+    if (nl >= 0) rest = rest.slice(0, nl);
+    rest = rest
+      .replace(/I hope it is correct\.?/i, '')
+      .replace(/\*\*/g, '')
+      .trim();
+    // A sentence-ending period (not a decimal point) closes the answer.
+    rest = rest.replace(/\.\s*$/, '').trim();
+    if (rest) return rest;
+  }
+  return null;
+}
+
+/** The last number in the text (`-12`, `3.5`, `1,000`, `2/3`), or null. */
+export function findLastNumber(text: string): string | null {
+  const re = /-?\d+(?:,\d{3})*(?:\.\d+)?(?:\/\d+)?|-?\.\d+/g;
+  let last: string | null = null;
+  for (let m = re.exec(text); m; m = re.exec(text)) last = m[0];
+  return last;
+}
+
+export interface ExtractOptions {
+  /** What to use when no boxed answer or answer phrase is found; default `last_number`. */
+  fallback?: 'last_number' | 'none';
+}
+
+/**
+ * The answer a model output commits to, by priority: the last boxed answer (all of them, for
+ * set-valued golds), an answer phrase, the whole output when it is short, then the last number.
+ */
+export function extractAnswer(pred: string, opts: ExtractOptions = {}): ExtractedAnswer | null {
+  const text = pred.length > LIMITS.predTailChars ? pred.slice(-LIMITS.predTailChars) : pred;
+  const boxed = findBoxed(text).filter((b) => b.trim() !== '');
+  if (boxed.length > 0) return { source: 'boxed', texts: boxed };
+  const phrase = findPhraseAnswer(text);
+  if (phrase !== null) return { source: 'phrase', texts: [phrase] };
+  const trimmed = text.trim();
+  if (trimmed && trimmed.length <= 120 && !trimmed.includes('\n'))
+    return { source: 'whole', texts: [trimmed] };
+  if (opts.fallback === 'none') return null;
+  const n = findLastNumber(text);
+  return n === null ? null : { source: 'last_number', texts: [n] };
+}

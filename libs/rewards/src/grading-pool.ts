@@ -1,0 +1,157 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { GradeResult, GraderSpec } from './grader.types.js';
+import { LIMITS } from './limits.js';
+
+export interface GradingItem {
+  pred: string;
+  gold: string;
+  spec?: GraderSpec;
+}
+
+export interface GradingRequest {
+  id: number;
+  items: GradingItem[];
+}
+
+export interface GradingResponse {
+  id: number;
+  results: (GradeResult | null)[];
+}
+
+export interface GradingPoolOptions {
+  /** Worker threads; default: available cores minus one (at least 1). */
+  workers?: number;
+  /** The compiled worker script; default: `grading.worker.js` beside this module, else in ../dist. */
+  workerUrl?: URL;
+  /** Items per message; small enough to spread a batch, large enough to amortise messaging. */
+  chunkSize?: number;
+}
+
+/**
+ * Finds the runnable worker script. Compiled code finds it beside itself; when this module runs
+ * from TypeScript sources (vitest), the worker comes from the package's built dist folder.
+ */
+export function resolveWorkerUrl(): URL {
+  const beside = new URL('./grading.worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(beside))) return beside;
+  const built = new URL('../dist/grading.worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(built))) return built;
+  throw new Error(
+    `grading worker script not found at ${fileURLToPath(beside)} or ${fileURLToPath(built)}; build @aepo/rewards first`,
+  );
+}
+
+interface Task {
+  id: number;
+  items: GradingItem[];
+  resolve: (r: (GradeResult | null)[]) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  task: Task | null;
+  timer: NodeJS.Timeout | null;
+}
+
+/**
+ * Grades batches on worker threads so the caller's event loop never blocks. Each chunk has a
+ * deadline (the per-grade budget times the chunk size, with slack); a worker that overruns it is
+ * terminated and replaced, and its chunk scores 0 with reason `timeout`.
+ */
+export class GradingPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Task[] = [];
+  private readonly url: URL;
+  private readonly chunkSize: number;
+  private nextId = 0;
+  private closed = false;
+
+  constructor(opts: GradingPoolOptions = {}) {
+    const n = Math.max(1, Math.floor(opts.workers ?? Math.max(1, availableParallelism() - 1)));
+    this.url = opts.workerUrl ?? resolveWorkerUrl();
+    this.chunkSize = Math.max(1, opts.chunkSize ?? 64);
+    for (let i = 0; i < n; i++) this.slots.push(this.spawn());
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  async gradeBatch(items: GradingItem[]): Promise<(GradeResult | null)[]> {
+    if (this.closed) throw new Error('GradingPool is closed');
+    const chunks: Promise<(GradeResult | null)[]>[] = [];
+    for (let i = 0; i < items.length; i += this.chunkSize) {
+      const chunk = items.slice(i, i + this.chunkSize);
+      chunks.push(new Promise((resolve) => this.enqueue({ id: this.nextId++, items: chunk, resolve })));
+    }
+    return (await Promise.all(chunks)).flat();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.queue.splice(0)) t.resolve(t.items.map(() => ({ score: 0, reason: 'pool_closed' })));
+    await Promise.all(
+      this.slots.map(async (s) => {
+        if (s.timer) clearTimeout(s.timer);
+        s.task?.resolve(s.task.items.map(() => ({ score: 0, reason: 'pool_closed' })));
+        s.task = null;
+        await s.worker.terminate();
+      }),
+    );
+  }
+
+  private spawn(): Slot {
+    const slot: Slot = { worker: new Worker(this.url), task: null, timer: null };
+    slot.worker.on('message', (res: GradingResponse) => {
+      const task = slot.task;
+      if (!task || task.id !== res.id) return;
+      this.finish(slot, res.results);
+    });
+    slot.worker.on('error', () => this.replace(slot, 'error'));
+    slot.worker.unref();
+    return slot;
+  }
+
+  private enqueue(task: Task): void {
+    this.queue.push(task);
+    this.pump();
+  }
+
+  private pump(): void {
+    for (const slot of this.slots) {
+      if (slot.task || this.queue.length === 0) continue;
+      const task = this.queue.shift()!;
+      slot.task = task;
+      const deadline = 1_000 + task.items.length * LIMITS.budgetMs * 4;
+      slot.timer = setTimeout(() => this.replace(slot, 'timeout'), deadline);
+      slot.worker.postMessage({ id: task.id, items: task.items } satisfies GradingRequest);
+    }
+  }
+
+  private finish(slot: Slot, results: (GradeResult | null)[]): void {
+    const task = slot.task!;
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.task = null;
+    slot.timer = null;
+    task.resolve(results);
+    this.pump();
+  }
+
+  /** Replaces a crashed or overrunning worker; its chunk is scored 0 with the given reason. */
+  private replace(slot: Slot, reason: string): void {
+    if (this.closed) return;
+    const task = slot.task;
+    if (slot.timer) clearTimeout(slot.timer);
+    void slot.worker.terminate();
+    const i = this.slots.indexOf(slot);
+    const fresh = this.spawn();
+    if (i >= 0) this.slots[i] = fresh;
+    slot.task = null;
+    task?.resolve(task.items.map(() => ({ score: 0, reason })));
+    this.pump();
+  }
+}
