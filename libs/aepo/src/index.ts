@@ -1,1 +1,11 @@
-export {};
+export * from './advantages.js';
+export * from './config.js';
+export * from './controller.js';
+export * from './evaluation.js';
+export * from './ports.js';
+export * from './records.js';
+export * from './reinforce.js';
+export * from './rng.js';
+export * from './sampler.js';
+export * from './schedule.js';
+export * from './trainer.js';

@@ -1,0 +1,358 @@
+/**
+ * The algorithm configuration of a job: typed, validated once, deeply frozen. Every default is the
+ * AEPO reference value (arXiv 2510.08141, github 597358816/AEPO, Qwen2.5-Math-7B on 8 GPUs) unless its
+ * comment says otherwise; see /docs and AEPO.md for where each comes from.
+ */
+import { type TargetSchedule, validateSchedule } from './schedule.js';
+
+/** Supported algorithms; anything else is rejected with this list. */
+export const ALGORITHMS = ['aepo', 'grpo', 'entropy-reg', 'entropy-adv'] as const;
+export type Algorithm = (typeof ALGORITHMS)[number];
+
+export const CONTROLLER_MODES = ['bang-bang', 'proportional', 'pi'] as const;
+export type ControllerMode = (typeof CONTROLLER_MODES)[number];
+
+export const CONTROLLER_ACTUATORS = ['temperature', 'share'] as const;
+export type ControllerActuator = (typeof CONTROLLER_ACTUATORS)[number];
+
+export const ENTROPY_ESTIMATORS = ['full-vocabulary', 'sampled-token'] as const;
+/**
+ * Which per-token entropy the controller reads, always from the step's on-policy T=1 samples:
+ * 'full-vocabulary' = logsumexp(z) - sum softmax(z) z (exact entropy of the next-token distribution);
+ * 'sampled-token' = -log pi(sampled token) (the reference code's unbiased but noisier estimate).
+ */
+export type EntropyEstimator = (typeof ENTROPY_ESTIMATORS)[number];
+
+export const LOSS_AGGREGATIONS = ['token-mean', 'seq-mean-token-mean', 'seq-mean-token-sum'] as const;
+export type LossAggregation = (typeof LOSS_AGGREGATIONS)[number];
+
+/** The REINFORCE share: an explicit number of samples, or a fraction of the training batch. */
+export type ReinforceShare = { kind: 'count'; count: number } | { kind: 'fraction'; fraction: number };
+
+export interface RolloutConfig {
+  /** Prompts drawn per step, B. Default 512 (reference). */
+  readonly promptsPerStep: number;
+  /** Completions per prompt, n (the GRPO group size). Default 5 (reference). */
+  readonly samplesPerPrompt: number;
+  /** Max new tokens per completion. Default 2048 (reference). */
+  readonly maxTokens: number;
+  /** Nucleus sampling for every sample call. Default 0.99 (reference). */
+  readonly topP: number;
+  /** Stop strings passed to the engine. Default none (EOS ends a completion). */
+  readonly stop: readonly string[];
+}
+
+export interface OptimConfig {
+  /** AdamW learning rate, applied when the engine loads the model. Default 1e-6 (reference). */
+  readonly lr: number;
+  /** AdamW weight decay. Default 0.01 (reference). */
+  readonly weightDecay: number;
+  /** Gradient-norm clip. Default 1.0 (reference). */
+  readonly gradClip: number;
+  /** PPO clip ratios, lower and upper. Default 0.2 / 0.2 (reference). */
+  readonly clipLow: number;
+  readonly clipHigh: number;
+  /** Dual-clip constant c for negative advantages. Default 3.0 (reference). */
+  readonly dualClip: number;
+  /** Loss aggregation over tokens. Default token-mean (reference). */
+  readonly lossAggregation: LossAggregation;
+  /** KL coefficient to the frozen initial policy; 0 keeps no reference copy. Default 0 (AEPO run). */
+  readonly klCoef: number;
+  /**
+   * Sequences per optimizer step. Default 640 = 128 prompts x 5 samples (reference: 4 optimizer
+   * steps per rollout of 512 prompts).
+   */
+  readonly miniBatchSize: number;
+  /** Sequences per forward/backward pass (gradient accumulation); 0 = the whole mini-batch. Default 0. */
+  readonly microBatchSize: number;
+  /** Passes over each rollout batch. Default 1 (reference). */
+  readonly epochs: number;
+}
+
+export interface ControllerConfig {
+  /**
+   * 'bang-bang' (reference): T = T_high when H <= H*, else T_low, full share (halved above target).
+   * 'proportional' / 'pi': u = kp * e + ki * sum(e), e = (H* - H) / H* (relative error, so gains do
+   * not depend on the entropy scale). On 'temperature': T = clamp(tCenter + u, T_low, T_high), full
+   * share. On 'share': T = T_high when u >= 0 else T_low, share scaled by min(1, |u|).
+   * Default bang-bang (the only rule that measured as well or better at small scale, AEPO.md).
+   */
+  readonly mode: ControllerMode;
+  /** What the proportional/PI rule moves. Default temperature. */
+  readonly actuator: ControllerActuator;
+  /** Proportional gain on the relative error. Default 2 (T saturates at 10% error with 1.2/0.8). */
+  readonly kp: number;
+  /** Integral gain (mode 'pi' only). Default 0.2. */
+  readonly ki: number;
+  /** Anti-windup: |sum(e)| is clamped here. Default 2. */
+  readonly integralLimit: number;
+  /** Temperature at zero error for the temperature actuator. Default 1.0 (on-policy). */
+  readonly tCenter: number;
+}
+
+export interface AepoConfig {
+  /** Re-sample temperature below target. Default 1.2 (reference). */
+  readonly tHigh: number;
+  /** Re-sample temperature above target. Default 0.8 (reference). */
+  readonly tLow: number;
+  /** Fraction of the step's prompts re-sampled at the chosen temperature. Default 0.25 (reference B/4). */
+  readonly resampleFraction: number;
+  /** Re-samples whose group advantage exceeds this are positives (advantage set to 1). Default 0.05. */
+  readonly positiveThreshold: number;
+  /** How many REINFORCE samples may replace batch items. Default count 60 (reference). */
+  readonly share: ReinforceShare;
+  /** Halve the share when H > H* (reference behaviour). Default true. Ignored by the share actuator. */
+  readonly halveAboveTarget: boolean;
+  readonly controller: ControllerConfig;
+}
+
+export interface EntropyConfig {
+  /** H* over steps. Default constant 0.75 (the paper's best target, on its estimator's scale). */
+  readonly target: TargetSchedule;
+  /** Tolerance band: H* +- max(relative * H*, absolute). Default 10% relative, 0 absolute. */
+  readonly bandRelative: number;
+  readonly bandAbsolute: number;
+  /** Controller signal; see EntropyEstimator. Default full-vocabulary (less noisy, AEPO.md). */
+  readonly estimator: EntropyEstimator;
+  /**
+   * Steps in a row outside the band while the controller is already at its limit (highest
+   * temperature and share when below, lowest when above) before the target is reported
+   * unreachable. Default 20. 0 turns detection off.
+   */
+  readonly unreachableAfterSteps: number;
+}
+
+export interface ValidationConfig {
+  /** Validate every N steps; 0 = never during training. Default 0. */
+  readonly everySteps: number;
+  /** Also validate after the last step (when a validation set exists). Default true. */
+  readonly atEnd: boolean;
+  /** Sampling temperature. Default 1.0 (this project's choice: the policy as trained). */
+  readonly temperature: number;
+  /** Samples per prompt, n for pass@k. Default 4. */
+  readonly samplesPerPrompt: number;
+  /** The k values of the unbiased pass@k estimator reported (each <= samplesPerPrompt). Default [1, 4]. */
+  readonly passK: readonly number[];
+  /** Validate on at most this many prompts (the first ones of the set); 0 = all. Default 0. */
+  readonly maxPrompts: number;
+  /** Prompts per Sample call. Default 256. */
+  readonly batchPrompts: number;
+}
+
+export interface AlgorithmConfig {
+  /** Default aepo. */
+  readonly algorithm: Algorithm;
+  /** Base seed of every random choice (sampling, shuffles, dataset order). Default 0. */
+  readonly seed: number;
+  /** Training steps; 0 = derive from epochs. Default 0. */
+  readonly maxSteps: number;
+  /** Passes over the training set when maxSteps is 0. Default 1. */
+  readonly epochs: number;
+  readonly rollout: RolloutConfig;
+  readonly optim: OptimConfig;
+  readonly aepo: AepoConfig;
+  readonly entropy: EntropyConfig;
+  /** Entropy-Reg: loss = pg_loss - coef * H (full-vocabulary). Default 0.03 (reference). */
+  readonly entropyRegCoef: number;
+  /** Entropy-Adv (arXiv 2506.14758): A' = A + min(alpha * H_t, |A| / kappa). Defaults 0.4 / 2. */
+  readonly entropyAdvAlpha: number;
+  readonly entropyAdvKappa: number;
+  /** GRPO std epsilon: A = (r - mean) / (std + eps). Default 1e-6 (reference). */
+  readonly advantageEps: number;
+  readonly validation: ValidationConfig;
+}
+
+type DeepPartial<T> = {
+  -readonly [K in keyof T]?: T[K] extends readonly unknown[]
+    ? T[K]
+    : T[K] extends object
+      ? DeepPartial<T[K]>
+      : T[K];
+};
+/** What callers pass: any subset; unions (share, target) are replaced whole, not merged. */
+export type AlgorithmConfigInput = DeepPartial<Omit<AlgorithmConfig, 'aepo' | 'entropy'>> & {
+  aepo?: DeepPartial<Omit<AepoConfig, 'share'>> & { share?: ReinforceShare };
+  entropy?: DeepPartial<Omit<EntropyConfig, 'target'>> & { target?: TargetSchedule };
+};
+
+export const DEFAULT_CONFIG: AlgorithmConfig = deepFreeze({
+  algorithm: 'aepo',
+  seed: 0,
+  maxSteps: 0,
+  epochs: 1,
+  rollout: { promptsPerStep: 512, samplesPerPrompt: 5, maxTokens: 2048, topP: 0.99, stop: [] },
+  optim: {
+    lr: 1e-6,
+    weightDecay: 0.01,
+    gradClip: 1.0,
+    clipLow: 0.2,
+    clipHigh: 0.2,
+    dualClip: 3.0,
+    lossAggregation: 'token-mean',
+    klCoef: 0,
+    miniBatchSize: 640,
+    microBatchSize: 0,
+    epochs: 1,
+  },
+  aepo: {
+    tHigh: 1.2,
+    tLow: 0.8,
+    resampleFraction: 0.25,
+    positiveThreshold: 0.05,
+    share: { kind: 'count', count: 60 },
+    halveAboveTarget: true,
+    controller: { mode: 'bang-bang', actuator: 'temperature', kp: 2, ki: 0.2, integralLimit: 2, tCenter: 1 },
+  },
+  entropy: {
+    target: { kind: 'constant', value: 0.75 },
+    bandRelative: 0.1,
+    bandAbsolute: 0,
+    estimator: 'full-vocabulary',
+    unreachableAfterSteps: 20,
+  },
+  entropyRegCoef: 0.03,
+  entropyAdvAlpha: 0.4,
+  entropyAdvKappa: 2,
+  advantageEps: 1e-6,
+  validation: {
+    everySteps: 0,
+    atEnd: true,
+    temperature: 1,
+    samplesPerPrompt: 4,
+    passK: [1, 4],
+    maxPrompts: 0,
+    batchPrompts: 256,
+  },
+});
+
+/** A config that failed validation; `problems` are `field: message` strings. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid algorithm config: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Defaults overlaid with the input; objects merge field by field, arrays and unions replace. */
+function merge(base: unknown, over: unknown, path: string, unknownFields: string[]): unknown {
+  if (over === undefined) return structuredClone(base);
+  const replaceWhole = path === 'aepo.share' || path === 'entropy.target';
+  if (!replaceWhole && isPlainObject(base) && isPlainObject(over)) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(over)) {
+      if (!(key in base)) unknownFields.push(path ? `${path}.${key}` : key);
+    }
+    for (const [key, b] of Object.entries(base))
+      out[key] = merge(b, over[key], path ? `${path}.${key}` : key, unknownFields);
+    return out;
+  }
+  return structuredClone(over);
+}
+
+/** Problems of a resolved config; empty when valid. */
+export function validateConfig(c: AlgorithmConfig): string[] {
+  const p: string[] = [];
+  const num = (
+    v: unknown,
+    f: string,
+    min: number,
+    max = Infinity,
+    opts: { int?: boolean; openMin?: boolean } = {},
+  ) => {
+    const bad =
+      typeof v !== 'number' ||
+      !Number.isFinite(v) ||
+      (opts.openMin ? v <= min : v < min) ||
+      v > max ||
+      (opts.int === true && !Number.isInteger(v));
+    if (bad) {
+      const lo = opts.openMin ? `> ${min}` : `>= ${min}`;
+      p.push(
+        `${f}: must be ${opts.int ? 'an integer' : 'a number'} ${lo}${max < Infinity ? ` and <= ${max}` : ''}`,
+      );
+    }
+  };
+  const oneOf = (v: unknown, f: string, allowed: readonly string[]) => {
+    if (!allowed.includes(v as string)) p.push(`${f}: must be one of ${allowed.join(', ')}`);
+  };
+  oneOf(c.algorithm, 'algorithm', ALGORITHMS);
+  num(c.seed, 'seed', 0, Number.MAX_SAFE_INTEGER, { int: true });
+  num(c.maxSteps, 'maxSteps', 0, Infinity, { int: true });
+  num(c.epochs, 'epochs', 0, Infinity, { int: true });
+  if (c.maxSteps === 0 && c.epochs === 0) p.push('maxSteps: either maxSteps or epochs must be > 0');
+  num(c.rollout.promptsPerStep, 'rollout.promptsPerStep', 1, Infinity, { int: true });
+  num(c.rollout.samplesPerPrompt, 'rollout.samplesPerPrompt', 1, Infinity, { int: true });
+  num(c.rollout.maxTokens, 'rollout.maxTokens', 1, Infinity, { int: true });
+  num(c.rollout.topP, 'rollout.topP', 0, 1, { openMin: true });
+  if (!Array.isArray(c.rollout.stop) || c.rollout.stop.some((s) => typeof s !== 'string' || s === '')) {
+    p.push('rollout.stop: must be a list of non-empty strings');
+  }
+  num(c.optim.lr, 'optim.lr', 0, Infinity, { openMin: true });
+  num(c.optim.weightDecay, 'optim.weightDecay', 0);
+  num(c.optim.gradClip, 'optim.gradClip', 0);
+  num(c.optim.clipLow, 'optim.clipLow', 0, 1);
+  num(c.optim.clipHigh, 'optim.clipHigh', 0);
+  num(c.optim.dualClip, 'optim.dualClip', 1);
+  oneOf(c.optim.lossAggregation, 'optim.lossAggregation', LOSS_AGGREGATIONS);
+  num(c.optim.klCoef, 'optim.klCoef', 0);
+  num(c.optim.miniBatchSize, 'optim.miniBatchSize', 1, Infinity, { int: true });
+  num(c.optim.microBatchSize, 'optim.microBatchSize', 0, Infinity, { int: true });
+  num(c.optim.epochs, 'optim.epochs', 1, Infinity, { int: true });
+  num(c.aepo.tHigh, 'aepo.tHigh', 0, Infinity, { openMin: true });
+  num(c.aepo.tLow, 'aepo.tLow', 0, Infinity, { openMin: true });
+  if (c.aepo.tLow > c.aepo.tHigh) p.push('aepo.tLow: must be <= aepo.tHigh');
+  num(c.aepo.resampleFraction, 'aepo.resampleFraction', 0, 1);
+  num(c.aepo.positiveThreshold, 'aepo.positiveThreshold', -Infinity);
+  const share = c.aepo.share as ReinforceShare | undefined;
+  if (share?.kind === 'count') num(share.count, 'aepo.share.count', 0, Infinity, { int: true });
+  else if (share?.kind === 'fraction') num(share.fraction, 'aepo.share.fraction', 0, 1);
+  else p.push('aepo.share.kind: must be one of count, fraction');
+  oneOf(c.aepo.controller.mode, 'aepo.controller.mode', CONTROLLER_MODES);
+  oneOf(c.aepo.controller.actuator, 'aepo.controller.actuator', CONTROLLER_ACTUATORS);
+  num(c.aepo.controller.kp, 'aepo.controller.kp', 0);
+  num(c.aepo.controller.ki, 'aepo.controller.ki', 0);
+  num(c.aepo.controller.integralLimit, 'aepo.controller.integralLimit', 0);
+  num(c.aepo.controller.tCenter, 'aepo.controller.tCenter', 0, Infinity, { openMin: true });
+  p.push(...validateSchedule(c.entropy.target, 'entropy.target'));
+  num(c.entropy.bandRelative, 'entropy.bandRelative', 0);
+  num(c.entropy.bandAbsolute, 'entropy.bandAbsolute', 0);
+  oneOf(c.entropy.estimator, 'entropy.estimator', ENTROPY_ESTIMATORS);
+  num(c.entropy.unreachableAfterSteps, 'entropy.unreachableAfterSteps', 0, Infinity, { int: true });
+  num(c.entropyRegCoef, 'entropyRegCoef', 0);
+  num(c.entropyAdvAlpha, 'entropyAdvAlpha', 0);
+  num(c.entropyAdvKappa, 'entropyAdvKappa', 0, Infinity, { openMin: true });
+  num(c.advantageEps, 'advantageEps', 0);
+  const v = c.validation;
+  num(v.everySteps, 'validation.everySteps', 0, Infinity, { int: true });
+  num(v.temperature, 'validation.temperature', 0, Infinity, { openMin: true });
+  num(v.samplesPerPrompt, 'validation.samplesPerPrompt', 1, Infinity, { int: true });
+  if (!Array.isArray(v.passK) || v.passK.length === 0) p.push('validation.passK: must be a non-empty list');
+  else v.passK.forEach((k, i) => num(k, `validation.passK[${i}]`, 1, v.samplesPerPrompt, { int: true }));
+  num(v.maxPrompts, 'validation.maxPrompts', 0, Infinity, { int: true });
+  num(v.batchPrompts, 'validation.batchPrompts', 1, Infinity, { int: true });
+  return p;
+}
+
+/**
+ * The defaults overlaid with `input`, validated and deeply frozen.
+ * @throws ConfigError listing every problem (unknown fields included).
+ */
+export function resolveConfig(input: AlgorithmConfigInput = {}): AlgorithmConfig {
+  const unknownFields: string[] = [];
+  const merged = merge(DEFAULT_CONFIG, input, '', unknownFields) as AlgorithmConfig;
+  const problems = [...unknownFields.map((f) => `${f}: unknown field`), ...validateConfig(merged)];
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(merged);
+}
