@@ -75,7 +75,7 @@ async function exportedSeriesNames(): Promise<Set<string>> {
   const metrics = [...(await executor.getMetricsAsJSON()), ...(await api.getMetricsAsJSON())];
   return new Set(
     metrics.flatMap((m) =>
-      m.type === 'histogram' ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name],
+      String(m.type) === 'histogram' ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name],
     ),
   );
 }
