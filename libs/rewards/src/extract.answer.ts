@@ -98,7 +98,7 @@ export function findPhraseAnswer(text: string): string | null {
 
 /** The last number in the text (`-12`, `3.5`, `1,000`, `2/3`), or null. */
 export function findLastNumber(text: string): string | null {
-  const re = /-?\d+(?:,\d{3})*(?:\.\d+)?(?:\/\d+)?|-?\.\d+/g;
+  const re = /(?<![A-Za-z\d.])(?:-?\d+(?:(?:,\d{3})+(?!\d)|,\d{1,2}(?!\d))?(?:\.\d+)?(?:\/\d+)?|-?\.\d+)/g;
   let last: string | null = null;
   for (let m = re.exec(text); m; m = re.exec(text)) last = m[0];
   return last;

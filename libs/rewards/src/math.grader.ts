@@ -1,26 +1,156 @@
 import type { Budget } from './budget.js';
-import { extractAnswer, type ExtractOptions } from './extract.answer.js';
+import { findBoxed, findLastNumber, findPhraseAnswer, type ExtractOptions } from './extract.answer.js';
+import type { Node } from './expr.types.js';
 import type { GradeResult } from './grader.types.js';
 import { LIMITS } from './limits.js';
-import { mathEqual, normalizeSimple } from './math.equivalence.js';
-import { Rational } from './rational.js';
+import { nodesEqual, parseAnswerText, preparedEqual } from './math.compare.js';
+import { numericValue } from './expr.evaluate.js';
+import { prepareAnswer, type PreparedAnswer } from './normalize.answer.js';
 
+const CHOICE_RE = /^\(?\s*([A-Ea-e])\s*\)?$/;
+const PLAIN_NUMBER = /^\s*(-?)0*(\d+)(?:\.(\d*?)0*)?\s*$/;
+
+/** The gold answer: its last boxed answer when it is a full solution, else the whole string. */
+function goldText(gold: string): string {
+  const boxed = findBoxed(gold).filter((b) => b.trim() !== '');
+  if (boxed.length > 1) return boxed.join(', ');
+  return boxed.length === 1 ? boxed[0]! : gold;
+}
+
+/** Math regions of a text, last first: `$…$`, `$$…$$`, `\(…\)`, `\[…\]`. */
+function mathRegions(text: string): string[] {
+  const out: string[] = [];
+  const re =
+    /\$\$([^$]{1,2000})\$\$|\$([^$\n]{1,1000})\$|\\\(([\s\S]{1,1000}?)\\\)|\\\[([\s\S]{1,2000}?)\\\]/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) out.push(m[1] ?? m[2] ?? m[3] ?? m[4] ?? '');
+  return out.reverse();
+}
+
+interface Gold {
+  prep: PreparedAnswer;
+  parsed: boolean;
+  choice: string | null;
+  multi: boolean;
+}
+
+type Verdict = { ok: boolean; parsed: boolean };
+
+function judge(gold: Gold, predText: string, budget: Budget): Verdict {
+  if (predText.length > LIMITS.answerChars) return { ok: false, parsed: false };
+  const pp = prepareAnswer(predText);
+  if (pp.text.trim() === '') return { ok: false, parsed: false };
+  if (pp.text.replace(/\s+/g, '') === gold.prep.text.replace(/\s+/g, '') && gold.prep.percent === pp.percent)
+    return { ok: true, parsed: true };
+  if (gold.choice) {
+    const m = CHOICE_RE.exec(pp.text.trim()) ?? /^\(?([A-Ea-e])\)[\s.:]/.exec(pp.text.trim());
+    if (m) return { ok: m[1]!.toUpperCase() === gold.choice, parsed: true };
+  }
+  if (!gold.parsed) return { ok: pp.key !== '' && pp.key === gold.prep.key, parsed: /[a-z]/.test(pp.key) };
+  const r = preparedEqual(gold.prep, pp, budget);
+  if (r === null) return { ok: false, parsed: false };
+  // a parse of the prediction exists iff some reading parsed; preparedEqual returns false otherwise
+  const parsed = [pp.text, ...pp.alts].some((t) => parseAnswerText(t, budget) !== null);
+  return { ok: r, parsed };
+}
+
+/** Fast path for the common case: both sides plain decimal numbers (tiny-arith, GSM8K). */
+function plainNumbersEqual(a: string, b: string): boolean | null {
+  const x = PLAIN_NUMBER.exec(a);
+  const y = PLAIN_NUMBER.exec(b);
+  if (!x || !y) return null;
+  const zero = (m: RegExpExecArray) => /^0*$/.test(m[2]! + (m[3] ?? ''));
+  if (zero(x) && zero(y)) return true;
+  return x[1] === y[1] && x[2] === y[2] && (x[3] ?? '') === (y[3] ?? '');
+}
+
+/**
+ * Math-answer grader: extracts the prediction's final answer and judges it equivalent to the gold
+ * answer (README "Equivalence policy"). Returns null when the gold answer cannot be read.
+ */
 export function gradeMath(
   pred: string,
   gold: string,
   budget: Budget,
   opts: ExtractOptions,
 ): GradeResult | null {
-  if (gold.length > LIMITS.goldChars || normalizeSimple(gold) === '') return null;
-  const ex = extractAnswer(pred, opts);
-  if (!ex) return { score: 0, reason: 'no_answer' };
-  const text = ex.texts[ex.texts.length - 1]!;
-  if (text.length > LIMITS.answerChars) return { score: 0, reason: 'answer_too_long' };
-  const ok = mathEqual(text, gold, budget);
-  return { score: ok ? 1 : 0, reason: ok ? 'equal' : 'not_equal' };
+  if (gold.length > LIMITS.goldChars) return null;
+  const text = pred.length > LIMITS.predTailChars ? pred.slice(-LIMITS.predTailChars) : pred;
+  const fast = plainNumbersEqual(text, gold);
+  if (fast !== null) return fast ? { score: 1, reason: 'equal' } : { score: 0, reason: 'not_equal' };
+
+  const gt = goldText(gold);
+  const prep = prepareAnswer(gt);
+  if (
+    prep.text.trim() === '' ||
+    (prep.key === '' && !/\\(?:emptyset|varnothing)|\\\{\s*\\\}/.test(prep.text))
+  )
+    return null;
+  const gNode =
+    parseAnswerText(prep.text, budget) ??
+    prep.alts.map((t) => parseAnswerText(t, budget)).find((n) => n) ??
+    null;
+  const choiceMatch = CHOICE_RE.exec(prep.text.trim());
+  const g: Gold = {
+    prep,
+    parsed: gNode !== null,
+    choice: choiceMatch ? choiceMatch[1]!.toUpperCase() : null,
+    multi: gNode !== null && isMulti(gNode),
+  };
+
+  // 1. boxed answers: the prediction committed to these
+  const boxed = findBoxed(text).filter((b) => b.trim() !== '');
+  if (boxed.length > 0) {
+    const cand = g.multi && boxed.length > 1 ? boxed.join(', ') : boxed[boxed.length - 1]!;
+    return verdict(judge(g, cand, budget), 'boxed');
+  }
+  // 2. an answer phrase, or the math / first number inside it
+  const phrase = findPhraseAnswer(text);
+  if (phrase !== null) {
+    const v = judge(g, phrase, budget);
+    if (v.parsed) return verdict(v, 'phrase');
+    for (const region of mathRegions(phrase).reverse()) {
+      const w = judge(g, region, budget);
+      if (w.parsed) return verdict(w, 'phrase');
+    }
+    const first = /-?\d+(?:,\d{3})*(?:\.\d+)?(?:\/\d+)?/.exec(phrase);
+    if (first) return verdict(judge(g, first[0], budget), 'phrase');
+  }
+  // 3. a short output is the answer itself
+  const trimmed = text.trim();
+  if (trimmed.length <= 120 && !trimmed.includes('\n')) {
+    const v = judge(g, trimmed, budget);
+    if (v.parsed) return verdict(v, 'whole');
+  }
+  if (opts.fallback === 'none') return { score: 0, reason: 'no_answer' };
+  // 4. the last math region that parses
+  for (const region of mathRegions(text).slice(0, 8)) {
+    const v = judge(g, region, budget);
+    if (v.parsed) return verdict(v, 'last_math');
+  }
+  // 5. the last number
+  const n = findLastNumber(text);
+  if (n === null) return { score: 0, reason: 'no_answer' };
+  return verdict(judge(g, n, budget), 'last_number');
 }
 
-export function parseNumericValue(text: string, _budget: Budget): number | null {
-  const r = Rational.parseDecimal(normalizeSimple(text).replace(/,/g, ''));
-  return r ? r.toNumber() : null;
+function isMulti(n: Node): boolean {
+  return n.t === 'list' || (n.t === 'group' && n.open === '{');
 }
+
+function verdict(v: Verdict, source: string): GradeResult {
+  return v.ok
+    ? { score: 1, reason: `equal:${source}` }
+    : { score: 0, reason: v.parsed ? `not_equal:${source}` : `unparsed:${source}` };
+}
+
+/** A number for the numeric grader: the value of a constant expression, or null. */
+export function parseNumericValue(text: string, budget: Budget): number | null {
+  const prep = prepareAnswer(goldText(text));
+  const node = parseAnswerText(prep.text, budget);
+  if (!node) return null;
+  const v = numericValue(node, new Map(), budget);
+  if (!Number.isFinite(v)) return null;
+  return prep.percent ? v : v;
+}
+
+export { nodesEqual };

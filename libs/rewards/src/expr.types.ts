@@ -1,0 +1,30 @@
+import type { Rational } from './rational.js';
+
+/** Relations, normalised to these spellings by the tokenizer. */
+export type RelOp = '=' | '<' | '<=' | '>' | '>=' | '!=';
+
+/** Delimiters of a bracketed group, kept because `(1,2]` and `(1,2)` differ. */
+export type Delim = '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>' | '';
+
+/**
+ * Parsed answer syntax. Arithmetic nodes (`num`, `sym`, `add`, …) are expressions; `group`,
+ * `list`, `rel`, `matrix`, `setop` and `text` are structure the comparer interprets.
+ */
+export type Node =
+  | { t: 'num'; v: Rational; decimals: number } // decimals: digits after the point as written
+  | { t: 'sym'; name: string }
+  | { t: 'const'; name: 'pi' | 'e' | 'inf' }
+  | { t: 'add'; a: Node; b: Node }
+  | { t: 'sub'; a: Node; b: Node }
+  | { t: 'pm'; a: Node | null; b: Node } // a ± b (a null: unary ±)
+  | { t: 'mul'; a: Node; b: Node }
+  | { t: 'div'; a: Node; b: Node }
+  | { t: 'neg'; a: Node }
+  | { t: 'pow'; a: Node; b: Node }
+  | { t: 'fn'; name: string; args: Node[] }
+  | { t: 'group'; open: Delim; close: Delim; items: Node[] } // (…), […], \{…\}, ⟨…⟩ with 1+ items
+  | { t: 'list'; items: Node[] } // bare comma / "and" / "or" list
+  | { t: 'rel'; parts: Node[]; ops: RelOp[] }
+  | { t: 'setop'; op: 'cup' | 'cap' | 'setminus'; a: Node; b: Node }
+  | { t: 'matrix'; rows: Node[][] }
+  | { t: 'text'; s: string };

@@ -1,0 +1,443 @@
+import type { Budget } from './budget.js';
+import { BudgetExceeded } from './budget.js';
+import { exactValue, freeSymbols, maxDecimals, numericValue } from './expr.evaluate.js';
+import { parseTokens } from './expr.parser.js';
+import { tokenize } from './expr.tokenizer.js';
+import type { Node, RelOp } from './expr.types.js';
+import type { PreparedAnswer } from './normalize.answer.js';
+import { Rational } from './rational.js';
+
+/** Parses prepared text into a node, or null when it is not mathematics (text, broken LaTeX). */
+export function parseAnswerText(text: string, budget: Budget): Node | null {
+  try {
+    return parseTokens(tokenize(text, budget), budget);
+  } catch (err) {
+    if (err instanceof BudgetExceeded) throw err;
+    return null;
+  }
+}
+
+/** Relative tolerance for comparing two exact-notation values that are not rational (√8 vs 2√2). */
+const CONST_REL_TOL = 1e-9;
+/** Relative tolerance at random points for symbolic expressions ((x+1)^2 vs x^2+2x+1). */
+const SYMBOLIC_REL_TOL = 1e-8;
+/** A decimal stands for an exact value only when written with this many decimal places... */
+const MIN_DECIMAL_PLACES = 6;
+/** ...or this many significant digits. */
+const MIN_SIGNIFICANT = 8;
+
+const POINTS = [0.5381, 1.3277, 2.1469, 0.8213, 1.7719, 2.6531, 0.3127];
+
+function close(a: number, b: number, rel: number): boolean {
+  if (a === b) return true;
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
+  return Math.abs(a - b) <= rel * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+function significantDigits(node: Node): number {
+  if (node.t === 'num')
+    return node.v.toNumber() === 0
+      ? 0
+      : node.v
+          .toString()
+          .replace(/[^0-9]/g, '')
+          .replace(/^0+/, '').length;
+  if (node.t === 'neg') return significantDigits(node.a);
+  return 0;
+}
+
+/**
+ * A decimal approximates an exact value: it equals the value rounded or truncated to its own
+ * number of decimal places, and carries enough digits (6 places or 8 significant digits) to
+ * mean it. `0.333333` matches 1/3; `0.33` and `3.14` (for π) do not.
+ */
+function decimalApproximates(decimalSide: Node, d: number, exact: number): boolean {
+  const k = maxDecimals(decimalSide);
+  if (k === 0) return false;
+  if (k < MIN_DECIMAL_PLACES && significantDigits(decimalSide) < MIN_SIGNIFICANT) return false;
+  return Math.abs(d - exact) <= Math.pow(10, -k) * (1 + 1e-9) + 1e-12 * Math.abs(exact);
+}
+
+/** Equality of two scalar expressions: exact when both are rational, else numeric/random points. */
+export function scalarEqual(a: Node, b: Node, budget: Budget): boolean {
+  const ea = exactValue(a, budget);
+  const eb = exactValue(b, budget);
+  const da = maxDecimals(a);
+  const db = maxDecimals(b);
+  if (ea && eb) {
+    if (ea.equals(eb)) return true;
+    if (da > 0 && db === 0)
+      return decimalApproximates(a, ea.toNumber(), eb.toNumber()) && !eb.isTerminating();
+    if (db > 0 && da === 0)
+      return decimalApproximates(b, eb.toNumber(), ea.toNumber()) && !ea.isTerminating();
+    return false;
+  }
+  const vars = [...freeSymbols(a), ...freeSymbols(b)];
+  if (vars.length === 0) {
+    const na = numericValue(a, new Map(), budget);
+    const nb = numericValue(b, new Map(), budget);
+    if (Number.isNaN(na) || Number.isNaN(nb)) return false;
+    if (close(na, nb, CONST_REL_TOL)) return true;
+    if (da > 0 && db === 0 && ea) return decimalApproximates(a, na, nb);
+    if (db > 0 && da === 0 && eb) return decimalApproximates(b, nb, na);
+    return false;
+  }
+  const names = [...new Set(vars)];
+  const sa = freeSymbols(a);
+  const sb = freeSymbols(b);
+  // Different variables on each side cannot be the same expression (x+1 vs y+1).
+  if (sa.size !== sb.size || [...sa].some((v) => !sb.has(v))) return false;
+  let valid = 0;
+  for (let p = 0; p < POINTS.length; p++) {
+    const env = new Map<string, number>();
+    names.forEach((n, i) => env.set(n, POINTS[(p + i * 3) % POINTS.length]! + i * 0.0917));
+    const va = numericValue(a, env, budget);
+    const vb = numericValue(b, env, budget);
+    const fa = Number.isFinite(va);
+    const fb = Number.isFinite(vb);
+    if (!fa && !fb) continue;
+    if (fa !== fb) return false;
+    if (!close(va, vb, SYMBOLIC_REL_TOL)) return false;
+    valid++;
+  }
+  return valid >= 3;
+}
+
+/** Replaces each ± by + and − (2^k variants, k ≤ 3); null when there is no ±. */
+function expandPm(node: Node): Node[] | null {
+  let count = 0;
+  const walk = (n: Node): Node[] => {
+    switch (n.t) {
+      case 'pm': {
+        count++;
+        const bs = walk(n.b);
+        const as = n.a ? walk(n.a) : [null];
+        const out: Node[] = [];
+        for (const a of as)
+          for (const b of bs) {
+            out.push(a ? { t: 'add', a, b } : b);
+            out.push(a ? { t: 'sub', a, b } : { t: 'neg', a: b });
+          }
+        return out;
+      }
+      case 'add':
+      case 'sub':
+      case 'mul':
+      case 'div':
+      case 'pow': {
+        const as = walk(n.a);
+        const bs = walk(n.b);
+        const out: Node[] = [];
+        for (const a of as) for (const b of bs) out.push({ ...n, a, b } as Node);
+        return out;
+      }
+      case 'neg':
+        return walk(n.a).map((a) => ({ t: 'neg', a }));
+      case 'fn': {
+        let combos: Node[][] = [[]];
+        for (const arg of n.args) {
+          const vs = walk(arg);
+          combos = combos.flatMap((c) => vs.map((v) => [...c, v]));
+        }
+        return combos.map((args) => ({ t: 'fn', name: n.name, args }));
+      }
+      default:
+        return [n];
+    }
+  };
+  const out = walk(node);
+  if (count === 0) return null;
+  return count > 3 ? null : out;
+}
+
+type Interval = { lo: Node; hi: Node; loClosed: boolean; hiClosed: boolean };
+
+const NEG_INF: Node = { t: 'neg', a: { t: 'const', name: 'inf' } };
+const POS_INF: Node = { t: 'const', name: 'inf' };
+
+function isConstant(n: Node): boolean {
+  return freeSymbols(n).size === 0;
+}
+
+/** `x < 3`, `3 <= x`, `1 < x <= 2` as an interval in x; null for anything else. */
+function relationToInterval(n: Node & { t: 'rel' }): { v: string; iv: Interval } | null {
+  const { parts, ops } = n;
+  const flip: Record<string, RelOp> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=' };
+  if (parts.length === 2) {
+    let [l, r] = parts as [Node, Node];
+    let op = ops[0]!;
+    if (!(op in flip)) return null;
+    if (r.t === 'sym' && l.t !== 'sym') {
+      [l, r] = [r, l];
+      op = flip[op]!;
+    }
+    if (l.t !== 'sym' || !isConstant(r)) return null;
+    if (op === '<' || op === '<=')
+      return { v: l.name, iv: { lo: NEG_INF, hi: r, loClosed: false, hiClosed: op === '<=' } };
+    return { v: l.name, iv: { lo: r, hi: POS_INF, loClosed: op === '>=', hiClosed: false } };
+  }
+  if (parts.length === 3) {
+    const [a, x, b] = parts as [Node, Node, Node];
+    const [o1, o2] = ops as [RelOp, RelOp];
+    if (x.t !== 'sym' || !isConstant(a) || !isConstant(b)) return null;
+    const up = (o: RelOp) => o === '<' || o === '<=';
+    const down = (o: RelOp) => o === '>' || o === '>=';
+    if (up(o1) && up(o2))
+      return { v: x.name, iv: { lo: a, hi: b, loClosed: o1 === '<=', hiClosed: o2 === '<=' } };
+    if (down(o1) && down(o2))
+      return { v: x.name, iv: { lo: b, hi: a, loClosed: o2 === '>=', hiClosed: o1 === '>=' } };
+  }
+  return null;
+}
+
+/** An interval or union of intervals as a list; null when the node is not one. */
+function toIntervals(n: Node, allowOpenPair: boolean): Interval[] | null {
+  if (
+    n.t === 'group' &&
+    n.items.length === 2 &&
+    (n.open === '(' || n.open === '[') &&
+    (n.close === ')' || n.close === ']')
+  ) {
+    if (!allowOpenPair && n.open === '(' && n.close === ')') return null;
+    return [{ lo: n.items[0]!, hi: n.items[1]!, loClosed: n.open === '[', hiClosed: n.close === ']' }];
+  }
+  if (n.t === 'setop' && n.op === 'cup') {
+    const a = toIntervals(n.a, true);
+    const b = toIntervals(n.b, true);
+    return a && b ? [...a, ...b] : null;
+  }
+  if (n.t === 'rel') {
+    const r = relationToInterval(n);
+    return r ? [r.iv] : null;
+  }
+  if (n.t === 'list' && n.items.every((x) => x.t === 'rel')) {
+    // `x < 1 or x > 2`
+    const parts = n.items.map((x) => relationToInterval(x as Node & { t: 'rel' }));
+    if (parts.some((p) => p === null) || new Set(parts.map((p) => p!.v)).size !== 1) return null;
+    return parts.map((p) => p!.iv);
+  }
+  if (n.t === 'group' && n.open === '{' && n.items.length === 1 && isConstant(n.items[0]!)) {
+    // a singleton {a} inside a union is the closed interval [a, a]
+    return [{ lo: n.items[0]!, hi: n.items[0]!, loClosed: true, hiClosed: true }];
+  }
+  return null;
+}
+
+function intervalEqual(a: Interval, b: Interval, budget: Budget): boolean {
+  return (
+    a.loClosed === b.loClosed &&
+    a.hiClosed === b.hiClosed &&
+    scalarEqual(a.lo, b.lo, budget) &&
+    scalarEqual(a.hi, b.hi, budget)
+  );
+}
+
+/** Perfect matching of two multisets under `eq` (greedy is exact here: equality is transitive). */
+function unorderedEqual<T>(as: T[], bs: T[], eq: (a: T, b: T) => boolean): boolean {
+  if (as.length !== bs.length) return false;
+  const used = new Array<boolean>(bs.length).fill(false);
+  for (const a of as) {
+    const j = bs.findIndex((b, k) => !used[k] && eq(a, b));
+    if (j < 0) return false;
+    used[j] = true;
+  }
+  return true;
+}
+
+function orderedEqual<T>(as: T[], bs: T[], eq: (a: T, b: T) => boolean): boolean {
+  return as.length === bs.length && as.every((a, i) => eq(a, bs[i]!));
+}
+
+function dedupe(items: Node[], budget: Budget): Node[] {
+  const out: Node[] = [];
+  for (const x of items) if (!out.some((y) => nodesEqual(x, y, budget))) out.push(x);
+  return out;
+}
+
+/** Reduces `a = b = … = c` to the final value when the chain is a computation. */
+function chainValue(n: Node & { t: 'rel' }): Node | null {
+  if (!n.ops.every((o) => o === '=')) return null;
+  if (n.parts.length >= 3) return n.parts[n.parts.length - 1]!;
+  const lhs = n.parts[0]!;
+  // `x = 5`, `x_1 = 5`, `f(x) = …` name a value; `7 = 11a + c` does not.
+  if (lhs.t === 'sym') return n.parts[1]!;
+  if (lhs.t === 'mul' && lhs.a.t === 'sym' && (lhs.b.t === 'sym' || lhs.b.t === 'group')) return n.parts[1]!;
+  return null;
+}
+
+/** L − R of a 2-sided relation normalised so that the relation reads `f op 0` with op in {=, <, <=, !=}. */
+function relationFunction(n: Node & { t: 'rel' }): { f: Node; op: RelOp } | null {
+  if (n.parts.length !== 2) return null;
+  const [l, r] = n.parts as [Node, Node];
+  const op = n.ops[0]!;
+  if (op === '>' || op === '>=') return { f: { t: 'sub', a: r, b: l }, op: op === '>' ? '<' : '<=' };
+  return { f: { t: 'sub', a: l, b: r }, op };
+}
+
+/** f ≡ k·g for a constant k (k > 0 for inequalities): the same equation or inequality. */
+function proportional(f: Node, g: Node, positive: boolean, budget: Budget): boolean {
+  const names = [...new Set([...freeSymbols(f), ...freeSymbols(g)])];
+  if (names.length === 0) return false;
+  let k: number | null = null;
+  let valid = 0;
+  for (let p = 0; p < POINTS.length; p++) {
+    const env = new Map<string, number>();
+    names.forEach((n, i) => env.set(n, POINTS[(p + i * 3) % POINTS.length]! + i * 0.0917));
+    const vf = numericValue(f, env, budget);
+    const vg = numericValue(g, env, budget);
+    if (!Number.isFinite(vf) || !Number.isFinite(vg)) continue;
+    if (Math.abs(vg) < 1e-12) {
+      if (Math.abs(vf) > 1e-9) return false;
+      continue;
+    }
+    const ratio = vf / vg;
+    if (k === null) k = ratio;
+    else if (!close(k, ratio, SYMBOLIC_REL_TOL)) return false;
+    valid++;
+  }
+  return valid >= 3 && k !== null && k !== 0 && (!positive || k > 0);
+}
+
+function relationsEqual(a: Node & { t: 'rel' }, b: Node & { t: 'rel' }, budget: Budget): boolean {
+  const va = chainValue(a);
+  const vb = chainValue(b);
+  if (va && vb) {
+    const la = a.parts[0]!;
+    const lb = b.parts[0]!;
+    if (la.t === 'sym' && lb.t === 'sym' && la.name === lb.name) return nodesEqual(va, vb, budget);
+    if (a.parts.length >= 3 || b.parts.length >= 3) return nodesEqual(va, vb, budget);
+  }
+  const ia = relationToInterval(a);
+  const ib = relationToInterval(b);
+  if (ia && ib) return ia.v === ib.v && intervalEqual(ia.iv, ib.iv, budget);
+  const fa = relationFunction(a);
+  const fb = relationFunction(b);
+  if (fa && fb && fa.op === fb.op) {
+    if (scalarEqual(fa.f, fb.f, budget)) return true;
+    return proportional(fa.f, fb.f, fa.op !== '=' && fa.op !== '!=', budget);
+  }
+  if (a.parts.length === b.parts.length && orderedEqual(a.ops, b.ops, (x, y) => x === y))
+    return orderedEqual(a.parts, b.parts, (x, y) => nodesEqual(x, y, budget));
+  return false;
+}
+
+function isVectorLike(n: Node): n is Node & { t: 'group' } {
+  return n.t === 'group' && ((n.open === '(' && n.close === ')') || (n.open === '<' && n.close === '>'));
+}
+
+function matrixAsVector(n: Node & { t: 'matrix' }): Node[] | null {
+  if (n.rows.length === 1) return n.rows[0]!;
+  if (n.rows.every((r) => r.length === 1)) return n.rows.map((r) => r[0]!);
+  return null;
+}
+
+/**
+ * Structural equality of parsed answers; see README "Equivalence policy". Scalars go through
+ * scalarEqual; structure (relations, intervals, sets, tuples, matrices) is matched first.
+ */
+export function nodesEqual(g: Node, p: Node, budget: Budget): boolean {
+  budget.check();
+  // ± expands to the set of both signs
+  const gx = expandPm(g);
+  const px = expandPm(p);
+  if (gx || px) {
+    const gs = gx ?? (g.t === 'list' ? g.items : g.t === 'group' && g.open === '{' ? g.items : [g]);
+    const ps = px ?? (p.t === 'list' ? p.items : p.t === 'group' && p.open === '{' ? p.items : [p]);
+    return unorderedEqual(dedupe(gs, budget), dedupe(ps, budget), (a, b) => nodesEqual(a, b, budget));
+  }
+  // relations
+  if (g.t === 'rel' && p.t === 'rel') return relationsEqual(g, p, budget);
+  if (g.t === 'rel') {
+    const v = chainValue(g);
+    if (v) return nodesEqual(v, p, budget);
+    const iv = toIntervals(g, true);
+    const pv = toIntervals(p, true);
+    return !!iv && !!pv && unorderedEqual(iv, pv, (a, b) => intervalEqual(a, b, budget));
+  }
+  if (p.t === 'rel') {
+    const v = chainValue(p);
+    if (v) return nodesEqual(g, v, budget);
+    const gv = toIntervals(g, true);
+    const iv = toIntervals(p, true);
+    return !!iv && !!gv && unorderedEqual(gv, iv, (a, b) => intervalEqual(a, b, budget));
+  }
+  // intervals and unions
+  const gi = toIntervals(g, false);
+  const pi = toIntervals(p, false);
+  if (gi || pi || g.t === 'setop' || p.t === 'setop') {
+    const a = gi ?? toIntervals(g, true);
+    const b = pi ?? toIntervals(p, true);
+    if (a && b) return unorderedEqual(a, b, (x, y) => intervalEqual(x, y, budget));
+    if (g.t === 'setop' && p.t === 'setop')
+      return g.op === p.op && nodesEqual(g.a, p.a, budget) && nodesEqual(g.b, p.b, budget);
+    return false;
+  }
+  // matrices and vectors
+  if (g.t === 'matrix' || p.t === 'matrix') {
+    if (g.t === 'matrix' && p.t === 'matrix')
+      return orderedEqual(g.rows, p.rows, (r, s) => orderedEqual(r, s, (x, y) => nodesEqual(x, y, budget)));
+    const m = (g.t === 'matrix' ? g : p) as Node & { t: 'matrix' };
+    const other = g.t === 'matrix' ? p : g;
+    const vec = matrixAsVector(m);
+    return !!vec && isVectorLike(other) && orderedEqual(vec, other.items, (x, y) => nodesEqual(x, y, budget));
+  }
+  // sets, tuples, lists
+  const gSet = g.t === 'group' && g.open === '{';
+  const pSet = p.t === 'group' && p.open === '{';
+  if (gSet || pSet) {
+    const gs = gSet ? g.items : g.t === 'list' ? g.items : [g];
+    const ps = pSet ? p.items : p.t === 'list' ? p.items : [p];
+    return unorderedEqual(dedupe(gs, budget), dedupe(ps, budget), (a, b) => nodesEqual(a, b, budget));
+  }
+  if (g.t === 'group' || p.t === 'group') {
+    if (g.t === 'group' && p.t === 'group') {
+      const sameDelims = g.open === p.open && g.close === p.close;
+      if (!sameDelims && !(isVectorLike(g) && isVectorLike(p))) return false;
+      return orderedEqual(g.items, p.items, (a, b) => nodesEqual(a, b, budget));
+    }
+    // a tuple written without brackets keeps its order: (1, 2) vs "1, 2"
+    const grp = (g.t === 'group' ? g : p) as Node & { t: 'group' };
+    const other = g.t === 'group' ? p : g;
+    return (
+      isVectorLike(grp) &&
+      other.t === 'list' &&
+      orderedEqual(
+        g.t === 'group' ? grp.items : other.items,
+        g.t === 'group' ? other.items : grp.items,
+        (a, b) => nodesEqual(a, b, budget),
+      )
+    );
+  }
+  if (g.t === 'list' || p.t === 'list') {
+    if (g.t !== 'list' || p.t !== 'list') return false;
+    return unorderedEqual(g.items, p.items, (a, b) => nodesEqual(a, b, budget));
+  }
+  if (g.t === 'text' || p.t === 'text') return g.t === 'text' && p.t === 'text' && g.s === p.s;
+  return scalarEqual(g, p, budget);
+}
+
+/** Percent on one side only: `28\%` matches 28 (the bare number) and 0.28 (its value). */
+function percentVariants(n: Node): Node[] {
+  const hundred: Node = { t: 'num', v: Rational.int(100), decimals: 0 };
+  return [n, { t: 'div', a: n, b: hundred }];
+}
+
+/** Parse both prepared answers (all their readings) and compare; see README for the policy. */
+export function preparedEqual(gold: PreparedAnswer, pred: PreparedAnswer, budget: Budget): boolean | null {
+  const gNodes = [gold.text, ...gold.alts]
+    .map((t) => parseAnswerText(t, budget))
+    .filter((n): n is Node => n !== null);
+  if (gNodes.length === 0) return null;
+  const pNodes = [pred.text, ...pred.alts]
+    .map((t) => parseAnswerText(t, budget))
+    .filter((n): n is Node => n !== null);
+  for (const g of gNodes)
+    for (const p of pNodes) {
+      if (gold.percent === pred.percent) {
+        if (nodesEqual(g, p, budget)) return true;
+      } else if (gold.percent) {
+        if (percentVariants(g).some((gv) => nodesEqual(gv, p, budget))) return true;
+      } else if (percentVariants(p).some((pv) => nodesEqual(g, pv, budget))) return true;
+    }
+  return false;
+}
