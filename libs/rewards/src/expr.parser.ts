@@ -6,7 +6,7 @@ import type { Tok } from './expr.tokenizer.js';
 
 export class ParseError extends Error {}
 
-const REL_OPS = new Set(['=', '<', '<=', '>', '>=', '!=']);
+const REL_OPS = new Set(['=', '<', '<=', '>', '>=', '!=', '~=']);
 const PRIMARY_CMDS = new Set(['frac', 'sqrt', 'pi', 'binom', 'lfloor', 'lceil', 'infty']);
 
 /**
@@ -87,7 +87,15 @@ class Parser {
         parts[0] = this.parseSet();
       } else break;
     }
-    return ops.length === 0 ? parts[0]! : { t: 'rel', parts, ops };
+    // `a = b \approx c`: the value is the one before the approximation
+    const k = ops.indexOf('~=' as RelOp);
+    if (k > 0) {
+      parts.length = k + 1;
+      ops.length = k;
+    }
+    for (let i = 0; i < ops.length; i++) if ((ops[i] as string) === '~=') ops[i] = '=';
+    if (ops.length === 0) return parts[0]!;
+    return { t: 'rel', parts, ops };
   }
 
   private parseSet(): Node {

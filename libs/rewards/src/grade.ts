@@ -80,7 +80,7 @@ function escapeRegex(s: string): string {
 function gradeRegex(pred: string, gold: string, pattern: string): GradeResult | null {
   let re: RegExp;
   try {
-    re = new RegExp(pattern.split('{gold}').join(escapeRegex(gold.trim())), 'u');
+    re = new RegExp(pattern.split('{gold}').join(escapeRegex(gold.trim())));
   } catch {
     return { score: 0, reason: 'invalid_spec' };
   }

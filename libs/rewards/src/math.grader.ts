@@ -80,15 +80,12 @@ export function gradeMath(
 
   const gt = goldText(gold);
   const prep = prepareAnswer(gt);
-  if (
-    prep.text.trim() === '' ||
-    (prep.key === '' && !/\\(?:emptyset|varnothing)|\\\{\s*\\\}/.test(prep.text))
-  )
-    return null;
+  if (prep.text.trim() === '') return null;
   const gNode =
     parseAnswerText(prep.text, budget) ??
     prep.alts.map((t) => parseAnswerText(t, budget)).find((n) => n) ??
     null;
+  if (gNode === null && prep.key === '') return null;
   const choiceMatch = CHOICE_RE.exec(prep.text.trim());
   const g: Gold = {
     prep,

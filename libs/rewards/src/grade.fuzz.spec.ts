@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { grade } from './grade.js';
+import { CORPUS } from './math.corpus.js';
+
+/** Deterministic generator so a failure reproduces. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const ALPHABET = ['\\frac', '\\sqrt', '{', '}', '(', ')', '[', ']', '\\boxed{', '^', '_', '-', '+', '1', '2', 'x', '\\pi',
+  '\\left(', '\\right)', '=', '<', ',', '\\{', '\\}', '\\begin{pmatrix}', '\\end{pmatrix}', '&', '\\\\', '$', ' ', '.',
+  '\\text{', '%', '\\pm', '\\cup', '!', 'e', '\\log_', '\\infty', '0.5', '\\'];
+
+/** Worst single grade allowed in tests: the budget plus slack for a loaded 2-core CI machine. */
+const MAX_MS = 500;
+
+function timed(pred: string, gold: string): number {
+  const t = performance.now();
+  const r = grade(pred, gold);
+  if (r !== null) {
+    expect(r.score).toBeGreaterThanOrEqual(0);
+    expect(r.score).toBeLessThanOrEqual(1);
+    expect(typeof r.reason).toBe('string');
+  }
+  return performance.now() - t;
+}
+
+describe('grade: fuzz and adversarial input', () => {
+  it('never throws on random LaTeX-ish strings and stays within budget', () => {
+    const r = rng(42);
+    let worst = 0;
+    for (let i = 0; i < 1500; i++) {
+      const len = 1 + Math.floor(r() * 40);
+      let s = '';
+      for (let k = 0; k < len; k++) s += ALPHABET[Math.floor(r() * ALPHABET.length)];
+      const gold = CORPUS[Math.floor(r() * CORPUS.length)]!.gold;
+      worst = Math.max(worst, timed(s, gold), timed(gold, s));
+    }
+    expect(worst).toBeLessThan(MAX_MS);
+  });
+
+  it('handles deep nesting, huge inputs and unbalanced braces', () => {
+    const cases = [
+      '\\boxed{' + '{'.repeat(5000) + '1' + '}'.repeat(5000) + '}',
+      '\\boxed{' + '('.repeat(20000) + '1',
+      '\\boxed{' + '\\frac{'.repeat(3000) + '1',
+      '\\boxed{' + '\\sqrt{'.repeat(400) + '2' + '}'.repeat(400) + '}',
+      '1'.repeat(100_000),
+      'x'.repeat(100_000),
+      ('1+' as string).repeat(50_000) + '1',
+      '\\boxed{' + '2^'.repeat(500) + '2}',
+      '\\boxed{' + '9'.repeat(900) + '^{' + '9'.repeat(90) + '}}',
+      '\\boxed{10^{10^{10^{10}}}}',
+      '\\boxed{1000!}',
+      '\\boxed{' + 'x'.repeat(400) + '}',
+      '}'.repeat(10_000) + '\\boxed{',
+      '$'.repeat(100_000),
+      '\\boxed{\\begin{pmatrix}' + '1&'.repeat(300) + '1\\end{pmatrix}}',
+      '\\boxed{' + '(1,'.repeat(300) + '}',
+      '\\boxed{' + '|'.repeat(1000) + '}',
+      String.fromCharCode(0, 0xd800, 0xffff) + '\\boxed{\u0000}',
+    ];
+    for (const pred of cases) {
+      for (const gold of ['85', '(x+1)^2', '[0, 1)', '\\begin{pmatrix}1\\\\2\\end{pmatrix}']) {
+        expect(timed(pred, gold)).toBeLessThan(MAX_MS);
+      }
+      expect(timed('5', pred.slice(0, 1500))).toBeLessThan(MAX_MS);
+    }
+  });
+
+  it('is symmetric-safe: swapping gold and pred on the corpus never throws', () => {
+    for (const row of CORPUS) timed(row.gold, row.pred);
+  });
+});
