@@ -149,7 +149,7 @@ export async function uploadJsonl(
     await write(msg);
   };
   const lines: AsyncIterable<string> | Iterable<string> =
-    Symbol.asyncIterator in input || 'pipe' in input
+    typeof (input as Readable).pipe === 'function'
       ? createInterface({ input: input as Readable, crlfDelay: Infinity })
       : (input as Iterable<string>);
   for await (const line of lines) {
