@@ -11,9 +11,49 @@ function rng(seed: number): () => number {
   };
 }
 
-const ALPHABET = ['\\frac', '\\sqrt', '{', '}', '(', ')', '[', ']', '\\boxed{', '^', '_', '-', '+', '1', '2', 'x', '\\pi',
-  '\\left(', '\\right)', '=', '<', ',', '\\{', '\\}', '\\begin{pmatrix}', '\\end{pmatrix}', '&', '\\\\', '$', ' ', '.',
-  '\\text{', '%', '\\pm', '\\cup', '!', 'e', '\\log_', '\\infty', '0.5', '\\'];
+const ALPHABET = [
+  '\\frac',
+  '\\sqrt',
+  '{',
+  '}',
+  '(',
+  ')',
+  '[',
+  ']',
+  '\\boxed{',
+  '^',
+  '_',
+  '-',
+  '+',
+  '1',
+  '2',
+  'x',
+  '\\pi',
+  '\\left(',
+  '\\right)',
+  '=',
+  '<',
+  ',',
+  '\\{',
+  '\\}',
+  '\\begin{pmatrix}',
+  '\\end{pmatrix}',
+  '&',
+  '\\\\',
+  '$',
+  ' ',
+  '.',
+  '\\text{',
+  '%',
+  '\\pm',
+  '\\cup',
+  '!',
+  'e',
+  '\\log_',
+  '\\infty',
+  '0.5',
+  '\\',
+];
 
 /** Worst single grade allowed in tests: the budget plus slack for a loaded 2-core CI machine. */
 const MAX_MS = 500;

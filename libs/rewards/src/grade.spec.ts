@@ -34,7 +34,10 @@ describe('grade: graders', () => {
   });
 
   it('format: needs one leading think block and a boxed answer after it', () => {
-    expect(grade('<think>hmm</think> so \\boxed{3}', '3', { kind: 'format' })).toEqual({ score: 1, reason: 'format_ok' });
+    expect(grade('<think>hmm</think> so \\boxed{3}', '3', { kind: 'format' })).toEqual({
+      score: 1,
+      reason: 'format_ok',
+    });
     expect(grade('<think>hmm so \\boxed{3}', '3', { kind: 'format' })?.reason).toBe('missing_think');
     expect(grade('<think>\\boxed{3}</think> 3', '3', { kind: 'format' })?.reason).toBe('missing_boxed');
   });
@@ -62,7 +65,9 @@ describe('validateGraderSpec', () => {
     expect(validateGraderSpec({ kind: 'math' })).toEqual([]);
     expect(validateGraderSpec({ kind: 'numeric', relTol: 0.01 })).toEqual([]);
     expect(validateGraderSpec({ kind: 'regex', pattern: '^\\d+$' })).toEqual([]);
-    expect(validateGraderSpec({ kind: 'weighted', parts: [{ weight: 1, grader: { kind: 'format' } }] })).toEqual([]);
+    expect(
+      validateGraderSpec({ kind: 'weighted', parts: [{ weight: 1, grader: { kind: 'format' } }] }),
+    ).toEqual([]);
   });
 
   it('lists problems', () => {

@@ -26,7 +26,10 @@ describe('GradingPool', () => {
   });
 
   it('scores a chunk 0 with reason timeout when its worker hangs, then keeps working', async () => {
-    const pool = new GradingPool({ workers: 1, workerUrl: new URL('../test/hang.worker.mjs', import.meta.url) });
+    const pool = new GradingPool({
+      workers: 1,
+      workerUrl: new URL('../test/hang.worker.mjs', import.meta.url),
+    });
     try {
       const r = await pool.gradeBatch([{ pred: '1', gold: '1' }]);
       expect(r).toEqual([{ score: 0, reason: 'timeout' }]);

@@ -24,7 +24,11 @@ const HAND: CorpusRow[] = [
   Y('7', 'Final Answer: The final answer is $7$. I hope it is correct.', 'Minerva phrase'),
   Y('7', 'Answer: 7', 'Answer: phrase'),
   N('7', 'Answer: 17', 'phrase answer differs'),
-  Y('189', 'so the area is 189.\n\nThus the area is \\(\\boxed{189}\\) square centimeters.', 'box in \\( \\)'),
+  Y(
+    '189',
+    'so the area is 189.\n\nThus the area is \\(\\boxed{189}\\) square centimeters.',
+    'box in \\( \\)',
+  ),
   Y('12', 'Therefore, there are 12 distinct sequences. I hope it is correct.', 'last number fallback'),
   N('12', 'there are 12 choices, so 13 in total', 'the last number is 13'),
   N('2', 'AZYUK2A', 'a digit inside a word is not an answer'),
@@ -34,7 +38,11 @@ const HAND: CorpusRow[] = [
   Y('$10$', 'Answer \\( (9+1) \\)', 'arithmetic inside the last math region'),
   Y('\\boxed{5}', 'The answer is $5$', 'gold given as a boxed solution'),
   N('\\boxed{5}', 'The answer is $6$', 'wrong value against a boxed gold'),
-  Y('$\\frac{14}{3}$', '$\\frac{-8}{-4}+\\frac{-5}{-3}+1=2+\\frac{5}{3}+1=\\boxed{\\frac{14}{3}}$', 'box at the end of a chain'),
+  Y(
+    '$\\frac{14}{3}$',
+    '$\\frac{-8}{-4}+\\frac{-5}{-3}+1=2+\\frac{5}{3}+1=\\boxed{\\frac{14}{3}}$',
+    'box at the end of a chain',
+  ),
   N('85', 'I am not sure.', 'no number at all'),
   N('85', '', 'empty output'),
   // integers, decimals, fractions
@@ -115,7 +123,11 @@ const HAND: CorpusRow[] = [
   Y('\\sqrt[3]{8}', '2', 'cube root'),
   Y('\\sqrt[3]{-8}', '-2', 'odd root of a negative'),
   Y('\\sqrt{2}+\\sqrt{5}', '\\sqrt 2+\\sqrt 5', 'spaces in sqrt'),
-  Y('\\frac{\\sqrt{\\sqrt{11}+\\sqrt{194}}}{15+2\\sqrt{33}}', '\\frac{\\sqrt{\\sqrt{11}+\\sqrt{194}}}{2\\sqrt{33}+15}', 'order of terms'),
+  Y(
+    '\\frac{\\sqrt{\\sqrt{11}+\\sqrt{194}}}{15+2\\sqrt{33}}',
+    '\\frac{\\sqrt{\\sqrt{11}+\\sqrt{194}}}{2\\sqrt{33}+15}',
+    'order of terms',
+  ),
   N('2', '\\frac{1+\\sqrt{5}}{2}', 'golden ratio is not 2'),
   N('4', '\\frac{34}{16}+\\frac{\\sqrt{1358}}{16}', 'close to 4 but not 4'),
   Y('\\frac{9}{4}\\pi', '\\frac94\\pi', 'pi coefficient'),
@@ -203,7 +215,11 @@ const HAND: CorpusRow[] = [
   Y('(-\\infty, 1) \\cup (2, \\infty)', 'x < 1 or x > 2', 'union as two inequalities'),
   Y('(-\\infty, 1) \\cup (2, \\infty)', '(2, \\infty) \\cup (-\\infty, 1)', 'union order'),
   N('(-\\infty, 1) \\cup (2, \\infty)', '(-\\infty, 1] \\cup (2, \\infty)', 'one end closed'),
-  Y('[-1, -\\frac{1}{2}) \\cup (-\\frac{1}{2}, 0) \\cup (0, 1) \\cup (1, \\infty)', '\\boxed{[-1, -\\tfrac12) \\cup (-\\tfrac12, 0) \\cup (0, 1) \\cup (1, \\infty)}', 'long union'),
+  Y(
+    '[-1, -\\frac{1}{2}) \\cup (-\\frac{1}{2}, 0) \\cup (0, 1) \\cup (1, \\infty)',
+    '\\boxed{[-1, -\\tfrac12) \\cup (-\\tfrac12, 0) \\cup (0, 1) \\cup (1, \\infty)}',
+    'long union',
+  ),
   Y('x \\in \\{-1\\} \\cup [0,7)', '\\{-1\\} \\cup [0,7)', 'membership dropped'),
   Y('(\\frac{3}{5},\\frac{8}{3}]', '(0.6,\\frac{8}{3}]', 'decimal end'),
   N('(\\frac{3}{5},\\frac{8}{3}]', '(0.6,2.67]', 'rounded end'),
@@ -230,12 +246,36 @@ const HAND: CorpusRow[] = [
   Y('12 and 13', '12\\text{ and }13', 'text conjunction'),
   Y('\\emptyset', '\\varnothing', 'empty set'),
   // matrices
-  Y('\\begin{pmatrix}1 & 0 \\\\ 0 & 1\\end{pmatrix}', 'The identity matrix is $ \\begin{pmatrix}1 & 0 \\\\ 0 & 1\\end{pmatrix} $.', 'identity'),
-  Y('\\begin{bmatrix}0 & 0 \\\\0 & 0\\end{bmatrix}', '$\\begin{pmatrix}0 & 0 \\\\0 & 0\\end{pmatrix}$', 'bmatrix versus pmatrix'),
-  Y('\\begin{pmatrix}1 & 2 \\\\3 & 4\\end{pmatrix}', '$ \\left[\\begin{array}{cc}1 & 2 \\\\3 & 4\\end{array}\\right] $', 'array'),
-  N('\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix}', '\\begin{pmatrix}1 & 2 \\\\ 3 & 5\\end{pmatrix}', 'one entry differs'),
-  N('\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix}', '\\begin{pmatrix}1 & 3 \\\\ 2 & 4\\end{pmatrix}', 'transposed'),
-  Y('\\begin{pmatrix}\\frac{1}{2} & \\frac{3}{4} \\\\ \\frac{5}{6} & \\frac{7}{8}\\end{pmatrix}', '\\begin{pmatrix}0.5 & 0.75 \\\\ \\frac{5}{6} & 0.875\\end{pmatrix}', 'fraction entries'),
+  Y(
+    '\\begin{pmatrix}1 & 0 \\\\ 0 & 1\\end{pmatrix}',
+    'The identity matrix is $ \\begin{pmatrix}1 & 0 \\\\ 0 & 1\\end{pmatrix} $.',
+    'identity',
+  ),
+  Y(
+    '\\begin{bmatrix}0 & 0 \\\\0 & 0\\end{bmatrix}',
+    '$\\begin{pmatrix}0 & 0 \\\\0 & 0\\end{pmatrix}$',
+    'bmatrix versus pmatrix',
+  ),
+  Y(
+    '\\begin{pmatrix}1 & 2 \\\\3 & 4\\end{pmatrix}',
+    '$ \\left[\\begin{array}{cc}1 & 2 \\\\3 & 4\\end{array}\\right] $',
+    'array',
+  ),
+  N(
+    '\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix}',
+    '\\begin{pmatrix}1 & 2 \\\\ 3 & 5\\end{pmatrix}',
+    'one entry differs',
+  ),
+  N(
+    '\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix}',
+    '\\begin{pmatrix}1 & 3 \\\\ 2 & 4\\end{pmatrix}',
+    'transposed',
+  ),
+  Y(
+    '\\begin{pmatrix}\\frac{1}{2} & \\frac{3}{4} \\\\ \\frac{5}{6} & \\frac{7}{8}\\end{pmatrix}',
+    '\\begin{pmatrix}0.5 & 0.75 \\\\ \\frac{5}{6} & 0.875\\end{pmatrix}',
+    'fraction entries',
+  ),
   Y('\\begin{pmatrix} 3 \\\\ 2 \\\\ -6 \\end{pmatrix}', '(3, 2, -6)', 'column vector as tuple'),
   N('\\begin{pmatrix} 3 \\\\ 2 \\\\ -6 \\end{pmatrix}', '(3, 2, 6)', 'sign of a component'),
   N('\\begin{pmatrix} 1 & 2 \\end{pmatrix}', '\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}', 'row versus column'),
@@ -303,7 +343,14 @@ function tinyArith(): CorpusRow[] {
 /** Fractions against their decimals and their near misses. */
 function fractions(): CorpusRow[] {
   const rows: CorpusRow[] = [];
-  const fr: [number, number][] = [[1, 4], [3, 8], [5, 2], [7, 5], [9, 16], [11, 20]];
+  const fr: [number, number][] = [
+    [1, 4],
+    [3, 8],
+    [5, 2],
+    [7, 5],
+    [9, 16],
+    [11, 20],
+  ];
   for (const [a, b] of fr) {
     const dec = `${a / b}`;
     rows.push(Y(`\\frac{${a}}{${b}}`, dec, 'terminating decimal of the fraction'));
@@ -344,4 +391,10 @@ function intervals(): CorpusRow[] {
   return rows;
 }
 
-export const CORPUS: CorpusRow[] = [...HAND, ...tinyArith(), ...fractions(), ...polynomials(), ...intervals()];
+export const CORPUS: CorpusRow[] = [
+  ...HAND,
+  ...tinyArith(),
+  ...fractions(),
+  ...polynomials(),
+  ...intervals(),
+];

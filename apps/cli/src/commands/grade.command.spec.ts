@@ -11,7 +11,10 @@ async function run(input: string, workers = 0): Promise<unknown[]> {
   out.on('data', (d: Buffer) => (text += d.toString()));
   inp.end(input);
   await runGrade(inp, out, { workers, batch: 2 });
-  return text.trim().split('\n').map((l) => JSON.parse(l) as unknown);
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as unknown);
 }
 
 const INPUT = [
@@ -37,8 +40,14 @@ describe('aepo grade', () => {
 
   it('runs as the built bin from stdin to stdout', () => {
     const main = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
-    const out = execFileSync(process.execPath, [main, 'grade', '--workers', '1'], { input: INPUT, encoding: 'utf8' });
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as unknown);
+    const out = execFileSync(process.execPath, [main, 'grade', '--workers', '1'], {
+      input: INPUT,
+      encoding: 'utf8',
+    });
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
     expect(lines).toHaveLength(6);
     expect(lines[0]).toEqual({ score: 1, reason: 'equal' });
     expect(lines[1]).toEqual({ error: 'invalid JSON' });
