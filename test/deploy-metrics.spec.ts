@@ -66,6 +66,14 @@ function ruleExprs(): { where: string; expr: string }[] {
   );
 }
 
+/** The query KEDA scales executors on (the chart's default values). */
+function kedaExprs(): { where: string; expr: string }[] {
+  const values = parse(readFileSync(repo('deploy/helm/aepo/values.yaml'), 'utf8')) as {
+    keda: { prometheus: { query: string } };
+  };
+  return [{ where: 'KEDA query', expr: values.keda.prometheus.query }];
+}
+
 /** Series names a scrape of the apps' registries can carry (histograms expand to their three series). */
 async function exportedSeriesNames(): Promise<Set<string>> {
   const executor = new Registry();
@@ -91,9 +99,9 @@ describe('metric names in deploy/', () => {
     expect(metricNames('time() - c > 1200 unless on (instance) d')).toEqual(['c', 'd']);
   });
 
-  it('uses only metrics that the API and executor registries export', async () => {
+  it('uses only metrics that the API and executor registries export (dashboard, alerts, KEDA)', async () => {
     const exported = await exportedSeriesNames();
-    const used = [...dashboardExprs(), ...ruleExprs()].flatMap(({ where, expr }) =>
+    const used = [...dashboardExprs(), ...ruleExprs(), ...kedaExprs()].flatMap(({ where, expr }) =>
       metricNames(expr).map((name) => ({ where, name })),
     );
     expect(used.length).toBeGreaterThan(40);
