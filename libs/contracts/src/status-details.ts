@@ -20,7 +20,7 @@ export function badRequestError(
   violations: FieldViolation[],
   code: GrpcStatus = GrpcStatus.INVALID_ARGUMENT,
   message = summarize(violations),
-): Partial<ServiceError> & { code: GrpcStatus; details: string; metadata: Metadata } {
+): Partial<ServiceError> & { code: GrpcStatus; details: string; message: string; metadata: Metadata } {
   const metadata = new Metadata();
   metadata.set(STATUS_DETAILS_KEY, Buffer.from(statusWithBadRequest(code, message, violations)));
   return { code, details: message, message, metadata };

@@ -1,0 +1,80 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ApiKey, Project } from '@aepo/contracts';
+import { randomUUID } from 'node:crypto';
+import { ApiError } from '../common/api-error.js';
+import { decodePageToken, encodePageToken, pageSize } from '../common/page-token.js';
+import { checkDisplayName, UUID_RE, Violations } from '../common/violations.js';
+import type { ApiKeyEntity, ProjectEntity } from '../database/entities/index.js';
+import { ApiKeyRepository } from '../auth/api-key.repository.js';
+import { AuthService, hashSecret, newSecret } from '../auth/auth.service.js';
+
+const toProject = (p: ProjectEntity): Project => ({
+  id: p.id,
+  displayName: p.displayName,
+  createTime: p.createTime,
+});
+const toKey = (k: ApiKeyEntity): ApiKey => ({
+  id: k.id,
+  projectId: k.projectId,
+  displayName: k.displayName,
+  prefix: k.prefix,
+  createTime: k.createTime,
+  revokeTime: k.revokeTime ?? undefined,
+});
+
+@Injectable()
+export class AdminService {
+  constructor(
+    @Inject(ApiKeyRepository) private readonly keys: ApiKeyRepository,
+    @Inject(AuthService) private readonly auth: AuthService,
+  ) {}
+
+  async createProject(displayName: string): Promise<Project> {
+    const v = new Violations();
+    checkDisplayName(v, 'display_name', displayName, true);
+    if (!v.empty) throw ApiError.invalid(v.list);
+    return toProject(await this.keys.createProject(randomUUID(), displayName));
+  }
+
+  async listProjects(size: number, token: string): Promise<{ projects: Project[]; nextPageToken: string }> {
+    const limit = pageSize(size, 100);
+    const after = decodePageToken(token, 'projects') as [string, string] | undefined;
+    const rows = await this.keys.listProjects(after, limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      projects: page.map(toProject),
+      nextPageToken:
+        rows.length > limit && last
+          ? encodePageToken([last.createTime.toISOString(), last.id], 'projects')
+          : '',
+    };
+  }
+
+  async createApiKey(projectId: string, displayName: string): Promise<{ apiKey: ApiKey; secret: string }> {
+    const v = new Violations();
+    if (projectId === '') v.add('project_id', 'is required');
+    checkDisplayName(v, 'display_name', displayName);
+    if (!v.empty) throw ApiError.invalid(v.list);
+    if (!UUID_RE.test(projectId) || !(await this.keys.projectExists(projectId))) {
+      throw ApiError.notFound('project', projectId);
+    }
+    const secret = newSecret();
+    const key = await this.keys.createKey({
+      id: randomUUID(),
+      projectId,
+      displayName,
+      prefix: secret.slice(0, 12),
+      keyHash: hashSecret(secret),
+    });
+    return { apiKey: toKey(key), secret };
+  }
+
+  async revokeApiKey(id: string): Promise<ApiKey> {
+    if (id === '') throw ApiError.invalid([{ field: 'api_key_id', description: 'is required' }]);
+    const key = UUID_RE.test(id) ? await this.keys.revokeKey(id) : null;
+    if (!key) throw ApiError.notFound('API key', id);
+    this.auth.forget();
+    return toKey(key);
+  }
+}

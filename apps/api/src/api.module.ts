@@ -1,0 +1,63 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { AdminController } from './admin/admin.controller.js';
+import { AdminService } from './admin/admin.service.js';
+import { ApiKeyRepository } from './auth/api-key.repository.js';
+import { AuthService } from './auth/auth.service.js';
+import { LOGGER } from './common/logger.js';
+import { API_CONFIG, type ApiConfig } from './config/api-config.js';
+import { DATA_SOURCE } from './database/data-source.js';
+import { NotifyRepository } from './database/notify.repository.js';
+import { DatasetController } from './datasets/dataset.controller.js';
+import { DatasetRepository } from './datasets/dataset.repository.js';
+import { DatasetService } from './datasets/dataset.service.js';
+import { ExecutorController } from './executor/executor.controller.js';
+import { ExecutorService } from './executor/executor.service.js';
+import { LeaseRepository } from './executor/lease.repository.js';
+import { JobController } from './jobs/job.controller.js';
+import { JobRepository } from './jobs/job.repository.js';
+import { JobService } from './jobs/job.service.js';
+import { ApiMetricsService } from './metrics/api-metrics.service.js';
+import { RecordController } from './records/record.controller.js';
+import { RecordRepository } from './records/record.repository.js';
+import { RecordService } from './records/record.service.js';
+import { ShutdownSignal } from './server/shutdown.signal.js';
+
+/** Process-level resources created before Nest (database, LISTEN connection), passed in as values. */
+export interface ApiRuntime {
+  config: ApiConfig;
+  logger: Logger;
+  dataSource: DataSource;
+  notifier: NotifyRepository;
+  shutdown: ShutdownSignal;
+}
+
+@Module({})
+export class ApiModule {
+  static forRoot(runtime: ApiRuntime): DynamicModule {
+    return {
+      module: ApiModule,
+      controllers: [AdminController, DatasetController, JobController, RecordController, ExecutorController],
+      providers: [
+        { provide: API_CONFIG, useValue: runtime.config },
+        { provide: LOGGER, useValue: runtime.logger },
+        { provide: DATA_SOURCE, useValue: runtime.dataSource },
+        { provide: NotifyRepository, useValue: runtime.notifier },
+        { provide: ShutdownSignal, useValue: runtime.shutdown },
+        ApiKeyRepository,
+        AuthService,
+        AdminService,
+        DatasetRepository,
+        DatasetService,
+        JobRepository,
+        JobService,
+        RecordRepository,
+        RecordService,
+        LeaseRepository,
+        ExecutorService,
+        ApiMetricsService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,39 @@
+import type { FieldViolation } from '@aepo/contracts';
+
+/** Domain error codes; the gRPC edge maps each to one status code (grpc-error.mapper.ts). */
+export enum ApiErrorCode {
+  INVALID_INPUT = 'INVALID_INPUT',
+  LIMIT_EXCEEDED = 'LIMIT_EXCEEDED',
+  NOT_FOUND = 'NOT_FOUND',
+  ILLEGAL_TRANSITION = 'ILLEGAL_TRANSITION',
+  IN_USE = 'IN_USE',
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  LEASE_LOST = 'LEASE_LOST',
+  SHUTTING_DOWN = 'SHUTTING_DOWN',
+}
+
+/** A failure the caller can act on; anything else is answered INTERNAL. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly violations: FieldViolation[] = [],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  static invalid(violations: FieldViolation[]): ApiError {
+    const first = violations[0];
+    const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : '';
+    return new ApiError(
+      ApiErrorCode.INVALID_INPUT,
+      first ? `${first.field}: ${first.description}${more}` : 'invalid argument',
+      violations,
+    );
+  }
+
+  static notFound(what: string, id: string): ApiError {
+    return new ApiError(ApiErrorCode.NOT_FOUND, `${what} ${JSON.stringify(id)} not found`);
+  }
+}

@@ -1,0 +1,56 @@
+import { Metadata, status } from '@grpc/grpc-js';
+import { badRequestError } from '@aepo/contracts';
+import type { Logger } from 'pino';
+import { ApiError, ApiErrorCode } from './api-error.js';
+
+/** The error object grpc-js sends as a status (code, details, trailing metadata). */
+export interface GrpcErrorObject {
+  code: status;
+  details: string;
+  message: string;
+  metadata: Metadata;
+}
+
+function plain(code: status, message: string): GrpcErrorObject {
+  return { code, details: message, message, metadata: new Metadata() };
+}
+
+/** Maps any thrown value to a gRPC status; unknown errors are logged and answered INTERNAL. */
+export function toGrpcError(err: unknown, logger: Logger, context: Record<string, unknown>): GrpcErrorObject {
+  if (err instanceof ApiError) {
+    switch (err.code) {
+      case ApiErrorCode.INVALID_INPUT:
+        return badRequestError(err.violations, status.INVALID_ARGUMENT, err.message);
+      case ApiErrorCode.LIMIT_EXCEEDED:
+        return badRequestError(err.violations, status.RESOURCE_EXHAUSTED, err.message);
+      case ApiErrorCode.NOT_FOUND:
+        return err.violations.length > 0
+          ? badRequestError(err.violations, status.NOT_FOUND, err.message)
+          : plain(status.NOT_FOUND, err.message);
+      case ApiErrorCode.ILLEGAL_TRANSITION:
+      case ApiErrorCode.IN_USE:
+        return plain(status.FAILED_PRECONDITION, err.message);
+      case ApiErrorCode.UNAUTHENTICATED:
+        return plain(status.UNAUTHENTICATED, err.message);
+      case ApiErrorCode.LEASE_LOST:
+        return plain(status.ABORTED, err.message);
+      case ApiErrorCode.SHUTTING_DOWN:
+        return plain(status.UNAVAILABLE, err.message);
+      default: {
+        const unreachable: never = err.code;
+        throw new Error(`unmapped error code ${String(unreachable)}`);
+      }
+    }
+  }
+  if (isConnectionError(err)) {
+    logger.warn({ err, ...context }, 'database unavailable');
+    return plain(status.UNAVAILABLE, 'database unavailable, retry later');
+  }
+  logger.error({ err, ...context }, 'unexpected error');
+  return plain(status.INTERNAL, 'internal error');
+}
+
+function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (/^08/.test(code) || code === 'ECONNREFUSED' || code === '57P01');
+}

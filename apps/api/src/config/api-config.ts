@@ -1,0 +1,150 @@
+import { z } from 'zod';
+
+const DEFAULT_MODELS = 'builtin:tiny-arith,hf:Qwen/Qwen2.5-Math-7B';
+
+const intFrom = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const token = z
+  .string()
+  .min(16, 'must be at least 16 characters')
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+  .optional();
+
+/** Every environment variable the API reads (nothing else reads process.env). */
+const envSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  AEPO_API_DATA_DIR: z.string().min(1).default('.data/postgres'),
+  AEPO_API_EMBEDDED_PG_PORT: intFrom(0, 65535, 0),
+  AEPO_API_GRPC_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:50051 (port 0 picks a free one)')
+    .default('0.0.0.0:50051'),
+  AEPO_API_HTTP_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:8080 (port 0 picks a free one)')
+    .default('0.0.0.0:8080'),
+  AEPO_ADMIN_TOKEN: token,
+  AEPO_EXECUTOR_TOKEN: token,
+  AEPO_API_MODELS: z
+    .string()
+    .default(DEFAULT_MODELS)
+    .transform((s) =>
+      s
+        .split(',')
+        .map((m) => m.trim())
+        .filter((m) => m.length > 0),
+    )
+    .pipe(
+      z
+        .array(
+          z
+            .string()
+            .regex(
+              /^(builtin|hf):[A-Za-z0-9._\-/]+$/,
+              'each model id must be builtin:<name> or hf:<org>/<name>',
+            ),
+        )
+        .min(1, 'must list at least one model id'),
+    ),
+  AEPO_API_LEASE_TTL_SECONDS: intFrom(2, 3600, 30),
+  AEPO_API_REAPER_INTERVAL_MS: intFrom(50, 600_000, 1000),
+  AEPO_API_MAX_LEASE_EXPIRATIONS: intFrom(1, 100, 3),
+  AEPO_API_DATASET_MAX_ROWS: intFrom(1, 100_000_000, 1_000_000),
+  AEPO_API_DATASET_MAX_ROW_BYTES: intFrom(16, 64 * 1024 * 1024, 64 * 1024),
+  AEPO_API_DATASET_MAX_BYTES: intFrom(16, 16 * 1024 * 1024 * 1024, 256 * 1024 * 1024),
+  AEPO_API_DB_POOL_SIZE: intFrom(1, 200, 10),
+  AEPO_API_AUTH_CACHE_MS: intFrom(0, 600_000, 5000),
+  AEPO_API_SHUTDOWN_GRACE_MS: intFrom(0, 600_000, 10_000),
+  AEPO_API_BOOTSTRAP_PROJECT: z.string().min(1).max(200).optional(),
+  AEPO_API_BOOTSTRAP_FILE: z.string().min(1).optional(),
+  AEPO_API_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type ApiEnv = z.input<typeof envSchema>;
+
+/** Validated configuration of the API, built once at boot and injected as a provider. */
+export interface ApiConfig {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  embeddedPgPort: number;
+  grpcAddress: string;
+  httpAddress: string;
+  adminToken: string | undefined;
+  executorToken: string | undefined;
+  models: string[];
+  leaseTtlSeconds: number;
+  reaperIntervalMs: number;
+  maxLeaseExpirations: number;
+  datasetMaxRows: number;
+  datasetMaxRowBytes: number;
+  datasetMaxBytes: number;
+  dbPoolSize: number;
+  authCacheMs: number;
+  shutdownGraceMs: number;
+  bootstrapProject: string | undefined;
+  bootstrapFile: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** Thrown when the environment is invalid; the message names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates the environment (only the keys the API knows; empty strings count as unset). */
+export function loadApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  const parsed = envSchema.safeParse(picked);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? '(environment)');
+        const shown =
+          picked[name] === undefined ? '' : ` (got ${JSON.stringify(redact(name, picked[name]))})`;
+        return `${name}: ${issue.message}${shown}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.AEPO_API_DATA_DIR,
+    embeddedPgPort: e.AEPO_API_EMBEDDED_PG_PORT,
+    grpcAddress: e.AEPO_API_GRPC_ADDRESS,
+    httpAddress: e.AEPO_API_HTTP_ADDRESS,
+    adminToken: e.AEPO_ADMIN_TOKEN,
+    executorToken: e.AEPO_EXECUTOR_TOKEN,
+    models: e.AEPO_API_MODELS,
+    leaseTtlSeconds: e.AEPO_API_LEASE_TTL_SECONDS,
+    reaperIntervalMs: e.AEPO_API_REAPER_INTERVAL_MS,
+    maxLeaseExpirations: e.AEPO_API_MAX_LEASE_EXPIRATIONS,
+    datasetMaxRows: e.AEPO_API_DATASET_MAX_ROWS,
+    datasetMaxRowBytes: e.AEPO_API_DATASET_MAX_ROW_BYTES,
+    datasetMaxBytes: e.AEPO_API_DATASET_MAX_BYTES,
+    dbPoolSize: e.AEPO_API_DB_POOL_SIZE,
+    authCacheMs: e.AEPO_API_AUTH_CACHE_MS,
+    shutdownGraceMs: e.AEPO_API_SHUTDOWN_GRACE_MS,
+    bootstrapProject: e.AEPO_API_BOOTSTRAP_PROJECT,
+    bootstrapFile: e.AEPO_API_BOOTSTRAP_FILE,
+    logLevel: e.AEPO_API_LOG_LEVEL,
+  };
+}
+
+function redact(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return /TOKEN|DATABASE_URL/.test(name) ? '<redacted>' : value;
+}
+
+/** Injection token of the ApiConfig provider. */
+export const API_CONFIG = Symbol('ApiConfig');

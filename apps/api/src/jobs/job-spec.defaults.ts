@@ -1,0 +1,162 @@
+import {
+  Algorithm,
+  ControlVariable,
+  ControllerKind,
+  EntropyEstimator,
+  LossAggregation,
+  type EntropyTarget,
+  type GraderSpec,
+  type JobSpec,
+} from '@aepo/contracts';
+import { randomInt } from 'node:crypto';
+
+/** Reference values (AEPO.md, arXiv 2510.08141) used for every knob the caller leaves unset. */
+export const SPEC_DEFAULTS = {
+  tolerance: 0.05,
+  tHigh: 1.2,
+  tLow: 0.8,
+  resampleFraction: 0.25,
+  reinforceCount: 60,
+  halveAboveTarget: true,
+  positiveThreshold: 0.05,
+  proportionalGain: 1.0,
+  integralGain: 0,
+  promptsPerStep: 512,
+  samplesPerPrompt: 5,
+  maxTokens: 2048,
+  topP: 0.99,
+  temperature: 1.0,
+  learningRate: 1e-6,
+  weightDecay: 0.01,
+  gradClip: 1.0,
+  clipRatioLow: 0.2,
+  clipRatioHigh: 0.2,
+  dualClip: 3.0,
+  miniBatchPrompts: 128,
+  epochsPerRollout: 1,
+  klCoef: 0,
+  maxSteps: 100,
+  entropyRegCoef: 0.03,
+  entropyAdvAlpha: 0.4,
+  entropyAdvKappa: 2,
+  validationEveryNSteps: 10,
+  validationTemperature: 1.0,
+  validationK: 1,
+  checkpointEveryNSteps: 50,
+  checkpointKeepLast: 3,
+} as const;
+
+/** Fills the target's band and estimator; `maxSteps` closes an open-ended ramp. */
+export function entropyTargetWithDefaults(target: EntropyTarget, maxSteps: number): EntropyTarget {
+  const out: EntropyTarget = {
+    tolerance: target.tolerance ?? SPEC_DEFAULTS.tolerance,
+    estimator:
+      target.estimator === EntropyEstimator.ENTROPY_ESTIMATOR_UNSPECIFIED
+        ? EntropyEstimator.ENTROPY_ESTIMATOR_FULL_VOCAB
+        : target.estimator,
+  };
+  if (target.schedule !== undefined) {
+    out.schedule = {
+      ...target.schedule,
+      endStep: target.schedule.endStep === 0 ? maxSteps : target.schedule.endStep,
+    };
+  } else {
+    out.constant = target.constant;
+  }
+  return out;
+}
+
+function graderWithDefaults(grader: GraderSpec | undefined): GraderSpec {
+  return grader === undefined || Object.values(grader).every((v) => v === undefined) ? { math: {} } : grader;
+}
+
+/**
+ * Returns the stored spec: the caller's values, every unset optional knob filled with its reference
+ * default. Run after validation (the ranges are already checked).
+ */
+export function applySpecDefaults(
+  spec: JobSpec,
+  seed: () => number = () => randomInt(0, 2 ** 31 - 1),
+): JobSpec {
+  const d = SPEC_DEFAULTS;
+  const o = spec.optimization;
+  const r = spec.rollout;
+  const a = spec.aepo;
+  const promptsPerStep = r?.promptsPerStep ?? d.promptsPerStep;
+  const maxSteps = o?.maxSteps ?? d.maxSteps;
+  const hasValidation = spec.validationDatasetId !== '';
+  const out: JobSpec = {
+    baseModel: spec.baseModel,
+    trainingDatasetId: spec.trainingDatasetId,
+    validationDatasetId: spec.validationDatasetId,
+    algorithm: spec.algorithm === Algorithm.ALGORITHM_UNSPECIFIED ? Algorithm.ALGORITHM_AEPO : spec.algorithm,
+    entropyTarget: spec.entropyTarget ? entropyTargetWithDefaults(spec.entropyTarget, maxSteps) : undefined,
+    aepo: {
+      tHigh: a?.tHigh ?? d.tHigh,
+      tLow: a?.tLow ?? d.tLow,
+      resampleFraction: a?.resampleFraction ?? d.resampleFraction,
+      ...(a?.reinforceFraction !== undefined
+        ? { reinforceFraction: a.reinforceFraction }
+        : { reinforceCount: a?.reinforceCount ?? d.reinforceCount }),
+      halveAboveTarget: a?.halveAboveTarget ?? d.halveAboveTarget,
+      positiveThreshold: a?.positiveThreshold ?? d.positiveThreshold,
+      controller: {
+        kind:
+          a?.controller?.kind === undefined ||
+          a.controller.kind === ControllerKind.CONTROLLER_KIND_UNSPECIFIED
+            ? ControllerKind.CONTROLLER_KIND_BANG_BANG
+            : a.controller.kind,
+        variable:
+          a?.controller?.variable === undefined ||
+          a.controller.variable === ControlVariable.CONTROL_VARIABLE_UNSPECIFIED
+            ? ControlVariable.CONTROL_VARIABLE_TEMPERATURE
+            : a.controller.variable,
+        proportionalGain: a?.controller?.proportionalGain ?? d.proportionalGain,
+        integralGain: a?.controller?.integralGain ?? d.integralGain,
+      },
+    },
+    rollout: {
+      promptsPerStep,
+      samplesPerPrompt: r?.samplesPerPrompt ?? d.samplesPerPrompt,
+      maxTokens: r?.maxTokens ?? d.maxTokens,
+      topP: r?.topP ?? d.topP,
+      temperature: r?.temperature ?? d.temperature,
+      stop: r?.stop ?? [],
+    },
+    optimization: {
+      learningRate: o?.learningRate ?? d.learningRate,
+      weightDecay: o?.weightDecay ?? d.weightDecay,
+      gradClip: o?.gradClip ?? d.gradClip,
+      clipRatioLow: o?.clipRatioLow ?? d.clipRatioLow,
+      clipRatioHigh: o?.clipRatioHigh ?? d.clipRatioHigh,
+      dualClip: o?.dualClip ?? d.dualClip,
+      lossAggregation:
+        o?.lossAggregation === undefined || o.lossAggregation === LossAggregation.LOSS_AGGREGATION_UNSPECIFIED
+          ? LossAggregation.LOSS_AGGREGATION_TOKEN_MEAN
+          : o.lossAggregation,
+      miniBatchPrompts: o?.miniBatchPrompts ?? Math.min(d.miniBatchPrompts, promptsPerStep),
+      epochsPerRollout: o?.epochsPerRollout ?? d.epochsPerRollout,
+      klCoef: o?.klCoef ?? d.klCoef,
+      maxSteps,
+      seed: o?.seed ?? seed(),
+    },
+    entropyReg: { coef: spec.entropyReg?.coef ?? d.entropyRegCoef },
+    entropyAdv: {
+      alpha: spec.entropyAdv?.alpha ?? d.entropyAdvAlpha,
+      kappa: spec.entropyAdv?.kappa ?? d.entropyAdvKappa,
+    },
+    grader: graderWithDefaults(spec.grader),
+    validation: {
+      everyNSteps: spec.validation?.everyNSteps ?? (hasValidation ? d.validationEveryNSteps : 0),
+      temperature: spec.validation?.temperature ?? d.validationTemperature,
+      k: spec.validation?.k ?? d.validationK,
+      maxPrompts: spec.validation?.maxPrompts ?? 0,
+    },
+    checkpoint: {
+      everyNSteps: spec.checkpoint?.everyNSteps ?? d.checkpointEveryNSteps,
+      keepLast: spec.checkpoint?.keepLast ?? d.checkpointKeepLast,
+    },
+    labels: { ...spec.labels },
+  };
+  return out;
+}

@@ -1,0 +1,207 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource, EntityManager } from 'typeorm';
+import { DATA_SOURCE } from '../database/data-source.js';
+import { JobEntity, type JobStateName } from '../database/entities/index.js';
+import { hydrate } from '../database/hydrate.js';
+import { JOB_CHANNEL, NotifyRepository, QUEUE_CHANNEL } from '../database/notify.repository.js';
+
+/** A job event to append (the sequence number is assigned here). */
+export interface NewJobEvent {
+  type: string;
+  fromState?: JobStateName | null;
+  toState?: JobStateName | null;
+  attempt?: number;
+  message?: string;
+  entropyTargetRevision?: number;
+}
+
+export interface JobListFilter {
+  states: JobStateName[];
+  labels: Record<string, string>;
+}
+
+/** Every database access to jobs and their events. */
+@Injectable()
+export class JobRepository {
+  constructor(
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    @Inject(NotifyRepository) private readonly notifier: NotifyRepository,
+  ) {}
+
+  transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.ds.transaction(fn);
+  }
+
+  toEntity(row: Record<string, unknown>): JobEntity {
+    return hydrate(this.ds, JobEntity, row);
+  }
+
+  async get(projectId: string, id: string): Promise<JobEntity | null> {
+    const rows: Record<string, unknown>[] = await this.ds.query(
+      'SELECT * FROM jobs WHERE id = $1 AND project_id = $2',
+      [id, projectId],
+    );
+    return rows[0] ? this.toEntity(rows[0]) : null;
+  }
+
+  async getByRequestId(projectId: string, requestId: string): Promise<JobEntity | null> {
+    const rows: Record<string, unknown>[] = await this.ds.query(
+      'SELECT * FROM jobs WHERE project_id = $1 AND request_id = $2',
+      [projectId, requestId],
+    );
+    return rows[0] ? this.toEntity(rows[0]) : null;
+  }
+
+  /**
+   * Inserts a QUEUED job with its CREATED event and wakes waiting executors, in one transaction.
+   * `job` is null when a dataset is missing, or when `request_id` already exists in the project (the
+   * caller then reads that job).
+   */
+  async insertQueued(
+    job: Partial<JobEntity> & { id: string; projectId: string },
+    datasetIds: string[],
+  ): Promise<{ job: JobEntity | null; missingDatasets: string[] }> {
+    return this.ds.transaction(async (m) => {
+      // FOR SHARE: a concurrent DeleteDataset (FOR UPDATE) cannot remove them before we commit.
+      const found: { id: string }[] = await m.query(
+        'SELECT id FROM datasets WHERE id = ANY($1::uuid[]) AND project_id = $2 FOR SHARE',
+        [datasetIds, job.projectId],
+      );
+      const missingDatasets = datasetIds.filter((d) => !found.some((f) => f.id === d));
+      if (missingDatasets.length > 0) return { job: null, missingDatasets };
+      const rows: Record<string, unknown>[] = await m.query(
+        `INSERT INTO jobs (id, project_id, display_name, request_id, spec, labels, base_model,
+           training_dataset_id, validation_dataset_id, state, entropy_target)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'QUEUED', $10)
+         ON CONFLICT (project_id, request_id) WHERE request_id IS NOT NULL DO NOTHING
+         RETURNING *`,
+        [
+          job.id,
+          job.projectId,
+          job.displayName ?? '',
+          job.requestId ?? null,
+          JSON.stringify(job.spec),
+          JSON.stringify(job.labels ?? {}),
+          job.baseModel,
+          job.trainingDatasetId,
+          job.validationDatasetId ?? null,
+          job.entropyTarget === undefined || job.entropyTarget === null
+            ? null
+            : JSON.stringify(job.entropyTarget),
+        ],
+      );
+      if (!rows[0]) return { job: null, missingDatasets: [] };
+      await this.appendEvents(m, job.id, [{ type: 'CREATED', toState: 'QUEUED', message: 'job created' }]);
+      await this.notifier.notify(m, QUEUE_CHANNEL, job.baseModel ?? '');
+      return { job: this.toEntity(rows[0]), missingDatasets: [] };
+    });
+  }
+
+  async list(projectId: string, filter: JobListFilter, after: [string, string] | undefined, limit: number) {
+    const params: unknown[] = [projectId];
+    let sql = 'SELECT * FROM jobs WHERE project_id = $1';
+    if (filter.states.length > 0) {
+      params.push(filter.states);
+      sql += ` AND state = ANY($${params.length})`;
+    }
+    if (Object.keys(filter.labels).length > 0) {
+      params.push(JSON.stringify(filter.labels));
+      sql += ` AND labels @> $${params.length}::jsonb`;
+    }
+    if (after) {
+      params.push(after[0], after[1]);
+      sql += ` AND (create_time, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+    }
+    params.push(limit + 1);
+    sql += ` ORDER BY create_time DESC, id DESC LIMIT $${params.length}`;
+    const rows: Record<string, unknown>[] = await this.ds.query(sql, params);
+    return rows.map((r) => this.toEntity(r));
+  }
+
+  /** Locks the job row for the rest of `m`'s transaction; `lease_live` says if its lease is unexpired. */
+  async lock(
+    m: EntityManager,
+    id: string,
+    projectId?: string,
+  ): Promise<{ job: JobEntity; leaseLive: boolean } | null> {
+    const rows: Record<string, unknown>[] = await m.query(
+      `SELECT *, (lease_expire_time IS NOT NULL AND lease_expire_time > now()) AS lease_live
+       FROM jobs WHERE id = $1 ${projectId ? 'AND project_id = $2' : ''} FOR UPDATE`,
+      projectId ? [id, projectId] : [id],
+    );
+    const row = rows[0];
+    return row ? { job: this.toEntity(row), leaseLive: row['lease_live'] === true } : null;
+  }
+
+  /** Updates columns of a (locked) job; always bumps update_time. Returns the new row. */
+  async update(
+    m: EntityManager,
+    id: string,
+    set: Record<string, unknown>,
+    sqlSet: string[] = [],
+  ): Promise<JobEntity> {
+    const params: unknown[] = [id];
+    const parts = ['update_time = now()', ...sqlSet];
+    for (const [column, value] of Object.entries(set)) {
+      params.push(
+        value !== null && typeof value === 'object' && !(value instanceof Date)
+          ? JSON.stringify(value)
+          : value,
+      );
+      parts.push(`${column} = $${params.length}`);
+    }
+    const rows: Record<string, unknown>[] = await m.query(
+      `UPDATE jobs SET ${parts.join(', ')} WHERE id = $1 RETURNING *`,
+      params,
+    );
+    return this.toEntity(rows[0] as Record<string, unknown>);
+  }
+
+  /** Appends events with consecutive per-job sequence numbers (the job row lock orders them). */
+  async appendEvents(m: EntityManager, jobId: string, events: NewJobEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const rows: { event_seq: string }[] = await m.query(
+      'UPDATE jobs SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq',
+      [jobId, events.length],
+    );
+    const last = Number(rows[0]?.event_seq);
+    const first = last - events.length + 1;
+    const values: unknown[] = [];
+    const tuples = events.map((e, i) => {
+      values.push(
+        jobId,
+        first + i,
+        e.type,
+        e.fromState ?? null,
+        e.toState ?? null,
+        e.attempt ?? 0,
+        e.message ?? '',
+        e.entropyTargetRevision ?? 0,
+      );
+      const b = i * 8;
+      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8})`;
+    });
+    await m.query(
+      `INSERT INTO job_events (job_id, sequence, type, from_state, to_state, attempt, message, entropy_target_revision)
+       VALUES ${tuples.join(', ')}`,
+      values,
+    );
+    await this.notifier.notify(m, JOB_CHANNEL, jobId);
+  }
+
+  notifyQueue(m: EntityManager, model: string): Promise<void> {
+    return this.notifier.notify(m, QUEUE_CHANNEL, model);
+  }
+
+  notifyJob(m: EntityManager, jobId: string): Promise<void> {
+    return this.notifier.notify(m, JOB_CHANNEL, jobId);
+  }
+
+  /** Counts for the metrics: jobs by state, queue depth, active leases. */
+  async stateCounts(): Promise<Record<string, number>> {
+    const rows: { state: string; n: string }[] = await this.ds.query(
+      'SELECT state, count(*) AS n FROM jobs GROUP BY state',
+    );
+    return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+  }
+}

@@ -1,0 +1,235 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EntropyTarget, JobSpec, type CreateJobRequest, type Job, type JobState } from '@aepo/contracts';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { ApiError, ApiErrorCode } from '../common/api-error.js';
+import { decodePageToken, encodePageToken, pageSize } from '../common/page-token.js';
+import { checkDisplayName, checkLabels, REQUEST_ID_RE, UUID_RE, Violations } from '../common/violations.js';
+import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
+import type { JobEntity, JobStateName } from '../database/entities/index.js';
+import { applySpecDefaults, entropyTargetWithDefaults } from './job-spec.defaults.js';
+import { validateEntropyTarget, validateJobSpec } from './job-spec.validator.js';
+import { canTransition, isTerminal } from './job-state.machine.js';
+import { stateFromProto, toJobProto } from './job.mapper.js';
+import { JobRepository } from './job.repository.js';
+
+@Injectable()
+export class JobService {
+  constructor(
+    @Inject(JobRepository) private readonly jobs: JobRepository,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+  ) {}
+
+  async create(projectId: string, req: CreateJobRequest): Promise<Job> {
+    const v = validateJobSpec(req.spec, this.config.models);
+    checkDisplayName(v, 'display_name', req.displayName);
+    if (req.requestId !== '' && !REQUEST_ID_RE.test(req.requestId)) {
+      v.add('request_id', 'must be 1..100 characters of [A-Za-z0-9_-]');
+    }
+    if (req.requestId !== '') {
+      // A retry returns the first job even if this attempt's spec differs (AIP-155).
+      const existing = await this.jobs.getByRequestId(projectId, req.requestId);
+      if (existing) return toJobProto(existing);
+    }
+    if (!v.empty || req.spec === undefined) throw ApiError.invalid(v.list);
+    const spec = applySpecDefaults(req.spec);
+    const datasetIds = [
+      spec.trainingDatasetId,
+      ...(spec.validationDatasetId ? [spec.validationDatasetId] : []),
+    ];
+    const { job, missingDatasets } = await this.jobs.insertQueued(
+      {
+        id: randomUUID(),
+        projectId,
+        displayName: req.displayName,
+        requestId: req.requestId === '' ? null : req.requestId,
+        spec: JobSpec.toJSON(spec),
+        labels: spec.labels,
+        baseModel: spec.baseModel,
+        trainingDatasetId: spec.trainingDatasetId,
+        validationDatasetId: spec.validationDatasetId === '' ? null : spec.validationDatasetId,
+        entropyTarget: spec.entropyTarget ? EntropyTarget.toJSON(spec.entropyTarget) : null,
+      },
+      datasetIds,
+    );
+    if (missingDatasets.length > 0) {
+      throw new ApiError(
+        ApiErrorCode.NOT_FOUND,
+        `dataset ${missingDatasets.join(', ')} not found`,
+        missingDatasets.map((id) => ({
+          field: id === spec.trainingDatasetId ? 'spec.training_dataset_id' : 'spec.validation_dataset_id',
+          description: `dataset ${id} not found`,
+        })),
+      );
+    }
+    if (job) return toJobProto(job);
+    const winner = await this.jobs.getByRequestId(projectId, req.requestId);
+    if (!winner) throw new Error('job insert conflicted but no job carries its request_id');
+    return toJobProto(winner);
+  }
+
+  async get(projectId: string, id: string): Promise<Job> {
+    return toJobProto(await this.find(projectId, id));
+  }
+
+  /** The job entity, or NOT_FOUND (also for other projects' jobs and malformed ids). */
+  async find(projectId: string, id: string, field = 'id'): Promise<JobEntity> {
+    if (id === '') throw ApiError.invalid([{ field, description: 'is required' }]);
+    const job = UUID_RE.test(id) ? await this.jobs.get(projectId, id) : null;
+    if (!job) throw ApiError.notFound('job', id);
+    return job;
+  }
+
+  async list(
+    projectId: string,
+    size: number,
+    token: string,
+    states: JobState[],
+    labels: Record<string, string>,
+  ): Promise<{ jobs: Job[]; nextPageToken: string }> {
+    const limit = pageSize(size, 50);
+    const v = new Violations();
+    const stateNames: JobStateName[] = [];
+    states.forEach((s, i) => {
+      const name = stateFromProto(s);
+      if (name) stateNames.push(name);
+      else v.add(`states[${i}]`, 'unknown state');
+    });
+    checkLabels(v, 'labels', labels);
+    if (!v.empty) throw ApiError.invalid(v.list);
+    const fingerprint = JSON.stringify([
+      [...stateNames].sort(),
+      Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)),
+    ]);
+    const after = decodePageToken(token, fingerprint) as [string, string] | undefined;
+    const rows = await this.jobs.list(projectId, { states: stateNames, labels }, after, limit);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      jobs: page.map(toJobProto),
+      nextPageToken:
+        rows.length > limit && last
+          ? encodePageToken([last.createTime.toISOString(), last.id], fingerprint)
+          : '',
+    };
+  }
+
+  /** Runs `fn` on the locked job of the project; NOT_FOUND when absent. */
+  private async withJob(
+    projectId: string,
+    id: string,
+    fn: (m: EntityManager, job: JobEntity) => Promise<JobEntity>,
+  ) {
+    if (id === '') throw ApiError.invalid([{ field: 'id', description: 'is required' }]);
+    if (!UUID_RE.test(id)) throw ApiError.notFound('job', id);
+    const updated = await this.jobs.transaction(async (m) => {
+      const locked = await this.jobs.lock(m, id, projectId);
+      if (!locked) throw ApiError.notFound('job', id);
+      return fn(m, locked.job);
+    });
+    return toJobProto(updated);
+  }
+
+  private async transition(
+    m: EntityManager,
+    job: JobEntity,
+    to: JobStateName,
+    message: string,
+  ): Promise<JobEntity> {
+    if (!canTransition(job.state, to)) throw illegal(job, `cannot move from ${job.state} to ${to}`);
+    const terminal = isTerminal(to);
+    const updated = await this.jobs.update(
+      m,
+      job.id,
+      { state: to },
+      terminal ? ['end_time = now()', 'leased_by = NULL', 'lease_expire_time = NULL'] : [],
+    );
+    await this.jobs.appendEvents(m, job.id, [
+      { type: 'STATE_CHANGED', fromState: job.state, toState: to, attempt: job.attempt, message },
+    ]);
+    if (to === 'QUEUED') await this.jobs.notifyQueue(m, job.baseModel);
+    return updated;
+  }
+
+  cancel(projectId: string, id: string): Promise<Job> {
+    return this.withJob(projectId, id, async (m, job) => {
+      if (job.state === 'QUEUED' || job.state === 'PAUSED')
+        return this.transition(m, job, 'CANCELLED', 'cancelled');
+      if (job.state === 'RUNNING') {
+        if (job.cancelRequested) return job;
+        const updated = await this.jobs.update(m, job.id, { cancel_requested: true });
+        await this.jobs.appendEvents(m, job.id, [
+          {
+            type: 'CANCEL_REQUESTED',
+            attempt: job.attempt,
+            message: 'cancel requested; waiting for the executor',
+          },
+        ]);
+        return updated;
+      }
+      throw illegal(job, `job is already ${job.state}`);
+    });
+  }
+
+  pause(projectId: string, id: string): Promise<Job> {
+    return this.withJob(projectId, id, async (m, job) => {
+      if (job.state === 'QUEUED') return this.transition(m, job, 'PAUSED', 'paused');
+      if (job.state === 'RUNNING' && !job.pauseRequested && !job.cancelRequested) {
+        const updated = await this.jobs.update(m, job.id, { pause_requested: true });
+        await this.jobs.appendEvents(m, job.id, [
+          {
+            type: 'PAUSE_REQUESTED',
+            attempt: job.attempt,
+            message: 'pause requested; waiting for the executor',
+          },
+        ]);
+        return updated;
+      }
+      throw illegal(
+        job,
+        job.state === 'RUNNING' ? 'a pause or cancel is already pending' : `job is ${job.state}`,
+      );
+    });
+  }
+
+  resume(projectId: string, id: string): Promise<Job> {
+    return this.withJob(projectId, id, async (m, job) => {
+      if (job.state === 'PAUSED') return this.transition(m, job, 'QUEUED', 'resumed');
+      if (job.state === 'RUNNING' && job.pauseRequested) {
+        const updated = await this.jobs.update(m, job.id, { pause_requested: false });
+        await this.jobs.appendEvents(m, job.id, [
+          { type: 'PAUSE_WITHDRAWN', attempt: job.attempt, message: 'pause request withdrawn' },
+        ]);
+        return updated;
+      }
+      throw illegal(job, `job is ${job.state} and no pause is pending`);
+    });
+  }
+
+  updateEntropyTarget(projectId: string, id: string, target: EntropyTarget | undefined): Promise<Job> {
+    const v = new Violations();
+    validateEntropyTarget(v, 'entropy_target', target, true);
+    if (!v.empty || target === undefined) return Promise.reject(ApiError.invalid(v.list));
+    return this.withJob(projectId, id, async (m, job) => {
+      if (isTerminal(job.state)) throw illegal(job, `job is already ${job.state}`);
+      const maxSteps = JobSpec.fromJSON(job.spec).optimization?.maxSteps ?? 0;
+      const stored = EntropyTarget.toJSON(entropyTargetWithDefaults(target, maxSteps));
+      const updated = await this.jobs.update(m, job.id, { entropy_target: stored }, [
+        'entropy_target_revision = entropy_target_revision + 1',
+      ]);
+      await this.jobs.appendEvents(m, job.id, [
+        {
+          type: 'TARGET_UPDATED',
+          attempt: job.attempt,
+          message: `entropy target updated: ${JSON.stringify(stored)}`,
+          entropyTargetRevision: updated.entropyTargetRevision,
+        },
+      ]);
+      return updated;
+    });
+  }
+}
+
+function illegal(job: JobEntity, message: string): ApiError {
+  return new ApiError(ApiErrorCode.ILLEGAL_TRANSITION, `job ${job.id}: ${message}`);
+}

@@ -1,0 +1,202 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  EvaluationRecord,
+  JobEventType,
+  JobState,
+  StepRecord,
+  type Checkpoint,
+  type JobEvent,
+} from '@aepo/contracts';
+import type { Observable } from 'rxjs';
+import { ApiError } from '../common/api-error.js';
+import { decodePageToken, encodePageToken, pageSize } from '../common/page-token.js';
+import { NotifyRepository } from '../database/notify.repository.js';
+import type { CheckpointEntity, JobEventEntity, JobStateName } from '../database/entities/index.js';
+import { isTerminal } from '../jobs/job-state.machine.js';
+import { stateToProto } from '../jobs/job.mapper.js';
+import { JobRepository } from '../jobs/job.repository.js';
+import { JobService } from '../jobs/job.service.js';
+import { ShutdownSignal } from '../server/shutdown.signal.js';
+import { followJob } from './follow.stream.js';
+import { RecordRepository, type StoredRecord } from './record.repository.js';
+
+export function toStepProto(r: StoredRecord): StepRecord {
+  return { ...StepRecord.fromJSON(r.record), step: r.step, attempt: r.attempt, createTime: r.createTime };
+}
+
+export function toEvaluationProto(r: StoredRecord): EvaluationRecord {
+  return {
+    ...EvaluationRecord.fromJSON(r.record),
+    step: r.step,
+    attempt: r.attempt,
+    createTime: r.createTime,
+  };
+}
+
+export function toEventProto(e: JobEventEntity): JobEvent {
+  return {
+    sequence: e.sequence,
+    jobId: e.jobId,
+    createTime: e.createTime,
+    type: JobEventType[`JOB_EVENT_TYPE_${e.type}` as keyof typeof JobEventType] ?? JobEventType.UNRECOGNIZED,
+    fromState: e.fromState ? stateToProto(e.fromState as JobStateName) : JobState.JOB_STATE_UNSPECIFIED,
+    toState: e.toState ? stateToProto(e.toState as JobStateName) : JobState.JOB_STATE_UNSPECIFIED,
+    attempt: e.attempt,
+    message: e.message,
+    entropyTargetRevision: e.entropyTargetRevision,
+  };
+}
+
+export function toCheckpointProto(c: CheckpointEntity): Checkpoint {
+  return {
+    id: c.id,
+    jobId: c.jobId,
+    step: c.step,
+    createTime: c.createTime,
+    uri: c.uri,
+    entropy: c.entropy,
+    inBand: c.inBand,
+    rewardMean: c.rewardMean,
+    validationAccuracy: c.validationAccuracy ?? undefined,
+    attempt: c.attempt,
+    sizeBytes: c.sizeBytes,
+  };
+}
+
+/** Paged lists and live streams of a job's records, events and checkpoints. */
+@Injectable()
+export class RecordService {
+  constructor(
+    @Inject(RecordRepository) private readonly records: RecordRepository,
+    @Inject(JobService) private readonly jobService: JobService,
+    @Inject(JobRepository) private readonly jobs: JobRepository,
+    @Inject(NotifyRepository) private readonly notifier: NotifyRepository,
+    @Inject(ShutdownSignal) private readonly shutdown: ShutdownSignal,
+  ) {}
+
+  private async page<T, P>(
+    projectId: string,
+    jobId: string,
+    size: number,
+    token: string,
+    kind: string,
+    fetch: (after: number, limit: number) => Promise<T[]>,
+    cursorOf: (t: T) => number,
+    map: (t: T) => P,
+  ): Promise<{ items: P[]; nextPageToken: string }> {
+    await this.jobService.find(projectId, jobId, 'job_id');
+    const limit = pageSize(size, 100);
+    const after = decodePageToken(token, `${kind}:${jobId}`);
+    const cursor = after === undefined ? 0 : Number(after[0]);
+    if (!Number.isInteger(cursor))
+      throw ApiError.invalid([{ field: 'page_token', description: 'malformed' }]);
+    const rows = await fetch(cursor, limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(map),
+      nextPageToken: rows.length > limit && last ? encodePageToken([cursorOf(last)], `${kind}:${jobId}`) : '',
+    };
+  }
+
+  listSteps(projectId: string, jobId: string, size: number, token: string) {
+    return this.page(
+      projectId,
+      jobId,
+      size,
+      token,
+      'steps',
+      (a, l) => this.records.records('step_records', jobId, a, l),
+      (r) => r.step,
+      toStepProto,
+    );
+  }
+
+  listEvaluations(projectId: string, jobId: string, size: number, token: string) {
+    return this.page(
+      projectId,
+      jobId,
+      size,
+      token,
+      'evaluations',
+      (a, l) => this.records.records('evaluation_records', jobId, a, l),
+      (r) => r.step,
+      toEvaluationProto,
+    );
+  }
+
+  listEvents(projectId: string, jobId: string, size: number, token: string) {
+    return this.page(
+      projectId,
+      jobId,
+      size,
+      token,
+      'events',
+      (a, l) => this.records.events(jobId, a, l),
+      (e) => e.sequence,
+      toEventProto,
+    );
+  }
+
+  listCheckpoints(projectId: string, jobId: string, size: number, token: string) {
+    return this.page(
+      projectId,
+      jobId,
+      size,
+      token,
+      'checkpoints',
+      (a, l) => this.records.checkpoints(jobId, a, l),
+      (c) => c.step,
+      toCheckpointProto,
+    );
+  }
+
+  private finished(projectId: string, jobId: string) {
+    return async () => {
+      const job = await this.jobs.get(projectId, jobId);
+      return job === null || isTerminal(job.state);
+    };
+  }
+
+  async streamSteps(
+    projectId: string,
+    jobId: string,
+    afterStep: number,
+    mapError: (e: unknown) => unknown,
+  ): Promise<Observable<StepRecord>> {
+    await this.jobService.find(projectId, jobId, 'job_id');
+    return followJob(
+      jobId,
+      Math.max(0, afterStep),
+      {
+        fetch: async (a, l) => (await this.records.records('step_records', jobId, a, l)).map(toStepProto),
+        cursorOf: (r) => r.step,
+        isFinished: this.finished(projectId, jobId),
+      },
+      this.notifier,
+      this.shutdown,
+      mapError,
+    );
+  }
+
+  async streamEvents(
+    projectId: string,
+    jobId: string,
+    afterSequence: number,
+    mapError: (e: unknown) => unknown,
+  ): Promise<Observable<JobEvent>> {
+    await this.jobService.find(projectId, jobId, 'job_id');
+    return followJob(
+      jobId,
+      Math.max(0, afterSequence),
+      {
+        fetch: async (a, l) => (await this.records.events(jobId, a, l)).map(toEventProto),
+        cursorOf: (e) => e.sequence,
+        isFinished: this.finished(projectId, jobId),
+      },
+      this.notifier,
+      this.shutdown,
+      mapError,
+    );
+  }
+}

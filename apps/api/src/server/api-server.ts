@@ -1,0 +1,219 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import type { Server as GrpcServer } from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { ApiModule } from '../api.module.js';
+import { AdminService } from '../admin/admin.service.js';
+import { GrpcExceptionFilter } from '../common/grpc-exception.filter.js';
+import { createLogger } from '../common/logger.js';
+import { loadApiConfig, type ApiConfig } from '../config/api-config.js';
+import { createDataSource } from '../database/data-source.js';
+import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from '../database/embedded-postgres.js';
+import { runMigrations } from '../database/migration.runner.js';
+import { NotifyRepository } from '../database/notify.repository.js';
+import { ExecutorService } from '../executor/executor.service.js';
+import { ApiMetricsService } from '../metrics/api-metrics.service.js';
+import { instrumentServer } from './call-metrics.js';
+import { reflectionPackageDefinition, servicePackageDefinition } from './grpc-definitions.js';
+import { createHttpServer } from './http-server.js';
+import { PinoNestLogger } from './nest-logger.js';
+import { ShutdownSignal } from './shutdown.signal.js';
+
+export interface StartApiOptions {
+  /** Environment to read (default process.env). */
+  env?: Record<string, string | undefined>;
+  /** Values that override the environment (already typed). */
+  config?: Partial<ApiConfig>;
+}
+
+export interface BootstrapCredentials {
+  projectId: string;
+  apiKey: string;
+}
+
+export interface RunningApi {
+  /** host:port of the gRPC server (for grpc-js clients). */
+  grpcAddress: string;
+  grpcUrl: string;
+  httpUrl: string;
+  databaseUrl: string;
+  config: ApiConfig;
+  /** Set when AEPO_API_BOOTSTRAP_PROJECT created a project and key at this start. */
+  bootstrap: BootstrapCredentials | undefined;
+  /** Graceful stop: streams and long polls end, in-flight calls finish, then everything closes. */
+  close(): Promise<void>;
+}
+
+const SERVICES = ['aepo.v1.FineTuningService', 'aepo.v1.AdminService', 'aepo.executor.v1.ExecutorService'];
+
+async function resolveAddress(address: string): Promise<string> {
+  const i = address.lastIndexOf(':');
+  const host = address.slice(0, i);
+  const port = Number(address.slice(i + 1));
+  return `${host}:${port === 0 ? await freePort() : port}`;
+}
+
+function clientHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' || host === '[::]' ? '127.0.0.1' : host;
+}
+
+/** Starts the whole API in this process: database, migrations, gRPC, HTTP, reaper. */
+export async function startApiServer(options: StartApiOptions = {}): Promise<RunningApi> {
+  const config: ApiConfig = { ...loadApiConfig(options.env ?? process.env), ...options.config };
+  const logger = createLogger(config.logLevel);
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse())
+      await fn().catch((err) => logger.warn({ err }, 'shutdown step failed'));
+    cleanups.length = 0;
+  };
+  try {
+    let databaseUrl = config.databaseUrl;
+    if (databaseUrl === undefined) {
+      const db: EmbeddedDatabase = await startEmbeddedPostgres(
+        config.dataDir,
+        config.embeddedPgPort,
+        (line) => logger.debug({ component: 'postgres' }, line),
+      );
+      cleanups.push(() => db.stop());
+      databaseUrl = db.url;
+      logger.info({ dataDir: path.resolve(config.dataDir) }, 'embedded postgres started');
+    }
+    const applied = await runMigrations(databaseUrl);
+    if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+
+    const dataSource = createDataSource(databaseUrl, config.dbPoolSize);
+    await dataSource.initialize();
+    cleanups.push(() => dataSource.destroy());
+    const notifier = new NotifyRepository(databaseUrl, logger);
+    await notifier.start();
+    cleanups.push(() => notifier.close());
+    const shutdown = new ShutdownSignal();
+
+    const grpcAddress = await resolveAddress(config.grpcAddress);
+    const health = new HealthImplementation(Object.fromEntries(['', ...SERVICES].map((s) => [s, 'SERVING'])));
+    let grpcServer: GrpcServer | undefined;
+    // Filled once Nest has built the providers; the gRPC hook needs it per call, after that.
+    const late: { metrics?: ApiMetricsService } = {};
+    const app = await NestFactory.createMicroservice<MicroserviceOptions>(
+      ApiModule.forRoot({ config, logger, dataSource, notifier, shutdown }),
+      {
+        transport: Transport.GRPC,
+        logger: new PinoNestLogger(logger),
+        options: {
+          url: grpcAddress,
+          package: ['aepo.v1', 'aepo.executor.v1'],
+          packageDefinition: servicePackageDefinition(),
+          gracefulShutdown: true,
+          onLoadPackageDefinition: (_pkg: unknown, server: GrpcServer) => {
+            grpcServer = server;
+            instrumentServer(server, (m, c, s) => late.metrics?.observeCall(m, c, s));
+            health.addToServer(server);
+            new ReflectionService(reflectionPackageDefinition()).addToServer(server);
+          },
+        },
+      },
+    );
+    const metrics = app.get(ApiMetricsService);
+    late.metrics = metrics;
+    app.useGlobalFilters(new GrpcExceptionFilter(logger));
+    await app.listen();
+    const grpcDrain = async () => {
+      // tryShutdown waits for in-flight calls; past the grace period the rest are cut.
+      const timer = setTimeout(() => grpcServer?.forceShutdown(), config.shutdownGraceMs);
+      await app.close();
+      clearTimeout(timer);
+    };
+    cleanups.push(grpcDrain);
+
+    const executor = app.get(ExecutorService);
+    const reaper = setInterval(() => {
+      executor.reap().catch((err) => logger.warn({ err }, 'reaper tick failed'));
+    }, config.reaperIntervalMs);
+    reaper.unref();
+    cleanups.push(async () => clearInterval(reaper));
+
+    const http = createHttpServer(
+      {
+        ready: async () => {
+          await dataSource.query('SELECT 1');
+        },
+        metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.render() }),
+      },
+      logger,
+    );
+    const hi = config.httpAddress.lastIndexOf(':');
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(Number(config.httpAddress.slice(hi + 1)), config.httpAddress.slice(0, hi), resolve);
+    });
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          http.close(() => resolve());
+          http.closeAllConnections();
+        }),
+    );
+    const httpPort = (http.address() as AddressInfo).port;
+    const httpUrl = `http://${clientHost(config.httpAddress.slice(0, hi))}:${httpPort}`;
+    const gi = grpcAddress.lastIndexOf(':');
+    const grpcClientAddress = `${clientHost(grpcAddress.slice(0, gi))}:${grpcAddress.slice(gi + 1)}`;
+
+    let bootstrap: BootstrapCredentials | undefined;
+    if (config.bootstrapProject) {
+      const admin = app.get(AdminService);
+      const project = await admin.createProject(config.bootstrapProject);
+      const { secret } = await admin.createApiKey(project.id, 'bootstrap');
+      bootstrap = { projectId: project.id, apiKey: secret };
+      if (config.bootstrapFile) {
+        mkdirSync(path.dirname(path.resolve(config.bootstrapFile)), { recursive: true });
+        writeFileSync(
+          config.bootstrapFile,
+          JSON.stringify({ ...bootstrap, grpcAddress: grpcClientAddress }) + '\n',
+          {
+            mode: 0o600,
+          },
+        );
+        logger.info(
+          { projectId: project.id, file: config.bootstrapFile },
+          'bootstrap project created; API key written',
+        );
+      } else {
+        logger.info(
+          { projectId: project.id, apiKey: secret },
+          'bootstrap project created (API key shown once)',
+        );
+      }
+    }
+
+    logger.info({ grpc: grpcClientAddress, http: httpUrl }, 'aepo api listening');
+    let closing: Promise<void> | undefined;
+    return {
+      grpcAddress: grpcClientAddress,
+      grpcUrl: `grpc://${grpcClientAddress}`,
+      httpUrl,
+      databaseUrl,
+      config,
+      bootstrap,
+      close: () => {
+        closing ??= (async () => {
+          logger.info('shutting down');
+          for (const s of ['', ...SERVICES]) health.setStatus(s, 'NOT_SERVING');
+          shutdown.raise();
+          await cleanup();
+          logger.info('stopped');
+          logger.flush?.();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
