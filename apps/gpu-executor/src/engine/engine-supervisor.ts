@@ -1,0 +1,130 @@
+/**
+ * Keeps one Python engine alive for the executor: spawns it (EngineProcess), restarts it when it dies
+ * (with backoff), and stops it on shutdown. Every (re)start bumps `generation`: the engine's memory
+ * (model, optimizer, rollouts) is gone after a restart, so the job runner reloads from its last
+ * checkpoint when the generation it loaded into is no longer current.
+ */
+import type { Logger } from 'pino';
+import type { ExecutorEngine } from './engine.port.js';
+
+/** What the supervisor needs of a running engine process (EngineProcess has it). */
+export interface SupervisedProcess {
+  readonly exited: Promise<number | string>;
+  readonly running: boolean;
+  readonly pid: number | undefined;
+  stop(graceMs?: number): Promise<void>;
+  recentLog(): string[];
+}
+
+export interface EngineSupervisorOptions {
+  client: ExecutorEngine;
+  /** Starts the process and resolves once healthy; null: the engine is managed elsewhere. */
+  spawn: (() => Promise<SupervisedProcess>) | null;
+  log: Logger;
+  onRestart?: () => void;
+  /** Delay before a restart, doubled per failed start up to 30 s. Default 500 ms. */
+  restartDelayMs?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class EngineSupervisor {
+  private proc: SupervisedProcess | null = null;
+  private starting: Promise<void> | null = null;
+  private stopping = false;
+  private gen = 0;
+  private lastStartError: Error | null = null;
+
+  constructor(private readonly opts: EngineSupervisorOptions) {}
+
+  get client(): ExecutorEngine {
+    return this.opts.client;
+  }
+
+  /** Incremented by every (re)start of the engine process. */
+  get generation(): number {
+    return this.gen;
+  }
+
+  get running(): boolean {
+    return this.opts.spawn === null ? this.gen > 0 : this.proc?.running === true;
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  /** Starts the engine (or, unmanaged, waits until it answers). */
+  start(): Promise<void> {
+    if (!this.starting) {
+      this.starting = this.startLoop().finally(() => {
+        this.starting = null;
+      });
+    }
+    return this.starting;
+  }
+
+  /**
+   * Resolves once a healthy engine is up: waits for a restart under way, restarts a process that
+   * does not answer its health check.
+   */
+  async ensureHealthy(): Promise<void> {
+    if (this.starting) return this.starting;
+    if (this.running && (await this.opts.client.health().catch(() => false))) return;
+    if (this.opts.spawn && this.proc?.running) {
+      // The exit watcher restarts it (and counts the restart).
+      this.opts.log.warn('engine does not answer its health check; restarting it');
+      await this.proc.stop(2_000);
+    }
+    await new Promise((r) => setImmediate(r));
+    return this.starting ?? this.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.starting?.catch(() => undefined);
+    await this.proc?.stop();
+  }
+
+  private async startLoop(): Promise<void> {
+    let delay = this.opts.restartDelayMs ?? 500;
+    for (;;) {
+      if (this.stopping) throw new Error('executor is stopping');
+      try {
+        if (this.opts.spawn === null) {
+          if (!(await this.opts.client.health().catch(() => false))) throw new Error('engine not answering');
+        } else {
+          const proc = await this.opts.spawn();
+          this.proc = proc;
+          this.watch(proc);
+        }
+        this.gen++;
+        this.lastStartError = null;
+        this.opts.log.info({ generation: this.gen, pid: this.proc?.pid }, 'engine ready');
+        return;
+      } catch (e) {
+        this.lastStartError = e as Error;
+        this.opts.log.error({ err: (e as Error).message }, `engine start failed; retrying in ${delay} ms`);
+        await sleep(delay);
+        delay = Math.min(30_000, delay * 2);
+      }
+    }
+  }
+
+  /** The last error of a failed start (for readiness reports). */
+  get startError(): Error | null {
+    return this.lastStartError;
+  }
+
+  private watch(proc: SupervisedProcess): void {
+    void proc.exited.then((code) => {
+      if (this.stopping || this.proc !== proc) return;
+      this.opts.log.error(
+        { code, log: proc.recentLog().slice(-10) },
+        'engine exited unexpectedly; restarting it',
+      );
+      this.opts.onRestart?.();
+      this.start().catch(() => undefined);
+    });
+  }
+}
