@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { DATA_SOURCE } from '../database/data-source.js';
 import { ApiKeyEntity, ProjectEntity } from '../database/entities/index.js';
 import { hydrate } from '../database/hydrate.js';
+import { rowsOf } from '../database/sql-rows.js';
 
 /** Projects and their API keys (hashes only). */
 @Injectable()
@@ -52,9 +53,11 @@ export class ApiKeyRepository {
   }
 
   async revokeKey(id: string): Promise<ApiKeyEntity | null> {
-    const rows: Record<string, unknown>[] = await this.ds.query(
-      'UPDATE api_keys SET revoke_time = coalesce(revoke_time, now()) WHERE id = $1 RETURNING *',
-      [id],
+    const rows = rowsOf<Record<string, unknown>>(
+      await this.ds.query(
+        'UPDATE api_keys SET revoke_time = coalesce(revoke_time, now()) WHERE id = $1 RETURNING *',
+        [id],
+      ),
     );
     return rows[0] ? hydrate(this.ds, ApiKeyEntity, rows[0]) : null;
   }

@@ -30,10 +30,13 @@ export class DatasetUploadParser {
   /** Feeds one stream message. */
   add(message: UploadDatasetRequest): void {
     for (const row of message.rows) this.addRow(row);
-    for (const line of message.jsonlLines) this.addRow(this.parseLine(line));
+    for (const line of message.jsonlLines) {
+      const flagged = new Set<string>();
+      this.addRow(this.parseLine(line, flagged), flagged);
+    }
   }
 
-  private parseLine(line: string): Partial<DatasetRow> | undefined {
+  private parseLine(line: string, flagged: Set<string>): Partial<DatasetRow> | undefined {
     const n = this.rowNumber + 1;
     if (Buffer.byteLength(line, 'utf8') > this.limits.maxRowBytes + 64) {
       this.tooBig(n);
@@ -56,7 +59,10 @@ export class DatasetUploadParser {
       if (value === undefined || value === null) continue;
       if (typeof value === 'string') out[key] = value;
       else if (key === 'id' && typeof value === 'number' && Number.isFinite(value)) out.id = String(value);
-      else this.violate(`rows[${n}].${key}`, `row ${n}: ${key} must be a string`);
+      else {
+        flagged.add(key);
+        this.violate(`rows[${n}].${key}`, `row ${n}: ${key} must be a string`);
+      }
     }
     for (const key of Object.keys(obj)) {
       if (!['prompt', 'answer', 'id'].includes(key))
@@ -65,7 +71,7 @@ export class DatasetUploadParser {
     return out;
   }
 
-  private addRow(row: Partial<DatasetRow> | undefined): void {
+  private addRow(row: Partial<DatasetRow> | undefined, flagged: Set<string> = new Set()): void {
     this.rowNumber += 1;
     const n = this.rowNumber;
     if (n > this.limits.maxRows) {
@@ -77,8 +83,10 @@ export class DatasetUploadParser {
     const prompt = row.prompt ?? '';
     const answer = row.answer ?? '';
     const id = row.id ?? '';
-    if (prompt.trim() === '') this.violate(`rows[${n}].prompt`, `row ${n}: prompt is required`);
-    if (answer.trim() === '') this.violate(`rows[${n}].answer`, `row ${n}: answer is required`);
+    if (prompt.trim() === '' && !flagged.has('prompt'))
+      this.violate(`rows[${n}].prompt`, `row ${n}: prompt is required`);
+    if (answer.trim() === '' && !flagged.has('answer'))
+      this.violate(`rows[${n}].answer`, `row ${n}: answer is required`);
     if (id.length > 200) this.violate(`rows[${n}].id`, `row ${n}: id must be at most 200 characters`);
     if (prompt.includes('\u0000') || answer.includes('\u0000') || id.includes('\u0000')) {
       this.violate(`rows[${n}]`, `row ${n}: NUL characters are not allowed`);

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { DATA_SOURCE } from '../database/data-source.js';
 import type { JobEntity } from '../database/entities/index.js';
 import { JobRepository } from '../jobs/job.repository.js';
+import { rowsOf } from '../database/sql-rows.js';
 
 export interface ExpiredLease {
   job: JobEntity;
@@ -23,7 +24,7 @@ export class LeaseRepository {
    */
   async claim(executorId: string, models: string[], ttlSeconds: number): Promise<JobEntity | null> {
     return this.ds.transaction(async (m) => {
-      const rows: Record<string, unknown>[] = await m.query(
+      const result: unknown = await m.query(
         `UPDATE jobs SET state = 'RUNNING', attempt = attempt + 1, leased_by = $1,
            lease_expire_time = now() + make_interval(secs => $2), start_time = coalesce(start_time, now()),
            update_time = now(), cancel_requested = false, pause_requested = false
@@ -33,6 +34,7 @@ export class LeaseRepository {
          RETURNING *`,
         [executorId, ttlSeconds, models],
       );
+      const rows = rowsOf<Record<string, unknown>>(result);
       if (!rows[0]) return null;
       const job = this.jobs.toEntity(rows[0]);
       await this.jobs.appendEvents(m, job.id, [

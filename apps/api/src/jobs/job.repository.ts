@@ -4,6 +4,7 @@ import { DATA_SOURCE } from '../database/data-source.js';
 import { JobEntity, type JobStateName } from '../database/entities/index.js';
 import { hydrate } from '../database/hydrate.js';
 import { JOB_CHANNEL, NotifyRepository, QUEUE_CHANNEL } from '../database/notify.repository.js';
+import { rowsOf } from '../database/sql-rows.js';
 
 /** A job event to append (the sequence number is assigned here). */
 export interface NewJobEvent {
@@ -150,9 +151,8 @@ export class JobRepository {
       );
       parts.push(`${column} = $${params.length}`);
     }
-    const rows: Record<string, unknown>[] = await m.query(
-      `UPDATE jobs SET ${parts.join(', ')} WHERE id = $1 RETURNING *`,
-      params,
+    const rows = rowsOf<Record<string, unknown>>(
+      await m.query(`UPDATE jobs SET ${parts.join(', ')} WHERE id = $1 RETURNING *`, params),
     );
     return this.toEntity(rows[0] as Record<string, unknown>);
   }
@@ -160,9 +160,11 @@ export class JobRepository {
   /** Appends events with consecutive per-job sequence numbers (the job row lock orders them). */
   async appendEvents(m: EntityManager, jobId: string, events: NewJobEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const rows: { event_seq: string }[] = await m.query(
-      'UPDATE jobs SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq',
-      [jobId, events.length],
+    const rows = rowsOf<{ event_seq: string }>(
+      await m.query('UPDATE jobs SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq', [
+        jobId,
+        events.length,
+      ]),
     );
     const last = Number(rows[0]?.event_seq);
     const first = last - events.length + 1;

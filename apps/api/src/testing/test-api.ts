@@ -69,7 +69,7 @@ export async function startTestApi(config: Partial<ApiConfig> = {}): Promise<Tes
       AEPO_API_HTTP_ADDRESS: '127.0.0.1:0',
       AEPO_ADMIN_TOKEN: ADMIN_TOKEN,
       AEPO_EXECUTOR_TOKEN: EXECUTOR_TOKEN,
-      AEPO_API_LOG_LEVEL: 'silent',
+      AEPO_API_LOG_LEVEL: process.env['AEPO_TEST_LOG_LEVEL'] ?? 'silent',
     },
     config,
   });
