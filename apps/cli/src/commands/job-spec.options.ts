@@ -1,0 +1,282 @@
+import { readFileSync } from 'node:fs';
+import { InvalidArgumentError, type Command } from 'commander';
+import {
+  Algorithm,
+  ControllerKind,
+  EntropyEstimator,
+  JobSpec,
+  ScheduleKind,
+  type EntropySchedule,
+  type EntropyTarget,
+  type GraderSpec,
+} from '@aepo/contracts';
+import { intArg, labelArg, numberArg, usage } from './command-context.js';
+
+/** Flags of `jobs create` (every one optional; unset knobs take the server defaults). */
+export interface JobSpecFlags {
+  spec?: string;
+  model?: string;
+  dataset?: string;
+  validationDataset?: string;
+  algorithm?: string;
+  target?: number;
+  schedule?: string;
+  tolerance?: number;
+  estimator?: string;
+  tHigh?: number;
+  tLow?: number;
+  resampleFraction?: number;
+  reinforceCount?: number;
+  reinforceFraction?: number;
+  controller?: string;
+  promptsPerStep?: number;
+  samplesPerPrompt?: number;
+  maxTokens?: number;
+  topP?: number;
+  temperature?: number;
+  lr?: number;
+  maxSteps?: number;
+  seed?: number;
+  klCoef?: number;
+  grader?: string;
+  checkpointEvery?: number;
+  keepLast?: number;
+  validateEvery?: number;
+  label?: Record<string, string>;
+}
+
+const ALGORITHMS: Record<string, Algorithm> = {
+  aepo: Algorithm.ALGORITHM_AEPO,
+  grpo: Algorithm.ALGORITHM_GRPO,
+  'entropy-reg': Algorithm.ALGORITHM_ENTROPY_REG,
+  'entropy-adv': Algorithm.ALGORITHM_ENTROPY_ADV,
+};
+
+const ESTIMATORS: Record<string, EntropyEstimator> = {
+  'full-vocab': EntropyEstimator.ENTROPY_ESTIMATOR_FULL_VOCAB,
+  'sampled-token': EntropyEstimator.ENTROPY_ESTIMATOR_SAMPLED_TOKEN,
+};
+
+const CONTROLLERS: Record<string, ControllerKind> = {
+  'bang-bang': ControllerKind.CONTROLLER_KIND_BANG_BANG,
+  proportional: ControllerKind.CONTROLLER_KIND_PROPORTIONAL,
+};
+
+const GRADERS: Record<string, GraderSpec> = {
+  math: { math: {} },
+  exact: { exact: { caseSensitive: false } },
+  numeric: { numeric: {} },
+  format: { format: {} },
+};
+
+function choice<T>(table: Record<string, T>) {
+  return (raw: string): string => {
+    if (!(raw in table)) throw new InvalidArgumentError(`expected one of ${Object.keys(table).join(', ')}`);
+    return raw;
+  };
+}
+
+/** Flags of the entropy target, shared by `jobs create` and `jobs set-target`. */
+export function addTargetOptions(cmd: Command): Command {
+  return cmd
+    .option('--target <nats>', 'constant entropy target H* (nats/token)', numberArg)
+    .option(
+      '--schedule <spec>',
+      'target schedule: linear:START:END[:FROM:TO], cosine:START:END[:FROM:TO] or piecewise:STEP=H,STEP=H,…',
+    )
+    .option('--tolerance <nats>', 'half-width of the tolerance band (server default 0.05)', numberArg)
+    .option(
+      '--estimator <name>',
+      `entropy estimator: ${Object.keys(ESTIMATORS).join(', ')}`,
+      choice(ESTIMATORS),
+    );
+}
+
+export function addJobSpecOptions(cmd: Command): Command {
+  addTargetOptions(
+    cmd
+      .option('--spec <file>', 'JobSpec as proto JSON (camelCase or snake_case); the flags below override it')
+      .option('--model <id>', 'base model id (see the server’s models), e.g. builtin:tiny-arith')
+      .option('--dataset <id>', 'training dataset id')
+      .option('--validation-dataset <id>', 'validation dataset id')
+      .option(
+        '--algorithm <name>',
+        `${Object.keys(ALGORITHMS).join(', ')} (default aepo)`,
+        choice(ALGORITHMS),
+      ),
+  );
+  return cmd
+    .option('--t-high <T>', 'AEPO: re-sample temperature below target', numberArg)
+    .option('--t-low <T>', 'AEPO: re-sample temperature above target', numberArg)
+    .option('--resample-fraction <f>', 'AEPO: share of prompts re-sampled', numberArg)
+    .option('--reinforce-count <k>', 'AEPO: REINFORCE samples per step', intArg(0))
+    .option('--reinforce-fraction <f>', 'AEPO: REINFORCE samples as a fraction of the batch', numberArg)
+    .option(
+      '--controller <kind>',
+      `AEPO controller: ${Object.keys(CONTROLLERS).join(', ')}`,
+      choice(CONTROLLERS),
+    )
+    .option('--prompts-per-step <n>', 'prompts per step', intArg(1))
+    .option('--samples-per-prompt <n>', 'completions per prompt (group size)', intArg(1))
+    .option('--max-tokens <n>', 'maximum completion tokens', intArg(1))
+    .option('--top-p <p>', 'nucleus sampling', numberArg)
+    .option('--temperature <T>', 'temperature of the on-policy samples', numberArg)
+    .option('--lr <rate>', 'learning rate', numberArg)
+    .option('--max-steps <n>', 'training steps', intArg(1))
+    .option('--seed <n>', 'random seed', intArg(0))
+    .option('--kl-coef <c>', 'KL penalty coefficient', numberArg)
+    .option(
+      '--grader <kind>',
+      `reward grader: ${Object.keys(GRADERS).join(', ')} (default math)`,
+      choice(GRADERS),
+    )
+    .option('--checkpoint-every <n>', 'save a checkpoint every N steps', intArg(1))
+    .option('--keep-last <n>', 'checkpoints kept besides the best-in-band one', intArg(1))
+    .option('--validate-every <n>', 'validate every N steps (needs --validation-dataset)', intArg(0))
+    .option('--label <key=value>', 'label (repeatable)', labelArg);
+}
+
+/** Parses `--schedule`. */
+export function parseSchedule(raw: string): EntropySchedule {
+  const [kind, ...rest] = raw.split(':');
+  const base: EntropySchedule = {
+    kind: ScheduleKind.SCHEDULE_KIND_UNSPECIFIED,
+    startValue: 0,
+    endValue: 0,
+    startStep: 0,
+    endStep: 0,
+    points: [],
+  };
+  const num = (s: string | undefined, what: string) => {
+    const n = Number(s);
+    if (s === undefined || s === '' || !Number.isFinite(n))
+      throw usage(`--schedule: ${what} must be a number`);
+    return n;
+  };
+  if (kind === 'linear' || kind === 'cosine') {
+    if (rest.length !== 2 && rest.length !== 4)
+      throw usage(`--schedule: expected ${kind}:START:END or ${kind}:START:END:FROM_STEP:TO_STEP`);
+    return {
+      ...base,
+      kind: kind === 'linear' ? ScheduleKind.SCHEDULE_KIND_LINEAR : ScheduleKind.SCHEDULE_KIND_COSINE,
+      startValue: num(rest[0], 'START'),
+      endValue: num(rest[1], 'END'),
+      startStep: rest.length === 4 ? num(rest[2], 'FROM_STEP') : 0,
+      endStep: rest.length === 4 ? num(rest[3], 'TO_STEP') : 0,
+    };
+  }
+  if (kind === 'piecewise') {
+    const points = rest
+      .join(':')
+      .split(',')
+      .filter((p) => p !== '')
+      .map((p) => {
+        const [step, value] = p.split('=');
+        return { step: num(step, 'STEP'), value: num(value, 'H') };
+      });
+    if (points.length === 0) throw usage('--schedule: piecewise needs at least one STEP=H point');
+    return { ...base, kind: ScheduleKind.SCHEDULE_KIND_PIECEWISE, points };
+  }
+  throw usage('--schedule: expected linear:…, cosine:… or piecewise:…');
+}
+
+/** Builds an EntropyTarget from the target flags; undefined when none was given. */
+export function targetFromFlags(
+  o: Pick<JobSpecFlags, 'target' | 'schedule' | 'tolerance' | 'estimator'>,
+  base?: EntropyTarget,
+): EntropyTarget | undefined {
+  if (o.target !== undefined && o.schedule !== undefined)
+    throw usage('give --target or --schedule, not both');
+  if (o.target === undefined && o.schedule === undefined && o.tolerance === undefined && !o.estimator)
+    return base;
+  const t: EntropyTarget = {
+    estimator: base?.estimator ?? EntropyEstimator.ENTROPY_ESTIMATOR_UNSPECIFIED,
+    ...(base?.constant !== undefined ? { constant: base.constant } : {}),
+    ...(base?.schedule !== undefined ? { schedule: base.schedule } : {}),
+    ...(base?.tolerance !== undefined ? { tolerance: base.tolerance } : {}),
+  };
+  if (o.target !== undefined) {
+    t.constant = o.target;
+    delete t.schedule;
+  }
+  if (o.schedule !== undefined) {
+    t.schedule = parseSchedule(o.schedule);
+    delete t.constant;
+  }
+  if (o.tolerance !== undefined) t.tolerance = o.tolerance;
+  if (o.estimator) t.estimator = ESTIMATORS[o.estimator] ?? t.estimator;
+  return t;
+}
+
+function readSpecFile(file: string): JobSpec {
+  let raw: string;
+  try {
+    raw = readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (err) {
+    throw usage(`cannot read --spec ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return JobSpec.fromJSON(JSON.parse(raw));
+  } catch (err) {
+    throw usage(`--spec ${file} is not a JobSpec in JSON: ${(err as Error).message}`);
+  }
+}
+
+/** JobSpec from `--spec` (if any) with the flags applied on top. */
+export function specFromFlags(o: JobSpecFlags): JobSpec {
+  const spec = o.spec ? readSpecFile(o.spec) : JobSpec.fromPartial({});
+  if (o.model) spec.baseModel = o.model;
+  if (o.dataset) spec.trainingDatasetId = o.dataset;
+  if (o.validationDataset) spec.validationDatasetId = o.validationDataset;
+  if (o.algorithm) spec.algorithm = ALGORITHMS[o.algorithm] ?? spec.algorithm;
+  spec.entropyTarget = targetFromFlags(o, spec.entropyTarget);
+
+  const aepo = (spec.aepo ??= JobSpec.fromPartial({ aepo: {} }).aepo!);
+  if (o.tHigh !== undefined) aepo.tHigh = o.tHigh;
+  if (o.tLow !== undefined) aepo.tLow = o.tLow;
+  if (o.resampleFraction !== undefined) aepo.resampleFraction = o.resampleFraction;
+  if (o.reinforceCount !== undefined && o.reinforceFraction !== undefined)
+    throw usage('give --reinforce-count or --reinforce-fraction, not both');
+  if (o.reinforceCount !== undefined) {
+    aepo.reinforceCount = o.reinforceCount;
+    delete aepo.reinforceFraction;
+  }
+  if (o.reinforceFraction !== undefined) {
+    aepo.reinforceFraction = o.reinforceFraction;
+    delete aepo.reinforceCount;
+  }
+  if (o.controller) {
+    aepo.controller = {
+      ...JobSpec.fromPartial({ aepo: { controller: {} } }).aepo!.controller!,
+      ...aepo.controller,
+    };
+    aepo.controller.kind = CONTROLLERS[o.controller] ?? aepo.controller.kind;
+  }
+
+  const rollout = (spec.rollout ??= { stop: [] });
+  if (o.promptsPerStep !== undefined) rollout.promptsPerStep = o.promptsPerStep;
+  if (o.samplesPerPrompt !== undefined) rollout.samplesPerPrompt = o.samplesPerPrompt;
+  if (o.maxTokens !== undefined) rollout.maxTokens = o.maxTokens;
+  if (o.topP !== undefined) rollout.topP = o.topP;
+  if (o.temperature !== undefined) rollout.temperature = o.temperature;
+
+  const opt = (spec.optimization ??= JobSpec.fromPartial({ optimization: {} }).optimization!);
+  if (o.lr !== undefined) opt.learningRate = o.lr;
+  if (o.maxSteps !== undefined) opt.maxSteps = o.maxSteps;
+  if (o.seed !== undefined) opt.seed = o.seed;
+  if (o.klCoef !== undefined) opt.klCoef = o.klCoef;
+
+  if (o.grader) spec.grader = GRADERS[o.grader];
+  if (o.checkpointEvery !== undefined || o.keepLast !== undefined) {
+    spec.checkpoint ??= {};
+    if (o.checkpointEvery !== undefined) spec.checkpoint.everyNSteps = o.checkpointEvery;
+    if (o.keepLast !== undefined) spec.checkpoint.keepLast = o.keepLast;
+  }
+  if (o.validateEvery !== undefined) (spec.validation ??= {}).everyNSteps = o.validateEvery;
+  if (o.label) spec.labels = { ...spec.labels, ...o.label };
+  return spec;
+}
+
+export function algorithmFlag(a: string): string {
+  return Object.entries(ALGORITHMS).find(([, v]) => v === a)?.[0] ?? a;
+}
