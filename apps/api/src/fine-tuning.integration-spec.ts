@@ -15,6 +15,7 @@ import {
   JobSpec,
   JobState,
   ScheduleKind,
+  type DeepPartial,
   type FineTuningServiceClient,
 } from '@aepo/contracts';
 import { createRequire } from 'node:module';
@@ -29,7 +30,7 @@ let c: FineTuningServiceClient;
 let md: Metadata;
 let datasetId: string;
 
-const spec = (over: Partial<JobSpec> = {}): JobSpec =>
+const spec = (over: DeepPartial<JobSpec> = {}): JobSpec =>
   JobSpec.fromPartial({
     baseModel: 'builtin:tiny-arith',
     trainingDatasetId: datasetId,
@@ -37,7 +38,7 @@ const spec = (over: Partial<JobSpec> = {}): JobSpec =>
     ...over,
   });
 
-const create = (over: Partial<JobSpec> = {}, extra: Partial<CreateJobRequest> = {}) =>
+const create = (over: DeepPartial<JobSpec> = {}, extra: Partial<CreateJobRequest> = {}) =>
   call(c, c.createJob, CreateJobRequest.fromPartial({ spec: spec(over), ...extra }), md).then((r) => r.job!);
 
 beforeAll(async () => {
@@ -281,7 +282,7 @@ describe('jobs', () => {
           points: [],
         },
         tolerance: 0.02,
-      } as JobSpec['entropyTarget'],
+      },
       aepo: { reinforceFraction: 0.1 },
       optimization: { maxSteps: 40, seed: 7 },
       rollout: { promptsPerStep: 16, stop: ['\n'] },
@@ -298,10 +299,7 @@ describe('jobs', () => {
 
   it('returns the same job for a retried request_id', async () => {
     const a = await create({}, { requestId: 'create-1' });
-    const b = await create(
-      { entropyTarget: { constant: 0.9 } as JobSpec['entropyTarget'] },
-      { requestId: 'create-1' },
-    );
+    const b = await create({ entropyTarget: { constant: 0.9 } }, { requestId: 'create-1' });
     const [x, y] = await Promise.all([
       create({}, { requestId: 'create-2' }),
       create({}, { requestId: 'create-2' }),
