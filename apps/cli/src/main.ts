@@ -6,9 +6,11 @@ import { checkpointsCommand } from './commands/checkpoints.command.js';
 import { intArg } from './commands/command-context.js';
 import { configCommand } from './commands/config.command.js';
 import { datasetsCommand } from './commands/datasets.command.js';
+import { demoCommand } from './commands/demo.command.js';
 import { gradeCommand } from './commands/grade.command.js';
 import { jobsCommand } from './commands/jobs.command.js';
 import { metricsCommand } from './commands/metrics.command.js';
+import { serveCommand } from './commands/serve.command.js';
 import { ExitCode, toCliError } from './output/cli-error.js';
 
 // A thin registry: each subcommand lives in ./commands/<name>.command.ts and is added here.
@@ -27,6 +29,8 @@ program.addCommand(metricsCommand());
 program.addCommand(checkpointsCommand());
 program.addCommand(chartCommand());
 program.addCommand(adminCommand());
+program.addCommand(serveCommand());
+program.addCommand(demoCommand());
 program.addCommand(gradeCommand());
 
 // Usage mistakes exit 2 (commander's default is 1, which we keep for unexpected failures).
