@@ -4,11 +4,14 @@ import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Metadata } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { ApiModule } from '../api.module.js';
 import { AdminService } from '../admin/admin.service.js';
+import { AuthService } from '../auth/auth.service.js';
 import { GrpcExceptionFilter } from '../common/grpc-exception.filter.js';
 import { createLogger } from '../common/logger.js';
 import { loadApiConfig, type ApiConfig } from '../config/api-config.js';
@@ -164,32 +167,9 @@ export async function startApiServer(options: StartApiOptions = {}): Promise<Run
     const gi = grpcAddress.lastIndexOf(':');
     const grpcClientAddress = `${clientHost(grpcAddress.slice(0, gi))}:${grpcAddress.slice(gi + 1)}`;
 
-    let bootstrap: BootstrapCredentials | undefined;
-    if (config.bootstrapProject) {
-      const admin = app.get(AdminService);
-      const project = await admin.createProject(config.bootstrapProject);
-      const { secret } = await admin.createApiKey(project.id, 'bootstrap');
-      bootstrap = { projectId: project.id, apiKey: secret };
-      if (config.bootstrapFile) {
-        mkdirSync(path.dirname(path.resolve(config.bootstrapFile)), { recursive: true });
-        writeFileSync(
-          config.bootstrapFile,
-          JSON.stringify({ ...bootstrap, grpcAddress: grpcClientAddress }) + '\n',
-          {
-            mode: 0o600,
-          },
-        );
-        logger.info(
-          { projectId: project.id, file: config.bootstrapFile },
-          'bootstrap project created; API key written',
-        );
-      } else {
-        logger.info(
-          { projectId: project.id, apiKey: secret },
-          'bootstrap project created (API key shown once)',
-        );
-      }
-    }
+    const bootstrap = config.bootstrapProject
+      ? await bootstrapProject(app.get(AdminService), app.get(AuthService), config, grpcClientAddress, logger)
+      : undefined;
 
     logger.info({ grpc: grpcClientAddress, http: httpUrl }, 'aepo api listening');
     let closing: Promise<void> | undefined;
@@ -216,4 +196,45 @@ export async function startApiServer(options: StartApiOptions = {}): Promise<Run
     await cleanup();
     throw err;
   }
+}
+
+/**
+ * AEPO_API_BOOTSTRAP_PROJECT: creates a project and an API key at start. With AEPO_API_BOOTSTRAP_FILE
+ * the credentials go to that file (mode 600) and a later start reuses them while the key stays valid,
+ * so restarts do not pile up projects; without it they are logged once.
+ */
+async function bootstrapProject(
+  admin: AdminService,
+  auth: AuthService,
+  config: ApiConfig,
+  grpcAddress: string,
+  logger: Logger,
+): Promise<BootstrapCredentials> {
+  const file = config.bootstrapFile;
+  let creds: BootstrapCredentials | undefined;
+  if (file && existsSync(file)) {
+    try {
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as Partial<BootstrapCredentials>;
+      if (typeof saved.apiKey === 'string' && typeof saved.projectId === 'string') {
+        const md = new Metadata();
+        md.set('authorization', `Bearer ${saved.apiKey}`);
+        if ((await auth.project(md)) === saved.projectId)
+          creds = { projectId: saved.projectId, apiKey: saved.apiKey };
+      }
+    } catch {
+      // unreadable or revoked: create new credentials below
+    }
+  }
+  if (!creds) {
+    const project = await admin.createProject(config.bootstrapProject ?? 'default');
+    const { secret } = await admin.createApiKey(project.id, 'bootstrap');
+    creds = { projectId: project.id, apiKey: secret };
+    if (!file) logger.info(creds, 'bootstrap project created (API key shown once)');
+  }
+  if (file) {
+    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    writeFileSync(file, JSON.stringify({ ...creds, grpcAddress }) + '\n', { mode: 0o600 });
+    logger.info({ projectId: creds.projectId, file }, 'bootstrap credentials written');
+  }
+  return creds;
 }

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadApiConfig } from './api-config.js';
+
+const problems = (env: Record<string, string>): string[] => {
+  try {
+    loadApiConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('loadApiConfig', () => {
+  it('applies defaults for an empty environment', () => {
+    const c = loadApiConfig({});
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.grpcAddress).toBe('0.0.0.0:50051');
+    expect(c.models).toContain('builtin:tiny-arith');
+    expect(c.leaseTtlSeconds).toBe(30);
+  });
+
+  it('names every bad variable in one error', () => {
+    const found = problems({
+      DATABASE_URL: 'mysql://x',
+      AEPO_API_LEASE_TTL_SECONDS: 'soon',
+      AEPO_EXECUTOR_TOKEN: 'short',
+      AEPO_API_MODELS: 'builtin:ok,/etc/passwd',
+      AEPO_API_GRPC_ADDRESS: '50051',
+    });
+    expect(found.map((p) => p.split(':')[0]).sort()).toEqual(
+      [
+        'AEPO_API_GRPC_ADDRESS',
+        'AEPO_API_LEASE_TTL_SECONDS',
+        'AEPO_API_MODELS',
+        'AEPO_EXECUTOR_TOKEN',
+        'DATABASE_URL',
+      ].sort(),
+    );
+  });
+
+  it('never echoes secrets in its message', () => {
+    const [problem] = problems({ AEPO_ADMIN_TOKEN: 'has spaces but is long enough' });
+    expect(problem).toMatch(/^AEPO_ADMIN_TOKEN/);
+    expect(problem).not.toContain('has spaces');
+  });
+
+  it('treats empty strings as unset and parses lists and numbers', () => {
+    const c = loadApiConfig({
+      DATABASE_URL: '',
+      AEPO_API_MODELS: ' builtin:a , hf:org/b ',
+      AEPO_API_REAPER_INTERVAL_MS: '250',
+    });
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.models).toEqual(['builtin:a', 'hf:org/b']);
+    expect(c.reaperIntervalMs).toBe(250);
+  });
+});
