@@ -1,5 +1,11 @@
 import { engineV1 } from '@aepo/contracts';
-import { Server, ServerCredentials, type ServiceError, status } from '@grpc/grpc-js';
+import {
+  Server,
+  ServerCredentials,
+  type ServiceError,
+  type UntypedServiceImplementation,
+  status,
+} from '@grpc/grpc-js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +28,7 @@ const handler =
   };
 
 const server = new Server();
-server.addService(engineV1.PolicyEngineService, {
+const impl = {
   load: handler('load', () =>
     engineV1.LoadResponse.fromPartial({ model: { model: 'builtin:tiny-arith', parameters: 1000 } }),
   ),
@@ -78,7 +84,8 @@ server.addService(engineV1.PolicyEngineService, {
   loadCheckpoint: handler('loadCheckpoint', () => engineV1.LoadCheckpointResponse.fromPartial({ step: 1 })),
   info: handler('info', () => engineV1.InfoResponse.fromPartial({ engineVersion: '0.1.0' })),
   health: handler('health', () => ({ serving: true, modelLoaded: false })),
-});
+};
+server.addService(engineV1.PolicyEngineService, impl as unknown as UntypedServiceImplementation);
 
 const socket = join(mkdtempSync(join(tmpdir(), 'engine-client-')), 'engine.sock');
 let client: EngineClient;
