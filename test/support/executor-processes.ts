@@ -12,6 +12,12 @@ import {
   type CreateJobResponse,
   FineTuningServiceClient,
   type GetJobResponse,
+  type Checkpoint,
+  type JobEvent,
+  type ListCheckpointsRequest,
+  type ListCheckpointsResponse,
+  type ListJobEventsRequest,
+  type ListJobEventsResponse,
   type ListStepRecordsRequest,
   type ListStepRecordsResponse,
   type Job,
@@ -327,6 +333,40 @@ export class PublicClient {
       pageToken = res.nextPageToken;
     } while (pageToken);
     return out;
+  }
+
+  async control(kind: 'cancel' | 'pause' | 'resume', id: string): Promise<Job> {
+    const method =
+      kind === 'cancel' ? this.raw.cancelJob : kind === 'pause' ? this.raw.pauseJob : this.raw.resumeJob;
+    return (await this.call<{ id: string }, { job?: Job }>(method as never, { id })).job!;
+  }
+
+  async checkpoints(jobId: string): Promise<Checkpoint[]> {
+    const res = await this.call<ListCheckpointsRequest, ListCheckpointsResponse>(this.raw.listCheckpoints, {
+      jobId,
+      pageSize: 1000,
+      pageToken: '',
+    });
+    return res.checkpoints;
+  }
+
+  async events(jobId: string): Promise<JobEvent[]> {
+    const res = await this.call<ListJobEventsRequest, ListJobEventsResponse>(this.raw.listJobEvents, {
+      jobId,
+      pageSize: 1000,
+      pageToken: '',
+    });
+    return res.events;
+  }
+
+  /** Follows StreamStepRecords from the start; resolves when the server ends the stream (job terminal). */
+  streamSteps(jobId: string, onRecord: (r: StepRecord, at: number) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const call = this.raw.streamStepRecords({ jobId, afterStep: 0 }, this.md);
+      call.on('data', (m: { record?: StepRecord }) => m.record && onRecord(m.record, Date.now()));
+      call.on('end', () => resolve());
+      call.on('error', reject);
+    });
   }
 
   close(): void {

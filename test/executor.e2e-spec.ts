@@ -1,0 +1,245 @@
+/**
+ * The executor end to end with real processes: the API (node, embedded Postgres) and executors (node),
+ * each supervising a real Python engine with builtin:tiny-arith on CPU. Jobs are created over the
+ * public gRPC API; faults are real kills (SIGKILL of an executor or its engine, SIGTERM, an API
+ * restart). Every job must end with a gap-free, duplicate-free step history.
+ */
+import { JobEventType, JobState, type StepRecord } from '@aepo/contracts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ApiProcess,
+  type ExecutorProcess,
+  PublicClient,
+  buildApps,
+  freePort,
+  startApi,
+  startExecutor,
+  tinyArithRows,
+  tinyJobSpec,
+  waitFor,
+} from './support/executor-processes.js';
+
+const TTL_SECONDS = 5;
+const dir = mkdtempSync(path.join(tmpdir(), 'aepo-executor-e2e-'));
+const checkpointDir = path.join(dir, 'checkpoints');
+let ports: { pg: number; grpc: number; http: number };
+let api: ApiProcess;
+let client: PublicClient;
+let datasetId: string;
+const executors: ExecutorProcess[] = [];
+let executorCount = 0;
+
+async function newExecutor(): Promise<ExecutorProcess> {
+  const ex = await startExecutor({
+    name: `ex${++executorCount}`,
+    apiAddress: api.grpcAddress,
+    checkpointDir,
+    httpPort: await freePort(),
+  });
+  executors.push(ex);
+  return ex;
+}
+
+/** Kills the executor and its engine (its own process group), as a pod's death would. */
+function killPod(ex: ExecutorProcess): void {
+  const engine = ex.enginePid();
+  ex.proc.kill('SIGKILL');
+  if (engine !== undefined) killGroup(engine);
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+async function createJob(o: Parameters<typeof tinyJobSpec>[1]) {
+  return client.createJob({ spec: tinyJobSpec(datasetId, o), displayName: 'e2e', requestId: '' });
+}
+
+async function waitForStep(jobId: string, step: number) {
+  return waitFor(
+    `job ${jobId} at step ${step}`,
+    async () => {
+      const j = await client.getJob(jobId);
+      return j.currentStep >= step ? j : undefined;
+    },
+    240_000,
+    100,
+  );
+}
+
+/** Steps 1..n, each exactly once. */
+async function expectGapFree(jobId: string, n: number): Promise<StepRecord[]> {
+  const steps = await client.steps(jobId);
+  expect(steps.map((s) => s.step)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+  return steps;
+}
+
+const terminal = [JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED];
+
+beforeAll(async () => {
+  await buildApps();
+  ports = { pg: await freePort(), grpc: await freePort(), http: await freePort() };
+  api = await startApi({
+    dataDir: dir,
+    pgPort: ports.pg,
+    grpcPort: ports.grpc,
+    httpPort: ports.http,
+    bootstrap: true,
+    leaseTtlSeconds: TTL_SECONDS,
+  });
+  client = new PublicClient(api.grpcAddress, api.apiKey!);
+  datasetId = await client.uploadDataset('tiny-arith', tinyArithRows(400, 5));
+  await newExecutor();
+});
+
+afterAll(async () => {
+  client?.close();
+  for (const ex of executors) {
+    const engine = ex.enginePid();
+    await ex.proc.stop(5_000);
+    if (engine !== undefined) killGroup(engine);
+  }
+  await api?.proc.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('executor with real processes', () => {
+  it('runs an AEPO job to SUCCEEDED: steps listed and streamed live, checkpoints listed, /metrics had entropy and target', async () => {
+    const ex = executors[0]!;
+    const job = await createJob({ maxSteps: 8, checkpointEvery: 3, target: 0.3 });
+    const streamed: { step: number; at: number }[] = [];
+    const stream = client.streamSteps(job.id, (r, at) => streamed.push({ step: r.step, at }));
+    const scraped = { entropy: false, target: false, info: false };
+    let done = false;
+    const scraping = (async () => {
+      while (!done) {
+        const text = await (await fetch(ex.metricsUrl)).text();
+        if (
+          /^aepo_executor_policy_entropy [0-9.e-]+$/m.test(text) &&
+          !/^aepo_executor_policy_entropy 0$/m.test(text)
+        )
+          scraped.entropy = true;
+        if (/^aepo_executor_entropy_target 0\.3$/m.test(text)) scraped.target = true;
+        if (text.includes(`aepo_executor_job_info{job_id="${job.id}"`)) scraped.info = true;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    const end = await client.waitForState(job.id, terminal);
+    const endSeen = Date.now();
+    done = true;
+    await scraping;
+    await stream;
+    expect(end.state, end.error?.message).toBe(JobState.JOB_STATE_SUCCEEDED);
+    const steps = await expectGapFree(job.id, 8);
+    expect(steps.every((s) => s.entropy > 0 && s.entropyTarget === 0.3 && s.attempt === 1)).toBe(true);
+    expect(steps.some((s) => s.temperature > 0)).toBe(true);
+    expect(streamed.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // Live: the first records arrived well before the job ended.
+    expect(streamed[0]!.at).toBeLessThan(endSeen - 1000);
+    const ckpts = await client.checkpoints(job.id);
+    expect(ckpts.map((c) => c.step)).toEqual([3, 6, 8]);
+    expect(ckpts.every((c) => c.uri.startsWith('file://') && c.sizeBytes > 0)).toBe(true);
+    expect(scraped).toEqual({ entropy: true, target: true, info: true });
+    const after = await (await fetch(ex.metricsUrl)).text();
+    expect(after).not.toContain(`job_id="${job.id}"`);
+  });
+
+  it('cancel takes effect within one step', async () => {
+    const job = await createJob({ maxSteps: 200, checkpointEvery: 50 });
+    await waitForStep(job.id, 2);
+    const atCancel = (await client.control('cancel', job.id)).currentStep;
+    const end = await client.waitForState(job.id, terminal, 60_000);
+    expect(end.state).toBe(JobState.JOB_STATE_CANCELLED);
+    expect(end.currentStep).toBeLessThanOrEqual(atCancel + 1);
+    await expectGapFree(job.id, end.currentStep);
+    // Checkpoint on cancel (the default).
+    expect((await client.checkpoints(job.id)).map((c) => c.step)).toEqual([end.currentStep]);
+  });
+
+  it('pause takes effect within one step with a checkpoint; resume continues from it to SUCCEEDED', async () => {
+    const job = await createJob({ maxSteps: 8, checkpointEvery: 50 });
+    await waitForStep(job.id, 2);
+    const atPause = (await client.control('pause', job.id)).currentStep;
+    const paused = await client.waitForState(job.id, [JobState.JOB_STATE_PAUSED], 60_000);
+    expect(paused.currentStep).toBeLessThanOrEqual(atPause + 1);
+    expect((await client.checkpoints(job.id)).map((c) => c.step)).toEqual([paused.currentStep]);
+    await client.control('resume', job.id);
+    const end = await client.waitForState(job.id, terminal);
+    expect(end.state, end.error?.message).toBe(JobState.JOB_STATE_SUCCEEDED);
+    const steps = await expectGapFree(job.id, 8);
+    expect(steps[paused.currentStep]!.attempt).toBe(2);
+  });
+
+  it('SIGKILL of the engine: the executor restarts it and resumes from the last checkpoint', async () => {
+    const ex = executors[0]!;
+    const job = await createJob({ maxSteps: 10, checkpointEvery: 2 });
+    await waitForStep(job.id, 3);
+    const before = ex.enginePid()!;
+    killGroup(before);
+    const end = await client.waitForState(job.id, terminal);
+    expect(end.state, end.error?.message).toBe(JobState.JOB_STATE_SUCCEEDED);
+    await expectGapFree(job.id, 10);
+    expect(ex.enginePid()).not.toBe(before);
+    const metrics = await (await fetch(ex.metricsUrl)).text();
+    expect(metrics).toMatch(/^aepo_executor_engine_restarts_total [1-9]/m);
+  });
+
+  it('API restart mid-job: no step record is lost', async () => {
+    const job = await createJob({ maxSteps: 10, checkpointEvery: 2 });
+    await waitForStep(job.id, 3);
+    await api.proc.stop();
+    await new Promise((r) => setTimeout(r, 1500));
+    api = await startApi({
+      dataDir: dir,
+      pgPort: ports.pg,
+      grpcPort: ports.grpc,
+      httpPort: ports.http,
+      leaseTtlSeconds: TTL_SECONDS,
+    });
+    const end = await client.waitForState(job.id, terminal);
+    expect(end.state, end.error?.message).toBe(JobState.JOB_STATE_SUCCEEDED);
+    await expectGapFree(job.id, 10);
+  });
+
+  it('SIGTERM of the executor: checkpoint, lease released at once, another executor continues', async () => {
+    const first = executors[0]!;
+    const job = await createJob({ maxSteps: 10, checkpointEvery: 50 });
+    await waitForStep(job.id, 3);
+    first.proc.kill('SIGTERM');
+    const exit = await first.proc.exited;
+    expect(exit.code).toBe(0);
+    const handedBack = await client.getJob(job.id);
+    expect(handedBack.state).toBe(JobState.JOB_STATE_QUEUED);
+    expect(handedBack.leaseExpirations).toBe(0);
+    const ckpts = await client.checkpoints(job.id);
+    expect(ckpts.at(-1)!.step).toBe(handedBack.currentStep);
+    await newExecutor();
+    const end = await client.waitForState(job.id, terminal);
+    expect(end.state, end.error?.message).toBe(JobState.JOB_STATE_SUCCEEDED);
+    expect(end.leaseExpirations).toBe(0);
+    await expectGapFree(job.id, 10);
+    const events = await client.events(job.id);
+    expect(events.some((e) => e.type === JobEventType.JOB_EVENT_TYPE_LEASE_RELEASED)).toBe(true);
+  });
+
+  it('SIGKILL of the executor: the lease expires, another executor resumes from the last checkpoint', async () => {
+    const victim = executors.at(-1)!;
+    const job = await createJob({ maxSteps: 10, checkpointEvery: 2 });
+    await waitForStep(job.id, 3);
+    killPod(victim);
+    await newExecutor();
+    const end = await client.waitForState(job.id, terminal);
+    expect(end.state, end.error?.message).toBe(JobState.JOB_STATE_SUCCEEDED);
+    expect(end.leaseExpirations).toBeGreaterThanOrEqual(1);
+    expect(end.attempt).toBe(2);
+    const steps = await expectGapFree(job.id, 10);
+    expect(steps.some((s) => s.attempt === 2)).toBe(true);
+  });
+});
