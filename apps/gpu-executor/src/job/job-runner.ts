@@ -31,6 +31,7 @@ import {
   type SavedCheckpoint,
 } from '../checkpoint/checkpoint.store.js';
 import type { ExecutorEngine } from '../engine/engine.port.js';
+import { EngineTimer } from '../engine/engine-timer.js';
 import type { MetricsReporter } from '../metrics/metrics.reporter.js';
 import { JobFailure, errorMessage, isPermanentEngineError } from './job-errors.js';
 import {
@@ -88,6 +89,8 @@ interface RunContext {
   lastCheckpointStep: number;
   lastRecord: AepoStep | null;
   lastEvaluation: AepoEvaluation | null;
+  /** The engine as the trainer sees it, timing the engine's own compute. */
+  timer: EngineTimer;
 }
 
 const ABANDON = Symbol('abandon');
@@ -188,6 +191,7 @@ export class JobRunner {
       lastCheckpointStep: 0,
       lastRecord: null,
       lastEvaluation: null,
+      timer: new EngineTimer(this.o.engine.client),
     };
     if (lease.resumeFrom) {
       const restored = await this.o.store.read(lease.resumeFrom.uri);
@@ -263,7 +267,7 @@ export class JobRunner {
   private makeTrainer(ctx: RunContext, state: TrainerState | undefined): Trainer {
     return new Trainer({
       config: ctx.config,
-      engine: this.o.engine.client,
+      engine: ctx.timer,
       reward: ctx.reward,
       trainSet: ctx.trainSet,
       validationSet: ctx.validationSet,
@@ -284,6 +288,8 @@ export class JobRunner {
         this.applyTarget(ctx, c.target, c.targetRevision, log);
       if (ctx.trainer.done) break;
 
+      const t0 = performance.now();
+      ctx.timer.take();
       const outcome = await this.stepWithRetry(ctx, stop, log);
       if (outcome === REWOUND) continue;
       if (outcome === ABANDON) {
@@ -310,6 +316,20 @@ export class JobRunner {
       this.o.metrics.step(record);
       await session.heartbeat();
       if (saved) await this.report(ctx, saved);
+      // Wall time of the whole iteration (step, grading, checkpoint, heartbeat) against the engine's
+      // own compute time: the difference is the executor's overhead (bench:executor reads this line).
+      const wallSeconds = (performance.now() - t0) / 1000;
+      const engineSeconds = ctx.timer.take();
+      log.info(
+        {
+          step: record.step,
+          wallSeconds,
+          engineSeconds,
+          checkpointSeconds,
+          overheadSeconds: wallSeconds - engineSeconds,
+        },
+        'step done',
+      );
     }
     await session.complete(executorV1.Outcome.OUTCOME_SUCCEEDED);
     log.info({ steps: ctx.trainer.step }, 'job succeeded');

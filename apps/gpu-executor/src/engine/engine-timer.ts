@@ -1,0 +1,52 @@
+/**
+ * Wraps the engine to add up the compute time the engine itself reports (Sample and Train `seconds`),
+ * so the executor can log how much of a step was spent outside the engine (its overhead).
+ */
+import type { SampleRequest, SampleResult, TrainRequest, TrainResult } from '@aepo/aepo';
+import type { EngineLoadRequest, ExecutorEngine } from './engine.port.js';
+
+export class EngineTimer implements ExecutorEngine {
+  /** Engine-reported seconds since the last take(). */
+  private seconds = 0;
+
+  constructor(private readonly inner: ExecutorEngine) {}
+
+  /** Returns the engine seconds accumulated since the last call and resets the sum. */
+  take(): number {
+    const s = this.seconds;
+    this.seconds = 0;
+    return s;
+  }
+
+  async sample(req: SampleRequest): Promise<SampleResult> {
+    const r = await this.inner.sample(req);
+    this.seconds += r.seconds;
+    return r;
+  }
+
+  async train(req: TrainRequest): Promise<TrainResult> {
+    const r = await this.inner.train(req);
+    this.seconds += r.seconds;
+    return r;
+  }
+
+  release(ids: string[]): Promise<void> {
+    return this.inner.release(ids);
+  }
+
+  load(req: EngineLoadRequest): Promise<unknown> {
+    return this.inner.load(req);
+  }
+
+  saveCheckpoint(dir: string): Promise<unknown> {
+    return this.inner.saveCheckpoint(dir);
+  }
+
+  loadCheckpoint(dir: string): Promise<unknown> {
+    return this.inner.loadCheckpoint(dir);
+  }
+
+  health(): Promise<boolean> {
+    return this.inner.health();
+  }
+}
