@@ -3,7 +3,8 @@ import { Algorithm, JobSpec, JobState, type Job } from '@aepo/contracts';
 import { ApiClient } from '../client/api-client.js';
 import { CliError, ExitCode } from '../output/cli-error.js';
 import { duration, fixed } from '../output/format.js';
-import { onShutdownSignal, startLocalStack, type LocalStack } from '../stack/local-stack.js';
+import type { LocalStack } from '../stack/local-stack.js';
+import { loadLocalStack, onShutdownSignal, superviseInOwnProcessGroup } from '../stack/supervise.js';
 import { watchJob } from '../watch/job-watch.js';
 import { tinyArithRows, toJsonl } from '../demo/tiny-arith-dataset.js';
 import { writeEntropyChart } from './chart.command.js';
@@ -67,7 +68,14 @@ export function demoCommand(): Command {
     )
     .option('--no-keep-running', 'stop the service when the demo is done')
     .option('--plain', 'plain progress lines even on a terminal')
-    .action(async (o: DemoFlags) => runDemo(o));
+    .action(async (o: DemoFlags) => {
+      const supervised = superviseInOwnProcessGroup();
+      if (supervised) {
+        process.exitCode = await supervised;
+        return;
+      }
+      await runDemo(o);
+    });
 }
 
 async function runDemo(o: DemoFlags): Promise<void> {
@@ -93,6 +101,7 @@ async function runDemo(o: DemoFlags): Promise<void> {
     say(
       `[demo] starting ${process.env['DATABASE_URL'] ? 'the API on DATABASE_URL' : 'embedded Postgres, the API'} and ${executors} executor(s) with the CPU engine…`,
     );
+    const { startLocalStack } = await loadLocalStack();
     stack = await startLocalStack({ ...stackOptions({ ...o, executors }, 'error') });
     say(`[demo] service up in ${duration((Date.now() - started) / 1000)}`);
     for (const line of describeStack(stack, o)) say(line);

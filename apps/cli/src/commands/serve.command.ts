@@ -1,11 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import {
-  onShutdownSignal,
-  startLocalStack,
-  type LocalStack,
-  type LocalStackOptions,
-} from '../stack/local-stack.js';
+import type { LocalStack, LocalStackOptions } from '../stack/local-stack.js';
+import { loadLocalStack, onShutdownSignal, superviseInOwnProcessGroup } from '../stack/supervise.js';
 import { intArg } from './command-context.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -78,6 +74,18 @@ export function describeStack(stack: LocalStack, o: { dataDir: string }): string
   ];
 }
 
+function savedAdminToken(file: string): string | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { adminToken?: unknown };
+    return typeof saved.adminToken === 'string' && saved.adminToken.length >= 16
+      ? saved.adminToken
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function serveCommand(): Command {
   return addStackOptions(
     new Command('serve').description(
@@ -91,7 +99,16 @@ export function serveCommand(): Command {
       'write the bootstrap credentials here (JSON, mode 0600) instead of printing the key',
     )
     .action(async (o: StackFlags & { project: string; keyFile?: string }) => {
-      const stack = await startLocalStack({ ...stackOptions(o, 'warn'), bootstrapProject: o.project });
+      const supervised = superviseInOwnProcessGroup();
+      if (supervised) {
+        process.exitCode = await supervised;
+        return;
+      }
+      const { startLocalStack } = await loadLocalStack();
+      const opts = { ...stackOptions(o, 'warn'), bootstrapProject: o.project, bootstrapFile: o.keyFile };
+      // A restart with the same key file keeps the admin token (the API keeps the project and key).
+      if (!opts.adminToken && o.keyFile) opts.adminToken = savedAdminToken(o.keyFile);
+      const stack = await startLocalStack(opts);
       const creds = {
         endpoint: stack.grpcAddress,
         projectId: stack.bootstrap?.projectId ?? '',

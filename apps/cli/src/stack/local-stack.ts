@@ -104,22 +104,3 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     close,
   };
 }
-
-/** Runs `stop` once on the first SIGINT/SIGTERM; a second signal exits at once. */
-export function onShutdownSignal(stop: (signal: string) => Promise<void>): () => void {
-  let stopping = false;
-  const handler = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      process.stderr.write(`\n${signal} again: exiting without waiting\n`);
-      process.exit(130);
-    }
-    stopping = true;
-    void stop(signal);
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
-}
