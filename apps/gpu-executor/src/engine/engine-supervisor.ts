@@ -71,13 +71,16 @@ export class EngineSupervisor {
   async ensureHealthy(): Promise<void> {
     if (this.starting) return this.starting;
     if (this.running && (await this.opts.client.health().catch(() => false))) return;
+    const generation = this.gen;
     if (this.opts.spawn && this.proc?.running) {
       // The exit watcher restarts it (and counts the restart).
       this.opts.log.warn('engine does not answer its health check; restarting it');
       await this.proc.stop(2_000);
     }
     await new Promise((r) => setImmediate(r));
-    return this.starting ?? this.start();
+    if (this.starting) return this.starting;
+    if (this.gen !== generation) return;
+    return this.start();
   }
 
   async stop(): Promise<void> {

@@ -215,6 +215,19 @@ describe('JobRunner', () => {
     expect(numbers(api)).toEqual(numbers(ref.api));
   });
 
+  it('fails the job when the engine keeps dying at the same step', async () => {
+    const { api, client, engine, runner } = setup();
+    client.onSample = async () => {
+      if (client.calls.filter((c) => c === 'sample').length >= 4) {
+        engine.generation++;
+        throw Object.assign(new Error('segfault'), { code: status.UNAVAILABLE });
+      }
+    };
+    expect(await runner.run(api.lease(spec()), noStop())).toBe('failed');
+    expect(api.outcome!.error!.message).toMatch(/engine died 3 times without getting past step 3.*segfault/);
+    expect(stepNumbers(api)).toEqual([1, 2, 3]);
+  });
+
   it('keeps records while the API is unreachable and delivers them once it answers', async () => {
     const { api, runner } = setup();
     api.heartbeatFailures = 3;

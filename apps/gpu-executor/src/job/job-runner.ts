@@ -91,6 +91,9 @@ interface RunContext {
   lastEvaluation: AepoEvaluation | null;
   /** The engine as the trainer sees it, timing the engine's own compute. */
   timer: EngineTimer;
+  /** Engine restarts since the run last got past its furthest step (a crash loop fails the job). */
+  restartsWithoutProgress: number;
+  furthestStep: number;
 }
 
 const ABANDON = Symbol('abandon');
@@ -192,6 +195,8 @@ export class JobRunner {
       lastRecord: null,
       lastEvaluation: null,
       timer: new EngineTimer(this.o.engine.client),
+      restartsWithoutProgress: 0,
+      furthestStep: 0,
     };
     if (lease.resumeFrom) {
       const restored = await this.o.store.read(lease.resumeFrom.uri);
@@ -298,6 +303,10 @@ export class JobRunner {
         return 'released';
       }
       const { record, evaluation, events } = outcome;
+      if (record.step > ctx.furthestStep) {
+        ctx.furthestStep = record.step;
+        ctx.restartsWithoutProgress = 0;
+      }
       for (const ev of events) log.info({ event: ev.kind, step: ev.step }, ev.message);
       ctx.lastRecord = record;
       if (evaluation) ctx.lastEvaluation = evaluation;
@@ -359,6 +368,12 @@ export class JobRunner {
         }
         await this.o.engine.ensureHealthy();
         if (this.o.engine.generation !== ctx.loadedGeneration) {
+          if (++ctx.restartsWithoutProgress > this.o.stepRetries) {
+            throw new JobFailure(
+              status.ABORTED,
+              `the engine died ${ctx.restartsWithoutProgress} times without getting past step ${ctx.furthestStep}; last error: ${errorMessage(e)}`,
+            );
+          }
           log.warn(
             { checkpointStep: ctx.lastCheckpointStep },
             'engine restarted; resuming from the last checkpoint',
