@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executorV1 } from '@aepo/contracts';
 import { ADMIN_TOKEN, EXECUTOR_TOKEN, startTestApi, type TestApi } from '../apps/api/src/testing/test-api.js';
 import { buildCli, cliEnv, parseJson, runCli, startCli, type CliResult } from './cli-support/cli-runner.js';
+import { readChart } from './cli-support/chart-reader.js';
 import { fakeStep, ScriptedExecutor } from './cli-support/scripted-executor.js';
 
 // The real `aepo` bin (child processes) against a real API on an embedded Postgres (one per file).
@@ -489,19 +490,9 @@ describe('a job with recorded steps: watch, metrics, checkpoints, chart', () => 
     const out = path.join(work, 'chart', 'entropy');
     const res = parseJson<{ svg: string; png: string }>(await aepo(['chart', jobId, '-o', out, '--json']));
     const svg = readFileSync(res.svg, 'utf8');
-    const plot = /<g class="plot" ([^>]*)>/.exec(svg)![1]!;
-    const attr = (name: string) => Number(new RegExp(`data-${name}="([^"]+)"`).exec(plot)![1]);
-    const [x0, x1, y0, y1] = [attr('x-min'), attr('x-max'), attr('y-min'), attr('y-max')];
-    const [left, top, width, height] = [attr('left'), attr('top'), attr('width'), attr('height')];
-    const points = /<polyline class="series" data-job="([^"]+)"[^>]* points="([^"]+)"/.exec(svg)!;
-    expect(points[1]).toBe(jobId);
-    const plotted = points[2]!.split(' ').map((p) => {
-      const [px, py] = p.split(',').map(Number) as [number, number];
-      return {
-        step: x0 + ((px - left) / width) * (x1 - x0),
-        entropy: y0 + ((top + height - py) / height) * (y1 - y0),
-      };
-    });
+    const lines = readChart(svg);
+    expect(lines.map((l) => l.jobId)).toEqual([jobId]);
+    const plotted = lines[0]!.points;
     const recorded = parseJson<{ records: { step: number; entropy: number }[] }>(
       await aepo(['metrics', jobId, '--json']),
     ).records;
