@@ -285,13 +285,14 @@ export class JobRunner {
     const every = checkpointEvery(ctx.spec);
     for (;;) {
       if (session.leaseLost) throw session.leaseLost;
+      // Every step done: the job succeeded, whatever was requested meanwhile.
+      if (ctx.trainer.done) break;
       const c = session.control;
       if (c.cancelRequested) return this.cancel(ctx, log);
       if (c.pauseRequested) return this.handBack(ctx, 'pause requested', 'paused', log);
       if (stop.aborted) return this.handBack(ctx, 'executor shutting down', 'released', log);
       if (c.target && c.targetRevision > ctx.heldRevision)
         this.applyTarget(ctx, c.target, c.targetRevision, log);
-      if (ctx.trainer.done) break;
 
       const t0 = performance.now();
       ctx.timer.take();
