@@ -16,8 +16,9 @@ import {
   JobState,
   ScheduleKind,
   type DeepPartial,
-  type FineTuningServiceClient,
 } from '@aepo/contracts';
+import { FineTuningServiceClient } from '@aepo/contracts';
+import { startApiServer } from './server/api-server.js';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import request from 'supertest';
@@ -536,6 +537,38 @@ describe('project isolation', () => {
     );
     expect(foreign).toMatchObject({ code: status.NOT_FOUND, fields: ['spec.training_dataset_id'] });
     expect((await call(c, c.getJob, { id: job.id }, md)).job!.state).toBe(JobState.JOB_STATE_QUEUED);
+  });
+});
+
+describe('replicas', () => {
+  it('a second API on the same database sees the first one’s writes at once (cache invalidated by NOTIFY)', async () => {
+    const job = await create();
+    const other = await startApiServer({
+      env: {
+        DATABASE_URL: t.api.databaseUrl,
+        AEPO_API_GRPC_ADDRESS: '127.0.0.1:0',
+        AEPO_API_HTTP_ADDRESS: '127.0.0.1:0',
+        AEPO_API_LOG_LEVEL: 'silent',
+      },
+    });
+    const c2 = new FineTuningServiceClient(other.grpcAddress, credentials.createInsecure());
+    try {
+      // Warm replica 2's cache, then change the job through replica 1.
+      expect((await call(c2, c2.getJob, { id: job.id }, md)).job!.state).toBe(JobState.JOB_STATE_QUEUED);
+      await call(c, c.pauseJob, { id: job.id }, md);
+      const until = Date.now() + 1000;
+      let state = JobState.JOB_STATE_QUEUED;
+      while (state !== JobState.JOB_STATE_PAUSED && Date.now() < until) {
+        state = (await call(c2, c2.getJob, { id: job.id }, md)).job!.state;
+      }
+      expect(state).toBe(JobState.JOB_STATE_PAUSED);
+      // Its own write is visible to the next read on the same replica, with no wait at all.
+      await call(c2, c2.resumeJob, { id: job.id }, md);
+      expect((await call(c2, c2.getJob, { id: job.id }, md)).job!.state).toBe(JobState.JOB_STATE_QUEUED);
+    } finally {
+      c2.close();
+      await other.close();
+    }
   });
 });
 

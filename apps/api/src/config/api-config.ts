@@ -58,6 +58,7 @@ const envSchema = z.object({
   AEPO_API_DATASET_MAX_BYTES: intFrom(16, 16 * 1024 * 1024 * 1024, 256 * 1024 * 1024),
   AEPO_API_DB_POOL_SIZE: intFrom(1, 200, 10),
   AEPO_API_AUTH_CACHE_MS: intFrom(0, 600_000, 5000),
+  AEPO_API_JOB_CACHE_MS: intFrom(0, 600_000, 2000),
   AEPO_API_SHUTDOWN_GRACE_MS: intFrom(0, 600_000, 10_000),
   AEPO_API_BOOTSTRAP_PROJECT: z.string().min(1).max(200).optional(),
   AEPO_API_BOOTSTRAP_FILE: z.string().min(1).optional(),
@@ -84,6 +85,7 @@ export interface ApiConfig {
   datasetMaxBytes: number;
   dbPoolSize: number;
   authCacheMs: number;
+  jobCacheMs: number;
   shutdownGraceMs: number;
   bootstrapProject: string | undefined;
   bootstrapFile: string | undefined;
@@ -134,6 +136,7 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     datasetMaxBytes: e.AEPO_API_DATASET_MAX_BYTES,
     dbPoolSize: e.AEPO_API_DB_POOL_SIZE,
     authCacheMs: e.AEPO_API_AUTH_CACHE_MS,
+    jobCacheMs: e.AEPO_API_JOB_CACHE_MS,
     shutdownGraceMs: e.AEPO_API_SHUTDOWN_GRACE_MS,
     bootstrapProject: e.AEPO_API_BOOTSTRAP_PROJECT,
     bootstrapFile: e.AEPO_API_BOOTSTRAP_FILE,

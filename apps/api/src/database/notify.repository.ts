@@ -28,8 +28,10 @@ export class NotifyRepository {
   async start(): Promise<void> {
     const client = new pg.Client({ connectionString: this.url, application_name: 'aepo-api-listen' });
     client.on('notification', (msg) => {
-      if (msg.channel === JOB_CHANNEL) this.emitter.emit(`job:${msg.payload ?? ''}`);
-      else this.emitter.emit(msg.channel, msg.payload ?? '');
+      if (msg.channel === JOB_CHANNEL) {
+        this.emitter.emit(`job:${msg.payload ?? ''}`);
+        this.emitter.emit('job:*', msg.payload ?? '');
+      } else this.emitter.emit(msg.channel, msg.payload ?? '');
     });
     client.on('error', (err) => {
       this.logger.warn({ err }, 'LISTEN connection lost; reconnecting');
@@ -39,10 +41,12 @@ export class NotifyRepository {
     await client.query(`LISTEN ${QUEUE_CHANNEL}; LISTEN ${JOB_CHANNEL}`);
     this.client = client;
     // Anything may have changed while we were not listening.
+    this.emitter.emit('connected', true);
     this.emitter.emit(QUEUE_CHANNEL, '*');
   }
 
   private scheduleReconnect(): void {
+    this.emitter.emit('connected', false);
     const old = this.client;
     this.client = undefined;
     old?.end().catch(() => undefined);
@@ -69,6 +73,18 @@ export class NotifyRepository {
   onJob(jobId: string, listener: () => void): () => void {
     this.emitter.on(`job:${jobId}`, listener);
     return () => this.emitter.off(`job:${jobId}`, listener);
+  }
+
+  /** Every job notification (payload: job id). */
+  onAnyJob(listener: (jobId: string) => void): () => void {
+    this.emitter.on('job:*', listener);
+    return () => this.emitter.off('job:*', listener);
+  }
+
+  /** LISTEN connection state changes. */
+  onConnection(listener: (connected: boolean) => void): () => void {
+    this.emitter.on('connected', listener);
+    return () => this.emitter.off('connected', listener);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
-import { DATA_SOURCE } from '../database/data-source.js';
 import type { JobEntity } from '../database/entities/index.js';
 import { JobRepository } from '../jobs/job.repository.js';
 import { rowsOf } from '../database/sql-rows.js';
@@ -13,17 +11,14 @@ export interface ExpiredLease {
 /** Claims and reaping: the queue's concurrency lives here, in SQL, on the database clock. */
 @Injectable()
 export class LeaseRepository {
-  constructor(
-    @Inject(DATA_SOURCE) private readonly ds: DataSource,
-    @Inject(JobRepository) private readonly jobs: JobRepository,
-  ) {}
+  constructor(@Inject(JobRepository) private readonly jobs: JobRepository) {}
 
   /**
    * Claims the oldest QUEUED job (of one of `models`, if given): SKIP LOCKED lets concurrent executors
    * claim different jobs without waiting on each other; a job is handed out exactly once.
    */
   async claim(executorId: string, models: string[], ttlSeconds: number): Promise<JobEntity | null> {
-    return this.ds.transaction(async (m) => {
+    return this.jobs.transaction(async (m) => {
       const result: unknown = await m.query(
         `UPDATE jobs SET state = 'RUNNING', attempt = attempt + 1, leased_by = $1,
            lease_expire_time = now() + make_interval(secs => $2), start_time = coalesce(start_time, now()),
@@ -56,7 +51,7 @@ export class LeaseRepository {
    * requested, or FAILED after `maxExpirations`). Returns what it did.
    */
   async reapExpired(maxExpirations: number): Promise<ExpiredLease[]> {
-    return this.ds.transaction(async (m) => {
+    return this.jobs.transaction(async (m) => {
       const rows: Record<string, unknown>[] = await m.query(
         `SELECT * FROM jobs WHERE state = 'RUNNING' AND lease_expire_time < now()
          ORDER BY lease_expire_time LIMIT 100 FOR UPDATE SKIP LOCKED`,

@@ -5,6 +5,8 @@ import { JobEntity, type JobStateName } from '../database/entities/index.js';
 import { hydrate } from '../database/hydrate.js';
 import { JOB_CHANNEL, NotifyRepository, QUEUE_CHANNEL } from '../database/notify.repository.js';
 import { rowsOf } from '../database/sql-rows.js';
+import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
+import { JobReadCache } from './job-read.cache.js';
 
 /** A job event to append (the sequence number is assigned here). */
 export interface NewJobEvent {
@@ -24,13 +26,36 @@ export interface JobListFilter {
 /** Every database access to jobs and their events. */
 @Injectable()
 export class JobRepository {
+  private readonly cache: JobReadCache;
+  /** Jobs written by each open transaction, invalidated again once it has committed. */
+  private readonly touched = new WeakMap<EntityManager, Set<string>>();
+
   constructor(
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
     @Inject(NotifyRepository) private readonly notifier: NotifyRepository,
-  ) {}
+    @Inject(API_CONFIG) config: ApiConfig,
+  ) {
+    this.cache = new JobReadCache(config.jobCacheMs);
+    notifier.onAnyJob((id) => this.cache.invalidate(id));
+    notifier.onConnection((up) => this.cache.setEnabled(up));
+  }
 
-  transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
-    return this.ds.transaction(fn);
+  /** A transaction whose job writes are invalidated in the read cache after the commit (or rollback). */
+  async transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    const touched = new Set<string>();
+    try {
+      return await this.ds.transaction((m) => {
+        this.touched.set(m, touched);
+        return fn(m);
+      });
+    } finally {
+      for (const id of touched) this.cache.invalidate(id);
+    }
+  }
+
+  private touch(m: EntityManager, id: string): void {
+    this.cache.invalidate(id);
+    this.touched.get(m)?.add(id);
   }
 
   toEntity(row: Record<string, unknown>): JobEntity {
@@ -38,11 +63,14 @@ export class JobRepository {
   }
 
   async get(projectId: string, id: string): Promise<JobEntity | null> {
-    const rows: Record<string, unknown>[] = await this.ds.query(
-      'SELECT * FROM jobs WHERE id = $1 AND project_id = $2',
-      [id, projectId],
-    );
-    return rows[0] ? this.toEntity(rows[0]) : null;
+    const cached = this.cache.get(id);
+    if (cached) return cached.projectId === projectId ? cached : null;
+    const since = this.cache.begin();
+    const rows: Record<string, unknown>[] = await this.ds.query('SELECT * FROM jobs WHERE id = $1', [id]);
+    if (!rows[0]) return null;
+    const job = this.toEntity(rows[0]);
+    this.cache.set(job, since);
+    return job.projectId === projectId ? job : null;
   }
 
   async getByRequestId(projectId: string, requestId: string): Promise<JobEntity | null> {
@@ -62,40 +90,49 @@ export class JobRepository {
     job: Partial<JobEntity> & { id: string; projectId: string },
     datasetIds: string[],
   ): Promise<{ job: JobEntity | null; missingDatasets: string[] }> {
-    return this.ds.transaction(async (m) => {
-      // FOR SHARE: a concurrent DeleteDataset (FOR UPDATE) cannot remove them before we commit.
-      const found: { id: string }[] = await m.query(
-        'SELECT id FROM datasets WHERE id = ANY($1::uuid[]) AND project_id = $2 FOR SHARE',
-        [datasetIds, job.projectId],
-      );
-      const missingDatasets = datasetIds.filter((d) => !found.some((f) => f.id === d));
-      if (missingDatasets.length > 0) return { job: null, missingDatasets };
-      const rows: Record<string, unknown>[] = await m.query(
-        `INSERT INTO jobs (id, project_id, display_name, request_id, spec, labels, base_model,
-           training_dataset_id, validation_dataset_id, state, entropy_target)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'QUEUED', $10)
+    // One statement (one round trip, one implicit transaction): lock the datasets FOR SHARE (a
+    // concurrent DeleteDataset holds FOR UPDATE), insert the job only if all exist, add its CREATED
+    // event and wake waiting executors. The LEFT JOIN always yields a row so a miss can be explained.
+    const rows: Record<string, unknown>[] = await this.ds.query(
+      `WITH ds AS (
+         SELECT id FROM datasets WHERE id = ANY($11::uuid[]) AND project_id = $2::uuid FOR SHARE
+       ), j AS (
+         INSERT INTO jobs (id, project_id, display_name, request_id, spec, labels, base_model,
+           training_dataset_id, validation_dataset_id, state, entropy_target, event_seq)
+         SELECT $1::uuid, $2::uuid, $3::text, $4::text, $5::jsonb, $6::jsonb, $7::text, $8::uuid, $9::uuid,
+           'QUEUED', $10::jsonb, 1
+         WHERE (SELECT count(*) FROM ds) = cardinality($11::uuid[])
          ON CONFLICT (project_id, request_id) WHERE request_id IS NOT NULL DO NOTHING
-         RETURNING *`,
-        [
-          job.id,
-          job.projectId,
-          job.displayName ?? '',
-          job.requestId ?? null,
-          JSON.stringify(job.spec),
-          JSON.stringify(job.labels ?? {}),
-          job.baseModel,
-          job.trainingDatasetId,
-          job.validationDatasetId ?? null,
-          job.entropyTarget === undefined || job.entropyTarget === null
-            ? null
-            : JSON.stringify(job.entropyTarget),
-        ],
-      );
-      if (!rows[0]) return { job: null, missingDatasets: [] };
-      await this.appendEvents(m, job.id, [{ type: 'CREATED', toState: 'QUEUED', message: 'job created' }]);
-      await this.notifier.notify(m, QUEUE_CHANNEL, job.baseModel ?? '');
-      return { job: this.toEntity(rows[0]), missingDatasets: [] };
-    });
+         RETURNING *
+       ), e AS (
+         INSERT INTO job_events (job_id, sequence, type, to_state, message)
+         SELECT id, 1, 'CREATED', 'QUEUED', 'job created' FROM j
+       ), n AS (
+         SELECT pg_notify('${QUEUE_CHANNEL}', base_model), pg_notify('${JOB_CHANNEL}', id::text) FROM j
+       )
+       SELECT j.*, (SELECT count(*) FROM n) AS notified, (SELECT array_agg(id::text) FROM ds) AS found_datasets
+       FROM (SELECT 1) AS one LEFT JOIN j ON true`,
+      [
+        job.id,
+        job.projectId,
+        job.displayName ?? '',
+        job.requestId ?? null,
+        JSON.stringify(job.spec),
+        JSON.stringify(job.labels ?? {}),
+        job.baseModel,
+        job.trainingDatasetId,
+        job.validationDatasetId ?? null,
+        job.entropyTarget === undefined || job.entropyTarget === null
+          ? null
+          : JSON.stringify(job.entropyTarget),
+        datasetIds,
+      ],
+    );
+    const row = rows[0] ?? {};
+    const found = (row['found_datasets'] as string[] | null) ?? [];
+    const missingDatasets = datasetIds.filter((d) => !found.includes(d));
+    if (missingDatasets.length > 0) return { job: null, missingDatasets };
+    return { job: row['id'] ? this.toEntity(row) : null, missingDatasets: [] };
   }
 
   async list(projectId: string, filter: JobListFilter, after: [string, string] | undefined, limit: number) {
@@ -141,6 +178,7 @@ export class JobRepository {
     set: Record<string, unknown>,
     sqlSet: string[] = [],
   ): Promise<JobEntity> {
+    this.touch(m, id);
     const params: unknown[] = [id];
     const parts = ['update_time = now()', ...sqlSet];
     for (const [column, value] of Object.entries(set)) {
@@ -160,6 +198,7 @@ export class JobRepository {
   /** Appends events with consecutive per-job sequence numbers (the job row lock orders them). */
   async appendEvents(m: EntityManager, jobId: string, events: NewJobEvent[]): Promise<void> {
     if (events.length === 0) return;
+    this.touch(m, jobId);
     const rows = rowsOf<{ event_seq: string }>(
       await m.query('UPDATE jobs SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq', [
         jobId,
