@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { JobEntity } from '../database/entities/index.js';
+import { JOB_CHANNEL } from '../database/notify.repository.js';
 import { JobRepository } from '../jobs/job.repository.js';
-import { rowsOf } from '../database/sql-rows.js';
 
 export interface ExpiredLease {
   job: JobEntity;
@@ -18,32 +18,31 @@ export class LeaseRepository {
    * claim different jobs without waiting on each other; a job is handed out exactly once.
    */
   async claim(executorId: string, models: string[], ttlSeconds: number): Promise<JobEntity | null> {
-    return this.jobs.transaction(async (m) => {
-      const result: unknown = await m.query(
-        `UPDATE jobs SET state = 'RUNNING', attempt = attempt + 1, leased_by = $1,
+    // One statement (one round trip): claim, append the STATE_CHANGED and LEASED events, notify.
+    const rows: Record<string, unknown>[] = await this.jobs.query(
+      `WITH c AS (
+         UPDATE jobs SET state = 'RUNNING', attempt = attempt + 1, leased_by = $1,
            lease_expire_time = now() + make_interval(secs => $2), start_time = coalesce(start_time, now()),
-           update_time = now(), cancel_requested = false, pause_requested = false
+           update_time = now(), cancel_requested = false, pause_requested = false, event_seq = event_seq + 2
          WHERE id = (
            SELECT id FROM jobs WHERE state = 'QUEUED' AND (cardinality($3::text[]) = 0 OR base_model = ANY($3::text[]))
            ORDER BY create_time, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-         RETURNING *`,
-        [executorId, ttlSeconds, models],
-      );
-      const rows = rowsOf<Record<string, unknown>>(result);
-      if (!rows[0]) return null;
-      const job = this.jobs.toEntity(rows[0]);
-      await this.jobs.appendEvents(m, job.id, [
-        {
-          type: 'STATE_CHANGED',
-          fromState: 'QUEUED',
-          toState: 'RUNNING',
-          attempt: job.attempt,
-          message: `leased`,
-        },
-        { type: 'LEASED', attempt: job.attempt, message: `leased by ${executorId}` },
-      ]);
-      return job;
-    });
+         RETURNING *
+       ), e AS (
+         INSERT INTO job_events (job_id, sequence, type, from_state, to_state, attempt, message)
+         SELECT id, event_seq - 1, 'STATE_CHANGED', 'QUEUED', 'RUNNING', attempt, 'leased' FROM c
+         UNION ALL
+         SELECT id, event_seq, 'LEASED', NULL, NULL, attempt, 'leased by ' || $1 FROM c
+       ), n AS (
+         SELECT pg_notify('${JOB_CHANNEL}', id::text) FROM c
+       )
+       SELECT c.*, (SELECT count(*) FROM n) AS notified FROM c`,
+      [executorId, ttlSeconds, models],
+    );
+    if (!rows[0]) return null;
+    const job = this.jobs.toEntity(rows[0]);
+    this.jobs.invalidate(job.id);
+    return job;
   }
 
   /**

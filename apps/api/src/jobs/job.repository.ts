@@ -53,6 +53,16 @@ export class JobRepository {
     }
   }
 
+  /** A single statement outside any transaction (it commits on its own). */
+  query(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    return this.ds.query(sql, params);
+  }
+
+  /** For single-statement writes that bypass `transaction` (call after they returned). */
+  invalidate(id: string): void {
+    this.cache.invalidate(id);
+  }
+
   private touch(m: EntityManager, id: string): void {
     this.cache.invalidate(id);
     this.touched.get(m)?.add(id);
