@@ -1,0 +1,48 @@
+"""Command line: `python -m aepo_engine serve --address ...` and `build-tiny-arith`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+
+import torch
+
+from aepo_engine.config import EngineSettings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="aepo_engine")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_serve = sub.add_parser("serve", help="serve aepo.engine.v1.PolicyEngine over gRPC")
+    p_serve.add_argument(
+        "--address", required=True, help="unix:///path/to.sock or 127.0.0.1:PORT (0: any free)"
+    )
+    p_build = sub.add_parser("build-tiny-arith", help="build builtin:tiny-arith into the cache")
+    p_build.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    settings = EngineSettings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if settings.threads > 0:
+        torch.set_num_threads(settings.threads)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+    if args.command == "build-tiny-arith":
+        from aepo_engine import tiny_arith
+
+        path = tiny_arith.ensure_built(settings.model_cache, args.seed)
+        stats = json.loads((path / "tiny_arith.json").read_text())
+        print(json.dumps({"path": str(path), **stats}))
+        return 0
+
+    from aepo_engine.server import serve
+
+    asyncio.run(serve(args.address, settings))
+    return 0
