@@ -28,6 +28,12 @@ export function superviseInOwnProcessGroup(): Promise<number> | null {
     child.once('error', reject);
     child.once('exit', (code, signal) => {
       for (const [s, h] of handlers) process.off(s, h);
+      // After a forced exit (a second Ctrl-C), stop what the child left in its group (Postgres).
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
+      } catch {
+        // ESRCH: the group is empty, as after a clean stop.
+      }
       resolve(code ?? (signal === 'SIGKILL' ? 137 : 130));
     });
   });
