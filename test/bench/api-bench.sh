@@ -71,6 +71,7 @@ job_id=$(node -e "console.log(JSON.parse(process.argv[1]).jobId)" "$prep")
 dataset_id=$(node -e "console.log(JSON.parse(process.argv[1]).datasetId)" "$prep")
 
 rss_mb() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$api_pid/status"; }
+heap_mb() { curl -sf "http://127.0.0.1:$http_port/metrics" | awk '/^nodejs_heap_size_used_bytes / {printf "%.1f", $2/1048576}'; }
 
 # ghz run -> one JSON line {name, rps, p50_ms, p99_ms, ok, errors}
 run_ghz() { # name proto call data extra-args...
@@ -106,7 +107,8 @@ for round in 1 2; do
     "{\"id\":\"$job_id\"}" -c "$CONCURRENCY" | tee -a "$results"
   port=$grpc_port run_ghz "createjob_${CREATE_RPS}rps_$round" "$work/api.protoset" \
     aepo.v1.FineTuningService.CreateJob "$create_data" -c 10 --rps "$CREATE_RPS" | tee -a "$results"
-  echo "{\"name\":\"rss_after_run_$round\",\"rss_mb\":$(rss_mb)}" | tee -a "$results"
+  sleep "${SETTLE_SECONDS:-3}" # measure at rest, after the round's garbage had a chance to be collected
+  echo "{\"name\":\"rss_after_run_$round\",\"rss_mb\":$(rss_mb),\"heap_used_mb\":$(heap_mb)}" | tee -a "$results"
 done
 port=$echo_port run_ghz echo_again test/bench/api-echo.proto aepo.bench.v1.EchoService.Echo "{\"id\":\"$job_id\"}" -c "$CONCURRENCY" | tee -a "$results"
 
@@ -119,5 +121,5 @@ node -e '
   for (const k of ["getjob_1", "getjob_2"]) console.log(`  ${k}: ${by[k].rps} rps = ${(100 * by[k].rps / echo).toFixed(1)}% of echo; p50 ${by[k].p50_ms} ms, p99 ${by[k].p99_ms} ms`);
   for (const k of Object.keys(by).filter((k) => k.startsWith("createjob"))) console.log(`  ${k}: ${by[k].rps} rps, p50 ${by[k].p50_ms} ms, p99 ${by[k].p99_ms} ms, ok ${by[k].ok}`);
   console.log(`  create->lease: p50 ${by.create_to_lease.p50_ms.toFixed(2)} ms, p99 ${by.create_to_lease.p99_ms.toFixed(2)} ms (n=${by.create_to_lease.n})`);
-  console.log(`  API RSS after run 1: ${by.rss_after_run_1.rss_mb} MB, after run 2: ${by.rss_after_run_2.rss_mb} MB`);
+  console.log(`  API RSS after run 1: ${by.rss_after_run_1.rss_mb} MB, after run 2: ${by.rss_after_run_2.rss_mb} MB (V8 heap used ${by.rss_after_run_1.heap_used_mb} / ${by.rss_after_run_2.heap_used_mb} MB)`);
 ' "$results"
