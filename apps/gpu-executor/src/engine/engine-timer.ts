@@ -30,8 +30,14 @@ export class EngineTimer implements ExecutorEngine {
     return r;
   }
 
+  /**
+   * Not awaited: freeing unselected rollouts need not delay the step by a round trip. The engine
+   * serves calls in order, so the memory is free before the next Sample; a failed release only
+   * leaves rollouts to the engine's TTL.
+   */
   release(ids: string[]): Promise<void> {
-    return this.inner.release(ids);
+    this.inner.release(ids).catch(() => undefined);
+    return Promise.resolve();
   }
 
   load(req: EngineLoadRequest): Promise<unknown> {
