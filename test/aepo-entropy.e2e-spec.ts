@@ -1,0 +1,111 @@
+/**
+ * AEPO holds policy entropy at a target while GRPO's collapses: the real Python engine
+ * (builtin:tiny-arith on CPU) driven by libs/aepo's Trainer over gRPC, every run from the same initial
+ * weights with the same budget. Settings: test/experiments/entropy-settings.ts; measured results per
+ * seed: docs/results/entropy.md and docs/benchmarks.md.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EngineClient } from '../apps/gpu-executor/src/engine/engine-client.js';
+import {
+  type RunResult,
+  measureStartEntropy,
+  runAll,
+  tinyArith,
+  withEngines,
+} from './experiments/entropy-runs.js';
+import { ENTROPY_COMMON, TARGET_FRACTIONS, aepoSpec, baselineSpecs } from './experiments/entropy-settings.js';
+import { summarize } from './experiments/entropy-summary.js';
+
+const SEED = Number(process.env.AEPO_E2E_SEED ?? ENTROPY_COMMON.seed);
+const STEPS = ENTROPY_COMMON.steps;
+/** The baselines with an entropy term only have to run to the end: a short run of each. */
+const SHORT_STEPS = 20;
+
+let results: RunResult[] = [];
+let h0 = 0;
+let targets = { low: 0, high: 0 };
+let release: () => void = () => {};
+let done: Promise<void> = Promise.resolve();
+
+describe('AEPO entropy control against the real engine', () => {
+  beforeAll(async () => {
+    let ready!: (clients: EngineClient[]) => void;
+    const clientsReady = new Promise<EngineClient[]>((r) => (ready = r));
+    const finished = new Promise<void>((r) => (release = r));
+    // Two engines (one torch thread each) on the two cores; kept up until afterAll.
+    done = withEngines(2, async (clients) => {
+      ready(clients);
+      await finished;
+    });
+    const clients = await clientsReady;
+    const common = { ...ENTROPY_COMMON, seed: SEED };
+    h0 = await measureStartEntropy(clients[0]!, common, tinyArith(64, 13));
+    targets = { low: TARGET_FRACTIONS.low * h0, high: TARGET_FRACTIONS.high * h0 };
+    const [grpo, reg, adv] = baselineSpecs();
+    const short = { ...common, steps: SHORT_STEPS };
+    results = await runAll(
+      clients,
+      [
+        { common, spec: grpo! },
+        { common, spec: aepoSpec('AEPO low', targets.low) },
+        { common, spec: aepoSpec('AEPO high', targets.high) },
+        { common: short, spec: reg! },
+        { common: short, spec: adv! },
+      ],
+      { train: tinyArith(4000, 11), validation: [] },
+    );
+    console.log(
+      `seed ${SEED}: H0 ${h0.toFixed(3)}, targets ${targets.low.toFixed(3)} / ${targets.high.toFixed(3)}`,
+    );
+    for (const r of results) {
+      const s = summarize(r.records, r.target);
+      console.log(
+        `${r.name}: start ${s.startEntropy.toFixed(3)} last-third ${s.lastThirdMean.toFixed(3)} ` +
+          `MAD ${s.madRelative?.toFixed(3) ?? '-'} final acc ${s.finalAccuracy.toFixed(3)} ${r.seconds.toFixed(0)} s`,
+      );
+    }
+  });
+
+  afterAll(async () => {
+    release();
+    await done;
+  });
+
+  const get = (name: string) => results.find((r) => r.name === name)!;
+
+  it("GRPO's entropy collapses: last-third mean at most 0.75 of the start", () => {
+    const s = summarize(get('GRPO').records, null);
+    expect(s.steps).toBe(STEPS);
+    expect(Math.abs(s.startEntropy - h0)).toBeLessThan(0.1 * h0);
+    expect(s.lastThirdMean).toBeLessThanOrEqual(0.75 * s.startEntropy);
+  });
+
+  it('AEPO holds two targets below the start: within 25%, MAD <= 25%, means >= 0.10 apart', () => {
+    const lo = summarize(get('AEPO low').records, targets.low);
+    const hi = summarize(get('AEPO high').records, targets.high);
+    // Same initial weights and the same requests: both runs measure the same first step.
+    expect(lo.startEntropy).toBeCloseTo(hi.startEntropy, 6);
+    expect(targets.high).toBeLessThanOrEqual(hi.startEntropy);
+    for (const s of [lo, hi]) {
+      expect(s.steps).toBe(STEPS);
+      expect(s.meanErrorRelative!).toBeLessThanOrEqual(0.25);
+      expect(s.madRelative!).toBeLessThanOrEqual(0.25);
+    }
+    expect(hi.lastThirdMean - lo.lastThirdMean).toBeGreaterThanOrEqual(0.1);
+  });
+
+  it("AEPO's final T=1 accuracy is no worse than GRPO's minus 0.05", () => {
+    const grpo = summarize(get('GRPO').records, null).finalAccuracy;
+    for (const name of ['AEPO low', 'AEPO high']) {
+      expect(summarize(get(name).records, null).finalAccuracy).toBeGreaterThanOrEqual(grpo - 0.05);
+    }
+  });
+
+  it('Entropy-Reg and Entropy-Adv run to the end', () => {
+    for (const name of ['Entropy-Reg c=0.03', 'Entropy-Adv a=0.4 k=2']) {
+      const r = get(name);
+      expect(r.records.map((x) => x.step)).toEqual(Array.from({ length: SHORT_STEPS }, (_, i) => i + 1));
+      expect(r.records.every((x) => Number.isFinite(x.entropy) && Number.isFinite(x.loss))).toBe(true);
+    }
+  });
+});
