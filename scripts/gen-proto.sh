@@ -25,11 +25,11 @@ npx prettier --log-level=silent --no-config --print-width 110 --single-quote --w
 if [ "${1:-}" = "--check" ]; then
   status=0
   diff -r "$scratch/ts" "$ts_out" >/dev/null 2>&1 || status=1
-  diff -r "$scratch/py" "$py_out" >/dev/null 2>&1 || status=1
+  diff -r -x __pycache__ "$scratch/py" "$py_out" >/dev/null 2>&1 || status=1
   if [ $status -ne 0 ]; then
     echo "generated stubs are out of date: run 'npm run gen' and commit the result" >&2
     diff -r "$scratch/ts" "$ts_out" | head -20 >&2 || true
-    diff -r "$scratch/py" "$py_out" | head -20 >&2 || true
+    diff -r -x __pycache__ "$scratch/py" "$py_out" | head -20 >&2 || true
     exit 1
   fi
   echo "generated stubs are up to date"
