@@ -11,6 +11,7 @@ import {
   type CommonSettings,
   type RunResult,
   type RunSpec,
+  measureStartEntropy,
   runAll,
   tinyArith,
   withEngines,
@@ -27,17 +28,23 @@ const steps = Number(process.env.STEPS ?? ENTROPY_COMMON.steps);
 const engines = Number(process.env.ENGINES ?? 2);
 const out = process.env.OUT_DIR ?? 'docs/results';
 
-const specs: RunSpec[] = [
-  ...baselineSpecs(),
-  aepoSpec('AEPO H*=0.15', 0.15),
-  aepoSpec('AEPO H*=0.25', 0.25),
-  aepoSpec('AEPO H*=0.35', 0.35),
-  aepoSpec('AEPO H*=0.55 (above start)', 0.55),
-  aepoSpec('AEPO-PI(T) H*=0.25', 0.25, {
-    controller: { mode: 'pi', actuator: 'temperature', kp: 2, ki: 0.2 },
-  }),
-  aepoSpec('AEPO-PI(share) H*=0.25', 0.25, { controller: { mode: 'pi', actuator: 'share', kp: 3, ki: 0.3 } }),
-];
+/** Runs of one seed; targets are fractions of the initial entropy h0 (see TARGET_FRACTIONS). */
+function specsFor(h0: number): RunSpec[] {
+  const t = (f: number) => +(f * h0).toFixed(3);
+  return [
+    ...baselineSpecs(),
+    aepoSpec(`AEPO H*=${t(0.3)} (0.3 H0)`, t(0.3)),
+    aepoSpec(`AEPO H*=${t(0.5)} (0.5 H0)`, t(0.5)),
+    aepoSpec(`AEPO H*=${t(0.8)} (0.8 H0)`, t(0.8)),
+    aepoSpec(`AEPO H*=${t(1.15)} (1.15 H0, above start)`, t(1.15)),
+    aepoSpec(`AEPO-PI(T) H*=${t(0.5)}`, t(0.5), {
+      controller: { mode: 'pi', actuator: 'temperature', kp: 2, ki: 0.2 },
+    }),
+    aepoSpec(`AEPO-PI(share) H*=${t(0.5)}`, t(0.5), {
+      controller: { mode: 'pi', actuator: 'share', kp: 3, ki: 0.3 },
+    }),
+  ];
+}
 
 const colors = [
   '#444444',
@@ -95,18 +102,23 @@ function versions(): string {
 async function main(): Promise<void> {
   const train = tinyArith(4000, 11);
   const validation = tinyArith(200, 12);
-  const jobs = seeds.flatMap((seed) =>
-    specs.map((spec) => ({ common: { ...ENTROPY_COMMON, steps, seed } as CommonSettings, spec })),
-  );
   const t0 = performance.now();
-  const results: RunResult[] = await withEngines(engines, (clients) =>
-    runAll(clients, jobs, { train, validation }, (r) => {
+  const h0s: Record<number, number> = {};
+  const results: RunResult[] = await withEngines(engines, async (clients) => {
+    const jobs: { common: CommonSettings; spec: RunSpec }[] = [];
+    for (const seed of seeds) {
+      const common: CommonSettings = { ...ENTROPY_COMMON, steps, seed };
+      h0s[seed] = await measureStartEntropy(clients[0]!, common, tinyArith(64, 13));
+      console.error(`seed ${seed}: initial entropy ${h0s[seed]!.toFixed(3)}`);
+      jobs.push(...specsFor(h0s[seed]!).map((spec) => ({ common, spec })));
+    }
+    return runAll(clients, jobs, { train, validation }, (r) => {
       const s = summarize(r.records, r.target);
       console.error(
         `${r.name} seed ${r.seed}: last-third ${s.lastThirdMean.toFixed(3)} acc ${s.finalAccuracy.toFixed(3)} (${r.seconds.toFixed(0)} s)`,
       );
-    }),
-  );
+    });
+  });
   const wall = (performance.now() - t0) / 1000;
   mkdirSync(out, { recursive: true });
 
