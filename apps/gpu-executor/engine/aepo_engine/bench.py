@@ -23,33 +23,33 @@ from aepo_engine.engine import GroupSpec, LoadSpec, LossSpec, PolicyCore, TrainI
 CONFIGS = {
     # Qwen2.5-0.5B's shape (vocab cut to the char tokenizer's: the output layer is then cheap, so
     # the numbers measure the transformer; --full-vocab keeps 151936 rows).
-    "qwen2.5-0.5b": dict(
-        hidden_size=896,
-        intermediate_size=4864,
-        num_hidden_layers=24,
-        num_attention_heads=14,
-        num_key_value_heads=2,
-        max_position_embeddings=4096,
-        tie_word_embeddings=True,
-    ),
-    "small": dict(
-        hidden_size=256,
-        intermediate_size=768,
-        num_hidden_layers=4,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=1024,
-        tie_word_embeddings=True,
-    ),
-    "tiny": dict(
-        hidden_size=64,
-        intermediate_size=192,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=512,
-        tie_word_embeddings=True,
-    ),
+    "qwen2.5-0.5b": {
+        "hidden_size": 896,
+        "intermediate_size": 4864,
+        "num_hidden_layers": 24,
+        "num_attention_heads": 14,
+        "num_key_value_heads": 2,
+        "max_position_embeddings": 4096,
+        "tie_word_embeddings": True,
+    },
+    "small": {
+        "hidden_size": 256,
+        "intermediate_size": 768,
+        "num_hidden_layers": 4,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "max_position_embeddings": 1024,
+        "tie_word_embeddings": True,
+    },
+    "tiny": {
+        "hidden_size": 64,
+        "intermediate_size": 192,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "max_position_embeddings": 512,
+        "tie_word_embeddings": True,
+    },
 }
 
 
@@ -81,9 +81,7 @@ def run(args) -> dict:
         path = Path(tmp) / args.config
         build_random_model(args.config, path, args.full_vocab)
         core = PolicyCore(EngineSettings())
-        info = core.load(
-            LoadSpec(model=str(path), dtype=args.dtype, device=args.device, lr=1e-6)
-        )
+        info = core.load(LoadSpec(model=str(path), dtype=args.dtype, device=args.device, lr=1e-6))
         rng = random.Random(0)
         # Groups at three temperatures in one call, as an AEPO step issues them. A random model
         # rarely emits EOS, so completions run to max_new_tokens: a clean tokens/s measure.

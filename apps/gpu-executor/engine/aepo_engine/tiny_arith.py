@@ -148,7 +148,9 @@ def evaluate(model, tokenizer, seed: int, prompts: int = 256, n: int = 2) -> tup
         ids = tokenizer.encode(f"{a}+{b}=", add_special_tokens=False)
         rows += [RowSpec(ids, 1.0, 1.0, 8, ())] * n
         golds += [a + b] * n
-    out = sample_rows(model, tokenizer, rows, [tokenizer.eos_token_id], tokenizer.pad_token_id, seed)
+    out = sample_rows(
+        model, tokenizer, rows, [tokenizer.eos_token_id], tokenizer.pad_token_id, seed
+    )
     right = tokens = 0
     entropy = 0.0
     for r, gold in zip(out, golds, strict=True):
