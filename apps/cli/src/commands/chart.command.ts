@@ -3,8 +3,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import type { ApiClient } from '../client/api-client.js';
 import { renderEntropyChart, svgToPng, type ChartSeries } from '../chart/entropy-chart.js';
-import { json } from '../output/format.js';
-import { shortAlgorithm } from '../output/format.js';
+import { json, shortAlgorithm } from '../output/format.js';
 import { listAllSteps } from './metrics.command.js';
 import { print, withClient } from './command-context.js';
 
@@ -20,7 +19,9 @@ export async function writeEntropyChart(
     const job = (await client.call(client.ft.getJob, { id })).job;
     const records = await listAllSteps(client, id);
     const name = job?.displayName || id.slice(0, 8);
-    series.push({ jobId: id, label: `${name} (${shortAlgorithm(job?.spec?.algorithm ?? '')})`, records });
+    const algorithm = shortAlgorithm(job?.spec?.algorithm ?? '');
+    const label = name.toUpperCase().includes(algorithm) ? name : `${name} (${algorithm})`;
+    series.push({ jobId: id, label, records });
   }
   const base = out.replace(/\.(svg|png)$/i, '');
   mkdirSync(path.dirname(path.resolve(base)), { recursive: true });

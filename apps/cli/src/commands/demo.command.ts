@@ -20,6 +20,7 @@ interface DemoFlags extends StackFlags {
   rows: number;
   promptsPerStep: number;
   samplesPerPrompt: number;
+  lr: number;
   out: string;
   keepRunning?: boolean;
   plain?: boolean;
@@ -37,7 +38,7 @@ export function demoSpec(o: DemoFlags, datasetId: string, algorithm: Algorithm):
     entropyTarget: { constant: o.target, tolerance: o.tolerance },
     aepo: { tHigh: 1.5, tLow: 0.6, resampleFraction: 0.25, reinforceFraction: 0.1 },
     rollout: { promptsPerStep: o.promptsPerStep, samplesPerPrompt: o.samplesPerPrompt, maxTokens: 8 },
-    optimization: { learningRate: 3e-4, maxSteps: o.steps, seed: 1, miniBatchPrompts: o.promptsPerStep },
+    optimization: { learningRate: o.lr, maxSteps: o.steps, seed: 1, miniBatchPrompts: o.promptsPerStep },
     checkpoint: { everyNSteps: Math.max(1, Math.ceil(o.steps / 2)), keepLast: 1 },
     labels: { demo: 'true', algorithm: algorithm === Algorithm.ALGORITHM_GRPO ? 'grpo' : 'aepo' },
   });
@@ -51,12 +52,13 @@ export function demoCommand(): Command {
     { dataDir: '.data/demo', executors: 0 },
   )
     .option('--compare', 'also train a GRPO job on the same budget (its entropy is free to collapse)')
-    .option('--steps <n>', 'training steps per job', intArg(1, 100_000), 40)
-    .option('--target <nats>', 'entropy target H* (nats/token)', numberArg, 0.5)
+    .option('--steps <n>', 'training steps per job', intArg(1, 100_000), 60)
+    .option('--target <nats>', 'entropy target H* (nats/token)', numberArg, 0.6)
     .option('--tolerance <nats>', 'half-width of the target band', numberArg, 0.05)
     .option('--rows <n>', 'rows of the generated dataset', intArg(1, 1_000_000), 512)
     .option('--prompts-per-step <n>', 'prompts per step', intArg(1, 4096), 16)
     .option('--samples-per-prompt <n>', 'samples per prompt', intArg(2, 256), 8)
+    .option('--lr <rate>', 'learning rate', numberArg, 2e-3)
     .option(
       '-o, --out <path>',
       'chart path without extension (writes .svg and .png)',

@@ -54,11 +54,20 @@ export class WatchView {
     return this.job?.spec?.optimization?.maxSteps ?? 0;
   }
 
-  /** Seconds left at the mean wall time of the last 10 steps; undefined before the first step. */
+  /**
+   * Seconds left at the pace of the last 10 steps: the spacing of their stored times (which includes
+   * the executor's overhead between steps), else their reported step time; undefined before a step.
+   */
   etaSeconds(): number | undefined {
-    const recent = this.records.slice(-10);
+    const recent = this.records.slice(-11);
     if (recent.length === 0 || this.maxSteps === 0) return undefined;
-    const mean = recent.reduce((s, r) => s + r.stepSeconds, 0) / recent.length;
+    const first = recent[0]!;
+    const last = recent.at(-1)!;
+    const span =
+      first.createTime && last.createTime && last.step > first.step
+        ? (last.createTime.getTime() - first.createTime.getTime()) / 1000 / (last.step - first.step)
+        : undefined;
+    const mean = span ?? recent.reduce((s, r) => s + r.stepSeconds, 0) / recent.length;
     return Math.max(0, this.maxSteps - this.lastStep) * mean;
   }
 
