@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readChart } from './cli-support/chart-reader.js';
-import { buildCli, cliEnv, parseJson, runCli, startCli } from './cli-support/cli-runner.js';
+import { buildCli, cliEnv, parseJson, removeCliEnvs, runCli, startCli } from './cli-support/cli-runner.js';
 
 // `aepo serve` and `aepo demo` with everything real: embedded Postgres, the API, an executor and the
 // PyTorch engine on CPU (builtin:tiny-arith). One Postgres per test (each command starts its own).
@@ -27,7 +27,10 @@ async function waitFor(check: () => boolean, timeoutMs: number, what: () => stri
 }
 
 beforeAll(() => buildCli(), 300_000);
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => {
+  removeCliEnvs();
+  rmSync(work, { recursive: true, force: true });
+});
 
 describe('aepo serve', () => {
   it('runs Postgres, the API and an executor; writes credentials; stops cleanly on SIGINT', async () => {

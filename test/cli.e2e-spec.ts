@@ -1,10 +1,18 @@
-import { readFileSync, statSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executorV1 } from '@aepo/contracts';
 import { ADMIN_TOKEN, EXECUTOR_TOKEN, startTestApi, type TestApi } from '../apps/api/src/testing/test-api.js';
-import { buildCli, cliEnv, parseJson, runCli, startCli, type CliResult } from './cli-support/cli-runner.js';
+import {
+  buildCli,
+  cliEnv,
+  parseJson,
+  removeCliEnvs,
+  runCli,
+  startCli,
+  type CliResult,
+} from './cli-support/cli-runner.js';
 import { readChart } from './cli-support/chart-reader.js';
 import { fakeStep, ScriptedExecutor } from './cli-support/scripted-executor.js';
 
@@ -36,6 +44,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api?.close();
+  removeCliEnvs();
+  rmSync(work, { recursive: true, force: true });
 });
 
 describe('aepo config', () => {

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,13 @@ export async function buildCli(): Promise<void> {
   if (!existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} missing after the build`);
 }
 
+const envDirs: string[] = [];
+
+/** Removes the config folders made by cliEnv (call in afterAll). */
+export function removeCliEnvs(): void {
+  for (const dir of envDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 /**
  * An isolated environment for the CLI: its own config file, nothing inherited that could point it
  * elsewhere (AEPO_* of the developer's shell are dropped).
@@ -31,6 +38,7 @@ export function cliEnv(extra: Record<string, string> = {}): Record<string, strin
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('AEPO_')) env[k] = v;
   const dir = mkdtempSync(path.join(tmpdir(), 'aepo-cli-test-'));
+  envDirs.push(dir);
   return { ...env, AEPO_CONFIG: path.join(dir, 'config.json'), NO_COLOR: '1', ...extra };
 }
 
