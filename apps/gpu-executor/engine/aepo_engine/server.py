@@ -58,6 +58,17 @@ class PolicyEngineServicer(pb_grpc.PolicyEngineServicer):
                 await context.abort(
                     grpc.StatusCode.RESOURCE_EXHAUSTED, f"out of host memory in {what}"
                 )
+            except RuntimeError as e:
+                # The CPU allocator reports exhaustion as a plain RuntimeError.
+                if "can't allocate memory" not in str(e) and "out of memory" not in str(e):
+                    log.exception("%s failed", what)
+                    await context.abort(
+                        grpc.StatusCode.INTERNAL, f"{what} failed inside the engine"
+                    )
+                await context.abort(
+                    grpc.StatusCode.RESOURCE_EXHAUSTED,
+                    f"out of memory in {what}: lower the batch or max_new_tokens",
+                )
             except PermissionError as e:
                 await context.abort(grpc.StatusCode.PERMISSION_DENIED, f"{what}: {e}")
             except asyncio.CancelledError:
