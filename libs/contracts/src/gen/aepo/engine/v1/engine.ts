@@ -162,7 +162,10 @@ export interface LoadRequest {
   seed: number;
   /** AdamW settings; unset: the defaults documented in Optimizer. */
   optimizer?: Optimizer | undefined;
-  /** Train LoRA adapters instead of all weights; unset: full fine-tuning. */
+  /**
+   * Train LoRA adapters instead of all weights; unset: full fine-tuning. Reserved: this engine
+   * version trains all weights and answers INVALID_ARGUMENT when it is set.
+   */
   lora?: Lora | undefined;
   /**
    * Keep a frozen copy of the initial policy as the KL reference (needed for Train's kl_coef > 0;
@@ -189,7 +192,7 @@ export interface Optimizer {
   gradClip: number;
 }
 
-/** LoRA adapter settings (needs the engine's optional `peft` dependency). */
+/** LoRA adapter settings (reserved; not supported by this engine version). */
 export interface Lora {
   /** Adapter rank, >= 1. */
   rank: number;
@@ -3841,7 +3844,7 @@ export const PolicyEngineService = {
    * Loads a model and builds a fresh AdamW optimizer, replacing any loaded model; every held rollout
    * is dropped. The engine step restarts at 0.
    * Errors: INVALID_ARGUMENT (empty model, unknown dtype or device, optimizer values out of range,
-   * LoRA asked without peft installed); NOT_FOUND (no such model directory or id);
+   * lora set: not supported yet); NOT_FOUND (no such model directory or id);
    * FAILED_PRECONDITION (a CUDA device asked on a machine without one); RESOURCE_EXHAUSTED (out of
    * memory while loading: use a smaller dtype or model).
    */
@@ -3983,7 +3986,7 @@ export interface PolicyEngineServer extends UntypedServiceImplementation {
    * Loads a model and builds a fresh AdamW optimizer, replacing any loaded model; every held rollout
    * is dropped. The engine step restarts at 0.
    * Errors: INVALID_ARGUMENT (empty model, unknown dtype or device, optimizer values out of range,
-   * LoRA asked without peft installed); NOT_FOUND (no such model directory or id);
+   * lora set: not supported yet); NOT_FOUND (no such model directory or id);
    * FAILED_PRECONDITION (a CUDA device asked on a machine without one); RESOURCE_EXHAUSTED (out of
    * memory while loading: use a smaller dtype or model).
    */
@@ -4055,7 +4058,7 @@ export interface PolicyEngineClient extends Client {
    * Loads a model and builds a fresh AdamW optimizer, replacing any loaded model; every held rollout
    * is dropped. The engine step restarts at 0.
    * Errors: INVALID_ARGUMENT (empty model, unknown dtype or device, optimizer values out of range,
-   * LoRA asked without peft installed); NOT_FOUND (no such model directory or id);
+   * lora set: not supported yet); NOT_FOUND (no such model directory or id);
    * FAILED_PRECONDITION (a CUDA device asked on a machine without one); RESOURCE_EXHAUSTED (out of
    * memory while loading: use a smaller dtype or model).
    */

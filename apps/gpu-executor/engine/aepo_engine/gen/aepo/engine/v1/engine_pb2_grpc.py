@@ -105,7 +105,7 @@ class PolicyEngineServicer:
         """Loads a model and builds a fresh AdamW optimizer, replacing any loaded model; every held rollout
         is dropped. The engine step restarts at 0.
         Errors: INVALID_ARGUMENT (empty model, unknown dtype or device, optimizer values out of range,
-        LoRA asked without peft installed); NOT_FOUND (no such model directory or id);
+        lora set: not supported yet); NOT_FOUND (no such model directory or id);
         FAILED_PRECONDITION (a CUDA device asked on a machine without one); RESOURCE_EXHAUSTED (out of
         memory while loading: use a smaller dtype or model).
         """
