@@ -53,6 +53,7 @@ describe('AEPO entropy control against the real engine', () => {
         { common: short, spec: adv! },
       ],
       { train: tinyArith(4000, 11), validation: [] },
+      (r) => console.log(`${r.name} done in ${r.seconds.toFixed(0)} s`),
     );
     console.log(
       `seed ${SEED}: H0 ${h0.toFixed(3)}, targets ${targets.low.toFixed(3)} / ${targets.high.toFixed(3)}`,
@@ -64,7 +65,8 @@ describe('AEPO entropy control against the real engine', () => {
           `MAD ${s.madRelative?.toFixed(3) ?? '-'} final acc ${s.finalAccuracy.toFixed(3)} ${r.seconds.toFixed(0)} s`,
       );
     }
-  });
+    // The first start builds builtin:tiny-arith (minutes on a busy machine), then five runs.
+  }, 900_000);
 
   afterAll(async () => {
     release();
@@ -73,11 +75,13 @@ describe('AEPO entropy control against the real engine', () => {
 
   const get = (name: string) => results.find((r) => r.name === name)!;
 
+  // The starting value is the initial policy's entropy H0, measured once on 64 prompts x 8 samples
+  // (the first step's 32 x 8 batch estimates the same quantity with more noise).
   it("GRPO's entropy collapses: last-third mean at most 0.75 of the start", () => {
     const s = summarize(get('GRPO').records, null);
     expect(s.steps).toBe(STEPS);
     expect(Math.abs(s.startEntropy - h0)).toBeLessThan(0.1 * h0);
-    expect(s.lastThirdMean).toBeLessThanOrEqual(0.75 * s.startEntropy);
+    expect(s.lastThirdMean).toBeLessThanOrEqual(0.75 * h0);
   });
 
   it('AEPO holds two targets below the start: within 25%, MAD <= 25%, means >= 0.10 apart', () => {

@@ -33,14 +33,14 @@ function specsFor(h0: number): RunSpec[] {
   const t = (f: number) => +(f * h0).toFixed(3);
   return [
     ...baselineSpecs(),
-    aepoSpec(`AEPO H*=${t(0.3)} (0.3 H0)`, t(0.3)),
-    aepoSpec(`AEPO H*=${t(0.5)} (0.5 H0)`, t(0.5)),
-    aepoSpec(`AEPO H*=${t(0.8)} (0.8 H0)`, t(0.8)),
+    aepoSpec(`AEPO H*=${t(0.4)} (0.4 H0)`, t(0.4)),
+    aepoSpec(`AEPO H*=${t(0.65)} (0.65 H0)`, t(0.65)),
+    aepoSpec(`AEPO H*=${t(0.85)} (0.85 H0)`, t(0.85)),
     aepoSpec(`AEPO H*=${t(1.15)} (1.15 H0, above start)`, t(1.15)),
-    aepoSpec(`AEPO-PI(T) H*=${t(0.5)}`, t(0.5), {
+    aepoSpec(`AEPO-PI(T) H*=${t(0.65)}`, t(0.65), {
       controller: { mode: 'pi', actuator: 'temperature', kp: 2, ki: 0.2 },
     }),
-    aepoSpec(`AEPO-PI(share) H*=${t(0.5)}`, t(0.5), {
+    aepoSpec(`AEPO-PI(share) H*=${t(0.65)}`, t(0.65), {
       controller: { mode: 'pi', actuator: 'share', kp: 3, ki: 0.3 },
     }),
   ];

@@ -7,7 +7,7 @@ type AepoInput = Partial<Omit<AepoConfig, 'controller'>> & { controller?: Partia
 /** Common budget: every run of a seed starts from the same weights and trains this long. */
 export const ENTROPY_COMMON: CommonSettings = {
   seed: 1,
-  steps: 300,
+  steps: 600,
   promptsPerStep: 32,
   samplesPerPrompt: 8,
   lr: 3e-4,
@@ -19,17 +19,17 @@ export const ENTROPY_COMMON: CommonSettings = {
 export const AEPO_KNOBS: AepoInput = {
   tHigh: 1.5,
   tLow: 0.6,
-  // Half the prompts re-sampled and up to 20% of the batch as REINFORCE samples: with a quarter
-  // (the reference) the positives cap k at a few per step on this weak model.
-  resampleFraction: 0.5,
-  share: { kind: 'fraction', fraction: 0.2 },
+  resampleFraction: 0.25,
+  share: { kind: 'fraction', fraction: 0.1 },
 };
 
 /**
- * Targets as fractions of the initial policy's entropy H0 (both at or below the start, as the issue
- * asks; with H0 near 1.0 these are about 0.5 and 0.8, with H0 near 0.45 about 0.23 and 0.36).
+ * Targets as fractions of the initial policy's entropy H0, both below the start as the issue asks.
+ * On builtin:tiny-arith v2 (H0 about 0.73) they are about 0.47 and 0.62: GRPO itself only gets to
+ * about 0.5 in this budget, and positive-only REINFORCE at T 0.6 pushes little further, so a lower
+ * target is out of reach here (the experiment shows 0.4 H0 reported unreachable).
  */
-export const TARGET_FRACTIONS = { low: 0.5, high: 0.8 } as const;
+export const TARGET_FRACTIONS = { low: 0.65, high: 0.85 } as const;
 
 export function aepoSpec(name: string, target: number, over: AepoInput = {}): RunSpec {
   return {
