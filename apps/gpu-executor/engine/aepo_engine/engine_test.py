@@ -215,3 +215,23 @@ def test_concurrent_builds_leave_one_complete_model(tmp_path, monkeypatch):
         t.join()
     assert len(set(results)) == 1 and (results[0] / "config.json").is_file()
     assert [p.name for p in tmp_path.iterdir()] == [results[0].name]
+
+
+def test_kl_entropy_reg_and_entropy_adv_terms(settings, random_model_path):
+    from aepo_engine.ops import Aggregation
+
+    core = PolicyCore(settings)
+    core.load(LoadSpec(model=str(random_model_path), lr=1e-2, kl_reference=True))
+    loss = LossSpec(
+        kl_coef=0.1,
+        entropy_coef=0.01,
+        entropy_adv_alpha=0.4,
+        entropy_adv_kappa=2.0,
+        aggregation=Aggregation.SEQ_MEAN_TOKEN_SUM,
+    )
+    res = core.sample(_arith_groups(4, 2, 1.0, 5), seed=1, discard=False)
+    items = [TrainItemSpec(r, 1.0 if i % 2 else -1.0) for i, r in enumerate(_ids(res))]
+    first = core.train(items, loss, keep=True)
+    assert first.kl == pytest.approx(0.0, abs=1e-7)  # the policy is still the reference
+    second = core.train(items, loss, keep=True)
+    assert second.kl > 0 and second.approx_kl >= 0 and second.step == 2
