@@ -25,12 +25,12 @@ export const AEPO_KNOBS: AepoInput = {
 
 /**
  * Targets as fractions of the initial policy's entropy H0, both below the start as the issue asks.
- * On builtin:tiny-arith v3 (H0 about 0.64) they are about 0.32 and 0.48. The reachable band on this
+ * On builtin:tiny-arith v3 (H0 about 0.64) they are about 0.32 and 0.51. The reachable band on this
  * task is narrow: GRPO falls to about 0.38 in this budget, positive-only REINFORCE at T 0.6 reaches
  * about 0.33, and at T 1.5 it holds at most about 0.49 (a target of 1.15 H0 plateaued there, and
  * 0.4 H0 stalled at 0.33; docs/results/entropy.md).
  */
-export const TARGET_FRACTIONS = { low: 0.5, high: 0.75 } as const;
+export const TARGET_FRACTIONS = { low: 0.5, high: 0.8 } as const;
 
 export function aepoSpec(name: string, target: number, over: AepoInput = {}): RunSpec {
   return {
