@@ -28,7 +28,9 @@ interface DemoFlags extends StackFlags {
 
 /**
  * The demo's job: AEPO on builtin:tiny-arith at a small budget (a few minutes on 2 CPU cores). The
- * AEPO knobs are the ones that held targets on tiny-arith in the entropy experiment.
+ * AEPO knobs, learning rate and batch are the ones that held targets on tiny-arith in the entropy
+ * experiment (docs/results); the default target sits inside that task's reachable range (about
+ * 0.33-0.49 nats/token), where GRPO on the same budget falls below it.
  */
 export function demoSpec(o: DemoFlags, datasetId: string, algorithm: Algorithm): JobSpec {
   return JobSpec.fromPartial({
@@ -52,13 +54,13 @@ export function demoCommand(): Command {
     { dataDir: '.data/demo', executors: 0 },
   )
     .option('--compare', 'also train a GRPO job on the same budget (its entropy is free to collapse)')
-    .option('--steps <n>', 'training steps per job', intArg(1, 100_000), 60)
-    .option('--target <nats>', 'entropy target H* (nats/token)', numberArg, 0.6)
-    .option('--tolerance <nats>', 'half-width of the target band', numberArg, 0.05)
+    .option('--steps <n>', 'training steps per job', intArg(1, 100_000), 500)
+    .option('--target <nats>', 'entropy target H* (nats/token)', numberArg, 0.45)
+    .option('--tolerance <nats>', 'half-width of the target band', numberArg, 0.04)
     .option('--rows <n>', 'rows of the generated dataset', intArg(1, 1_000_000), 512)
-    .option('--prompts-per-step <n>', 'prompts per step', intArg(1, 4096), 16)
+    .option('--prompts-per-step <n>', 'prompts per step', intArg(1, 4096), 32)
     .option('--samples-per-prompt <n>', 'samples per prompt', intArg(2, 256), 8)
-    .option('--lr <rate>', 'learning rate', numberArg, 2e-3)
+    .option('--lr <rate>', 'learning rate', numberArg, 3e-4)
     .option(
       '-o, --out <path>',
       'chart path without extension (writes .svg and .png)',
