@@ -55,7 +55,7 @@ export function demoCommand(): Command {
   )
     .option('--compare', 'also train a GRPO job on the same budget (its entropy is free to collapse)')
     .option('--steps <n>', 'training steps per job', intArg(1, 100_000), 500)
-    .option('--target <nats>', 'entropy target H* (nats/token)', numberArg, 0.45)
+    .option('--target <nats>', 'entropy target H* (nats/token)', numberArg, 0.4)
     .option('--tolerance <nats>', 'half-width of the target band', numberArg, 0.04)
     .option('--rows <n>', 'rows of the generated dataset', intArg(1, 1_000_000), 512)
     .option('--prompts-per-step <n>', 'prompts per step', intArg(1, 4096), 32)
