@@ -10,4 +10,11 @@ npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
 (cd apps/gpu-executor/engine && uv run --frozen ruff check . && uv run --frozen ruff format --check .)
 (cd apps/gpu-executor/engine && uv run --frozen pytest -q)
 bash deploy/check.sh
-npx vitest run "$@"
+report=$(mktemp)
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+# One plain closing line for CI's summary reader (vitest's own summary is not one it reads).
+node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);' "$report" || true
+rm -f "$report"
+exit $status
