@@ -306,6 +306,8 @@ describe('JobRunner', () => {
     expect(during).toMatch(/aepo_executor_steps_total 3/);
     const after = await registry.metrics();
     expect(after).not.toMatch(/aepo_executor_job_info\{/);
+    expect(after).not.toMatch(/^aepo_executor_entropy_target /m);
+    expect(after).not.toMatch(/^aepo_executor_policy_entropy /m);
     expect(after).toMatch(/aepo_executor_steps_total 6/);
   });
 });

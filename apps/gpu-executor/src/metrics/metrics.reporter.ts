@@ -3,7 +3,10 @@ import type { StepRecord } from '@aepo/aepo';
 import type { ExecutorMetrics } from './executor-metrics.js';
 
 export class MetricsReporter {
-  constructor(readonly metrics: ExecutorMetrics) {}
+  constructor(readonly metrics: ExecutorMetrics) {
+    // No job yet: export no per-job samples rather than zeros a dashboard would plot.
+    this.clearJob();
+  }
 
   jobStarted(job: { id: string; model: string; algorithm: string }): void {
     this.clearJob();
@@ -46,6 +49,7 @@ export class MetricsReporter {
     this.metrics.leaseHeld.set(0);
   }
 
+  /** Drops the per-job samples (an unlabelled gauge's remove() deletes its sample; set() restores it). */
   private clearJob(): void {
     const m = this.metrics;
     m.jobInfo.reset();
@@ -61,7 +65,7 @@ export class MetricsReporter {
       m.accuracy,
       m.responseLengthMean,
     ]) {
-      g.reset();
+      g.remove();
     }
   }
 }
