@@ -362,28 +362,31 @@ describe('executor protocol', () => {
     expect(next.attempt).toBe(stale.attempt + 1);
     expect(next.lastRecordedStep).toBe(1);
     expect(next.job!.leaseExpirations).toBe(1);
+    // Thunks: each stale write starts only when awaited, so no rejection is left unhandled meanwhile.
     for (const write of [
-      call(
-        ex,
-        ex.heartbeat,
-        { jobId: job.id, attempt: stale.attempt, steps: [step(2)], evaluations: [] },
-        emd,
-      ),
-      call(
-        ex,
-        ex.completeJob,
-        {
-          jobId: job.id,
-          attempt: stale.attempt,
-          outcome: Outcome.OUTCOME_SUCCEEDED,
-          steps: [],
-          evaluations: [],
-        },
-        emd,
-      ),
-      call(ex, ex.releaseLease, { jobId: job.id, attempt: stale.attempt, reason: '' }, emd),
+      () =>
+        call(
+          ex,
+          ex.heartbeat,
+          { jobId: job.id, attempt: stale.attempt, steps: [step(2)], evaluations: [] },
+          emd,
+        ),
+      () =>
+        call(
+          ex,
+          ex.completeJob,
+          {
+            jobId: job.id,
+            attempt: stale.attempt,
+            outcome: Outcome.OUTCOME_SUCCEEDED,
+            steps: [],
+            evaluations: [],
+          },
+          emd,
+        ),
+      () => call(ex, ex.releaseLease, { jobId: job.id, attempt: stale.attempt, reason: '' }, emd),
     ]) {
-      expect((await failure(write)).code).toBe(status.ABORTED);
+      expect((await failure(write())).code).toBe(status.ABORTED);
     }
     expect(
       (await call(c, c.listStepRecords, { jobId: job.id, pageSize: 0, pageToken: '' }, md)).records.map(
