@@ -315,7 +315,10 @@ export class JobRunner {
       let checkpointSeconds = 0;
       if (record.step % every === 0 || ctx.trainer.done) {
         const t0 = performance.now();
-        saved = await this.save(ctx);
+        const result = await this.saveOrRewind(ctx, log);
+        // The step's record is not sent yet: the replay from the last checkpoint redoes it.
+        if (result === REWOUND) continue;
+        saved = result;
         checkpointSeconds = (performance.now() - t0) / 1000;
         this.o.metrics.checkpoint(checkpointSeconds);
       }
@@ -367,23 +370,43 @@ export class JobRunner {
             `step ${before.step + 1} failed ${failures} times in the engine; last error: ${errorMessage(e)}`,
           );
         }
-        await this.o.engine.ensureHealthy();
-        if (this.o.engine.generation !== ctx.loadedGeneration) {
-          if (++ctx.restartsWithoutProgress > this.o.stepRetries) {
-            throw new JobFailure(
-              status.ABORTED,
-              `the engine died ${ctx.restartsWithoutProgress} times without getting past step ${ctx.furthestStep}; last error: ${errorMessage(e)}`,
-            );
-          }
-          log.warn(
-            { checkpointStep: ctx.lastCheckpointStep },
-            'engine restarted; resuming from the last checkpoint',
-          );
-          await this.restore(ctx, log);
-          return REWOUND;
-        }
+        if (await this.rewindIfEngineRestarted(ctx, e, log)) return REWOUND;
         ctx.trainer = this.makeTrainer(ctx, before);
       }
+    }
+  }
+
+  /**
+   * After an engine call failed: waits for a healthy engine; when it is a new process (its memory,
+   * weights and optimizer are gone), restores the last checkpoint and answers true (the caller
+   * replays from there). A job whose engine keeps dying without progress fails.
+   */
+  private async rewindIfEngineRestarted(ctx: RunContext, cause: unknown, log: Logger): Promise<boolean> {
+    await this.o.engine.ensureHealthy();
+    if (this.o.engine.generation === ctx.loadedGeneration) return false;
+    if (++ctx.restartsWithoutProgress > this.o.stepRetries) {
+      throw new JobFailure(
+        status.ABORTED,
+        `the engine died ${ctx.restartsWithoutProgress} times without getting past step ${ctx.furthestStep}; last error: ${errorMessage(cause)}`,
+      );
+    }
+    log.warn(
+      { checkpointStep: ctx.lastCheckpointStep },
+      'engine restarted; resuming from the last checkpoint',
+    );
+    await this.restore(ctx, log);
+    return true;
+  }
+
+  /** A periodic checkpoint; if the engine died while saving, rewinds to the last one instead. */
+  private async saveOrRewind(ctx: RunContext, log: Logger): Promise<SavedCheckpoint | typeof REWOUND> {
+    try {
+      return await this.save(ctx);
+    } catch (e) {
+      if (e instanceof CheckpointError || isPermanentEngineError(e)) throw e;
+      log.warn({ err: errorMessage(e), step: ctx.trainer.step }, 'checkpoint failed in the engine');
+      if (await this.rewindIfEngineRestarted(ctx, e, log)) return REWOUND;
+      throw e;
     }
   }
 
