@@ -133,6 +133,7 @@ export function freeSymbols(node: Node, out: Set<string> = new Set()): Set<strin
     case 'fn':
     case 'group':
     case 'list':
+    case 'ratio':
       for (const x of node.t === 'fn' ? node.args : node.items) freeSymbols(x, out);
       break;
     case 'rel':

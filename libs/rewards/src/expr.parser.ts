@@ -7,11 +7,13 @@ import type { Tok } from './expr.tokenizer.js';
 export class ParseError extends Error {}
 
 const REL_OPS = new Set(['=', '<', '<=', '>', '>=', '!=', '~=']);
+/** Parser levels one bracket pair costs: list, sum, unary sign, primary (and a spare). */
+const PARSER_LEVELS_PER_BRACKET = 5;
 const PRIMARY_CMDS = new Set(['frac', 'sqrt', 'pi', 'binom', 'lfloor', 'lceil', 'infty']);
 
 /**
  * Recursive-descent parser for answer syntax (LaTeX and plain). Precedence, loosest first:
- * list (`,` `;` and/or) < relation chain < set operation (\cup) < sum < product (incl. implicit)
+ * list (`,` `;` and/or) < relation chain < ratio (`:`) < set operation (\cup) < sum < product (incl. implicit)
  * < unary sign < power < postfix (`!`, subscripts) < primary.
  */
 export function parseTokens(tokens: Tok[], budget: Budget): Node {
@@ -45,9 +47,13 @@ class Parser {
     if (!this.isOp(s)) throw new ParseError(`expected ${s}`);
     this.pos++;
   }
+  /**
+   * One parser level. A bracket level passes through at most PARSER_LEVELS_PER_BRACKET of them, so
+   * `maxDepth` brackets (plus the operators around them) always fit while the JS stack stays far from its limit.
+   */
   private enter(): void {
     this.budget.check();
-    if (++this.depth > LIMITS.maxDepth) throw new ParseError('nesting too deep');
+    if (++this.depth > LIMITS.maxDepth * PARSER_LEVELS_PER_BRACKET) throw new ParseError('nesting too deep');
   }
 
   parseList(): Node {
@@ -72,19 +78,19 @@ class Parser {
   }
 
   private parseRel(): Node {
-    const parts = [this.parseSet()];
+    const parts = [this.parseRatio()];
     const ops: RelOp[] = [];
     for (;;) {
       const t = this.peek();
       if (t && t.k === 'op' && REL_OPS.has(t.s)) {
         this.pos++;
         ops.push(t.s as RelOp);
-        parts.push(this.parseSet());
+        parts.push(this.parseRatio());
       } else if (t && t.k === 'cmd' && t.s === 'in') {
         // `x \in [0, 1)`: the membership names the set; keep only the set.
         this.pos++;
         if (parts.length !== 1 || parts[0]!.t !== 'sym') throw new ParseError('\\in after a non-variable');
-        parts[0] = this.parseSet();
+        parts[0] = this.parseRatio();
       } else break;
     }
     // `a = b \approx c`: the value is the one before the approximation
@@ -98,7 +104,19 @@ class Parser {
     return { t: 'rel', parts, ops };
   }
 
-  private parseSet(): Node {
+  /** `a : b (: c)`, a ratio; binds looser than sums and tighter than relations. */
+  private parseRatio(): Node {
+    const first = this.parseSetOp();
+    if (!this.isOp(':')) return first;
+    const items = [first];
+    while (this.isOp(':')) {
+      this.pos++;
+      items.push(this.parseSetOp());
+    }
+    return { t: 'ratio', items };
+  }
+
+  private parseSetOp(): Node {
     let a = this.parseAdd();
     for (;;) {
       const t = this.peek();
@@ -134,6 +152,7 @@ class Parser {
     if (t.k === 'id' || t.k === 'fn') return true;
     if (t.k === 'cmd') return PRIMARY_CMDS.has(t.s);
     if (t.k === 'op') return t.s === '(' || t.s === '{';
+    if (t.k === 'env') return t.s.startsWith('begin:'); // a matrix product AB
     if (t.k === 'num') throw new ParseError('two numbers in a row');
     return false;
   }
@@ -294,7 +313,8 @@ class Parser {
         const v = Rational.parseDecimal(t.s.endsWith('.') ? t.s.slice(0, -1) : t.s);
         if (!v) throw new ParseError('bad number');
         const dot = t.s.indexOf('.');
-        const node: Node = { t: 'num', v, decimals: dot < 0 ? 0 : t.s.length - dot - 1 };
+        const sig = t.s.replace('.', '').replace(/^0+/, '').length;
+        const node: Node = { t: 'num', v, decimals: dot < 0 ? 0 : t.s.length - dot - 1, sig };
         return dot < 0 ? this.maybeMixedNumber(node) : node;
       }
       case 'id':

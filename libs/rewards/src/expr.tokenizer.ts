@@ -281,6 +281,10 @@ export function tokenize(src: string, budget: Budget): Tok[] {
         out.push({ k: 'fn', s: name });
         continue;
       }
+      if (name === 'colon' || name === 'ratio') {
+        out.push({ k: 'op', s: ':' });
+        continue;
+      }
       if (KNOWN_CMDS.has(name)) {
         out.push({ k: 'cmd', s: name });
         continue;
@@ -312,7 +316,7 @@ export function tokenize(src: string, budget: Budget): Tok[] {
       i += 2;
       continue;
     }
-    if ("+-*/^_',;|&()[]{}".includes(c)) {
+    if ("+-*/^_',;:|&()[]{}".includes(c)) {
       out.push({ k: 'op', s: c });
       i++;
       continue;

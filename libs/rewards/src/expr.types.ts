@@ -11,7 +11,8 @@ export type Delim = '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>' | '';
  * `list`, `rel`, `matrix`, `setop` and `text` are structure the comparer interprets.
  */
 export type Node =
-  | { t: 'num'; v: Rational; decimals: number } // decimals: digits after the point as written
+  // decimals: digits after the point as written; sig: significant digits as written (`0.3330` has 4)
+  | { t: 'num'; v: Rational; decimals: number; sig?: number }
   | { t: 'sym'; name: string }
   | { t: 'const'; name: 'pi' | 'e' | 'inf' }
   | { t: 'add'; a: Node; b: Node }
@@ -27,4 +28,5 @@ export type Node =
   | { t: 'rel'; parts: Node[]; ops: RelOp[] }
   | { t: 'setop'; op: 'cup' | 'cap' | 'setminus'; a: Node; b: Node }
   | { t: 'matrix'; rows: Node[][] }
+  | { t: 'ratio'; items: Node[] } // a : b (: c)
   | { t: 'text'; s: string };

@@ -70,38 +70,92 @@ export function matchBrace(text: string, open: number): number {
 }
 
 const PHRASES: RegExp[] = [
+  /^[ \t]*#{4}[ \t]*/gm, // GSM8K: `#### 35` on its own line
   /final answer\s*(?:is|:)?\s*[:：]?/gi,
   /the answer is\s*[:：]?/gi,
   /\banswer\s*[:：]/gi,
 ];
 
-/** Text after the last "The final answer is" / "The answer is" / "Answer:", to the end of its line. */
+/** Lines after a phrase that ends its own line (`**Final Answer**` then the answer below it). */
+const NEXT_LINE_LOOKAHEAD = 2;
+
+function cleanPhraseAnswer(line: string): string {
+  return (
+    line
+      .replace(/I hope it is correct\.?/i, '')
+      .replace(/\*\*/g, '')
+      .trim()
+      // A sentence-ending period (not a decimal point) closes the answer.
+      .replace(/\.\s*$/, '')
+      .trim()
+  );
+}
+
+/**
+ * Text after the last GSM8K `####`, "The final answer is" / "The answer is" / "Answer:", to the
+ * end of its line; when the phrase ends its line (a `**Final Answer**` heading), the next
+ * non-empty line.
+ */
 export function findPhraseAnswer(text: string): string | null {
   for (const re of PHRASES) {
     re.lastIndex = 0;
     let last = -1;
-    for (let m = re.exec(text); m; m = re.exec(text)) last = m.index + m[0].length;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      last = m.index + m[0].length;
+      if (m[0].length === 0) re.lastIndex++;
+    }
     if (last < 0) continue;
-    let rest = text.slice(last);
-    const nl = rest.indexOf('\n');
-    if (nl >= 0) rest = rest.slice(0, nl);
-    rest = rest
-      .replace(/I hope it is correct\.?/i, '')
-      .replace(/\*\*/g, '')
-      .trim();
-    // A sentence-ending period (not a decimal point) closes the answer.
-    rest = rest.replace(/\.\s*$/, '').trim();
-    if (rest) return rest;
+    const lines = text.slice(last).split('\n', NEXT_LINE_LOOKAHEAD + 1);
+    const first = cleanPhraseAnswer(lines[0]!);
+    if (first) return first;
+    const next = lines
+      .slice(1)
+      .map(cleanPhraseAnswer)
+      .find((l) => l !== '');
+    if (next) return next;
   }
   return null;
 }
 
-/** The last number in the text (`-12`, `3.5`, `1,000`, `2/3`), or null. */
-export function findLastNumber(text: string): string | null {
-  const re = /(?<![A-Za-z\d.])(?:-?\d+(?:(?:,\d{3})+(?!\d)|,\d{1,2}(?!\d))?(?:\.\d+)?(?:\/\d+)?|-?\.\d+)/g;
-  let last: string | null = null;
-  for (let m = re.exec(text); m; m = re.exec(text)) last = m[0];
+const NUMBER_RE =
+  /(?<![A-Za-z\d.])(?:-?\d+(?:(?:,\d{3})+(?!\d)|,\d{1,2}(?!\d))?(?:\.\d+)?(?:\/\d+)?|-?\.\d+)/g;
+
+/** The last number in the text (`-12`, `3.5`, `1,000`, `2/3`) and where it starts, or null. */
+export function findLastNumberAt(text: string): { text: string; at: number } | null {
+  const re = new RegExp(NUMBER_RE);
+  let last: { text: string; at: number } | null = null;
+  for (let m = re.exec(text); m; m = re.exec(text)) last = { text: m[0], at: m.index };
   return last;
+}
+
+/** The last number in the text, or null. */
+export function findLastNumber(text: string): string | null {
+  return findLastNumberAt(text)?.text ?? null;
+}
+
+/**
+ * LaTeX thousands separators in running text (`45,\!210`, `23{,}504`) as plain commas, so the
+ * last-number scan reads them as one number.
+ */
+export function plainSeparators(text: string): string {
+  return text.replace(/(\d)(?:\{,\}|,\\!)(?=\d)/g, '$1,');
+}
+
+/**
+ * Undoes one level of backslash escaping when the whole text is double-escaped (LaTeX copied out
+ * of a JSON or Python string: `\\frac{1}{2}`). Every run of backslashes before a command name
+ * must be even; one odd run (a real `\frac`, or `\\` then `\end`) means the text is not.
+ */
+export function undoubleEscapes(text: string): string {
+  if (!text.includes('\\\\')) return text;
+  let sawEven = false;
+  const runs = /\\+(?=[a-zA-Z])/g;
+  for (let m = runs.exec(text); m; m = runs.exec(text)) {
+    if (m[0].length % 2 === 1) return text;
+    sawEven = true;
+  }
+  if (!sawEven) return text;
+  return text.replace(/\\\\/g, '\\');
 }
 
 export interface ExtractOptions {

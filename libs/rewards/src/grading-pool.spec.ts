@@ -29,6 +29,7 @@ describe('GradingPool', () => {
     const pool = new GradingPool({
       workers: 1,
       workerUrl: new URL('../test/hang.worker.mjs', import.meta.url),
+      watchdogMs: { base: 500, perItem: 0 },
     });
     try {
       const r = await pool.gradeBatch([{ pred: '1', gold: '1' }]);

@@ -3,7 +3,6 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { GradeResult, GraderSpec } from './grader.types.js';
-import { LIMITS } from './limits.js';
 
 export interface GradingItem {
   pred: string;
@@ -28,7 +27,14 @@ export interface GradingPoolOptions {
   workerUrl?: URL;
   /** Items per message; small enough to spread a batch, large enough to amortise messaging. */
   chunkSize?: number;
+  /**
+   * Watchdog for a worker that stops answering (a bug, never a slow grade: every grade is bounded
+   * by its deterministic work budget). Default 10 s per chunk plus 500 ms per item.
+   */
+  watchdogMs?: { base: number; perItem: number };
 }
+
+const DEFAULT_WATCHDOG = { base: 10_000, perItem: 500 };
 
 /**
  * Finds the runnable worker script. Compiled code finds it beside itself; when this module runs
@@ -57,8 +63,8 @@ interface Slot {
 }
 
 /**
- * Grades batches on worker threads so the caller's event loop never blocks. Each chunk has a
- * deadline (the per-grade budget times the chunk size, with slack); a worker that overruns it is
+ * Grades batches on worker threads so the caller's event loop never blocks. Each grade is bounded by
+ * its work budget; a worker that hangs anyway (the watchdog, far above any budgeted grade) is
  * terminated and replaced, and its chunk scores 0 with reason `timeout`.
  */
 export class GradingPool {
@@ -66,6 +72,7 @@ export class GradingPool {
   private readonly queue: Task[] = [];
   private readonly url: URL;
   private readonly chunkSize: number;
+  private readonly watchdog: { base: number; perItem: number };
   private nextId = 0;
   private closed = false;
 
@@ -73,6 +80,7 @@ export class GradingPool {
     const n = Math.max(1, Math.floor(opts.workers ?? Math.max(1, availableParallelism() - 1)));
     this.url = opts.workerUrl ?? resolveWorkerUrl();
     this.chunkSize = Math.max(1, opts.chunkSize ?? 64);
+    this.watchdog = opts.watchdogMs ?? DEFAULT_WATCHDOG;
     for (let i = 0; i < n; i++) this.slots.push(this.spawn());
   }
 
@@ -126,7 +134,7 @@ export class GradingPool {
       if (slot.task || this.queue.length === 0) continue;
       const task = this.queue.shift()!;
       slot.task = task;
-      const deadline = 1_000 + task.items.length * LIMITS.budgetMs * 4;
+      const deadline = this.watchdog.base + task.items.length * this.watchdog.perItem;
       slot.timer = setTimeout(() => this.replace(slot, 'timeout'), deadline);
       slot.worker.postMessage({ id: task.id, items: task.items } satisfies GradingRequest);
     }

@@ -6,12 +6,16 @@ export const LIMITS = Object.freeze({
   answerChars: 1_000,
   /** A gold answer longer than this is treated as unparseable (grade returns null). */
   goldChars: 2_000,
-  /** Wall-clock budget for one grade, in milliseconds. */
-  budgetMs: 50,
-  /** Parser nesting depth limit. */
-  maxDepth: 64,
-  /** Exact arithmetic gives up (falls back to floating point) past this many bits. */
-  maxRationalBits: 4_096,
-  /** Largest integer exponent computed exactly. */
-  maxExactExponent: 256,
+  /**
+   * Work units for one grade (tokens, parser levels, evaluated nodes, big-number limbs): a
+   * deterministic bound, so a verdict never depends on machine load. A realistic grade spends a
+   * few thousand; the worst hostile input stays in the tens of milliseconds.
+   */
+  workUnits: 400_000,
+  /** Bracket nesting depth the parser accepts (`((((1))))` is 4). */
+  maxDepth: 100,
+  /** Exact arithmetic gives up (falls back to a log-scale comparison) past this many bits. */
+  maxRationalBits: 16_384,
+  /** Largest integer exponent computed exactly (the result must still fit maxRationalBits). */
+  maxExactExponent: 20_000,
 });

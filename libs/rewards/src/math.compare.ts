@@ -2,6 +2,7 @@ import type { Budget } from './budget.js';
 import { BudgetExceeded } from './budget.js';
 import { exactValue, freeSymbols, maxDecimals, numericValue } from './expr.evaluate.js';
 import { parseTokens } from './expr.parser.js';
+import { reduceMatrixArithmetic } from './matrix.algebra.js';
 import { tokenize } from './expr.tokenizer.js';
 import type { Node, RelOp } from './expr.types.js';
 import type { PreparedAnswer } from './normalize.answer.js';
@@ -34,14 +35,9 @@ function close(a: number, b: number, rel: number): boolean {
   return Math.abs(a - b) <= rel * Math.max(1, Math.abs(a), Math.abs(b));
 }
 
+/** Significant digits as the number was written (`0.3333` has 4, `37.699` has 5). */
 function significantDigits(node: Node): number {
-  if (node.t === 'num')
-    return node.v.toNumber() === 0
-      ? 0
-      : node.v
-          .toString()
-          .replace(/[^0-9]/g, '')
-          .replace(/^0+/, '').length;
+  if (node.t === 'num') return node.sig ?? 0;
   if (node.t === 'neg') return significantDigits(node.a);
   return 0;
 }
@@ -155,7 +151,22 @@ function isConstant(n: Node): boolean {
   return freeSymbols(n).size === 0;
 }
 
-/** `x < 3`, `3 <= x`, `1 < x <= 2` as an interval in x; null for anything else. */
+/**
+ * The name of what an inequality bounds, when it is a label: a variable (`x`), a function value
+ * (`g(t)`) or an absolute value of one (`|x|`, `|f(x)|`). The interval is the range of that
+ * label; nothing is solved (`|x| < 4` is `(-∞, 4)` in |x|, never `(-4, 4)` in x).
+ */
+function boundedName(n: Node): string | null {
+  if (n.t === 'sym') return n.name;
+  if (n.t === 'mul' && n.a.t === 'sym' && n.b.t === 'sym') return `${n.a.name}(${n.b.name})`;
+  if (n.t === 'fn' && n.name === 'abs' && n.args.length === 1) {
+    const inner = boundedName(n.args[0]!);
+    return inner === null ? null : `|${inner}|`;
+  }
+  return null;
+}
+
+/** `x < 3`, `3 <= x`, `1 < g(t) <= 2` as an interval of the bounded label; null for anything else. */
 function relationToInterval(n: Node & { t: 'rel' }): { v: string; iv: Interval } | null {
   const { parts, ops } = n;
   const flip: Record<string, RelOp> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=' };
@@ -163,25 +174,26 @@ function relationToInterval(n: Node & { t: 'rel' }): { v: string; iv: Interval }
     let [l, r] = parts as [Node, Node];
     let op = ops[0]!;
     if (!(op in flip)) return null;
-    if (r.t === 'sym' && l.t !== 'sym') {
+    if (boundedName(l) === null && boundedName(r) !== null) {
       [l, r] = [r, l];
       op = flip[op]!;
     }
-    if (l.t !== 'sym' || !isConstant(r)) return null;
+    const v = boundedName(l);
+    if (v === null || !isConstant(r)) return null;
     if (op === '<' || op === '<=')
-      return { v: l.name, iv: { lo: NEG_INF, hi: r, loClosed: false, hiClosed: op === '<=' } };
-    return { v: l.name, iv: { lo: r, hi: POS_INF, loClosed: op === '>=', hiClosed: false } };
+      return { v, iv: { lo: NEG_INF, hi: r, loClosed: false, hiClosed: op === '<=' } };
+    return { v, iv: { lo: r, hi: POS_INF, loClosed: op === '>=', hiClosed: false } };
   }
   if (parts.length === 3) {
     const [a, x, b] = parts as [Node, Node, Node];
     const [o1, o2] = ops as [RelOp, RelOp];
-    if (x.t !== 'sym' || !isConstant(a) || !isConstant(b)) return null;
+    const v = boundedName(x);
+    if (v === null || !isConstant(a) || !isConstant(b)) return null;
     const up = (o: RelOp) => o === '<' || o === '<=';
     const down = (o: RelOp) => o === '>' || o === '>=';
-    if (up(o1) && up(o2))
-      return { v: x.name, iv: { lo: a, hi: b, loClosed: o1 === '<=', hiClosed: o2 === '<=' } };
+    if (up(o1) && up(o2)) return { v, iv: { lo: a, hi: b, loClosed: o1 === '<=', hiClosed: o2 === '<=' } };
     if (down(o1) && down(o2))
-      return { v: x.name, iv: { lo: b, hi: a, loClosed: o2 === '>=', hiClosed: o1 === '>=' } };
+      return { v, iv: { lo: b, hi: a, loClosed: o2 === '>=', hiClosed: o1 === '>=' } };
   }
   return null;
 }
@@ -250,15 +262,50 @@ function dedupe(items: Node[], budget: Budget): Node[] {
   return out;
 }
 
-/** Reduces `a = b = … = c` to the final value when the chain is a computation. */
+/** Any number literal in the expression (`a + 3z` has one; `|PQ|`, `R_1 : R_2` have none). */
+function hasNumberLiteral(n: Node): boolean {
+  switch (n.t) {
+    case 'num':
+      return true;
+    case 'add':
+    case 'sub':
+    case 'mul':
+    case 'div':
+    case 'pow':
+    case 'setop':
+      return hasNumberLiteral(n.a) || hasNumberLiteral(n.b);
+    case 'neg':
+      return hasNumberLiteral(n.a);
+    case 'pm':
+      return (n.a !== null && hasNumberLiteral(n.a)) || hasNumberLiteral(n.b);
+    case 'fn':
+      return n.args.some(hasNumberLiteral);
+    case 'group':
+    case 'list':
+    case 'ratio':
+      return n.items.some(hasNumberLiteral);
+    default:
+      return false;
+  }
+}
+
+/**
+ * The left side of `L = value` is a label when it names what was asked for: a variable (`x`,
+ * `x_1`), a function value (`f(x)`, `f(2)`, `P(A)`: a variable applied to something), or any
+ * expression of variables alone (`(x, y)`, `|PQ|`, `R_1 : R_2`, `a + b`). A side with a number
+ * in it (`7 = 11a + c`, `a + 3z = 0`) is an equation, not a label.
+ */
+export function isLabel(lhs: Node): boolean {
+  if (lhs.t === 'sym') return true;
+  if (lhs.t === 'mul' && lhs.a.t === 'sym') return true;
+  return freeSymbols(lhs).size > 0 && !hasNumberLiteral(lhs);
+}
+
+/** Reduces `a = b = … = c` to the final value when the chain is a computation or a labelled value. */
 function chainValue(n: Node & { t: 'rel' }): Node | null {
   if (!n.ops.every((o) => o === '=')) return null;
   if (n.parts.length >= 3) return n.parts[n.parts.length - 1]!;
-  const lhs = n.parts[0]!;
-  // `x = 5`, `x_1 = 5`, `f(x) = …` name a value; `7 = 11a + c` does not.
-  if (lhs.t === 'sym') return n.parts[1]!;
-  if (lhs.t === 'mul' && lhs.a.t === 'sym' && (lhs.b.t === 'sym' || lhs.b.t === 'group')) return n.parts[1]!;
-  return null;
+  return isLabel(n.parts[0]!) ? n.parts[1]! : null;
 }
 
 /** L − R of a 2-sided relation normalised so that the relation reads `f op 0` with op in {=, <, <=, !=}. */
@@ -333,6 +380,8 @@ function matrixAsVector(n: Node & { t: 'matrix' }): Node[] | null {
  */
 export function nodesEqual(g: Node, p: Node, budget: Budget): boolean {
   budget.check();
+  g = reduceMatrixArithmetic(g, budget);
+  p = reduceMatrixArithmetic(p, budget);
   // ± expands to the set of both signs
   const gx = expandPm(g);
   const px = expandPm(p);
@@ -357,6 +406,8 @@ export function nodesEqual(g: Node, p: Node, budget: Budget): boolean {
     const iv = toIntervals(p, true);
     return !!iv && !!gv && unorderedEqual(gv, iv, (a, b) => intervalEqual(a, b, budget));
   }
+  // ratios
+  if (g.t === 'ratio' || p.t === 'ratio') return ratiosEqual(g, p, budget);
   // intervals and unions
   const gi = toIntervals(g, false);
   const pi = toIntervals(p, false);
@@ -406,10 +457,34 @@ export function nodesEqual(g: Node, p: Node, budget: Budget): boolean {
   }
   if (g.t === 'list' || p.t === 'list') {
     if (g.t !== 'list' || p.t !== 'list') return false;
-    return unorderedEqual(g.items, p.items, (a, b) => nodesEqual(a, b, budget));
+    // a bare list answers "find all …": a set, so repeats do not count
+    return unorderedEqual(dedupe(g.items, budget), dedupe(p.items, budget), (a, b) =>
+      nodesEqual(a, b, budget),
+    );
   }
   if (g.t === 'text' || p.t === 'text') return g.t === 'text' && p.t === 'text' && g.s === p.s;
   return scalarEqual(g, p, budget);
+}
+
+/**
+ * `a : b` equals `c : d` when the terms are proportional (`10 : 18` = `5 : 9`), and equals a single
+ * value when that is its quotient (`5 : 9` = `5/9`); a ratio is never a tuple or a list.
+ */
+function ratiosEqual(g: Node, p: Node, budget: Budget): boolean {
+  const asItems = (n: Node): Node[] | null => (n.t === 'ratio' ? n.items : null);
+  const gs = asItems(g);
+  const ps = asItems(p);
+  if (gs && ps) {
+    if (gs.length !== ps.length) return false;
+    // g_i · p_0 = p_i · g_0 for every i, with no zero first term
+    return gs.every((gi, i) =>
+      scalarEqual({ t: 'mul', a: gi, b: ps[0]! }, { t: 'mul', a: ps[i]!, b: gs[0]! }, budget),
+    );
+  }
+  const r = (gs ?? ps)!;
+  const other = gs ? p : g;
+  if (r.length !== 2 || !isConstant(other) || other.t === 'group' || other.t === 'list') return false;
+  return scalarEqual({ t: 'div', a: r[0]!, b: r[1]! }, other, budget);
 }
 
 /** Percent on one side only: `28\%` matches 28 (the bare number) and 0.28 (its value). */

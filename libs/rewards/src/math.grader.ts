@@ -1,5 +1,12 @@
 import type { Budget } from './budget.js';
-import { findBoxed, findLastNumber, findPhraseAnswer, type ExtractOptions } from './extract.answer.js';
+import {
+  findBoxed,
+  findLastNumberAt,
+  findPhraseAnswer,
+  plainSeparators,
+  undoubleEscapes,
+  type ExtractOptions,
+} from './extract.answer.js';
 import type { Node } from './expr.types.js';
 import type { GradeResult } from './grader.types.js';
 import { LIMITS } from './limits.js';
@@ -10,20 +17,48 @@ import { prepareAnswer, type PreparedAnswer } from './normalize.answer.js';
 const CHOICE_RE = /^\(?\s*([A-Ea-e])\s*\)?$/;
 const PLAIN_NUMBER = /^\s*(-?)0*(\d+)(?:\.(\d*?)0*)?\s*$/;
 
-/** The gold answer: its last boxed answer when it is a full solution, else the whole string. */
-function goldText(gold: string): string {
-  const boxed = findBoxed(gold).filter((b) => b.trim() !== '');
-  if (boxed.length > 1) return boxed.join(', ');
-  return boxed.length === 1 ? boxed[0]! : gold;
+/**
+ * The gold answers to try, first one decisive when nothing matches: a full solution is worth its
+ * boxed answer; one that boxes the same answer twice is worth it once; one that boxes different
+ * parts is worth its last box (its final answer, as Math-Verify reads it) or all parts together.
+ */
+function goldTexts(gold: string): string[] {
+  const boxed = [...new Set(findBoxed(gold).map((b) => b.trim()))].filter((b) => b !== '');
+  if (boxed.length === 0) return [gold];
+  if (boxed.length === 1) return boxed;
+  return [boxed[boxed.length - 1]!, boxed.join(', ')];
 }
 
-/** Math regions of a text, last first: `$…$`, `$$…$$`, `\(…\)`, `\[…\]`. */
-function mathRegions(text: string): string[] {
-  const out: string[] = [];
+/** The gold answer for the numeric grader: its last box, or the whole string. */
+function goldText(gold: string): string {
+  return goldTexts(gold)[0]!;
+}
+
+interface Region {
+  text: string;
+  at: number;
+  end: number;
+}
+
+/** Math regions of a text in order: `$…$`, `$$…$$`, `\(…\)`, `\[…\]`. */
+function mathRegions(text: string): Region[] {
+  const out: Region[] = [];
   const re =
     /\$\$([^$]{1,2000})\$\$|\$([^$\n]{1,1000})\$|\\\(([\s\S]{1,1000}?)\\\)|\\\[([\s\S]{1,2000}?)\\\]/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) out.push(m[1] ?? m[2] ?? m[3] ?? m[4] ?? '');
-  return out.reverse();
+  for (let m = re.exec(text); m; m = re.exec(text))
+    out.push({ text: m[1] ?? m[2] ?? m[3] ?? m[4] ?? '', at: m.index, end: m.index + m[0].length });
+  return out;
+}
+
+/** The last number written outside every math region (prose such as "there are 12 ways"). */
+function lastProseNumber(text: string, regions: Region[]): { text: string; at: number } | null {
+  let prose = '';
+  let from = 0;
+  for (const r of regions) {
+    prose += text.slice(from, r.at) + ' '.repeat(r.end - r.at);
+    from = r.end;
+  }
+  return findLastNumberAt(prose + text.slice(from));
 }
 
 interface Gold {
@@ -74,11 +109,23 @@ export function gradeMath(
   opts: ExtractOptions,
 ): GradeResult | null {
   if (gold.length > LIMITS.goldChars) return null;
-  const text = pred.length > LIMITS.predTailChars ? pred.slice(-LIMITS.predTailChars) : pred;
-  const fast = plainNumbersEqual(text, gold);
+  const tail = pred.length > LIMITS.predTailChars ? pred.slice(-LIMITS.predTailChars) : pred;
+  const fast = plainNumbersEqual(tail, gold);
   if (fast !== null) return fast ? { score: 1, reason: 'equal' } : { score: 0, reason: 'not_equal' };
+  const text = plainSeparators(undoubleEscapes(tail));
+  let first: GradeResult | null = null;
+  for (const gt of goldTexts(plainSeparators(undoubleEscapes(gold)))) {
+    const g = readGold(gt, budget);
+    if (g === null) continue;
+    const r = gradeAgainst(text, g, budget, opts);
+    if (r.score === 1) return r;
+    first ??= r;
+  }
+  return first;
+}
 
-  const gt = goldText(gold);
+/** The gold answer parsed once; null when it can be read neither as math nor as text. */
+function readGold(gt: string, budget: Budget): Gold | null {
   const prep = prepareAnswer(gt);
   if (prep.text.trim() === '') return null;
   const gNode =
@@ -87,13 +134,16 @@ export function gradeMath(
     null;
   if (gNode === null && prep.key === '') return null;
   const choiceMatch = CHOICE_RE.exec(prep.text.trim());
-  const g: Gold = {
+  return {
     prep,
     parsed: gNode !== null,
     choice: choiceMatch ? choiceMatch[1]!.toUpperCase() : null,
     multi: gNode !== null && isMulti(gNode),
   };
+}
 
+/** Extraction by priority (README "Extraction"), then the verdict against one gold answer. */
+function gradeAgainst(text: string, g: Gold, budget: Budget, opts: ExtractOptions): GradeResult {
   // 1. boxed answers: the prediction committed to these
   const boxed = findBoxed(text).filter((b) => b.trim() !== '');
   if (boxed.length > 0) {
@@ -106,7 +156,7 @@ export function gradeMath(
     const v = judge(g, phrase, budget);
     if (v.parsed) return verdict(v, 'phrase');
     for (const region of mathRegions(phrase).reverse()) {
-      const w = judge(g, region, budget);
+      const w = judge(g, region.text, budget);
       if (w.parsed) return verdict(w, 'phrase');
     }
     const first = /-?\d+(?:,\d{3})*(?:\.\d+)?(?:\/\d+)?/.exec(phrase);
@@ -119,15 +169,21 @@ export function gradeMath(
     if (v.parsed) return verdict(v, 'whole');
   }
   if (opts.fallback === 'none') return { score: 0, reason: 'no_answer' };
-  // 4. the last math region that parses
-  for (const region of mathRegions(text).slice(0, 8)) {
-    const v = judge(g, region, budget);
+  // 4. whichever comes last: a math region that parses, or a number in the prose after it
+  const regions = mathRegions(text);
+  const n = lastProseNumber(text, regions);
+  const later = regions.filter((r) => n === null || r.at > n.at).reverse();
+  for (const region of later.slice(0, 8)) {
+    const v = judge(g, region.text, budget);
     if (v.parsed) return verdict(v, 'last_math');
   }
-  // 5. the last number
-  const n = findLastNumber(text);
-  if (n === null) return { score: 0, reason: 'no_answer' };
-  return verdict(judge(g, n, budget), 'last_number');
+  if (n !== null) return verdict(judge(g, n.text, budget), 'last_number');
+  // 5. no number after them: the last math region that parses
+  for (const region of regions.reverse().slice(0, 8)) {
+    const v = judge(g, region.text, budget);
+    if (v.parsed) return verdict(v, 'last_math');
+  }
+  return { score: 0, reason: 'no_answer' };
 }
 
 function isMulti(n: Node): boolean {

@@ -1,4 +1,4 @@
-import { matchBrace } from './extract.answer.js';
+import { matchBrace, undoubleEscapes } from './extract.answer.js';
 
 /** An answer string made ready for parsing, with the facts normalisation removed from it. */
 export interface PreparedAnswer {
@@ -143,21 +143,24 @@ function unwrapTextCommands(s: string): string {
     const words = inner
       .trim()
       .toLowerCase()
-      .replace(/[.^{}\d]/g, ' ')
+      .replace(/[.^{}\d~/\\]/g, ' ')
       .split(/\s+/)
       .filter(Boolean);
     const unitsOnly = words.length > 0 && words.every((w) => UNIT_WORDS.has(w));
-    s = s.slice(0, m.index) + (unitsOnly ? ' ' : ` ${inner} `) + (close < 0 ? '' : s.slice(close + 1));
+    let after = close < 0 ? '' : s.slice(close + 1);
+    // a unit's exponent goes with it: `\text{ cm}^2`, `\mathrm{m}^{3}`
+    if (unitsOnly) after = after.replace(/^\s*\^\s*(?:\{\s*[23]\s*\}|[23])/, '');
+    s = s.slice(0, m.index) + (unitsOnly ? ' ' : ` ${inner} `) + after;
   }
   return s;
 }
 
-/** Removes unit words that follow a number (`5 cm^2`, `12 dollars`), never the only word. */
+/** Removes unit words that follow a number (`5 cm^2`, `12 dollars`, `60 km/h`), never the only word. */
 function stripTrailingUnits(s: string): string {
   return s.replace(
-    /(\d|\})(\s*)([a-zA-Z]+(?:\s+[a-zA-Z]+){0,2})(\^?\{?[23]?\}?)\s*$/,
+    /(\d|\})(\s*)([a-zA-Z]+(?:\s*\/\s*[a-zA-Z]+|\s+[a-zA-Z]+){0,2})(\^?\{?[23]?\}?)\s*$/,
     (all, d: string, _sp, words: string) => {
-      const ws = words.toLowerCase().split(/\s+/);
+      const ws = words.toLowerCase().split(/[\s/]+/);
       return ws.every((w) => UNIT_WORDS.has(w)) && !/^[a-z]$/i.test(words) ? d : all;
     },
   );
@@ -169,7 +172,7 @@ function stripTrailingUnits(s: string): string {
  * written `3 1/2`, and trailing punctuation. Pure string work with linear-time regular expressions.
  */
 export function prepareAnswer(raw: string): PreparedAnswer {
-  let s = raw;
+  let s = undoubleEscapes(raw);
   s = s
     .replace(/\\\$/g, ' ')
     .replace(/\\\(|\\\)|\\\[|\\\]/g, ' ')
