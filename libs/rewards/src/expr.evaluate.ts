@@ -3,6 +3,8 @@ import type { Node } from './expr.types.js';
 import { LIMITS } from './limits.js';
 import { Rational } from './rational.js';
 
+/** One work unit per 1,024 bits of a big-number result. */
+const BITS_PER_UNIT_SHIFT = 10;
 /** Largest n for which n! is computed. */
 const MAX_FACTORIAL = 170;
 
@@ -56,7 +58,9 @@ export function exactValue(node: Node, budget: Budget): Rational | null {
       else if (node.t === 'mul') r = a.mul(b);
       else if (b.isZero()) return null;
       else r = a.div(b);
-      return r.bits() > LIMITS.maxRationalBits ? null : r;
+      const bits = r.bits();
+      budget.check(bits >> BITS_PER_UNIT_SHIFT); // big-number work is paid for by size
+      return bits > LIMITS.maxRationalBits ? null : r;
     }
     case 'pow': {
       const a = exactValue(node.a, budget);
@@ -67,6 +71,7 @@ export function exactValue(node: Node, budget: Budget): Rational | null {
         return null;
       if (a.isZero() && b.num <= 0n) return null;
       if (a.bits() * Number(b.num < 0n ? -b.num : b.num) > LIMITS.maxRationalBits) return null;
+      budget.check((a.bits() * Number(b.num < 0n ? -b.num : b.num)) >> BITS_PER_UNIT_SHIFT);
       const p = a.pow(b.num);
       return b.den === 1n ? p : rationalRoot(p, b.den);
     }

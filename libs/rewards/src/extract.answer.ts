@@ -17,17 +17,20 @@ const BOX_COMMANDS = ['\\boxed', '\\fbox'];
  */
 export function findBoxed(text: string): string[] {
   const out: string[] = [];
+  // next occurrence of each command, searched again only once passed (linear in the text)
+  const next = BOX_COMMANDS.map((cmd) => text.indexOf(cmd));
   let i = 0;
   while (i < text.length) {
     let best = -1;
     let cmdLen = 0;
-    for (const cmd of BOX_COMMANDS) {
-      const j = text.indexOf(cmd, i);
+    BOX_COMMANDS.forEach((cmd, c) => {
+      if (next[c]! >= 0 && next[c]! < i) next[c] = text.indexOf(cmd, i);
+      const j = next[c]!;
       if (j >= 0 && (best < 0 || j < best)) {
         best = j;
         cmdLen = cmd.length;
       }
-    }
+    });
     if (best < 0) break;
     let k = best + cmdLen;
     // `\boxed` must not be a prefix of a longer command name.

@@ -8,14 +8,14 @@ export const LIMITS = Object.freeze({
   goldChars: 2_000,
   /**
    * Work units for one grade (tokens, parser levels, evaluated nodes, big-number limbs): a
-   * deterministic bound, so a verdict never depends on machine load. A realistic grade spends a
-   * few thousand; the worst hostile input stays in the tens of milliseconds.
+   * deterministic bound, so a verdict never depends on machine load. The corpus spends at most a
+   * few hundred; hostile input that exhausts it stops in tens of milliseconds on an idle core.
    */
-  workUnits: 400_000,
+  workUnits: 50_000,
   /** Bracket nesting depth the parser accepts (`((((1))))` is 4). */
   maxDepth: 100,
   /** Exact arithmetic gives up (falls back to a log-scale comparison) past this many bits. */
-  maxRationalBits: 16_384,
+  maxRationalBits: 65_536,
   /** Largest integer exponent computed exactly (the result must still fit maxRationalBits). */
-  maxExactExponent: 20_000,
+  maxExactExponent: 100_000,
 });

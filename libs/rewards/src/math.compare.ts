@@ -2,6 +2,7 @@ import type { Budget } from './budget.js';
 import { BudgetExceeded } from './budget.js';
 import { exactValue, freeSymbols, maxDecimals, numericValue } from './expr.evaluate.js';
 import { parseTokens } from './expr.parser.js';
+import { hugeValuesEqual } from './log.magnitude.js';
 import { reduceMatrixArithmetic } from './matrix.algebra.js';
 import { tokenize } from './expr.tokenizer.js';
 import type { Node, RelOp } from './expr.types.js';
@@ -22,12 +23,33 @@ export function parseAnswerText(text: string, budget: Budget): Node | null {
 const CONST_REL_TOL = 1e-9;
 /** Relative tolerance at random points for symbolic expressions ((x+1)^2 vs x^2+2x+1). */
 const SYMBOLIC_REL_TOL = 1e-8;
+/** Values beyond exact range agree when their natural logarithms agree to this relative error. */
+const HUGE_LOG_REL_TOL = 1e-13;
 /** A decimal stands for an exact value only when written with this many decimal places... */
 const MIN_DECIMAL_PLACES = 6;
 /** ...or this many significant digits. */
 const MIN_SIGNIFICANT = 8;
 
 const POINTS = [0.5381, 1.3277, 2.1469, 0.8213, 1.7719, 2.6531, 0.3127];
+
+function mentionsInfinity(n: Node): boolean {
+  switch (n.t) {
+    case 'const':
+      return n.name === 'inf';
+    case 'add':
+    case 'sub':
+    case 'mul':
+    case 'div':
+    case 'pow':
+      return mentionsInfinity(n.a) || mentionsInfinity(n.b);
+    case 'neg':
+      return mentionsInfinity(n.a);
+    case 'fn':
+      return n.args.some(mentionsInfinity);
+    default:
+      return false;
+  }
+}
 
 function close(a: number, b: number, rel: number): boolean {
   if (a === b) return true;
@@ -73,6 +95,9 @@ export function scalarEqual(a: Node, b: Node, budget: Budget): boolean {
     const na = numericValue(a, new Map(), budget);
     const nb = numericValue(b, new Map(), budget);
     if (Number.isNaN(na) || Number.isNaN(nb)) return false;
+    // beyond the float range (not ∞ itself): compare logarithms, so 10^{400} ≠ 10^{500}
+    if ((!Number.isFinite(na) || !Number.isFinite(nb)) && !mentionsInfinity(a) && !mentionsInfinity(b))
+      return hugeValuesEqual(a, b, HUGE_LOG_REL_TOL, budget);
     if (close(na, nb, CONST_REL_TOL)) return true;
     if (da > 0 && db === 0 && ea) return decimalApproximates(a, na, nb);
     if (db > 0 && da === 0 && eb) return decimalApproximates(b, nb, na);

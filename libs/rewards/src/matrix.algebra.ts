@@ -1,5 +1,5 @@
 import type { Budget } from './budget.js';
-import { exactValue } from './expr.evaluate.js';
+import { exactValue, maxDecimals } from './expr.evaluate.js';
 import type { Node } from './expr.types.js';
 
 type Matrix = Node & { t: 'matrix' };
@@ -7,7 +7,7 @@ type Matrix = Node & { t: 'matrix' };
 /** Largest matrix power evaluated (`A^8`); beyond it the expression is left as written. */
 const MAX_MATRIX_POWER = 8;
 /** Largest dimension multiplied; answers are small, so this only bounds hostile input. */
-const MAX_DIM = 12;
+const MAX_DIM = 8;
 
 function containsMatrix(n: Node): boolean {
   switch (n.t) {
@@ -36,12 +36,35 @@ function sameShape(a: Matrix, b: Matrix): boolean {
   return a.rows.length === b.rows.length && a.rows[0]!.length === b.rows[0]!.length;
 }
 
+/** Largest expression tree an entry may grow to; a bigger result is left unevaluated. */
+const MAX_ENTRY_NODES = 400;
+
+/** Node count of an expression, stopping once past `limit`. */
+function sizeAtMost(n: Node, limit: number): number {
+  let count = 0;
+  const stack: Node[] = [n];
+  while (stack.length > 0 && count <= limit) {
+    const x = stack.pop()!;
+    count++;
+    if ('a' in x && x.a) stack.push(x.a);
+    if ('b' in x) stack.push(x.b);
+  }
+  return count;
+}
+
+/** An entry folded to its exact value when it has one, so repeated products stay small. */
+function fold(n: Node, budget: Budget): Node | null {
+  const v = exactValue(n, budget);
+  if (v) return { t: 'num', v, decimals: maxDecimals(n) };
+  return sizeAtMost(n, MAX_ENTRY_NODES) > MAX_ENTRY_NODES ? null : n;
+}
+
 function product(a: Matrix, b: Matrix, budget: Budget): Matrix | null {
   const n = a.rows.length;
   const k = a.rows[0]!.length;
   const m = b.rows[0]!.length;
   if (k !== b.rows.length || n > MAX_DIM || k > MAX_DIM || m > MAX_DIM) return null;
-  budget.check(n * k * m);
+  budget.check(n * k * m * 8); // each entry term also costs an exact multiply and a fold
   const rows: Node[][] = [];
   for (let i = 0; i < n; i++) {
     const row: Node[] = [];
@@ -49,7 +72,9 @@ function product(a: Matrix, b: Matrix, budget: Budget): Matrix | null {
       let sum: Node = { t: 'mul', a: a.rows[i]![0]!, b: b.rows[0]![j]! };
       for (let t = 1; t < k; t++)
         sum = { t: 'add', a: sum, b: { t: 'mul', a: a.rows[i]![t]!, b: b.rows[t]![j]! } };
-      row.push(sum);
+      const entry = fold(sum, budget);
+      if (entry === null) return null;
+      row.push(entry);
     }
     rows.push(row);
   }

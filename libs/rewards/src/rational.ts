@@ -102,5 +102,7 @@ function gcd(a: bigint, b: bigint): bigint {
 
 function bitLen(x: bigint): number {
   if (x < 0n) x = -x;
-  return x === 0n ? 0 : x.toString(16).length * 4;
+  if (x === 0n) return 0;
+  const hex = x.toString(16);
+  return (hex.length - 1) * 4 + parseInt(hex[0]!, 16).toString(2).length;
 }
