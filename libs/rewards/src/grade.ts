@@ -4,6 +4,7 @@ import type { GradeResult, GraderSpec } from './grader.types.js';
 import { validateGraderSpec } from './grader.spec-validation.js';
 import { LIMITS } from './limits.js';
 import { gradeMath, parseNumericValue } from './math.grader.js';
+import { gradeRegex } from './regex.grader.js';
 
 const DEFAULT_SPEC: GraderSpec = { kind: 'math' };
 
@@ -70,23 +71,6 @@ function gradeNumeric(
   if (p === null) return { score: 0, reason: 'not_numeric' };
   const ok = Math.abs(p - g) <= Math.max(absTol, relTol * Math.abs(g)) || p === g;
   return { score: ok ? 1 : 0, reason: ok ? 'within_tolerance' : 'outside_tolerance' };
-}
-
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** `{gold}` in the pattern stands for the gold answer, matched literally. */
-function gradeRegex(pred: string, gold: string, pattern: string): GradeResult | null {
-  let re: RegExp;
-  try {
-    re = new RegExp(pattern.split('{gold}').join(escapeRegex(gold.trim())));
-  } catch {
-    return { score: 0, reason: 'invalid_spec' };
-  }
-  const text = pred.length > LIMITS.predTailChars ? pred.slice(-LIMITS.predTailChars) : pred;
-  const ok = re.test(text);
-  return { score: ok ? 1 : 0, reason: ok ? 'matched' : 'no_match' };
 }
 
 /**

@@ -1,43 +1,10 @@
 import type { GraderSpec } from './grader.types.js';
+import { regexProblem } from './regex.grader.js';
 
 export const GRADER_KINDS = ['math', 'exact', 'numeric', 'regex', 'format', 'weighted'] as const;
 
 const MAX_PATTERN_CHARS = 500;
 const MAX_NESTING = 4;
-
-/**
- * A quantified group that itself contains a quantifier (`(a+)+`, `(\w*)*`, `(a|aa){2,}`) is the
- * shape behind catastrophic backtracking; such patterns are refused rather than timed.
- */
-export function hasNestedQuantifier(pattern: string): boolean {
-  const stack: boolean[] = []; // per open group: has a quantifier inside
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '\\') {
-      i++;
-      continue;
-    }
-    if (c === '[') {
-      // skip a character class
-      for (i++; i < pattern.length && pattern[i] !== ']'; i++) if (pattern[i] === '\\') i++;
-      continue;
-    }
-    if (c === '(') stack.push(false);
-    else if (c === ')') {
-      const inner = stack.pop() ?? false;
-      const next = pattern[i + 1];
-      const quantified = next === '*' || next === '+' || next === '{' || next === '?';
-      if (inner && quantified && next !== '?') return true;
-      if (stack.length > 0 && (inner || quantified)) stack[stack.length - 1] = true;
-    } else if (c === '*' || c === '+' || c === '{') {
-      if (stack.length > 0) stack[stack.length - 1] = true;
-    } else if (c === '|' && stack.length > 0) {
-      // alternation inside a repeated group can also backtrack exponentially (`(a|a)*`)
-      stack[stack.length - 1] = true;
-    }
-  }
-  return false;
-}
 
 /** Problems with a grader spec (empty when valid). Never throws. */
 export function validateGraderSpec(spec: unknown): string[] {
@@ -92,14 +59,8 @@ function check(spec: unknown, at: string, depth: number, problems: string[]): vo
       else if (p.length > MAX_PATTERN_CHARS)
         problems.push(`${where}.pattern: longer than ${MAX_PATTERN_CHARS}`);
       else {
-        try {
-          new RegExp(p.split('{gold}').join('x'));
-        } catch {
-          problems.push(`${where}.pattern: not a valid regular expression`);
-          break;
-        }
-        if (hasNestedQuantifier(p))
-          problems.push(`${where}.pattern: nested quantifiers (catastrophic backtracking risk)`);
+        const problem = regexProblem(p);
+        if (problem) problems.push(`${where}.pattern: ${problem}`);
       }
       break;
     }

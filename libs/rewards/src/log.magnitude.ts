@@ -39,7 +39,7 @@ export function logMagnitude(n: Node, budget: Budget): LogMagnitude | null {
   switch (n.t) {
     case 'neg': {
       const a = logMagnitude(n.a, budget);
-      return a && { sign: (-a.sign) as 1 | -1, log: a.log };
+      return a && { sign: -a.sign as 1 | -1, log: a.log };
     }
     case 'mul':
     case 'div': {
@@ -66,7 +66,7 @@ export function logMagnitude(n: Node, budget: Budget): LogMagnitude | null {
       const a = logMagnitude(n.a, budget);
       const b0 = a && logMagnitude(n.b, budget);
       if (!a || !b0) return null;
-      const b = n.t === 'sub' ? { sign: (-b0.sign) as 1 | -1, log: b0.log } : b0;
+      const b = n.t === 'sub' ? { sign: -b0.sign as 1 | -1, log: b0.log } : b0;
       const [hi, lo] = a.log >= b.log ? [a, b] : [b, a];
       const ratio = Math.exp(lo.log - hi.log); // ≤ 1
       if (a.sign === b.sign) return { sign: hi.sign, log: hi.log + Math.log1p(ratio) };

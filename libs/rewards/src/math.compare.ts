@@ -403,10 +403,10 @@ function matrixAsVector(n: Node & { t: 'matrix' }): Node[] | null {
  * Structural equality of parsed answers; see README "Equivalence policy". Scalars go through
  * scalarEqual; structure (relations, intervals, sets, tuples, matrices) is matched first.
  */
-export function nodesEqual(g: Node, p: Node, budget: Budget): boolean {
+export function nodesEqual(gold: Node, pred: Node, budget: Budget): boolean {
   budget.check();
-  g = reduceMatrixArithmetic(g, budget);
-  p = reduceMatrixArithmetic(p, budget);
+  const g = reduceMatrixArithmetic(gold, budget);
+  const p = reduceMatrixArithmetic(pred, budget);
   // ± expands to the set of both signs
   const gx = expandPm(g);
   const px = expandPm(p);
