@@ -71,9 +71,15 @@ function significantDigits(node: Node): number {
  */
 function decimalApproximates(decimalSide: Node, d: number, exact: number): boolean {
   const k = maxDecimals(decimalSide);
-  if (k === 0) return false;
+  if (k === 0 || d === 0) return false; // an all-zero decimal never stands for a non-zero value
   if (k < MIN_DECIMAL_PLACES && significantDigits(decimalSide) < MIN_SIGNIFICANT) return false;
-  return Math.abs(d - exact) <= Math.pow(10, -k) * (1 + 1e-9) + 1e-12 * Math.abs(exact);
+  const scale = Math.pow(10, k);
+  const written = Math.round(d * scale);
+  const target = exact * scale;
+  if (!Number.isSafeInteger(written) || !Number.isFinite(target))
+    return Math.abs(d - exact) <= 1e-12 * Math.abs(exact); // past double precision: agree to 12 digits
+  // the value rounded half-up or truncated toward zero to the decimal's own places
+  return written === Math.round(target) || written === Math.trunc(target);
 }
 
 /** Equality of two scalar expressions: exact when both are rational, else numeric/random points. */
@@ -330,7 +336,10 @@ export function isLabel(lhs: Node): boolean {
 function chainValue(n: Node & { t: 'rel' }): Node | null {
   if (!n.ops.every((o) => o === '=')) return null;
   if (n.parts.length >= 3) return n.parts[n.parts.length - 1]!;
-  return isLabel(n.parts[0]!) ? n.parts[1]! : null;
+  const [lhs, rhs] = n.parts as [Node, Node];
+  // `4! = 24`, `5 + 6 = 11`: a computation, worth its result
+  if (isConstant(lhs) && isConstant(rhs)) return rhs;
+  return isLabel(lhs) ? rhs : null;
 }
 
 /** L − R of a 2-sided relation normalised so that the relation reads `f op 0` with op in {=, <, <=, !=}. */

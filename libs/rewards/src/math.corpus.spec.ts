@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { grade } from './grade.js';
 import { CORPUS } from './math.corpus.js';
+import { ACCURACY_CORPUS } from './math.corpus.accuracy.js';
 
 describe('math grader corpus', () => {
   it('is large enough and at least a third near misses', () => {
     expect(CORPUS.length).toBeGreaterThanOrEqual(400);
     expect(CORPUS.filter((r) => !r.match).length * 3).toBeGreaterThanOrEqual(CORPUS.length);
+  });
+
+  it('holds the accuracy pairs of issue 16, each distinct and explained', () => {
+    expect(ACCURACY_CORPUS.length).toBeGreaterThanOrEqual(150);
+    expect(ACCURACY_CORPUS.every((r) => r.why.length >= 8)).toBe(true);
+    expect(new Set(ACCURACY_CORPUS.map((r) => `${r.gold}\u0000${r.pred}`)).size).toBe(ACCURACY_CORPUS.length);
+    expect(ACCURACY_CORPUS.every((r) => CORPUS.includes(r))).toBe(true);
   });
 
   it.each(CORPUS.map((r) => [r.match ? 'match' : 'no match', r.why, r.gold, r.pred, r.match] as const))(

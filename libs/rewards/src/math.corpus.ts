@@ -1,3 +1,5 @@
+import { ACCURACY_CORPUS } from './math.corpus.accuracy.js';
+
 /**
  * Gold/pred pairs by category. `match: false` rows are near misses; `why` says what makes them wrong.
  * Shared by the corpus test and the benchmark.
@@ -393,6 +395,7 @@ function intervals(): CorpusRow[] {
 
 export const CORPUS: CorpusRow[] = [
   ...HAND,
+  ...ACCURACY_CORPUS,
   ...tinyArith(),
   ...fractions(),
   ...polynomials(),

@@ -194,6 +194,8 @@ export function prepareAnswer(raw: string): PreparedAnswer {
     if (t === s) break;
     s = t;
   }
+  // LaTeX spaces left where a unit was removed (before trim, which would split `\ `)
+  s = s.replace(/(?:\\[,;:! ]|\s)+$/, '');
   s = s.trim().replace(/^[=:]\s*/, '');
   s = s
     .replace(/[\s.,;:]+$/, '')
