@@ -287,6 +287,29 @@ function orderedEqual<T>(as: T[], bs: T[], eq: (a: T, b: T) => boolean): boolean
   return as.length === bs.length && as.every((a, i) => eq(a, bs[i]!));
 }
 
+/** Exact values of integer/fraction items (no decimal literals), or null when any item is not one. */
+function exactKeys(items: Node[], budget: Budget): Set<string> | null {
+  const keys = new Set<string>();
+  for (const x of items) {
+    if (maxDecimals(x) > 0) return null;
+    const v = exactValue(x, budget);
+    if (v === null) return null;
+    keys.add(v.toString());
+  }
+  return keys;
+}
+
+/**
+ * Two collections compared as sets: by exact value in linear time when every element is a
+ * rational constant (a 200-element answer stays cheap), else by pairwise equivalence.
+ */
+function setsEqual(gs: Node[], ps: Node[], budget: Budget): boolean {
+  const gk = exactKeys(gs, budget);
+  const pk = gk && exactKeys(ps, budget);
+  if (gk && pk) return gk.size === pk.size && [...gk].every((k) => pk.has(k));
+  return unorderedEqual(dedupe(gs, budget), dedupe(ps, budget), (a, b) => nodesEqual(a, b, budget));
+}
+
 function dedupe(items: Node[], budget: Budget): Node[] {
   const out: Node[] = [];
   for (const x of items) if (!out.some((y) => nodesEqual(x, y, budget))) out.push(x);
@@ -422,7 +445,7 @@ export function nodesEqual(gold: Node, pred: Node, budget: Budget): boolean {
   if (gx || px) {
     const gs = gx ?? (g.t === 'list' ? g.items : g.t === 'group' && g.open === '{' ? g.items : [g]);
     const ps = px ?? (p.t === 'list' ? p.items : p.t === 'group' && p.open === '{' ? p.items : [p]);
-    return unorderedEqual(dedupe(gs, budget), dedupe(ps, budget), (a, b) => nodesEqual(a, b, budget));
+    return setsEqual(gs, ps, budget);
   }
   // relations
   if (g.t === 'rel' && p.t === 'rel') return relationsEqual(g, p, budget);
@@ -468,7 +491,7 @@ export function nodesEqual(gold: Node, pred: Node, budget: Budget): boolean {
   if (gSet || pSet) {
     const gs = gSet ? g.items : g.t === 'list' ? g.items : [g];
     const ps = pSet ? p.items : p.t === 'list' ? p.items : [p];
-    return unorderedEqual(dedupe(gs, budget), dedupe(ps, budget), (a, b) => nodesEqual(a, b, budget));
+    return setsEqual(gs, ps, budget);
   }
   if (g.t === 'group' || p.t === 'group') {
     if (g.t === 'group' && p.t === 'group') {
@@ -492,9 +515,7 @@ export function nodesEqual(gold: Node, pred: Node, budget: Budget): boolean {
   if (g.t === 'list' || p.t === 'list') {
     if (g.t !== 'list' || p.t !== 'list') return false;
     // a bare list answers "find all …": a set, so repeats do not count
-    return unorderedEqual(dedupe(g.items, budget), dedupe(p.items, budget), (a, b) =>
-      nodesEqual(a, b, budget),
-    );
+    return setsEqual(g.items, p.items, budget);
   }
   if (g.t === 'text' || p.t === 'text') return g.t === 'text' && p.t === 'text' && g.s === p.s;
   return scalarEqual(g, p, budget);
