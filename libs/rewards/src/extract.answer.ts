@@ -16,7 +16,19 @@ const BOX_COMMANDS = ['\\boxed', '\\fbox'];
  * (`\{`, `\}`) do not count; an unterminated box takes the rest of the text.
  */
 export function findBoxed(text: string): string[] {
-  const out: string[] = [];
+  return findBoxedAt(text).map((b) => b.text);
+}
+
+/** A box's argument and the span of the whole `\boxed{…}` in the text. */
+export interface BoxAt {
+  text: string;
+  start: number;
+  end: number;
+}
+
+/** `findBoxed` with positions. */
+export function findBoxedAt(text: string): BoxAt[] {
+  const out: BoxAt[] = [];
   // next occurrence of each command, searched again only once passed (linear in the text)
   const next = BOX_COMMANDS.map((cmd) => text.indexOf(cmd));
   let i = 0;
@@ -41,13 +53,13 @@ export function findBoxed(text: string): string[] {
     while (k < text.length && (text[k] === ' ' || text[k] === '\t')) k++;
     if (text[k] === '{') {
       const end = matchBrace(text, k);
-      out.push(text.slice(k + 1, end < 0 ? text.length : end));
       i = end < 0 ? text.length : end + 1;
+      out.push({ text: text.slice(k + 1, end < 0 ? text.length : end), start: best, end: i });
     } else {
       // `\boxed 5`: one token up to whitespace or a math delimiter.
       let e = k;
       while (e < text.length && !/[\s$]/.test(text[e]!)) e++;
-      if (e > k) out.push(text.slice(k, e));
+      if (e > k) out.push({ text: text.slice(k, e), start: best, end: e });
       i = Math.max(e, k + 1);
     }
   }
@@ -141,7 +153,7 @@ export function findLastNumber(text: string): string | null {
  * last-number scan reads them as one number.
  */
 export function plainSeparators(text: string): string {
-  return text.replace(/(\d)(?:\{,\}|,\\!)(?=\d)/g, '$1,');
+  return text.replace(/(\d)(?:\{,\}|,\\!)[ \t]*(?=\d)/g, '$1,');
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Budget } from './budget.js';
 import {
   findBoxed,
+  findBoxedAt,
   findLastNumberAt,
   findPhraseAnswer,
   plainSeparators,
@@ -14,19 +15,27 @@ import { nodesEqual, parseAnswerText, preparedEqual } from './math.compare.js';
 import { numericValue } from './expr.evaluate.js';
 import { prepareAnswer, type PreparedAnswer } from './normalize.answer.js';
 
+/** Math regions tried from the end before giving up on them (each try parses one region). */
+const MAX_REGIONS_TRIED = 8;
 const CHOICE_RE = /^\(?\s*([A-Ea-e])\s*\)?$/;
 const PLAIN_NUMBER = /^\s*(-?)0*(\d+)(?:\.(\d*?)0*)?\s*$/;
 
+/** Text that only separates answers: commas, semicolons, "and", math delimiters, spaces. */
+const BOX_SEPARATOR = /^(?:[\s,;$]|\\[()[\],;! ]|\band\b|\bor\b)*$/;
+
 /**
- * The gold answers to try, first one decisive when nothing matches: a full solution is worth its
- * boxed answer; one that boxes the same answer twice is worth it once; one that boxes different
- * parts is worth its last box (its final answer, as Math-Verify reads it) or all parts together.
+ * The gold answer: a full solution is worth its boxed answer. Boxes written one after another with
+ * only separators between them (`\boxed{1}, \boxed{2}`, `\boxed{1} and \boxed{2}`) are one answer
+ * listing them; otherwise the last box is the final answer and earlier boxes are parts of the
+ * solution (`(a) \boxed{3} (b) \boxed{5}` is worth 5). The same box twice counts once.
  */
 function goldTexts(gold: string): string[] {
-  const boxed = [...new Set(findBoxed(gold).map((b) => b.trim()))].filter((b) => b !== '');
-  if (boxed.length === 0) return [gold];
-  if (boxed.length === 1) return boxed;
-  return [boxed[boxed.length - 1]!, boxed.join(', ')];
+  const boxes = findBoxedAt(gold).filter((b) => b.text.trim() !== '');
+  if (boxes.length === 0) return [gold];
+  let first = boxes.length - 1;
+  while (first > 0 && BOX_SEPARATOR.test(gold.slice(boxes[first - 1]!.end, boxes[first]!.start))) first--;
+  const run = [...new Set(boxes.slice(first).map((b) => b.text.trim()))];
+  return [run.join(', ')];
 }
 
 /** The gold answer for the numeric grader: its last box, or the whole string. */
@@ -155,12 +164,9 @@ function gradeAgainst(text: string, g: Gold, budget: Budget, opts: ExtractOption
   if (phrase !== null) {
     const v = judge(g, phrase, budget);
     if (v.parsed) return verdict(v, 'phrase');
-    for (const region of mathRegions(phrase).reverse()) {
-      const w = judge(g, region.text, budget);
-      if (w.parsed) return verdict(w, 'phrase');
-    }
-    const first = /-?\d+(?:,\d{3})*(?:\.\d+)?(?:\/\d+)?/.exec(phrase);
-    if (first) return verdict(judge(g, first[0], budget), 'phrase');
+    // "The largest $n$ is 34": the same position rule as for the whole text (step 4)
+    const w = lastByPosition(g, phrase, budget);
+    if (w) return verdict(w, 'phrase');
   }
   // 3. a short output is the answer itself
   const trimmed = text.trim();
@@ -169,21 +175,30 @@ function gradeAgainst(text: string, g: Gold, budget: Budget, opts: ExtractOption
     if (v.parsed) return verdict(v, 'whole');
   }
   if (opts.fallback === 'none') return { score: 0, reason: 'no_answer' };
-  // 4. whichever comes last: a math region that parses, or a number in the prose after it
+  // 4-5. whichever comes last: a math region that parses, or a number in the prose
+  const v = lastByPosition(g, text, budget);
+  return v ? verdict(v, v.source) : { score: 0, reason: 'no_answer' };
+}
+
+/**
+ * Whichever comes last in the text: a math region that parses, or a number in the prose outside
+ * math ("there are 12 ways" after `$n = 4$`); then, with no prose number after any region, the
+ * last region that parses. Null when the text has neither.
+ */
+function lastByPosition(g: Gold, text: string, budget: Budget): (Verdict & { source: string }) | null {
   const regions = mathRegions(text);
   const n = lastProseNumber(text, regions);
   const later = regions.filter((r) => n === null || r.at > n.at).reverse();
-  for (const region of later.slice(0, 8)) {
+  for (const region of later.slice(0, MAX_REGIONS_TRIED)) {
     const v = judge(g, region.text, budget);
-    if (v.parsed) return verdict(v, 'last_math');
+    if (v.parsed) return { ...v, source: 'last_math' };
   }
-  if (n !== null) return verdict(judge(g, n.text, budget), 'last_number');
-  // 5. no number after them: the last math region that parses
-  for (const region of regions.reverse().slice(0, 8)) {
+  if (n !== null) return { ...judge(g, n.text, budget), source: 'last_number' };
+  for (const region of regions.reverse().slice(0, MAX_REGIONS_TRIED)) {
     const v = judge(g, region.text, budget);
-    if (v.parsed) return verdict(v, 'last_math');
+    if (v.parsed) return { ...v, source: 'last_math' };
   }
-  return { score: 0, reason: 'no_answer' };
+  return null;
 }
 
 function isMulti(n: Node): boolean {
