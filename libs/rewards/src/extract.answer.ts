@@ -97,9 +97,12 @@ const NEXT_LINE_LOOKAHEAD = 2;
 function cleanPhraseAnswer(line: string): string {
   return (
     line
+      // the answer's sentence ends at a period followed by a new sentence ("… $28\%$. Note: …")
+      .replace(/\.\s+(?=[A-Z])[\s\S]*$/, '')
       .replace(/I hope it is correct\.?/i, '')
       .replace(/\*\*/g, '')
       .trim()
+      .replace(/^["“](.*)["”]$/, '$1') // a quoted answer
       // A sentence-ending period (not a decimal point) closes the answer.
       .replace(/\.\s*$/, '')
       .trim()
@@ -112,6 +115,11 @@ function cleanPhraseAnswer(line: string): string {
  * non-empty line.
  */
 export function findPhraseAnswer(text: string): string | null {
+  return findPhraseAnswerAt(text)?.text ?? null;
+}
+
+/** `findPhraseAnswer` with where its phrase ends in the text. */
+export function findPhraseAnswerAt(text: string): { text: string; at: number } | null {
   for (const re of PHRASES) {
     re.lastIndex = 0;
     let last = -1;
@@ -122,12 +130,12 @@ export function findPhraseAnswer(text: string): string | null {
     if (last < 0) continue;
     const lines = text.slice(last).split('\n', NEXT_LINE_LOOKAHEAD + 1);
     const first = cleanPhraseAnswer(lines[0]!);
-    if (first) return first;
+    if (first) return { text: first, at: last };
     const next = lines
       .slice(1)
       .map(cleanPhraseAnswer)
       .find((l) => l !== '');
-    if (next) return next;
+    if (next) return { text: next, at: last };
   }
   return null;
 }

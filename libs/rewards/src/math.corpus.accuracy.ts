@@ -50,6 +50,27 @@ const UNBOXED: CorpusRow[] = [
   Y('24', 'With $n=4$ people we get $4! = 24$ orders.', 'math region after the last prose number'),
   Y('7', 'We need $x+2=9$, so x is 7.', 'prose after an equation'),
   Y('34', 'Final Answer: The largest $n$ is 34.', 'phrase with a variable in math and the value in prose'),
+  Y(
+    '10455',
+    'Part one: $\\boxed{200}$. Part two: $\\boxed{255}$. Total $10,455. Final Answer: The final answer is $10,455$. I hope it is correct.',
+    'an answer line after intermediate boxes wins',
+  ),
+  N(
+    '255',
+    'Part one: $\\boxed{200}$. Part two: $\\boxed{255}$. Final Answer: The final answer is $10,455$.',
+    'the answer line, not the last intermediate box',
+  ),
+  Y(
+    '16386.20',
+    'The answer is $16,\\!386.20$. I apologize for the repetition, here are 5 years again.',
+    'the answer sentence ends at its period',
+  ),
+  Y('12, 13', 'Final Answer: The final answer is "$12$ and $13$". I hope it is correct.', 'a quoted answer'),
+  Y(
+    'The loss is $28\\%$.\nFinal Answer: The final answer is $28\\%$. I hope it is correct. Note: some text.',
+    '\\boxed{28\\%}',
+    'an unboxed full-solution gold is worth its answer line',
+  ),
   N('34', 'Final Answer: The largest $n$ is 35.', 'phrase with the wrong prose value'),
   N('7', 'We need $x+2=7$, so x is 5.', 'the final prose number is 5'),
   Y('45210', 'Summing the parts gives 45,\\!210.', 'LaTeX thin-space thousands separator in prose'),

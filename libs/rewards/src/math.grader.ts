@@ -1,9 +1,9 @@
 import type { Budget } from './budget.js';
 import {
-  findBoxed,
   findBoxedAt,
   findLastNumberAt,
   findPhraseAnswer,
+  findPhraseAnswerAt,
   plainSeparators,
   undoubleEscapes,
   type ExtractOptions,
@@ -15,6 +15,8 @@ import { nodesEqual, parseAnswerText, preparedEqual } from './math.compare.js';
 import { numericValue } from './expr.evaluate.js';
 import { prepareAnswer, type PreparedAnswer } from './normalize.answer.js';
 
+/** An output (or gold) this short on one line may be the answer itself. */
+const SHORT_ANSWER_CHARS = 120;
 /** Math regions tried from the end before giving up on them (each try parses one region). */
 const MAX_REGIONS_TRIED = 8;
 const CHOICE_RE = /^\(?\s*([A-Ea-e])\s*\)?$/;
@@ -31,7 +33,11 @@ const BOX_SEPARATOR = /^(?:[\s,;$]|\\[()[\],;! ]|\band\b|\bor\b)*$/;
  */
 function goldTexts(gold: string): string[] {
   const boxes = findBoxedAt(gold).filter((b) => b.text.trim() !== '');
-  if (boxes.length === 0) return [gold];
+  if (boxes.length === 0) {
+    // a full solution without a box: its answer line ("Final Answer: The final answer is $28\%$")
+    const phrase = gold.length > SHORT_ANSWER_CHARS || gold.includes('\n') ? findPhraseAnswer(gold) : null;
+    return [phrase ?? gold];
+  }
   let first = boxes.length - 1;
   while (first > 0 && BOX_SEPARATOR.test(gold.slice(boxes[first - 1]!.end, boxes[first]!.start))) first--;
   const run = [...new Set(boxes.slice(first).map((b) => b.text.trim()))];
@@ -153,14 +159,17 @@ function readGold(gt: string, budget: Budget): Gold | null {
 
 /** Extraction by priority (README "Extraction"), then the verdict against one gold answer. */
 function gradeAgainst(text: string, g: Gold, budget: Budget, opts: ExtractOptions): GradeResult {
-  // 1. boxed answers: the prediction committed to these
-  const boxed = findBoxed(text).filter((b) => b.trim() !== '');
-  if (boxed.length > 0) {
+  // 1. boxed answers: the prediction committed to these, unless an answer line follows them
+  const boxes = findBoxedAt(text).filter((b) => b.text.trim() !== '');
+  const phraseAt = findPhraseAnswerAt(text);
+  const lastBoxEnd = boxes.length > 0 ? boxes[boxes.length - 1]!.end : -1;
+  if (boxes.length > 0 && (phraseAt === null || phraseAt.at < lastBoxEnd)) {
+    const boxed = boxes.map((b) => b.text);
     const cand = g.multi && boxed.length > 1 ? boxed.join(', ') : boxed[boxed.length - 1]!;
     return verdict(judge(g, cand, budget), 'boxed');
   }
-  // 2. an answer phrase, or the math / first number inside it
-  const phrase = findPhraseAnswer(text);
+  // 2. an answer phrase (after any box), or the math / first number inside it
+  const phrase = phraseAt?.text ?? null;
   if (phrase !== null) {
     const v = judge(g, phrase, budget);
     if (v.parsed) return verdict(v, 'phrase');
@@ -170,7 +179,7 @@ function gradeAgainst(text: string, g: Gold, budget: Budget, opts: ExtractOption
   }
   // 3. a short output is the answer itself
   const trimmed = text.trim();
-  if (trimmed.length <= 120 && !trimmed.includes('\n')) {
+  if (trimmed.length <= SHORT_ANSWER_CHARS && !trimmed.includes('\n')) {
     const v = judge(g, trimmed, budget);
     if (v.parsed) return verdict(v, 'whole');
   }
