@@ -161,7 +161,7 @@ const GOLD_BOXES: CorpusRow[] = [
   N(
     '(a) \\boxed{3} (b) \\boxed{5}',
     '\\boxed{3, 5}',
-    'two parts are not joined into a list (Math-Verify agrees)',
+    'two parts with text between are not one list (Math-Verify joins them)',
   ),
   N('(a) \\boxed{3} (b) \\boxed{5}', '\\boxed{3}', 'the first part alone is not the final answer'),
   N('(a) \\boxed{3} (b) \\boxed{5}', '\\boxed{4}', 'two parts, neither'),
