@@ -147,3 +147,38 @@ describe('aepo demo', () => {
     expect(processesMentioning(path.join(work, 'demo'))).toEqual([]);
   });
 });
+
+describe('aepo serve and aepo demo without an engine', () => {
+  // A machine where uv was never installed: no uv on PATH, none in ~/.local/bin (an empty HOME).
+  const noUvEnv = () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'aepo-no-uv-home-'));
+    const pathDirs = (process.env['PATH'] ?? '').split(path.delimiter);
+    return cliEnv({
+      HOME: home,
+      PATH: pathDirs.filter((d) => d !== '' && !existsSync(path.join(d, 'uv'))).join(path.delimiter),
+      // Python's user base defaults to $HOME/.local; one set elsewhere could hold a uv.
+      PYTHONUSERBASE: path.join(home, '.local'),
+    });
+  };
+
+  it.each(['serve', 'demo'])(
+    '%s ends with one message naming the missing uv, exit 1, nothing left running',
+    async (command) => {
+      const env = noUvEnv();
+      const dataDir = path.join(work, `no-uv-${command}`);
+      const args = [command, '--data-dir', dataDir, '--grpc', '127.0.0.1:0', '--http', '127.0.0.1:0'];
+      // Before the fix, both waited forever for an engine (a retry every 30 s): the run's own time
+      // limit is the bound here.
+      const res = await runCli(command === 'demo' ? [...args, '--no-keep-running'] : args, env, {
+        timeoutMs: 180_000,
+      });
+      expect(res.code, res.stdout + res.stderr).toBe(1);
+      expect(res.stderr.trim().split('\n')).toEqual([
+        `aepo: the engine cannot start: uv not found (looked in PATH, ${env['HOME']}/.local/bin): ` +
+          'run scripts/setup.sh, or set AEPO_EXECUTOR_UV to the uv executable',
+      ]);
+      expect(processesMentioning(dataDir)).toEqual([]);
+      rmSync(env['HOME']!, { recursive: true, force: true });
+    },
+  );
+});
