@@ -97,6 +97,52 @@ describe('aepo serve', () => {
   });
 });
 
+describe('aepo serve killed', () => {
+  it('SIGKILL of `aepo serve`: its service process stops in order, engine and Postgres included', async () => {
+    const dataDir = path.join(work, 'serve-killed');
+    const serve = startCli(
+      ['serve', '--data-dir', dataDir, '--grpc', '127.0.0.1:0', '--http', '127.0.0.1:0'],
+      cliEnv(),
+      300_000,
+    );
+    let stdout = '';
+    serve.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    // The service runs in a child process of `aepo serve` (its own process group, see supervise.ts).
+    const service = () =>
+      execFileSync('ps', ['-o', 'pid=', '--ppid', String(serve.child.pid)], { encoding: 'utf8' }).trim();
+    await waitFor(
+      () => stdout.includes('Ctrl-C stops everything') && service() !== '',
+      120_000,
+      () => stdout,
+    );
+    const servicePid = Number(service());
+    const engine = () => processesMentioning(`aepo-engine-${servicePid}-0.sock`);
+    await waitFor(
+      () => engine().some((l) => l.includes('python')),
+      240_000,
+      () => stdout,
+    );
+    expect(processesMentioning(dataDir).length).toBeGreaterThan(0);
+
+    serve.child.kill('SIGKILL');
+    await serve.done.catch(() => undefined);
+    await waitFor(
+      () => engine().length === 0 && processesMentioning(dataDir).length === 0 && !alive(servicePid),
+      60_000,
+      () => `still running:\n${[...engine(), ...processesMentioning(dataDir)].join('\n')}`,
+    );
+  });
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('aepo demo', () => {
   it('trains on tiny-arith, shows each step, writes a chart of those steps, prints how to call the API', async () => {
     const out = path.join(work, 'chart', 'demo');

@@ -11,14 +11,11 @@ both independent of how it died:
 
 from __future__ import annotations
 
-import logging
 import os
 import select
 import sys
 import threading
 from collections.abc import Callable
-
-log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
 
@@ -36,9 +33,13 @@ def _watch(stdin_fd: int, parent_pid: int, on_gone: Callable[[str], None]) -> No
 
 def _exit_now(reason: str) -> None:
     # No client is left to finish a call for, and a graceful stop could wait for a long Train call.
-    log.warning("%s; exiting", reason)
-    print(f"aepo-engine: {reason}; exiting", file=sys.stderr, flush=True)
-    os._exit(0)
+    try:
+        # stdout/stderr usually went to the dead parent too: writing may fail (BrokenPipeError).
+        print(f"aepo-engine: {reason}; exiting", file=sys.stderr, flush=True)
+    except OSError:
+        pass
+    finally:
+        os._exit(0)
 
 
 def exit_with_parent(on_gone: Callable[[str], None] = _exit_now) -> threading.Thread:
