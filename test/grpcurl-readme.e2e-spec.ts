@@ -89,8 +89,8 @@ afterAll(async () => {
 });
 
 describe("the README's grpcurl commands", () => {
-  it('run as written against the server: list, CreateJob, StreamStepRecords, UpdateEntropyTarget', async () => {
-    const [list, create, stream, update, ...rest] = readmeCommands();
+  it('run as written against the server: list, health, CreateJob, StreamStepRecords, UpdateEntropyTarget', async () => {
+    const [list, health, create, stream, update, ...rest] = readmeCommands();
     expect(rest).toEqual([]);
     expect(list).toMatch(/ list$/);
 
@@ -103,6 +103,8 @@ describe("the README's grpcurl commands", () => {
         'grpc.health.v1.Health',
       ]),
     );
+
+    expect(JSON.parse(await run(health!))).toEqual({ status: 'SERVING' });
 
     const created = JSON.parse(await run(create!, { '<dataset-id>': datasetId })) as {
       job: { id: string; state: string; createTime: string; spec: { entropyTarget: { constant: number } } };
