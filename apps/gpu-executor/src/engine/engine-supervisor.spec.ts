@@ -134,4 +134,14 @@ describe('EngineSupervisor', () => {
     );
     expect(tries).toBe(3);
   });
+
+  it('waits without limit for an engine managed elsewhere (no spawn)', async () => {
+    const client = new FakeEngine();
+    let asked = 0;
+    client.health = async () => ++asked > 8;
+    const sup = new EngineSupervisor({ client, log, restartDelayMs: 1, maxStartFailures: 3, spawn: null });
+    await sup.start();
+    expect(asked).toBe(9);
+    expect(sup.generation).toBe(1);
+  });
 });

@@ -5,7 +5,7 @@
  * checkpoint when the generation it loaded into is no longer current.
  *
  * It gives up (start() rejects, `failed` resolves) on a start error marked `permanent` (the executable
- * is missing) and after `maxStartFailures` failed starts in a row: a process that cannot get an engine
+ * is missing) and after `maxStartFailures` failed spawns in a row: a process that cannot get an engine
  * then ends with that error, instead of retrying forever with nothing to run jobs on.
  */
 import type { Logger } from 'pino';
@@ -28,7 +28,7 @@ export interface EngineSupervisorOptions {
   onRestart?: () => void;
   /** Delay before a restart, doubled per failed start up to 30 s. Default 500 ms. */
   restartDelayMs?: number;
-  /** Failed starts in a row before giving up. Default 5. */
+  /** Failed spawns in a row before giving up (an unmanaged engine is waited for without limit). Default 5. */
   maxStartFailures?: number;
 }
 
@@ -131,7 +131,9 @@ export class EngineSupervisor {
       } catch (e) {
         this.lastStartError = e as Error;
         failures++;
-        if ((e as { permanent?: unknown }).permanent === true || failures >= maxFailures) {
+        // An engine managed elsewhere (no spawn) may take its time to come up: wait for it without limit.
+        const spawned = this.opts.spawn !== null;
+        if ((e as { permanent?: unknown }).permanent === true || (spawned && failures >= maxFailures)) {
           this.fatal = new EngineUnavailableError(e as Error, failures);
           this.opts.log.fatal({ err: (e as Error).message }, this.fatal.message);
           this.reportFatal(this.fatal);
