@@ -1,8 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import swc from 'unplugin-swc';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+// Unit-sized tests that start small real processes (a stand-in uv, a stand-in postmaster, the built
+// CLI): outside `unit`, so that `npm run test:unit` needs no build and starts no process.
+const processSpecs = [
+  'apps/gpu-executor/src/engine/engine-process.spec.ts',
+  'apps/api/src/database/stale-postmaster.spec.ts',
+  'apps/cli/src/commands/grade.command.spec.ts',
+];
 
 // SWC instead of esbuild: NestJS and TypeORM need emitDecoratorMetadata, which esbuild cannot emit.
 export default defineConfig({
@@ -21,7 +29,16 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['{libs,apps}/*/src/**/*.spec.ts', 'test/**/*.spec.ts'],
+          exclude: [...configDefaults.exclude, ...processSpecs],
           testTimeout: 20_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'process',
+          include: processSpecs,
+          testTimeout: 60_000,
         },
       },
       {

@@ -1,5 +1,5 @@
 import { credentials, status } from '@grpc/grpc-js';
-import { CreateJobRequest, FineTuningServiceClient } from '@aepo/contracts';
+import { CreateJobRequest, FineTuningServiceClient, ListJobsRequest } from '@aepo/contracts';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,28 +15,44 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const main = path.join(root, 'apps/api/dist/main.js');
 let dir: string;
 
-function run(env: Record<string, string>): {
+interface ApiRun {
   child: ChildProcess;
   out: () => string;
   exited: Promise<number | null>;
-} {
+  /** Resolves once the output contains `text`; rejects, with the output, if the process exits first. */
+  printed: (text: string) => Promise<void>;
+}
+
+function run(env: Record<string, string>): ApiRun {
   let out = '';
+  const waiting = new Set<() => void>();
   const child = spawn(process.execPath, [main], {
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: 'pipe',
   });
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const onData = (d: Buffer) => {
+    out += d.toString();
+    for (const check of waiting) check();
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, out: () => out, exited };
-}
-
-async function waitFor(check: () => boolean, ms = 30_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  // Start-up waits for an event (the line, or the exit), not a clock: a loaded machine is only slower.
+  const printed = (text: string) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!out.includes(text)) return;
+        waiting.delete(check);
+        resolve();
+      };
+      waiting.add(check);
+      check();
+      void exited.then((code) => {
+        if (waiting.delete(check))
+          reject(new Error(`aepo-api exited (${code}) before printing "${text}":\n${out}`));
+      });
+    });
+  return { child, out: () => out, exited, printed };
 }
 
 beforeAll(() => {
@@ -67,7 +83,7 @@ describe('aepo-api process', () => {
       AEPO_API_BOOTSTRAP_FILE: file,
     };
     const p = run(env);
-    await waitFor(() => p.out().includes('aepo api listening'));
+    await p.printed('aepo api listening');
     const lines = p
       .out()
       .split('\n')
@@ -99,10 +115,10 @@ describe('aepo-api process', () => {
       }),
       md,
     );
-    const stream = collect(client.streamJobEvents({ jobId: job!.id, afterSequence: 0 }, md)).catch(
-      (e: { code: number }) => e.code,
-    );
-    await new Promise((r) => setTimeout(r, 200));
+    const events = client.streamJobEvents({ jobId: job!.id, afterSequence: 0 }, md);
+    const followed = new Promise((resolve) => events.once('data', resolve));
+    const stream = collect(events).catch((e: { code: number }) => e.code);
+    await followed; // the stream is open (it replayed the job's first event)
     const t0 = Date.now();
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
@@ -112,7 +128,7 @@ describe('aepo-api process', () => {
 
     // A restart on the same data keeps the job and reuses the bootstrap credentials.
     const again = run(env);
-    await waitFor(() => again.out().includes('aepo api listening'));
+    await again.printed('aepo api listening');
     expect(JSON.parse(readFileSync(file, 'utf8')).apiKey).toBe(creds.apiKey);
     const client2 = new FineTuningServiceClient(creds.grpcAddress, credentials.createInsecure());
     const got = await call(client2, client2.getJob, { id: job!.id }, md);
@@ -121,4 +137,51 @@ describe('aepo-api process', () => {
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
   });
+
+  it('SIGKILL of the API: the restart stops the Postgres it left running on its data folder, then serves', async () => {
+    const [grpcPort, httpPort] = [await freePort(), await freePort()];
+    const dataDir = path.join(dir, 'pg-killed');
+    const file = path.join(dir, 'bootstrap-killed.json');
+    const env = {
+      AEPO_API_DATA_DIR: dataDir,
+      AEPO_API_GRPC_ADDRESS: `127.0.0.1:${grpcPort}`,
+      AEPO_API_HTTP_ADDRESS: `127.0.0.1:${httpPort}`,
+      AEPO_API_BOOTSTRAP_PROJECT: 'killed',
+      AEPO_API_BOOTSTRAP_FILE: file,
+    };
+    const first = run(env);
+    await first.printed('aepo api listening');
+    const postgresPid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(alive(postgresPid)).toBe(true); // the fault: Postgres outlives the API and holds the folder
+
+    const again = run(env);
+    await again.printed('aepo api listening');
+    expect(again.out()).toContain('stopped a Postgres of this data folder left running');
+    expect(again.out()).not.toContain('undefined');
+    expect(alive(postgresPid)).toBe(false);
+    await request(`http://127.0.0.1:${httpPort}`).get('/readyz').expect(200);
+    const creds = JSON.parse(readFileSync(file, 'utf8')) as { apiKey: string };
+    const client = new FineTuningServiceClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
+    const listed = await call(
+      client,
+      client.listJobs,
+      ListJobsRequest.fromPartial({ pageSize: 10 }),
+      bearer(creds.apiKey),
+    );
+    expect(listed.jobs).toEqual([]);
+    client.close();
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+  });
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

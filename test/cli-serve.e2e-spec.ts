@@ -97,6 +97,52 @@ describe('aepo serve', () => {
   });
 });
 
+describe('aepo serve killed', () => {
+  it('SIGKILL of `aepo serve`: its service process stops in order, engine and Postgres included', async () => {
+    const dataDir = path.join(work, 'serve-killed');
+    const serve = startCli(
+      ['serve', '--data-dir', dataDir, '--grpc', '127.0.0.1:0', '--http', '127.0.0.1:0'],
+      cliEnv(),
+      300_000,
+    );
+    let stdout = '';
+    serve.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    // The service runs in a child process of `aepo serve` (its own process group, see supervise.ts).
+    const service = () =>
+      execFileSync('ps', ['-o', 'pid=', '--ppid', String(serve.child.pid)], { encoding: 'utf8' }).trim();
+    await waitFor(
+      () => stdout.includes('Ctrl-C stops everything') && service() !== '',
+      120_000,
+      () => stdout,
+    );
+    const servicePid = Number(service());
+    const engine = () => processesMentioning(`aepo-engine-${servicePid}-0.sock`);
+    await waitFor(
+      () => engine().some((l) => l.includes('python')),
+      240_000,
+      () => stdout,
+    );
+    expect(processesMentioning(dataDir).length).toBeGreaterThan(0);
+
+    serve.child.kill('SIGKILL');
+    await serve.done.catch(() => undefined);
+    await waitFor(
+      () => engine().length === 0 && processesMentioning(dataDir).length === 0 && !alive(servicePid),
+      60_000,
+      () => `still running:\n${[...engine(), ...processesMentioning(dataDir)].join('\n')}`,
+    );
+  });
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('aepo demo', () => {
   it('trains on tiny-arith, shows each step, writes a chart of those steps, prints how to call the API', async () => {
     const out = path.join(work, 'chart', 'demo');
@@ -146,4 +192,39 @@ describe('aepo demo', () => {
     expect(existsSync(path.join(work, 'demo', 'postgres'))).toBe(true);
     expect(processesMentioning(path.join(work, 'demo'))).toEqual([]);
   });
+});
+
+describe('aepo serve and aepo demo without an engine', () => {
+  // A machine where uv was never installed: no uv on PATH, none in ~/.local/bin (an empty HOME).
+  const noUvEnv = () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'aepo-no-uv-home-'));
+    const pathDirs = (process.env['PATH'] ?? '').split(path.delimiter);
+    return cliEnv({
+      HOME: home,
+      PATH: pathDirs.filter((d) => d !== '' && !existsSync(path.join(d, 'uv'))).join(path.delimiter),
+      // Python's user base defaults to $HOME/.local; one set elsewhere could hold a uv.
+      PYTHONUSERBASE: path.join(home, '.local'),
+    });
+  };
+
+  it.each(['serve', 'demo'])(
+    '%s ends with one message naming the missing uv, exit 1, nothing left running',
+    async (command) => {
+      const env = noUvEnv();
+      const dataDir = path.join(work, `no-uv-${command}`);
+      const args = [command, '--data-dir', dataDir, '--grpc', '127.0.0.1:0', '--http', '127.0.0.1:0'];
+      // Before the fix, both waited forever for an engine (a retry every 30 s): the run's own time
+      // limit is the bound here.
+      const res = await runCli(command === 'demo' ? [...args, '--no-keep-running'] : args, env, {
+        timeoutMs: 180_000,
+      });
+      expect(res.code, res.stdout + res.stderr).toBe(1);
+      expect(res.stderr.trim().split('\n')).toEqual([
+        `aepo: the engine cannot start: uv not found (looked in PATH, ${env['HOME']}/.local/bin): ` +
+          'run scripts/setup.sh, or set AEPO_EXECUTOR_UV to the uv executable',
+      ]);
+      expect(processesMentioning(dataDir)).toEqual([]);
+      rmSync(env['HOME']!, { recursive: true, force: true });
+    },
+  );
 });

@@ -247,4 +247,23 @@ describe('executor with real processes', () => {
     const steps = await expectGapFree(job.id, 40);
     expect(steps.some((s) => s.attempt === 2)).toBe(true);
   });
+
+  it('SIGKILL of the executor alone: its engine (uv and python) exits within seconds', async () => {
+    const ex = await newExecutor();
+    const engine = await waitFor('the engine to be ready', () => ex.enginePid(), 240_000);
+    expect(groupAlive(engine)).toBe(true);
+    ex.proc.kill('SIGKILL');
+    await ex.proc.exited;
+    // The engine's process group holds uv and the python under it: all must be gone.
+    await waitFor(`engine group ${engine} to exit`, () => !groupAlive(engine), 15_000);
+  });
 });
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

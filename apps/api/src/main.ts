@@ -1,3 +1,4 @@
+import { describeError } from './common/describe-error.js';
 import { ConfigError } from './config/api-config.js';
 import { startApiServer } from './server/api-server.js';
 
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
     api.close().then(
       () => process.exit(0),
       (err: unknown) => {
-        process.stderr.write(`aepo-api: shutdown failed: ${String(err)}\n`);
+        process.stderr.write(`aepo-api: shutdown failed: ${describeError(err)}\n`);
         process.exit(1);
       },
     );
@@ -28,8 +29,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(
-    `aepo-api: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-  );
+  process.stderr.write(`aepo-api: failed to start: ${describeError(err)}\n`);
   process.exit(1);
 });

@@ -9,6 +9,7 @@ import { EXECUTOR_CONFIG, type ExecutorConfig } from './config/executor-config.j
 import { type ClosableEngine, connectEngine } from './engine/engine-client.factory.js';
 import { EngineProcess } from './engine/engine-process.js';
 import { EngineSupervisor } from './engine/engine-supervisor.js';
+import { findUv } from './engine/uv-binary.js';
 import {
   ENGINE_SUPERVISOR,
   EXECUTOR_API,
@@ -65,6 +66,9 @@ export class ExecutorModule {
           inject: [ENGINE_CLIENT, LOGGER, MetricsReporter],
           useFactory: (client: ClosableEngine, log: Logger, metrics: MetricsReporter) => {
             const engineLog = log.child({ component: 'engine' });
+            let uv: string | undefined;
+            // Found once, on the first start; a missing uv fails that start for good.
+            const resolveUv = () => (uv ??= config.uv ?? findUv());
             return new EngineSupervisor({
               client,
               log: engineLog,
@@ -75,7 +79,7 @@ export class ExecutorModule {
                       address: config.engineAddress,
                       repoRoot: config.repoRoot,
                       env: engineEnv(config),
-                      uv: config.uv,
+                      uv: resolveUv,
                       startTimeoutMs: config.engineStartTimeoutMs,
                       healthCheck: () => client.health(),
                       onLog: (line) => engineLog.debug(line),

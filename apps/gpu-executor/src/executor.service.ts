@@ -33,9 +33,10 @@ export class ExecutorService {
   async start(): Promise<string> {
     const base = await this.http.listen(this.config.httpAddress);
     this.metricsUrl = `${base}/metrics`;
-    this.engine
-      .start()
-      .catch((e: unknown) => this.log.error({ err: (e as Error).message }, 'engine not started'));
+    // The supervisor logs why a start failed; when it gives up, the work loop stops (a running job is
+    // handed back) and `failed` tells the process to end.
+    this.engine.start().catch(() => undefined);
+    void this.engine.failed.then(() => this.loop.stop());
     this.loop.start();
     this.log.info(
       {
@@ -47,6 +48,11 @@ export class ExecutorService {
       'executor started',
     );
     return this.metricsUrl;
+  }
+
+  /** Resolves with the reason when the engine cannot be started (the executor is of no use then). */
+  get failed(): Promise<Error> {
+    return this.engine.failed;
   }
 
   /** Resolves when the work loop ends by itself (exit when idle) or after stop(). */

@@ -20,6 +20,8 @@ export interface RunningExecutor {
   metricsUrl: string;
   /** Resolves when the executor stopped by itself (AEPO_EXECUTOR_EXIT_WHEN_IDLE). */
   finished: Promise<void>;
+  /** Resolves with the reason when the engine cannot be started; the executor then takes no jobs. */
+  failed: Promise<Error>;
   /** Hands the running job back (checkpoint, release) and stops the engine and the HTTP port. */
   close(): Promise<void>;
 }
@@ -43,6 +45,7 @@ export async function startExecutor(
   return {
     metricsUrl,
     finished: service.finished,
+    failed: service.failed,
     close: () =>
       (closing ??= (async () => {
         await service.stop();

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   }
   const executor = await startExecutor(config);
   let exiting = false;
-  const shutdown = (why: string) => {
+  const shutdown = (why: string, exitCode = 0) => {
     if (exiting) return;
     exiting = true;
     // The hand-back may wait on the grace period plus a checkpoint; past that, exit regardless.
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     hard.unref();
     executor
       .close()
-      .then(() => process.exit(0))
+      .then(() => process.exit(exitCode))
       .catch((e: unknown) => {
         console.error(e);
         process.exit(1);
@@ -37,6 +37,10 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  void executor.failed.then((err) => {
+    console.error(`executor: ${err.message}`);
+    shutdown('engine unavailable', 1);
+  });
   void executor.finished.then(() => shutdown('idle'));
 }
 

@@ -1,9 +1,12 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { type StalePostmaster, stopStalePostmaster } from './stale-postmaster.js';
 
 export interface EmbeddedDatabase {
   url: string;
+  /** A Postgres of this folder that a killed owner had left running, stopped before this start. */
+  stoppedStale: StalePostmaster | undefined;
   stop(): Promise<void>;
 }
 
@@ -56,6 +59,7 @@ export async function startEmbeddedPostgres(
   const chosenPort = port === 0 ? await freePort() : port;
   const password = 'aepo';
   const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const recent: string[] = [];
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port: chosenPort,
@@ -64,11 +68,25 @@ export async function startEmbeddedPostgres(
     persistent: true,
     // Postgres refuses to run as root; the package then creates and uses a `postgres` OS user.
     createPostgresUser: typeof process.getuid === 'function' && process.getuid() === 0,
-    onLog: (m) => onLog(String(m).trim()),
+    onLog: (m) => {
+      const line = String(m).trim();
+      recent.push(line);
+      if (recent.length > 20) recent.shift();
+      onLog(line);
+    },
     onError: (m) => onLog(String(m instanceof Error ? m.message : m).trim()),
   });
   if (!existsSync(path.join(dir, 'PG_VERSION'))) await pg.initialise();
-  await pg.start();
+  // A Postgres of this folder left running by a killed API would make this start fail.
+  const stoppedStale = await stopStalePostmaster(dir);
+  await pg.start().catch((err: unknown) => {
+    // The package rejects with nothing when Postgres exits during start; its log says why.
+    throw new Error(
+      `embedded Postgres in ${dir} did not start${err instanceof Error ? `: ${err.message}` : ''}` +
+        (recent.length ? `; its log:\n${recent.join('\n')}` : ''),
+      { cause: err },
+    );
+  });
   try {
     await pg.createDatabase('aepo');
   } catch (err) {
@@ -76,6 +94,7 @@ export async function startEmbeddedPostgres(
   }
   return {
     url: `postgres://aepo:${password}@127.0.0.1:${chosenPort}/aepo`,
+    stoppedStale,
     stop: () => pg.stop(),
   };
 }

@@ -84,6 +84,11 @@ export async function startApiServer(options: StartApiOptions = {}): Promise<Run
         (line) => logger.debug({ component: 'postgres' }, line),
       );
       cleanups.push(() => db.stop());
+      if (db.stoppedStale)
+        logger.warn(
+          { pid: db.stoppedStale.pid, command: db.stoppedStale.command },
+          'stopped a Postgres of this data folder left running by an earlier API (killed?)',
+        );
       databaseUrl = db.url;
       logger.info({ dataDir: path.resolve(config.dataDir) }, 'embedded postgres started');
     }

@@ -101,6 +101,7 @@ async function runDemo(o: DemoFlags): Promise<void> {
   });
 
   let client: ApiClient | undefined;
+  let engineFailure: Error | undefined;
   try {
     say(
       `[demo] starting ${process.env['DATABASE_URL'] ? 'the API on DATABASE_URL' : 'embedded Postgres, the API'} and ${executors} executor(s) with the CPU engine…`,
@@ -108,6 +109,11 @@ async function runDemo(o: DemoFlags): Promise<void> {
     const { startLocalStack } = await loadLocalStack();
     stack = await startLocalStack({ ...stackOptions({ ...o, executors }, 'error') });
     say(`[demo] service up in ${duration((Date.now() - started) / 1000)}`);
+    // An executor that cannot start its engine would leave the job queued forever: end the demo.
+    void stack.failed.then((err) => {
+      engineFailure = err;
+      abort.abort();
+    });
     for (const line of describeStack(stack, o)) say(line);
 
     const admin = new ApiClient({ endpoint: stack.grpcAddress, adminToken: stack.adminToken });
@@ -159,6 +165,7 @@ async function runDemo(o: DemoFlags): Promise<void> {
       if (final) finals.push(final);
     }
     if (interrupted) return;
+    if (engineFailure) throw new CliError(engineFailure.message, ExitCode.INTERNAL);
 
     const chart = await writeEntropyChart(
       client,
@@ -196,7 +203,8 @@ async function runDemo(o: DemoFlags): Promise<void> {
       say('\nthe service keeps running for the calls above; Ctrl-C stops everything.');
       client.close();
       client = undefined;
-      await new Promise<never>(() => {}); // the signal handler stops and exits
+      // The signal handler stops and exits; an engine that dies for good ends the demo here.
+      throw new CliError((await stack.failed).message, ExitCode.INTERNAL);
     }
     if (failed.length > 0)
       throw new CliError(

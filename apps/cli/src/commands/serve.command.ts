@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import type { LocalStack, LocalStackOptions } from '../stack/local-stack.js';
 import { loadLocalStack, onShutdownSignal, superviseInOwnProcessGroup } from '../stack/supervise.js';
+import { CliError, ExitCode } from '../output/cli-error.js';
 import { intArg } from './command-context.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -135,14 +136,21 @@ export function serveCommand(): Command {
         'Ctrl-C stops everything.',
       );
       process.stdout.write(lines.join('\n') + '\n');
-      await new Promise<void>((resolve) => {
+      const failure = await new Promise<Error | null>((resolve) => {
         const off = onShutdownSignal(async (signal) => {
           process.stdout.write(`${signal}: stopping executors and the API…\n`);
           await stack.close();
           off();
           process.stdout.write('stopped\n');
-          resolve();
+          resolve(null);
+        });
+        // An executor without an engine is of no use: stop everything and say why, once.
+        void stack.failed.then(async (err) => {
+          off();
+          await stack.close();
+          resolve(err);
         });
       });
+      if (failure) throw new CliError(failure.message, ExitCode.INTERNAL);
     });
 }

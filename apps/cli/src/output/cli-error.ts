@@ -55,7 +55,12 @@ export function fromServiceError(err: ServiceError): CliError {
 export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
   if (isServiceError(err)) return fromServiceError(err);
-  const message = err instanceof Error ? err.message : String(err);
+  const message =
+    err instanceof Error
+      ? err.message
+      : err === undefined || err === null
+        ? `an unknown error (no reason given: ${String(err)})`
+        : String(err);
   return new CliError(oneLine(message), ExitCode.INTERNAL);
 }
 

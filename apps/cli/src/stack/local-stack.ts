@@ -35,6 +35,8 @@ export interface LocalStack {
   executorMetricsUrls: string[];
   adminToken: string;
   bootstrap: { projectId: string; apiKey: string } | undefined;
+  /** Resolves with the reason once an executor cannot start its engine (never while all can). */
+  failed: Promise<Error>;
   close(): Promise<void>;
 }
 
@@ -101,6 +103,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     executorMetricsUrls: executors.map((e) => e.metricsUrl),
     adminToken,
     bootstrap: api.bootstrap,
+    failed: Promise.race(executors.map((e) => e.failed)),
     close,
   };
 }

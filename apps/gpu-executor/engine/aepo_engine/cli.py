@@ -20,6 +20,11 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument(
         "--address", required=True, help="unix:///path/to.sock or 127.0.0.1:PORT (0: any free)"
     )
+    p_serve.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="exit when the parent closes stdin or dies (the executor passes this)",
+    )
     p_build = sub.add_parser("build-tiny-arith", help="build builtin:tiny-arith into the cache")
     p_build.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
@@ -44,5 +49,5 @@ def main(argv: list[str] | None = None) -> int:
 
     from aepo_engine.server import serve
 
-    asyncio.run(serve(args.address, settings))
+    asyncio.run(serve(args.address, settings, exit_with_parent=args.exit_with_parent))
     return 0

@@ -21,7 +21,7 @@ import grpc
 import torch
 import transformers
 
-from aepo_engine import __version__, validation
+from aepo_engine import __version__, parent_watch, validation
 from aepo_engine.config import EngineSettings
 from aepo_engine.engine import PolicyCore
 from aepo_engine.errors import EngineError, invalid
@@ -194,8 +194,18 @@ def _prepare_address(address: str) -> str:
     return address
 
 
-async def serve(address: str, settings: EngineSettings, ready: Callable[[str], None] | None = None):
-    """Serves until SIGTERM/SIGINT, then stops gracefully (running calls get grace_seconds)."""
+async def serve(
+    address: str,
+    settings: EngineSettings,
+    ready: Callable[[str], None] | None = None,
+    exit_with_parent: bool = False,
+):
+    """Serves until SIGTERM/SIGINT, then stops gracefully (running calls get grace_seconds).
+
+    exit_with_parent: exit at once when the executor that started the engine dies (see parent_watch).
+    """
+    if exit_with_parent:
+        parent_watch.exit_with_parent()
     core = PolicyCore(settings)
     server = grpc.aio.server(
         options=[

@@ -62,8 +62,8 @@ const configSchema = z.object({
   engineThreads: int(1, 1024).optional(),
   /** Extra environment of the engine process (AEPO_ENGINE_* settings). */
   engineEnv: z.record(z.string(), z.string()).default({}),
-  /** The uv executable that runs the engine. */
-  uv: z.string().min(1).default('uv'),
+  /** The uv executable that runs the engine; unset: found on PATH, in ~/.local/bin or Python's user base. */
+  uv: z.string().min(1).optional(),
   /** Repository root (the engine project is apps/gpu-executor/engine below it). */
   repoRoot: z.string().min(1).default(defaultRepoRoot()),
   /** Grading worker threads. */

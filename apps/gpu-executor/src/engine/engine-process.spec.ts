@@ -41,7 +41,7 @@ describe('EngineProcess', () => {
     expect(proc.running).toBe(true);
     expect(existsSync(socket)).toBe(false);
     expect(readFileSync(join(dir, 'args'), 'utf8').trim()).toBe(
-      `run --frozen --project ${dir}/apps/gpu-executor/engine python -m aepo_engine serve --address unix://${socket}`,
+      `run --frozen --project ${dir}/apps/gpu-executor/engine python -m aepo_engine serve --address unix://${socket} --exit-with-parent`,
     );
     expect(logs).toContain('serving mark-1');
     await proc.stop(2000);
@@ -70,5 +70,30 @@ describe('EngineProcess', () => {
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EngineStartError);
     expect((err as EngineStartError).message).toMatch(/not healthy after 300 ms/);
+  });
+
+  it('fails for good, at once, when the uv executable does not exist', async () => {
+    const started = Date.now();
+    const err = await EngineProcess.start({
+      address: '127.0.0.1:1',
+      uv: join(dir, 'no-such-uv'),
+      healthCheck: async () => false,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineStartError);
+    expect((err as EngineStartError).permanent).toBe(true);
+    expect((err as Error).message).toBe(`cannot run ${dir}/no-such-uv: spawn ${dir}/no-such-uv ENOENT`);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('fails for good when no uv can be found', async () => {
+    const err = await EngineProcess.start({
+      address: '127.0.0.1:1',
+      uv: () => {
+        throw new Error('uv not found (looked in PATH, /home/x/.local/bin)');
+      },
+      healthCheck: async () => false,
+    }).catch((e: unknown) => e);
+    expect((err as EngineStartError).permanent).toBe(true);
+    expect((err as Error).message).toBe('uv not found (looked in PATH, /home/x/.local/bin)');
   });
 });

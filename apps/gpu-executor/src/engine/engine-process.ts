@@ -2,10 +2,15 @@
  * Spawns the Python policy engine (`python -m aepo_engine serve`) under uv, waits until it answers a
  * health check, and stops it (SIGTERM for a graceful stop, SIGKILL after a grace period). No
  * supervision here: callers (the executor) restart it on `exited` if they want to.
+ *
+ * The engine's stdin is a pipe this process holds and never writes to: when this process dies, even by
+ * SIGKILL, the pipe closes and the engine (started with --exit-with-parent) exits instead of running on
+ * with no one to serve.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { findUv } from './uv-binary.js';
 
 export interface EngineProcessOptions {
   /** gRPC listen address: `unix:///path/to.sock` or `127.0.0.1:PORT`. */
@@ -20,14 +25,16 @@ export interface EngineProcessOptions {
   startTimeoutMs?: number;
   /** Each line the engine writes to stdout/stderr. Default: dropped. */
   onLog?: (line: string, stream: 'stdout' | 'stderr') => void;
-  /** The uv executable. Default `uv`. */
-  uv?: string;
+  /** The uv executable, or a function that finds it (it may throw). Default: findUv(). */
+  uv?: string | (() => string);
 }
 
 export class EngineStartError extends Error {
   constructor(
     message: string,
     readonly logTail: string[],
+    /** True when trying again cannot help (the executable is missing): the supervisor gives up. */
+    readonly permanent = false,
   ) {
     super(`${message}${logTail.length ? `\n--- engine log tail ---\n${logTail.join('\n')}` : ''}`);
     this.name = 'EngineStartError';
@@ -40,6 +47,7 @@ export class EngineProcess {
   /** Resolves with the exit code (or signal name) when the process ends, for whatever reason. */
   readonly exited: Promise<number | string>;
   private exitValue: number | string | null = null;
+  private spawnError: Error | null = null;
   private readonly logTail: string[] = [];
 
   private constructor(
@@ -50,14 +58,19 @@ export class EngineProcess {
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.exitValue = code ?? signal ?? -1;
+        child.stdin?.destroy();
         resolve(this.exitValue);
       });
       child.once('error', (err) => {
+        this.spawnError = err;
         this.pushLog(`spawn error: ${err.message}`);
         this.exitValue = -1;
+        child.stdin?.destroy();
         resolve(-1);
       });
     });
+    // Never written to (see above); an engine that exits first must not make it throw EPIPE.
+    child.stdin?.on('error', () => undefined);
     for (const stream of ['stdout', 'stderr'] as const) {
       let buf = '';
       child[stream]?.on('data', (chunk: Buffer) => {
@@ -84,11 +97,17 @@ export class EngineProcess {
   /** Spawns the engine and resolves once healthy; kills it and throws EngineStartError otherwise. */
   static async start(opts: EngineProcessOptions): Promise<EngineProcess> {
     const root = opts.repoRoot ?? process.cwd();
+    let uv: string;
+    try {
+      uv = typeof opts.uv === 'string' ? opts.uv : (opts.uv ?? findUv)();
+    } catch (e) {
+      throw new EngineStartError((e as Error).message, [], true);
+    }
     const socketPath = opts.address.startsWith('unix://') ? opts.address.slice('unix://'.length) : null;
     // A stale socket file from a killed engine would make bind fail.
     if (socketPath && existsSync(socketPath)) rmSync(socketPath);
     const child = spawn(
-      opts.uv ?? 'uv',
+      uv,
       [
         'run',
         '--frozen',
@@ -100,13 +119,16 @@ export class EngineProcess {
         'serve',
         '--address',
         opts.address,
+        '--exit-with-parent',
       ],
       // Own process group, so stop() reaches python under uv as well.
-      { cwd: root, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+      { cwd: root, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'], detached: true },
     );
     const proc = new EngineProcess(child, opts.address, opts.onLog);
     const deadline = Date.now() + (opts.startTimeoutMs ?? 180_000);
     while (Date.now() < deadline) {
+      if (proc.spawnError)
+        throw new EngineStartError(`cannot run ${uv}: ${proc.spawnError.message}`, [], true);
       if (!proc.running)
         throw new EngineStartError(`engine exited during start (${String(proc.exitValue)})`, proc.logTail);
       const healthy = await opts.healthCheck().catch(() => false);

@@ -1,7 +1,8 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { FakeEngine } from '../testing/fake-engine.js';
-import { EngineSupervisor, type SupervisedProcess } from './engine-supervisor.js';
+import { EngineStartError } from './engine-process.js';
+import { EngineSupervisor, EngineUnavailableError, type SupervisedProcess } from './engine-supervisor.js';
 
 class FakeProcess implements SupervisedProcess {
   running = true;
@@ -91,5 +92,56 @@ describe('EngineSupervisor', () => {
     expect(sup.generation).toBe(1);
     expect(sup.startError).toBeNull();
     await sup.stop();
+  });
+
+  it('gives up at once on a permanent start error: start() rejects and `failed` resolves with the reason', async () => {
+    let tries = 0;
+    const sup = new EngineSupervisor({
+      client: new FakeEngine(),
+      log,
+      restartDelayMs: 1,
+      spawn: async () => {
+        tries++;
+        throw new EngineStartError('cannot run /nowhere/uv: spawn /nowhere/uv ENOENT', [], true);
+      },
+    });
+    const err = await sup.start().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineUnavailableError);
+    expect((err as Error).message).toBe(
+      'the engine cannot start: cannot run /nowhere/uv: spawn /nowhere/uv ENOENT',
+    );
+    expect(await sup.failed).toBe(err);
+    expect(tries).toBe(1);
+    // Later calls do not try again.
+    await expect(sup.ensureHealthy()).rejects.toBe(err);
+    expect(tries).toBe(1);
+  });
+
+  it('gives up after maxStartFailures failed starts in a row', async () => {
+    let tries = 0;
+    const sup = new EngineSupervisor({
+      client: new FakeEngine(),
+      log,
+      restartDelayMs: 1,
+      maxStartFailures: 3,
+      spawn: async () => {
+        tries++;
+        throw new Error('engine exited during start (1)');
+      },
+    });
+    await expect(sup.start()).rejects.toThrow(
+      'the engine cannot start (3 attempts): engine exited during start (1)',
+    );
+    expect(tries).toBe(3);
+  });
+
+  it('waits without limit for an engine managed elsewhere (no spawn)', async () => {
+    const client = new FakeEngine();
+    let asked = 0;
+    client.health = async () => ++asked > 8;
+    const sup = new EngineSupervisor({ client, log, restartDelayMs: 1, maxStartFailures: 3, spawn: null });
+    await sup.start();
+    expect(asked).toBe(9);
+    expect(sup.generation).toBe(1);
   });
 });

@@ -3,6 +3,10 @@
  * (with backoff), and stops it on shutdown. Every (re)start bumps `generation`: the engine's memory
  * (model, optimizer, rollouts) is gone after a restart, so the job runner reloads from its last
  * checkpoint when the generation it loaded into is no longer current.
+ *
+ * It gives up (start() rejects, `failed` resolves) on a start error marked `permanent` (the executable
+ * is missing) and after `maxStartFailures` failed spawns in a row: a process that cannot get an engine
+ * then ends with that error, instead of retrying forever with nothing to run jobs on.
  */
 import type { Logger } from 'pino';
 import type { ExecutorEngine } from './engine.port.js';
@@ -24,6 +28,19 @@ export interface EngineSupervisorOptions {
   onRestart?: () => void;
   /** Delay before a restart, doubled per failed start up to 30 s. Default 500 ms. */
   restartDelayMs?: number;
+  /** Failed spawns in a row before giving up (an unmanaged engine is waited for without limit). Default 5. */
+  maxStartFailures?: number;
+}
+
+/** Why the supervisor gave up on the engine. */
+export class EngineUnavailableError extends Error {
+  constructor(cause: Error, attempts: number) {
+    super(
+      `the engine cannot start${attempts > 1 ? ` (${attempts} attempts)` : ''}: ${cause.message.split('\n')[0]}`,
+      { cause },
+    );
+    this.name = 'EngineUnavailableError';
+  }
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -34,6 +51,10 @@ export class EngineSupervisor {
   private stopping = false;
   private gen = 0;
   private lastStartError: Error | null = null;
+  private fatal: EngineUnavailableError | null = null;
+  private reportFatal!: (err: EngineUnavailableError) => void;
+  /** Resolves with the reason once the supervisor has given up on the engine; never otherwise. */
+  readonly failed = new Promise<EngineUnavailableError>((resolve) => (this.reportFatal = resolve));
 
   constructor(private readonly opts: EngineSupervisorOptions) {}
 
@@ -91,7 +112,9 @@ export class EngineSupervisor {
 
   private async startLoop(): Promise<void> {
     let delay = this.opts.restartDelayMs ?? 500;
-    for (;;) {
+    const maxFailures = this.opts.maxStartFailures ?? 5;
+    for (let failures = 0; ;) {
+      if (this.fatal) throw this.fatal;
       if (this.stopping) throw new Error('executor is stopping');
       try {
         if (this.opts.spawn === null) {
@@ -107,6 +130,15 @@ export class EngineSupervisor {
         return;
       } catch (e) {
         this.lastStartError = e as Error;
+        failures++;
+        // An engine managed elsewhere (no spawn) may take its time to come up: wait for it without limit.
+        const spawned = this.opts.spawn !== null;
+        if ((e as { permanent?: unknown }).permanent === true || (spawned && failures >= maxFailures)) {
+          this.fatal = new EngineUnavailableError(e as Error, failures);
+          this.opts.log.fatal({ err: (e as Error).message }, this.fatal.message);
+          this.reportFatal(this.fatal);
+          throw this.fatal;
+        }
         this.opts.log.error({ err: (e as Error).message }, `engine start failed; retrying in ${delay} ms`);
         await sleep(delay);
         delay = Math.min(30_000, delay * 2);
