@@ -8,8 +8,7 @@ import {
   type JobEvent,
 } from '@aepo/contracts';
 import type { Observable } from 'rxjs';
-import { ApiError } from '../common/api-error.js';
-import { decodePageToken, encodePageToken, pageSize } from '../common/page-token.js';
+import { decodePageToken, encodePageToken, pageSize, STEP_CURSOR } from '../common/page-token.js';
 import { NotifyRepository } from '../database/notify.repository.js';
 import type { CheckpointEntity, JobEventEntity, JobStateName } from '../database/entities/index.js';
 import { isTerminal } from '../jobs/job-state.machine.js';
@@ -86,10 +85,8 @@ export class RecordService {
   ): Promise<{ items: P[]; nextPageToken: string }> {
     await this.jobService.find(projectId, jobId, 'job_id');
     const limit = pageSize(size, 100);
-    const after = decodePageToken(token, `${kind}:${jobId}`);
+    const after = decodePageToken(token, `${kind}:${jobId}`, STEP_CURSOR);
     const cursor = after === undefined ? 0 : Number(after[0]);
-    if (!Number.isInteger(cursor))
-      throw ApiError.invalid([{ field: 'page_token', description: 'malformed' }]);
     const rows = await fetch(cursor, limit + 1);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
