@@ -275,6 +275,17 @@ describe('jobs', () => {
     expect(got.job).toEqual(job);
   });
 
+  it('scales the default reinforce_count with the batch (60 of the reference 512 x 5), at least 1', async () => {
+    const count = async (promptsPerStep: number, samplesPerPrompt: number) =>
+      (await create({ rollout: { promptsPerStep, samplesPerPrompt } })).spec!.aepo!.reinforceCount;
+    expect(await count(512, 5)).toBe(60);
+    expect(await count(8, 5)).toBe(1);
+    expect(await count(64, 4)).toBe(6);
+    expect(await count(2048, 5)).toBe(240);
+    // An explicit value is kept as given.
+    expect((await create({ aepo: { reinforceCount: 3 } })).spec!.aepo!.reinforceCount).toBe(3);
+  });
+
   it('keeps explicit values and fills a schedule end from max_steps', async () => {
     const job = await create({
       algorithm: Algorithm.ALGORITHM_GRPO,
