@@ -17,19 +17,23 @@ import {
   ScheduleKind,
   type DeepPartial,
 } from '@aepo/contracts';
-import { FineTuningServiceClient } from '@aepo/contracts';
+import { FineTuningServiceClient, parseBadRequest } from '@aepo/contracts';
 import { startApiServer } from './server/api-server.js';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodePageToken } from './common/page-token.js';
 import { collect, failure, readUntil, tinyRows, upload } from './testing/grpc-helpers.js';
+import { rawServerStream, rawUnary, wire } from './testing/raw-grpc.js';
 import { ADMIN_TOKEN, bearer, call, startTestApi, type TestApi } from './testing/test-api.js';
 
 let t: TestApi;
 let c: FineTuningServiceClient;
 let md: Metadata;
 let datasetId: string;
+/** A queued job of the main project, for calls that need one. */
+let jobId: string;
 
 const spec = (over: DeepPartial<JobSpec> = {}): JobSpec =>
   JobSpec.fromPartial({
@@ -51,6 +55,7 @@ beforeAll(async () => {
       { metadata: { displayName: 'tiny', labels: {}, requestId: '' }, rows: tinyRows(20) },
     ])
   ).dataset!.id;
+  jobId = (await create()).id;
 });
 
 afterAll(async () => {
@@ -270,6 +275,17 @@ describe('jobs', () => {
     expect(got.job).toEqual(job);
   });
 
+  it('scales the default reinforce_count with the batch (60 of the reference 512 x 5), at least 1', async () => {
+    const count = async (promptsPerStep: number, samplesPerPrompt: number) =>
+      (await create({ rollout: { promptsPerStep, samplesPerPrompt } })).spec!.aepo!.reinforceCount;
+    expect(await count(512, 5)).toBe(60);
+    expect(await count(8, 5)).toBe(1);
+    expect(await count(64, 4)).toBe(6);
+    expect(await count(2048, 5)).toBe(240);
+    // An explicit value is kept as given.
+    expect((await create({ aepo: { reinforceCount: 3 } })).spec!.aepo!.reinforceCount).toBe(3);
+  });
+
   it('keeps explicit values and fills a schedule end from max_steps', async () => {
     const job = await create({
       algorithm: Algorithm.ALGORITHM_GRPO,
@@ -298,9 +314,10 @@ describe('jobs', () => {
     expect(job.spec!.rollout!.stop).toEqual(['\n']);
   });
 
-  it('returns the same job for a retried request_id', async () => {
-    const a = await create({}, { requestId: 'create-1' });
-    const b = await create({ entropyTarget: { constant: 0.9 } }, { requestId: 'create-1' });
+  it('returns the same job for a retried request_id with the same request', async () => {
+    const a = await create({ labels: { x: '1', y: '2' } }, { requestId: 'create-1', displayName: 'd' });
+    // The same request, its map entries in another order: still the same request.
+    const b = await create({ labels: { y: '2', x: '1' } }, { requestId: 'create-1', displayName: 'd' });
     const [x, y] = await Promise.all([
       create({}, { requestId: 'create-2' }),
       create({}, { requestId: 'create-2' }),
@@ -309,6 +326,23 @@ describe('jobs', () => {
     expect(y.id).toBe(x.id);
     const all = await call(c, c.listJobs, { pageSize: 1000, pageToken: '', states: [], labels: {} }, md);
     expect(all.jobs.filter((j) => j.id === a.id || j.id === x.id)).toHaveLength(2);
+  });
+
+  it('answers ALREADY_EXISTS naming request_id when the request id was used with a different request', async () => {
+    const first = await create({ entropyTarget: { constant: 0.4 } }, { requestId: 'reused-1' });
+    for (const [over, extra] of [
+      [{ entropyTarget: { constant: 0.3 } }, {}],
+      [{ entropyTarget: { constant: -1 } }, {}],
+      [{ trainingDatasetId: '00000000-0000-4000-8000-000000000000' }, {}],
+      [{ entropyTarget: { constant: 0.4 } }, { displayName: 'another name' }],
+    ] as [DeepPartial<JobSpec>, Partial<CreateJobRequest>][]) {
+      const bad = await failure(create(over, { requestId: 'reused-1', ...extra }));
+      expect(bad).toMatchObject({ code: status.ALREADY_EXISTS, fields: ['request_id'] });
+      expect(bad.message).toContain('different request');
+    }
+    const again = await create({ entropyTarget: { constant: 0.4 } }, { requestId: 'reused-1' });
+    expect(again.id).toBe(first.id);
+    expect(again.spec!.entropyTarget!.constant).toBe(0.4);
   });
 
   it.each([
@@ -363,6 +397,33 @@ describe('jobs', () => {
     [{ validation: { everyNSteps: 5 } }, 'spec.validation.every_n_steps'],
     [{ checkpoint: { everyNSteps: 0 } }, 'spec.checkpoint.every_n_steps'],
     [{ labels: { 'Bad Key': 'x' } }, 'spec.labels[Bad Key]'],
+    [
+      {
+        entropyTarget: {
+          schedule: {
+            kind: ScheduleKind.SCHEDULE_KIND_LINEAR,
+            startValue: 0.5,
+            endValue: 0.2,
+            startStep: 50,
+          },
+        },
+        optimization: { maxSteps: 40 },
+      },
+      'spec.entropy_target.schedule.start_step',
+    ],
+    [
+      {
+        entropyTarget: {
+          schedule: {
+            kind: ScheduleKind.SCHEDULE_KIND_COSINE,
+            startValue: 0.5,
+            endValue: 0.2,
+            startStep: 100,
+          },
+        },
+      },
+      'spec.entropy_target.schedule.start_step',
+    ],
   ] as [Record<string, unknown>, string][])('rejects %j naming %s', async (over, field) => {
     const bad = await failure(create(JobSpec.fromPartial({ ...spec(), ...over })));
     expect(bad.code).toBe(status.INVALID_ARGUMENT);
@@ -504,6 +565,202 @@ describe('jobs', () => {
       JobEventType.JOB_EVENT_TYPE_CREATED,
       JobEventType.JOB_EVENT_TYPE_STATE_CHANGED,
     ]);
+  });
+});
+
+describe('hostile input is answered precisely, never INTERNAL', () => {
+  const huge = 2n ** 60n;
+  const createBody = (extra: Buffer) =>
+    Buffer.concat([
+      Buffer.from(CreateJobRequest.encode(CreateJobRequest.fromPartial({ spec: spec() })).finish()),
+      extra,
+    ]);
+  // spec (1) > optimization (8) > max_steps (11) / seed (12), appended: protobuf merges it in.
+  const optimization = (field: number, value: bigint) =>
+    wire.bytes(1, wire.bytes(8, wire.varint(field, value)));
+
+  it.each([
+    [
+      'max_steps above 2^53',
+      'CreateJob',
+      () => createBody(optimization(11, huge)),
+      'spec.optimization.max_steps',
+    ],
+    [
+      'seed above 2^53',
+      'CreateJob',
+      () => createBody(optimization(12, 2n ** 53n + 1n)),
+      'spec.optimization.seed',
+    ],
+    ['seed below -2^53', 'CreateJob', () => createBody(optimization(12, -huge)), 'spec.optimization.seed'],
+    [
+      'a schedule step above 2^53',
+      'UpdateEntropyTarget',
+      () => Buffer.concat([wire.bytes(1, jobId), wire.bytes(2, wire.bytes(2, wire.varint(4, huge)))]),
+      'entropy_target.schedule.start_step',
+    ],
+  ] as [string, string, () => Buffer, string][])(
+    'unary: %s is INVALID_ARGUMENT naming the field',
+    async (_, method, body, field) => {
+      const err = await rawUnary(t.api.grpcAddress, `/aepo.v1.FineTuningService/${method}`, body(), md);
+      expect(err?.code).toBe(status.INVALID_ARGUMENT);
+      expect(parseBadRequest(err!).map((v) => v.field)).toEqual([field]);
+    },
+  );
+
+  it.each([
+    ['StreamStepRecords', 'after_step'],
+    ['StreamJobEvents', 'after_sequence'],
+  ])('stream: %s with %s above 2^53 is INVALID_ARGUMENT naming it', async (method, field) => {
+    const body = Buffer.concat([wire.bytes(1, jobId), wire.varint(2, 2n ** 63n - 1n)]);
+    const err = await rawServerStream(t.api.grpcAddress, `/aepo.v1.FineTuningService/${method}`, body, md);
+    expect(err?.code).toBe(status.INVALID_ARGUMENT);
+    expect(parseBadRequest(err!).map((v) => v.field)).toEqual([field]);
+  });
+
+  it('bytes that are no protobuf message at all are INVALID_ARGUMENT', async () => {
+    const err = await rawUnary(
+      t.api.grpcAddress,
+      '/aepo.v1.FineTuningService/GetJob',
+      Buffer.from([0x0a, 0xff, 0xff]),
+      md,
+    );
+    expect(err?.code).toBe(status.INVALID_ARGUMENT);
+  });
+
+  it('UpdateEntropyTarget refuses a ramp that would start after max_steps, naming start_step', async () => {
+    const job = await create({ optimization: { maxSteps: 40 } });
+    const ramp = (startStep: number) => ({
+      id: job.id,
+      entropyTarget: {
+        schedule: {
+          kind: ScheduleKind.SCHEDULE_KIND_LINEAR,
+          startValue: 0.5,
+          endValue: 0.2,
+          startStep,
+          endStep: 0,
+          points: [],
+        },
+        estimator: 'ENTROPY_ESTIMATOR_UNSPECIFIED' as never,
+      },
+    });
+    const bad = await failure(call(c, c.updateEntropyTarget, ramp(40), md));
+    expect(bad).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      fields: ['entropy_target.schedule.start_step'],
+    });
+    const ok = await call(c, c.updateEntropyTarget, ramp(39), md);
+    expect(ok.job!.spec!.entropyTarget!.schedule).toMatchObject({ startStep: 39, endStep: 40 });
+  });
+
+  it('page tokens that decode but carry a bad cursor are INVALID_ARGUMENT page_token', async () => {
+    const noFilter = JSON.stringify([[], []]);
+    const id = '00000000-0000-4000-8000-000000000000';
+    const cases: [() => Promise<unknown>][] = [
+      [
+        () =>
+          call(
+            c,
+            c.listJobs,
+            { pageSize: 2, pageToken: encodePageToken(['not a date', id], noFilter), states: [], labels: {} },
+            md,
+          ),
+      ],
+      [
+        () =>
+          call(
+            c,
+            c.listJobs,
+            { pageSize: 2, pageToken: encodePageToken([1e30, id], noFilter), states: [], labels: {} },
+            md,
+          ),
+      ],
+      [
+        () =>
+          call(
+            c,
+            c.listJobs,
+            {
+              pageSize: 2,
+              pageToken: encodePageToken(['2026-01-01T00:00:00.000Z', 'no uuid'], noFilter),
+              states: [],
+              labels: {},
+            },
+            md,
+          ),
+      ],
+      [
+        () =>
+          call(c, c.listDatasets, { pageSize: 2, pageToken: encodePageToken([1e30, id], 'datasets') }, md),
+      ],
+      [
+        () =>
+          call(
+            t.admin,
+            t.admin.listProjects,
+            { pageSize: 2, pageToken: encodePageToken(['x', 'y'], 'projects') },
+            bearer(ADMIN_TOKEN),
+          ),
+      ],
+      [
+        () =>
+          call(
+            c,
+            c.listStepRecords,
+            { jobId, pageSize: 2, pageToken: encodePageToken([1e30], `steps:${jobId}`) },
+            md,
+          ),
+      ],
+      [
+        () =>
+          call(
+            c,
+            c.listJobEvents,
+            { jobId, pageSize: 2, pageToken: encodePageToken([-4], `events:${jobId}`) },
+            md,
+          ),
+      ],
+      [
+        () =>
+          call(
+            c,
+            c.listCheckpoints,
+            { jobId, pageSize: 2, pageToken: encodePageToken(['7'], `checkpoints:${jobId}`) },
+            md,
+          ),
+      ],
+    ];
+    for (const [run] of cases) {
+      expect(await failure(run())).toMatchObject({ code: status.INVALID_ARGUMENT, fields: ['page_token'] });
+    }
+  });
+
+  it('a message over the 4 MB limit is RESOURCE_EXHAUSTED, and /metrics counts it so', async () => {
+    const big = await failure(create({}, { displayName: 'x'.repeat(5 * 1024 * 1024) }));
+    expect(big.code).toBe(status.RESOURCE_EXHAUSTED);
+    const bigUpload = await failure(
+      upload(c, md, [
+        {
+          metadata: { displayName: 'big', labels: {}, requestId: '' },
+          rows: [{ prompt: 'x'.repeat(5 * 1024 * 1024), answer: '1', id: '' }],
+        },
+      ]),
+    );
+    expect(bigUpload.code).toBe(status.RESOURCE_EXHAUSTED);
+    const metrics = (await request(t.api.httpUrl).get('/metrics').expect(200)).text;
+    for (const method of ['CreateJob', 'UploadDataset']) {
+      expect(metrics).toMatch(
+        new RegExp(
+          `aepo_api_grpc_request_duration_seconds_count\\{method="aepo.v1.FineTuningService/${method}",code="RESOURCE_EXHAUSTED"\\} [1-9]`,
+        ),
+      );
+    }
+  });
+
+  it('after all of the above, /metrics shows no INTERNAL answer at all', async () => {
+    const metrics = (await request(t.api.httpUrl).get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/code="INVALID_ARGUMENT"/);
+    expect(metrics).not.toMatch(/code="INTERNAL"/);
   });
 });
 

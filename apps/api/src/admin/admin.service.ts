@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ApiKey, Project } from '@aepo/contracts';
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../common/api-error.js';
-import { decodePageToken, encodePageToken, pageSize } from '../common/page-token.js';
+import { decodePageToken, encodePageToken, pageSize, TIME_ID_CURSOR } from '../common/page-token.js';
 import { checkDisplayName, UUID_RE, Violations } from '../common/violations.js';
 import type { ApiKeyEntity, ProjectEntity } from '../database/entities/index.js';
 import { ApiKeyRepository } from '../auth/api-key.repository.js';
@@ -38,7 +38,7 @@ export class AdminService {
 
   async listProjects(size: number, token: string): Promise<{ projects: Project[]; nextPageToken: string }> {
     const limit = pageSize(size, 100);
-    const after = decodePageToken(token, 'projects') as [string, string] | undefined;
+    const after = decodePageToken(token, 'projects', TIME_ID_CURSOR) as [string, string] | undefined;
     const rows = await this.keys.listProjects(after, limit + 1);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];

@@ -5,6 +5,8 @@ export enum ApiErrorCode {
   INVALID_INPUT = 'INVALID_INPUT',
   LIMIT_EXCEEDED = 'LIMIT_EXCEEDED',
   NOT_FOUND = 'NOT_FOUND',
+  /** A create whose idempotency key is taken by a different request. */
+  ALREADY_EXISTS = 'ALREADY_EXISTS',
   ILLEGAL_TRANSITION = 'ILLEGAL_TRANSITION',
   IN_USE = 'IN_USE',
   UNAUTHENTICATED = 'UNAUTHENTICATED',

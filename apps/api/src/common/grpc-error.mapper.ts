@@ -27,6 +27,8 @@ export function toGrpcError(err: unknown, logger: Logger, context: Record<string
         return err.violations.length > 0
           ? badRequestError(err.violations, status.NOT_FOUND, err.message)
           : plain(status.NOT_FOUND, err.message);
+      case ApiErrorCode.ALREADY_EXISTS:
+        return badRequestError(err.violations, status.ALREADY_EXISTS, err.message);
       case ApiErrorCode.ILLEGAL_TRANSITION:
       case ApiErrorCode.IN_USE:
         return plain(status.FAILED_PRECONDITION, err.message);

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Dataset, UploadDatasetRequest } from '@aepo/contracts';
 import { randomUUID } from 'node:crypto';
 import { ApiError, ApiErrorCode } from '../common/api-error.js';
-import { decodePageToken, encodePageToken, pageSize } from '../common/page-token.js';
+import { decodePageToken, encodePageToken, pageSize, TIME_ID_CURSOR } from '../common/page-token.js';
 import { checkDisplayName, checkLabels, REQUEST_ID_RE, UUID_RE, Violations } from '../common/violations.js';
 import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
 import type { DatasetEntity } from '../database/entities/index.js';
@@ -98,7 +98,7 @@ export class DatasetService {
     token: string,
   ): Promise<{ datasets: Dataset[]; nextPageToken: string }> {
     const limit = pageSize(size, 50);
-    const after = decodePageToken(token, 'datasets') as [string, string] | undefined;
+    const after = decodePageToken(token, 'datasets', TIME_ID_CURSOR) as [string, string] | undefined;
     const rows = await this.datasets.list(projectId, after, limit);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];

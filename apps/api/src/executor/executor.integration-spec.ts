@@ -347,6 +347,191 @@ describe('executor protocol', () => {
     await finish(third);
   });
 
+  it('after a resume from checkpoint N, the lost attempt’s later records are replaced by the re-trained ones, in lists, job progress and live streams', async () => {
+    await drainQueue();
+    const job = await createJob();
+    const first = (await lease('r1')).lease!;
+    const hb = (attempt: number, steps: StepRecord[], evaluations: EvaluationRecord[] = []) =>
+      call(ex, ex.heartbeat, { jobId: job.id, attempt, steps, evaluations }, emd);
+    const old = (n: number) => step(n, { entropy: 0.9, rewardMean: 0.1 });
+    const follow = c.streamStepRecords({ jobId: job.id, afterStep: 0 }, md);
+    // The follower sees 1..6 of attempt 1, then 4..6 again from attempt 2.
+    const seen = readUntil(
+      follow,
+      (items) => items.filter((i) => i.record!.attempt === first.attempt + 1).length >= 3,
+    );
+    await hb(first.attempt, [old(1), old(2), old(3)]);
+    await call(
+      ex,
+      ex.reportCheckpoint,
+      {
+        jobId: job.id,
+        attempt: first.attempt,
+        step: 3,
+        uri: 's3://r/3',
+        entropy: 0.9,
+        inBand: false,
+        rewardMean: 0.1,
+        sizeBytes: 1,
+      },
+      emd,
+    );
+    await hb(
+      first.attempt,
+      [old(4), old(5), old(6)],
+      [EvaluationRecord.fromPartial({ step: 5, accuracy: 0.2 })],
+    );
+    expect((await call(c, c.getJob, { id: job.id }, md)).job!.currentStep).toBe(6);
+    await call(ex, ex.releaseLease, { jobId: job.id, attempt: first.attempt, reason: 'executor died' }, emd);
+
+    const second = (await lease('r2')).lease!;
+    expect(second.resumeFrom!.step).toBe(3);
+    // The executor is told the API has steps up to 3 only, so it sends the re-trained 4..6.
+    expect(second.lastRecordedStep).toBe(3);
+    const resumed = (await call(c, c.getJob, { id: job.id }, md)).job!;
+    expect(resumed.currentStep).toBe(3);
+    expect(resumed.latestStep!.step).toBe(3);
+    const list = async () =>
+      (await call(c, c.listStepRecords, { jobId: job.id, pageSize: 0, pageToken: '' }, md)).records;
+    expect((await list()).map((r) => r.step)).toEqual([1, 2, 3]);
+    expect(
+      (await call(c, c.listEvaluationRecords, { jobId: job.id, pageSize: 0, pageToken: '' }, md)).records,
+    ).toEqual([]);
+    const events = (await call(c, c.listJobEvents, { jobId: job.id, pageSize: 0, pageToken: '' }, md)).events;
+    const superseded = events.find((e) => e.type === 'JOB_EVENT_TYPE_RECORDS_SUPERSEDED');
+    expect(superseded).toMatchObject({ attempt: second.attempt });
+    expect(superseded!.message).toContain('steps 4..6');
+
+    const fresh = (n: number) => step(n, { entropy: 0.35, rewardMean: 0.6 });
+    await hb(second.attempt, [fresh(4), fresh(5), fresh(6)]);
+    const records = await list();
+    expect(records.map((r) => [r.step, r.attempt, r.rewardMean])).toEqual([
+      [1, first.attempt, 0.1],
+      [2, first.attempt, 0.1],
+      [3, first.attempt, 0.1],
+      [4, second.attempt, 0.6],
+      [5, second.attempt, 0.6],
+      [6, second.attempt, 0.6],
+    ]);
+    expect((await call(c, c.getJob, { id: job.id }, md)).job!.latestStep).toMatchObject({
+      step: 6,
+      attempt: second.attempt,
+    });
+    const streamed = (await seen).map((i) => [i.record!.step, i.record!.attempt]);
+    expect(streamed).toEqual([
+      ...[1, 2, 3, 4, 5, 6].map((n) => [n, first.attempt]),
+      ...[4, 5, 6].map((n) => [n, second.attempt]),
+    ]);
+    // A stream opened now replays the history as it stands.
+    await finish(second);
+    const replay = await collect(c.streamStepRecords({ jobId: job.id, afterStep: 0 }, md));
+    expect(replay.map((i) => [i.record!.step, i.record!.attempt])).toEqual(
+      records.map((r) => [r.step, r.attempt]),
+    );
+  });
+
+  it('an engine restart within an attempt is a job event, and the records after its checkpoint are replaced', async () => {
+    await drainQueue();
+    const job = await createJob();
+    const l = (await lease('engine')).lease!;
+    const hb = (req: Partial<executorV1.HeartbeatRequest>) =>
+      call(
+        ex,
+        ex.heartbeat,
+        executorV1.HeartbeatRequest.fromPartial({ jobId: job.id, attempt: l.attempt, ...req }),
+        emd,
+      );
+    await hb({ steps: [1, 2, 3, 4].map((n) => step(n, { rewardMean: 0.1 })) });
+    const res = await hb({
+      rewoundToStep: 2,
+      rewindReason: 'engine exited with signal SIGKILL',
+      steps: [step(3, { rewardMean: 0.7 })],
+    });
+    expect(res.storedSteps).toBe(1);
+    const records = (await call(c, c.listStepRecords, { jobId: job.id, pageSize: 0, pageToken: '' }, md))
+      .records;
+    expect(records.map((r) => [r.step, r.rewardMean])).toEqual([
+      [1, 0.1],
+      [2, 0.1],
+      [3, 0.7],
+    ]);
+    expect((await call(c, c.getJob, { id: job.id }, md)).job!.currentStep).toBe(3);
+    const events = (await call(c, c.listJobEvents, { jobId: job.id, pageSize: 0, pageToken: '' }, md)).events;
+    const restart = events.find((e) => e.type === 'JOB_EVENT_TYPE_ENGINE_RESTARTED');
+    expect(restart!.message).toContain('SIGKILL');
+    expect(restart!.message).toContain('step 2');
+    expect(events.find((e) => e.type === 'JOB_EVENT_TYPE_RECORDS_SUPERSEDED')!.message).toContain(
+      'steps 3..4',
+    );
+    const bad = await failure(hb({ rewoundToStep: -1 }));
+    expect(bad).toMatchObject({ code: status.INVALID_ARGUMENT, fields: ['rewound_to_step'] });
+    await finish(l);
+  });
+
+  it('keeps NaN and infinite numbers of a record as they are (not 0)', async () => {
+    await drainQueue();
+    const job = await createJob();
+    const l = (await lease('nan')).lease!;
+    await call(
+      ex,
+      ex.heartbeat,
+      {
+        jobId: job.id,
+        attempt: l.attempt,
+        steps: [
+          step(1, { loss: Number.NaN, gradNorm: Number.POSITIVE_INFINITY, kl: Number.NEGATIVE_INFINITY }),
+        ],
+        evaluations: [EvaluationRecord.fromPartial({ step: 1, accuracy: 0.5, entropy: Number.NaN })],
+      },
+      emd,
+    );
+    const [r] = (await call(c, c.listStepRecords, { jobId: job.id, pageSize: 0, pageToken: '' }, md)).records;
+    expect(r!.loss).toBeNaN();
+    expect(r!.gradNorm).toBe(Number.POSITIVE_INFINITY);
+    expect(r!.kl).toBe(Number.NEGATIVE_INFINITY);
+    expect(r!.rewardMean).toBe(0.5);
+    expect((await call(c, c.getJob, { id: job.id }, md)).job!.latestStep!.loss).toBeNaN();
+    const [e] = (await call(c, c.listEvaluationRecords, { jobId: job.id, pageSize: 0, pageToken: '' }, md))
+      .records;
+    expect(e!.entropy).toBeNaN();
+    await finish(l);
+  });
+
+  it('lists only the checkpoints keep_last pruning keeps: the latest keep_last and the best in band', async () => {
+    await drainQueue();
+    const job = await createJob({ checkpoint: { everyNSteps: 1, keepLast: 2 } });
+    const l = (await lease('prune')).lease!;
+    for (const [s, inBand, acc] of [
+      [1, false, 0.1],
+      [2, true, 0.9],
+      [3, false, 0.2],
+      [4, true, 0.5],
+      [5, false, 0.3],
+    ] as [number, boolean, number][]) {
+      await call(
+        ex,
+        ex.reportCheckpoint,
+        {
+          jobId: job.id,
+          attempt: l.attempt,
+          step: s,
+          uri: `s3://p/${s}`,
+          entropy: 0.3,
+          inBand,
+          rewardMean: 0.4,
+          validationAccuracy: acc,
+          sizeBytes: 1,
+        },
+        emd,
+      );
+    }
+    const listed = await call(c, c.listCheckpoints, { jobId: job.id, pageSize: 0, pageToken: '' }, md);
+    expect(listed.checkpoints.map((k) => k.step)).toEqual([2, 4, 5]);
+    const best = (await call(c, c.getJob, { id: job.id }, md)).job!.bestCheckpointId;
+    expect(listed.checkpoints.find((k) => k.id === best)!.step).toBe(2);
+    await finish(l);
+  });
+
   it('re-queues an expired lease, refuses the stale executor, and fails after the maximum', async () => {
     await drainQueue();
     const job = await createJob();
@@ -361,7 +546,9 @@ describe('executor protocol', () => {
     const next = (await lease('heir', 30)).lease!; // returns as soon as the reaper re-queues it
     expect(next.job!.id).toBe(job.id);
     expect(next.attempt).toBe(stale.attempt + 1);
-    expect(next.lastRecordedStep).toBe(1);
+    // No checkpoint: the heir starts from scratch, and the lost attempt's step 1 is not history.
+    expect(next.lastRecordedStep).toBe(0);
+    expect(next.job!.currentStep).toBe(0);
     expect(next.job!.leaseExpirations).toBe(1);
     // Thunks: each stale write starts only when awaited, so no rejection is left unhandled meanwhile.
     for (const write of [
@@ -393,7 +580,7 @@ describe('executor protocol', () => {
       (await call(c, c.listStepRecords, { jobId: job.id, pageSize: 0, pageToken: '' }, md)).records.map(
         (r) => r.step,
       ),
-    ).toEqual([1]);
+    ).toEqual([]);
     const metrics = await request(t.api.httpUrl).get('/metrics').expect(200);
     expect(metrics.text).toMatch(/aepo_api_lease_expirations_total [1-9]/);
     expect(metrics.text).toContain('aepo_api_active_leases 1');

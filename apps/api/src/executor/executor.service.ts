@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   EntropyTarget,
   EvaluationRecord,
+  JobSpec,
   StepRecord,
   executorV1,
   type Checkpoint,
@@ -18,7 +19,9 @@ import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
 import type { JobEntity, JobStateName } from '../database/entities/index.js';
 import { NotifyRepository } from '../database/notify.repository.js';
 import { DatasetRepository, type RowData } from '../datasets/dataset.repository.js';
+import { SPEC_DEFAULTS } from '../jobs/job-spec.defaults.js';
 import { toJobProto } from '../jobs/job.mapper.js';
+import { honestJson } from '../records/honest-json.js';
 import { JobRepository } from '../jobs/job.repository.js';
 import { ApiMetricsService } from '../metrics/api-metrics.service.js';
 import { toCheckpointProto } from '../records/record.service.js';
@@ -106,8 +109,18 @@ export class ExecutorService {
     }
   }
 
-  private async buildLease(job: JobEntity): Promise<executorV1.Lease> {
-    const checkpoint = await this.records.latestCheckpoint(job.id);
+  private async buildLease(leased: JobEntity): Promise<executorV1.Lease> {
+    const checkpoint = await this.records.latestCheckpoint(leased.id);
+    // The new attempt trains on from this checkpoint (or from scratch): later records are superseded.
+    const job = await this.jobs.transaction(async (m) => {
+      const locked = await this.jobs.lock(m, leased.id);
+      return this.rewind(m, locked?.job ?? leased, checkpoint?.step ?? 0, {
+        attempt: leased.attempt,
+        why: checkpoint
+          ? `attempt ${leased.attempt} resumes from the checkpoint at step ${checkpoint.step}`
+          : `attempt ${leased.attempt} starts from scratch (no checkpoint)`,
+      });
+    });
     this.logger.info({ jobId: job.id, attempt: job.attempt, executor: job.leasedBy }, 'job leased');
     return {
       job: toJobProto(job),
@@ -147,13 +160,43 @@ export class ExecutorService {
     });
   }
 
+  /**
+   * Training went back to the checkpoint of `toStep`: removes the records of later steps (their
+   * weights are gone; the re-trained steps replace them), moves the job's progress back, and says so
+   * in a RECORDS_SUPERSEDED event when anything was removed.
+   */
+  private async rewind(
+    m: EntityManager,
+    job: JobEntity,
+    toStep: number,
+    context: { attempt: number; why: string },
+  ): Promise<JobEntity> {
+    const removed = await this.records.supersedeAfter(m, job.id, toStep);
+    if (removed.steps.length === 0 && job.currentStep <= toStep) return job;
+    const latest = await this.records.stepRecord(m, job.id, toStep);
+    const updated = await this.jobs.update(m, job.id, {
+      current_step: Math.min(job.currentStep, toStep),
+      latest_step: latest?.record ?? null,
+    });
+    if (removed.steps.length > 0) {
+      const first = removed.steps[0]!;
+      const last = removed.steps[removed.steps.length - 1]!;
+      await this.jobs.appendEvents(m, job.id, [
+        {
+          type: 'RECORDS_SUPERSEDED',
+          attempt: context.attempt,
+          message: `${context.why}: the records of steps ${first}..${last} (attempt ${removed.attempts.join(', ')}) describe weights that are gone; removed, the steps are trained again`,
+        },
+      ]);
+    }
+    this.logger.info({ jobId: job.id, toStep, removed: removed.steps.length }, 'records superseded');
+    return updated;
+  }
+
+  /** Steps in range. Doubles may be NaN or infinite (a diverging loss): stored as they are. */
   private checkRecords(v: Violations, field: string, records: { step: number }[], stepMin: number): void {
     records.forEach((r, i) => {
       v.range(`${field}[${i}].step`, r.step, stepMin, 1e12, { integer: true });
-      for (const [key, value] of Object.entries(r)) {
-        if (typeof value === 'number' && !Number.isFinite(value))
-          v.add(`${field}[${i}].${key}`, 'must be finite');
-      }
     });
   }
 
@@ -167,7 +210,7 @@ export class ExecutorService {
   ): Promise<{ stored: number; job: JobEntity }> {
     const stepJson = steps.map((s) => ({
       step: s.step,
-      json: StepRecord.toJSON({ ...s, createTime: undefined, attempt }),
+      json: honestJson(StepRecord.toJSON({ ...s, createTime: undefined, attempt })),
     }));
     const stored = await this.records.insertRecords(m, 'step_records', job.id, attempt, stepJson);
     await this.records.insertRecords(
@@ -177,7 +220,7 @@ export class ExecutorService {
       attempt,
       evaluations.map((e) => ({
         step: e.step,
-        json: EvaluationRecord.toJSON({ ...e, createTime: undefined, attempt }),
+        json: honestJson(EvaluationRecord.toJSON({ ...e, createTime: undefined, attempt })),
       })),
     );
     const set: Record<string, unknown> = {};
@@ -187,7 +230,7 @@ export class ExecutorService {
     const newest = [...steps].sort((a, b) => b.step - a.step)[0];
     if (newest && newest.step > job.currentStep) {
       set['current_step'] = newest.step;
-      set['latest_step'] = StepRecord.toJSON({ ...newest, attempt, createTime: undefined });
+      set['latest_step'] = honestJson(StepRecord.toJSON({ ...newest, attempt, createTime: undefined }));
       if (newest.targetUnreachable !== job.targetUnreachable)
         set['target_unreachable'] = newest.targetUnreachable;
     }
@@ -220,8 +263,11 @@ export class ExecutorService {
     const v = new Violations();
     this.checkRecords(v, 'steps', req.steps, 1);
     this.checkRecords(v, 'evaluations', req.evaluations, 0);
+    v.range('rewound_to_step', req.rewoundToStep, 0, 1e12, { integer: true });
+    if (req.rewindReason.length > 500) v.add('rewind_reason', 'at most 500 characters');
     if (!v.empty) throw ApiError.invalid(v.list);
-    return this.fenced(req.jobId, req.attempt, async (m, job) => {
+    return this.fenced(req.jobId, req.attempt, async (m, locked) => {
+      const job = req.rewoundToStep === undefined ? locked : await this.engineRestarted(m, locked, req);
       const { stored, job: updated } = await this.storeRecords(
         m,
         job,
@@ -230,6 +276,26 @@ export class ExecutorService {
         req.evaluations,
       );
       return { ...this.control(updated), storedSteps: stored };
+    });
+  }
+
+  /** The executor's engine restarted and training went back to the checkpoint of `rewound_to_step`. */
+  private async engineRestarted(
+    m: EntityManager,
+    job: JobEntity,
+    req: executorV1.HeartbeatRequest,
+  ): Promise<JobEntity> {
+    const toStep = req.rewoundToStep ?? 0;
+    await this.jobs.appendEvents(m, job.id, [
+      {
+        type: 'ENGINE_RESTARTED',
+        attempt: req.attempt,
+        message: `engine restarted${req.rewindReason ? ` (${req.rewindReason})` : ''}; training resumes from the checkpoint at step ${toStep}`,
+      },
+    ]);
+    return this.rewind(m, job, toStep, {
+      attempt: req.attempt,
+      why: `the engine restarted and attempt ${req.attempt} resumed from the checkpoint at step ${toStep}`,
     });
   }
 
@@ -258,6 +324,9 @@ export class ExecutorService {
         sizeBytes: req.sizeBytes,
       });
       const best = await this.records.bestInBand(m, job.id);
+      // The executor's store keeps only these; the others' files are gone and are listed no more.
+      const keepLast = JobSpec.fromJSON(job.spec).checkpoint?.keepLast ?? SPEC_DEFAULTS.checkpointKeepLast;
+      await this.records.markPruned(m, job.id, keepLast, best);
       const updated = await this.jobs.update(m, job.id, { best_checkpoint_id: best }, [
         `lease_expire_time = now() + make_interval(secs => ${Number(this.config.leaseTtlSeconds)})`,
       ]);

@@ -16,7 +16,8 @@ export const SPEC_DEFAULTS = {
   tHigh: 1.2,
   tLow: 0.8,
   resampleFraction: 0.25,
-  reinforceCount: 60,
+  /** The reference's 60 REINFORCE samples in a batch of 512 x 5: the default keeps that share. */
+  reinforceShareOfBatch: 60 / (512 * 5),
   halveAboveTarget: true,
   positiveThreshold: 0.05,
   proportionalGain: 1.0,
@@ -45,6 +46,15 @@ export const SPEC_DEFAULTS = {
   checkpointEveryNSteps: 50,
   checkpointKeepLast: 3,
 } as const;
+
+/**
+ * Default REINFORCE count for a batch of `batchSize` samples (prompts_per_step x samples_per_prompt):
+ * the reference share of the batch (60 of 2560), rounded, at least 1, so a small job gets a
+ * proportionate count instead of 60 (more than its whole batch).
+ */
+export function defaultReinforceCount(batchSize: number): number {
+  return Math.max(1, Math.round(batchSize * SPEC_DEFAULTS.reinforceShareOfBatch));
+}
 
 /** Fills the target's band and estimator; `maxSteps` closes an open-ended ramp. */
 export function entropyTargetWithDefaults(target: EntropyTarget, maxSteps: number): EntropyTarget {
@@ -83,6 +93,7 @@ export function applySpecDefaults(
   const r = spec.rollout;
   const a = spec.aepo;
   const promptsPerStep = r?.promptsPerStep ?? d.promptsPerStep;
+  const samplesPerPrompt = r?.samplesPerPrompt ?? d.samplesPerPrompt;
   const maxSteps = o?.maxSteps ?? d.maxSteps;
   const hasValidation = spec.validationDatasetId !== '';
   const out: JobSpec = {
@@ -97,7 +108,7 @@ export function applySpecDefaults(
       resampleFraction: a?.resampleFraction ?? d.resampleFraction,
       ...(a?.reinforceFraction !== undefined
         ? { reinforceFraction: a.reinforceFraction }
-        : { reinforceCount: a?.reinforceCount ?? d.reinforceCount }),
+        : { reinforceCount: a?.reinforceCount ?? defaultReinforceCount(promptsPerStep * samplesPerPrompt) }),
       halveAboveTarget: a?.halveAboveTarget ?? d.halveAboveTarget,
       positiveThreshold: a?.positiveThreshold ?? d.positiveThreshold,
       controller: {
@@ -117,7 +128,7 @@ export function applySpecDefaults(
     },
     rollout: {
       promptsPerStep,
-      samplesPerPrompt: r?.samplesPerPrompt ?? d.samplesPerPrompt,
+      samplesPerPrompt,
       maxTokens: r?.maxTokens ?? d.maxTokens,
       topP: r?.topP ?? d.topP,
       temperature: r?.temperature ?? d.temperature,

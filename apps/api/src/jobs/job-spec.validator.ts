@@ -9,6 +9,7 @@ import {
   type JobSpec,
 } from '@aepo/contracts';
 import { checkLabels, UUID_RE, Violations } from '../common/violations.js';
+import { SPEC_DEFAULTS } from './job-spec.defaults.js';
 
 const UNRECOGNIZED = 'UNRECOGNIZED';
 
@@ -56,6 +57,28 @@ export function validateEntropyTarget(
     }
     default:
       v.add(`${sp}.kind`, 'must be LINEAR, COSINE or PIECEWISE');
+  }
+}
+
+/**
+ * A LINEAR or COSINE ramp whose end_step is left to default ends at max_steps: its start_step must lie
+ * before that (the trainer refuses a ramp that ends before it starts, and the job would fail on the
+ * executor). `maxSteps` is the job's effective optimization.max_steps.
+ */
+export function checkScheduleFitsSteps(
+  v: Violations,
+  prefix: string,
+  t: EntropyTarget | undefined,
+  maxSteps: number,
+): void {
+  const s = t?.schedule;
+  if (!s || (s.kind !== ScheduleKind.SCHEDULE_KIND_LINEAR && s.kind !== ScheduleKind.SCHEDULE_KIND_COSINE))
+    return;
+  if (s.endStep === 0 && s.startStep >= maxSteps) {
+    v.add(
+      `${prefix}.schedule.start_step`,
+      `must be below optimization.max_steps (${maxSteps}), where the ramp ends when end_step is unset`,
+    );
   }
 }
 
@@ -119,6 +142,9 @@ export function validateJobSpec(spec: JobSpec | undefined, models: readonly stri
   const isAepo =
     spec.algorithm === Algorithm.ALGORITHM_AEPO || spec.algorithm === Algorithm.ALGORITHM_UNSPECIFIED;
   validateEntropyTarget(v, `${p}.entropy_target`, spec.entropyTarget, isAepo);
+  const maxSteps = spec.optimization?.maxSteps ?? SPEC_DEFAULTS.maxSteps;
+  if (Number.isSafeInteger(maxSteps))
+    checkScheduleFitsSteps(v, `${p}.entropy_target`, spec.entropyTarget, maxSteps);
 
   const a = spec.aepo;
   if (a) {

@@ -108,9 +108,9 @@ export class JobRepository {
          SELECT id FROM datasets WHERE id = ANY($11::uuid[]) AND project_id = $2::uuid FOR SHARE
        ), j AS (
          INSERT INTO jobs (id, project_id, display_name, request_id, spec, labels, base_model,
-           training_dataset_id, validation_dataset_id, state, entropy_target, event_seq)
+           training_dataset_id, validation_dataset_id, state, entropy_target, event_seq, request_hash)
          SELECT $1::uuid, $2::uuid, $3::text, $4::text, $5::jsonb, $6::jsonb, $7::text, $8::uuid, $9::uuid,
-           'QUEUED', $10::jsonb, 1
+           'QUEUED', $10::jsonb, 1, $12::text
          WHERE (SELECT count(*) FROM ds) = cardinality($11::uuid[])
          ON CONFLICT (project_id, request_id) WHERE request_id IS NOT NULL DO NOTHING
          RETURNING *
@@ -136,6 +136,7 @@ export class JobRepository {
           ? null
           : JSON.stringify(job.entropyTarget),
         datasetIds,
+        job.requestHash ?? null,
       ],
     );
     const row = rows[0] ?? {};

@@ -3,15 +3,16 @@ import { EntropyTarget, JobSpec, type CreateJobRequest, type Job, type JobState 
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { ApiError, ApiErrorCode } from '../common/api-error.js';
-import { decodePageToken, encodePageToken, pageSize } from '../common/page-token.js';
+import { decodePageToken, encodePageToken, pageSize, TIME_ID_CURSOR } from '../common/page-token.js';
 import { checkDisplayName, checkLabels, REQUEST_ID_RE, UUID_RE, Violations } from '../common/violations.js';
 import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
 import type { JobEntity, JobStateName } from '../database/entities/index.js';
 import { applySpecDefaults, entropyTargetWithDefaults } from './job-spec.defaults.js';
-import { validateEntropyTarget, validateJobSpec } from './job-spec.validator.js';
+import { checkScheduleFitsSteps, validateEntropyTarget, validateJobSpec } from './job-spec.validator.js';
 import { canTransition, isTerminal } from './job-state.machine.js';
 import { stateFromProto, toJobProto } from './job.mapper.js';
 import { JobRepository } from './job.repository.js';
+import { createJobRequestHash } from './request-hash.js';
 
 @Injectable()
 export class JobService {
@@ -26,10 +27,11 @@ export class JobService {
     if (req.requestId !== '' && !REQUEST_ID_RE.test(req.requestId)) {
       v.add('request_id', 'must be 1..100 characters of [A-Za-z0-9_-]');
     }
+    const requestHash = createJobRequestHash(req);
     if (req.requestId !== '') {
-      // A retry returns the first job even if this attempt's spec differs (AIP-155).
+      // A retry of the same request returns the first job (AIP-155); another request is refused.
       const existing = await this.jobs.getByRequestId(projectId, req.requestId);
-      if (existing) return toJobProto(existing);
+      if (existing) return sameRequest(existing, req.requestId, requestHash);
     }
     if (!v.empty || req.spec === undefined) throw ApiError.invalid(v.list);
     const spec = applySpecDefaults(req.spec);
@@ -43,6 +45,7 @@ export class JobService {
         projectId,
         displayName: req.displayName,
         requestId: req.requestId === '' ? null : req.requestId,
+        requestHash: req.requestId === '' ? null : requestHash,
         spec: JobSpec.toJSON(spec),
         labels: spec.labels,
         baseModel: spec.baseModel,
@@ -65,7 +68,7 @@ export class JobService {
     if (job) return toJobProto(job);
     const winner = await this.jobs.getByRequestId(projectId, req.requestId);
     if (!winner) throw new Error('job insert conflicted but no job carries its request_id');
-    return toJobProto(winner);
+    return sameRequest(winner, req.requestId, requestHash);
   }
 
   async get(projectId: string, id: string): Promise<Job> {
@@ -101,7 +104,7 @@ export class JobService {
       [...stateNames].sort(),
       Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)),
     ]);
-    const after = decodePageToken(token, fingerprint) as [string, string] | undefined;
+    const after = decodePageToken(token, fingerprint, TIME_ID_CURSOR) as [string, string] | undefined;
     const rows = await this.jobs.list(projectId, { states: stateNames, labels }, after, limit);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
@@ -213,6 +216,8 @@ export class JobService {
     return this.withJob(projectId, id, async (m, job) => {
       if (isTerminal(job.state)) throw illegal(job, `job is already ${job.state}`);
       const maxSteps = JobSpec.fromJSON(job.spec).optimization?.maxSteps ?? 0;
+      checkScheduleFitsSteps(v, 'entropy_target', target, maxSteps);
+      if (!v.empty) throw ApiError.invalid(v.list);
       const stored = EntropyTarget.toJSON(entropyTargetWithDefaults(target, maxSteps));
       const updated = await this.jobs.update(m, job.id, { entropy_target: stored }, [
         'entropy_target_revision = entropy_target_revision + 1',
@@ -228,6 +233,21 @@ export class JobService {
       return updated;
     });
   }
+}
+
+/**
+ * The job created by an earlier request with this request_id, if that request was this one; else
+ * ALREADY_EXISTS (the id is taken, by another request). Jobs stored without a hash (created before it
+ * was recorded) are returned as before.
+ */
+function sameRequest(job: JobEntity, requestId: string, requestHash: string): Job {
+  if (job.requestHash === null || job.requestHash === requestHash) return toJobProto(job);
+  throw new ApiError(
+    ApiErrorCode.ALREADY_EXISTS,
+    `request_id ${JSON.stringify(requestId)} was already used with a different request (job ${job.id}); ` +
+      'retry with the same request, or use a new request_id for a new job',
+    [{ field: 'request_id', description: `already used with a different request (job ${job.id})` }],
+  );
 }
 
 function illegal(job: JobEntity, message: string): ApiError {

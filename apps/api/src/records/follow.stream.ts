@@ -3,10 +3,11 @@ import { ApiError, ApiErrorCode } from '../common/api-error.js';
 import type { NotifyRepository } from '../database/notify.repository.js';
 import type { ShutdownSignal } from '../server/shutdown.signal.js';
 
-export interface FollowSource<T> {
+export interface FollowSource<T, C = number> {
   /** Items after `cursor`, in order, at most `limit`. */
-  fetch(cursor: number, limit: number): Promise<T[]>;
-  cursorOf(item: T): number;
+  fetch(cursor: C, limit: number): Promise<T[]>;
+  /** The cursor just after `item`. */
+  advance(cursor: C, item: T): C;
   /** Whether the job has ended (then nothing new can appear after a final fetch). */
   isFinished(): Promise<boolean>;
 }
@@ -19,10 +20,10 @@ const FALLBACK_RECHECK_MS = 5000;
  * Replays everything after `cursor`, then follows live: waits for the job's NOTIFY, fetches again,
  * and completes once the job is finished and drained. Ends with UNAVAILABLE at server shutdown.
  */
-export function followJob<T>(
+export function followJob<T, C = number>(
   jobId: string,
-  cursor: number,
-  source: FollowSource<T>,
+  cursor: C,
+  source: FollowSource<T, C>,
   notifier: NotifyRepository,
   shutdown: ShutdownSignal,
   mapError: (err: unknown) => unknown,
@@ -59,7 +60,7 @@ export function followJob<T>(
           for (const item of items) {
             if (closed) return;
             subscriber.next(item);
-            at = source.cursorOf(item);
+            at = source.advance(at, item);
           }
           if (items.length < BATCH) return;
         }

@@ -7,9 +7,8 @@ import {
   type Checkpoint,
   type JobEvent,
 } from '@aepo/contracts';
-import type { Observable } from 'rxjs';
-import { ApiError } from '../common/api-error.js';
-import { decodePageToken, encodePageToken, pageSize } from '../common/page-token.js';
+import { map, type Observable } from 'rxjs';
+import { decodePageToken, encodePageToken, pageSize, STEP_CURSOR } from '../common/page-token.js';
 import { NotifyRepository } from '../database/notify.repository.js';
 import type { CheckpointEntity, JobEventEntity, JobStateName } from '../database/entities/index.js';
 import { isTerminal } from '../jobs/job-state.machine.js';
@@ -18,7 +17,7 @@ import { JobRepository } from '../jobs/job.repository.js';
 import { JobService } from '../jobs/job.service.js';
 import { ShutdownSignal } from '../server/shutdown.signal.js';
 import { followJob } from './follow.stream.js';
-import { RecordRepository, type StoredRecord } from './record.repository.js';
+import { RecordRepository, type RecordCursor, type StoredRecord } from './record.repository.js';
 
 export function toStepProto(r: StoredRecord): StepRecord {
   return { ...StepRecord.fromJSON(r.record), step: r.step, attempt: r.attempt, createTime: r.createTime };
@@ -86,10 +85,8 @@ export class RecordService {
   ): Promise<{ items: P[]; nextPageToken: string }> {
     await this.jobService.find(projectId, jobId, 'job_id');
     const limit = pageSize(size, 100);
-    const after = decodePageToken(token, `${kind}:${jobId}`);
+    const after = decodePageToken(token, `${kind}:${jobId}`, STEP_CURSOR);
     const cursor = after === undefined ? 0 : Number(after[0]);
-    if (!Number.isInteger(cursor))
-      throw ApiError.invalid([{ field: 'page_token', description: 'malformed' }]);
     const rows = await fetch(cursor, limit + 1);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
@@ -165,18 +162,27 @@ export class RecordService {
     mapError: (e: unknown) => unknown,
   ): Promise<Observable<StepRecord>> {
     await this.jobService.find(projectId, jobId, 'job_id');
-    return followJob(
+    // Replays by step, then follows by write order: steps re-trained after a rewind to a checkpoint
+    // (a record for a step the client already has, which replaces it) are sent again.
+    const cursor: RecordCursor = {
+      afterStep: Math.max(0, afterStep),
+      minStep: Math.max(0, afterStep),
+      watermark: await this.records.maxRevision('step_records', jobId),
+      afterRevision: 0,
+    };
+    return followJob<StoredRecord, RecordCursor>(
       jobId,
-      Math.max(0, afterStep),
+      cursor,
       {
-        fetch: async (a, l) => (await this.records.records('step_records', jobId, a, l)).map(toStepProto),
-        cursorOf: (r) => r.step,
+        fetch: (c, l) => this.records.recordsForStream('step_records', jobId, c, l),
+        advance: (c, r) =>
+          r.revision <= c.watermark ? { ...c, afterStep: r.step } : { ...c, afterRevision: r.revision },
         isFinished: this.finished(projectId, jobId),
       },
       this.notifier,
       this.shutdown,
       mapError,
-    );
+    ).pipe(map(toStepProto));
   }
 
   async streamEvents(
@@ -191,7 +197,7 @@ export class RecordService {
       Math.max(0, afterSequence),
       {
         fetch: async (a, l) => (await this.records.events(jobId, a, l)).map(toEventProto),
-        cursorOf: (e) => e.sequence,
+        advance: (_c, e) => e.sequence,
         isFinished: this.finished(projectId, jobId),
       },
       this.notifier,

@@ -21,8 +21,9 @@ import { runMigrations } from '../database/migration.runner.js';
 import { NotifyRepository } from '../database/notify.repository.js';
 import { ExecutorService } from '../executor/executor.service.js';
 import { ApiMetricsService } from '../metrics/api-metrics.service.js';
-import { instrumentServer } from './call-metrics.js';
+import { callMetricsInterceptor } from './call-metrics.js';
 import { reflectionPackageDefinition, servicePackageDefinition } from './grpc-definitions.js';
+import { rejectUndecodable } from './request-decoding.js';
 import { createHttpServer } from './http-server.js';
 import { PinoNestLogger } from './nest-logger.js';
 import { ShutdownSignal } from './shutdown.signal.js';
@@ -118,9 +119,15 @@ export async function startApiServer(options: StartApiOptions = {}): Promise<Run
           package: ['aepo.v1', 'aepo.executor.v1'],
           packageDefinition: servicePackageDefinition(),
           gracefulShutdown: true,
+          channelOptions: {
+            // Metrics first: it sees every status, also those grpc-js answers before the others run.
+            interceptors: [
+              callMetricsInterceptor((m, c, s) => late.metrics?.observeCall(m, c, s)),
+              rejectUndecodable,
+            ],
+          } as Record<string, unknown>,
           onLoadPackageDefinition: (_pkg: unknown, server: GrpcServer) => {
             grpcServer = server;
-            instrumentServer(server, (m, c, s) => late.metrics?.observeCall(m, c, s));
             health.addToServer(server);
             new ReflectionService(reflectionPackageDefinition()).addToServer(server);
           },

@@ -1,64 +1,49 @@
 import {
   status,
-  type Server,
-  type ServiceDefinition,
-  type UntypedServiceImplementation,
+  type ServerInterceptingCallInterface,
+  type ServerInterceptor,
+  ServerInterceptingCall,
 } from '@grpc/grpc-js';
 
+type CallStatus = Parameters<ServerInterceptingCallInterface['sendStatus']>[0];
+type CallListener = Parameters<ServerInterceptingCallInterface['start']>[0];
 type Observe = (method: string, code: string, seconds: number) => void;
 
 const codeName = (code: unknown): string =>
   typeof code === 'number' && status[code] !== undefined ? String(status[code]) : 'UNKNOWN';
 
 /**
- * Wraps every handler added to `server` so each call is observed once, by full method name and final
- * status code (unary and client-streaming via the callback, server streams via end/error/cancel).
+ * Observes every call once, by full method name and the status code the client really got. It must
+ * be the first interceptor: it then wraps grpc-js's own call object, whose sendStatus also carries the
+ * answers grpc-js gives before any handler runs (a message over the size limit is RESOURCE_EXHAUSTED,
+ * a deadline DEADLINE_EXCEEDED); a call the client cancels counts as CANCELLED.
  */
-export function instrumentServer(server: Server, observe: Observe): void {
-  const addService = server.addService.bind(server);
-  server.addService = (service: ServiceDefinition, implementation: UntypedServiceImplementation) => {
-    const wrapped: UntypedServiceImplementation = {};
-    for (const [name, handler] of Object.entries(implementation)) {
-      const def = service[name];
-      if (!def) {
-        wrapped[name] = handler;
-        continue;
-      }
-      const method = def.path.replace(/^\//, '');
-      if (!def.responseStream) {
-        wrapped[name] = ((call: unknown, callback: (err: unknown, ...rest: unknown[]) => void) => {
-          const start = process.hrtime.bigint();
-          const fn = handler as (call: unknown, cb: typeof callback) => unknown;
-          return fn(call, (err, ...rest) => {
-            const code = err ? codeName((err as { code?: unknown }).code) : 'OK';
-            observe(method, code, Number(process.hrtime.bigint() - start) / 1e9);
-            callback(err, ...rest);
-          });
-        }) as typeof handler;
-      } else {
-        wrapped[name] = ((call: NodeJS.EventEmitter & { end: (...a: unknown[]) => void }) => {
-          const start = process.hrtime.bigint();
-          let done = false;
-          const finish = (code: string) => {
-            if (done) return;
-            done = true;
-            observe(method, code, Number(process.hrtime.bigint() - start) / 1e9);
-          };
-          const end = call.end.bind(call);
-          call.end = (...args: unknown[]) => {
-            finish('OK');
-            end(...args);
-          };
-          const emit = call.emit.bind(call);
-          call.emit = (event: string | symbol, ...args: unknown[]) => {
-            if (event === 'error') finish(codeName((args[0] as { code?: unknown } | undefined)?.code));
-            if (event === 'cancelled') finish('CANCELLED');
-            return emit(event, ...args);
-          };
-          return (handler as (c: unknown) => unknown)(call);
-        }) as typeof handler;
-      }
-    }
-    addService(service, wrapped);
+export function callMetricsInterceptor(observe: Observe): ServerInterceptor {
+  return (method, call: ServerInterceptingCallInterface) => {
+    const name = method.path.replace(/^\//, '');
+    const begin = process.hrtime.bigint();
+    let done = false;
+    const finish = (code: string) => {
+      if (done) return;
+      done = true;
+      observe(name, code, Number(process.hrtime.bigint() - begin) / 1e9);
+    };
+    const sendStatus = call.sendStatus.bind(call);
+    call.sendStatus = (s: CallStatus) => {
+      finish(codeName(s.code));
+      sendStatus(s);
+    };
+    const start = call.start.bind(call);
+    call.start = (listener: CallListener) =>
+      start({
+        onReceiveMetadata: (metadata) => listener.onReceiveMetadata(metadata),
+        onReceiveMessage: (message) => listener.onReceiveMessage(message),
+        onReceiveHalfClose: () => listener.onReceiveHalfClose(),
+        onCancel: () => {
+          finish('CANCELLED');
+          listener.onCancel();
+        },
+      });
+    return new ServerInterceptingCall(call);
   };
 }

@@ -395,6 +395,7 @@ export class JobRunner {
       'engine restarted; resuming from the last checkpoint',
     );
     await this.restore(ctx, log);
+    ctx.session.rewound(ctx.lastCheckpointStep, `engine restarted after: ${errorMessage(cause)}`);
     return true;
   }
 

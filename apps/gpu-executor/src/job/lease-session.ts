@@ -36,6 +36,9 @@ export class LeaseSession {
   private evaluations: EvaluationRecord[] = [];
   /** Highest step the API has (from the lease, then from acknowledged heartbeats). */
   private ackedStep: number;
+  /** A rewind to a checkpoint the API has not been told of yet, and how many rewinds happened. */
+  private rewind: { toStep: number; reason: string } | null = null;
+  private rewinds = 0;
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private lastBeat = Date.now();
@@ -82,17 +85,43 @@ export class LeaseSession {
     if (evaluation) this.evaluations.push(evaluation);
   }
 
+  /**
+   * Training went back to the checkpoint of `toStep` (the engine restarted): the records of later
+   * steps describe weights that are gone. Unsent ones are dropped; the next heartbeat tells the API,
+   * which removes the sent ones and records the restart; the re-trained steps are sent anew.
+   */
+  rewound(toStep: number, reason: string): void {
+    this.rewinds++;
+    this.rewind = { toStep: Math.min(toStep, this.rewind?.toStep ?? toStep), reason: reason.slice(0, 500) };
+    this.ackedStep = Math.min(this.ackedStep, toStep);
+    this.steps = this.steps.filter((s) => s.step <= toStep);
+    this.evaluations = this.evaluations.filter((e) => e.step <= toStep);
+  }
+
   /** Sends every queued record and renews the lease; retried until it gets through or the lease is lost. */
   heartbeat(): Promise<executorV1.HeartbeatResponse> {
     return this.serial(async () => {
       const steps = this.steps.slice();
       const evaluations = this.evaluations.slice();
+      const rewind = this.rewind;
+      const rewinds = this.rewinds;
       const res = await this.call(() =>
-        this.api.heartbeat({ jobId: this.jobId, attempt: this.attempt, steps, evaluations }),
+        this.api.heartbeat({
+          jobId: this.jobId,
+          attempt: this.attempt,
+          steps,
+          evaluations,
+          rewoundToStep: rewind?.toStep,
+          rewindReason: rewind?.reason ?? '',
+        }),
       );
-      this.steps = this.steps.slice(steps.length);
-      this.evaluations = this.evaluations.slice(evaluations.length);
-      for (const s of steps) this.ackedStep = Math.max(this.ackedStep, s.step);
+      // By identity: a rewind meanwhile may have dropped queued records.
+      this.steps = this.steps.filter((s) => !steps.includes(s));
+      this.evaluations = this.evaluations.filter((e) => !evaluations.includes(e));
+      if (rewinds === this.rewinds) {
+        for (const s of steps) this.ackedStep = Math.max(this.ackedStep, s.step);
+        this.rewind = null;
+      }
       this.control = {
         cancelRequested: res.cancelRequested,
         pauseRequested: res.pauseRequested,
@@ -110,11 +139,12 @@ export class LeaseSession {
     );
   }
 
-  /** Ends the job, carrying every record not yet acknowledged. */
-  complete(
+  /** Ends the job, carrying every record not yet acknowledged (a pending rewind goes first). */
+  async complete(
     outcome: executorV1.Outcome,
     error?: { code: number; message: string },
   ): Promise<executorV1.CompleteJobResponse> {
+    if (this.rewind) await this.heartbeat();
     return this.serial(() =>
       this.call(() =>
         this.api.completeJob({
@@ -129,7 +159,8 @@ export class LeaseSession {
     );
   }
 
-  release(reason: string): Promise<executorV1.ReleaseLeaseResponse> {
+  async release(reason: string): Promise<executorV1.ReleaseLeaseResponse> {
+    if (this.rewind) await this.heartbeat();
     return this.serial(() =>
       this.call(() =>
         this.api.releaseLease({ jobId: this.jobId, attempt: this.attempt, reason: reason.slice(0, 500) }),

@@ -2,42 +2,43 @@
 import type { EvaluationRecord as AepoEvaluation, StepRecord as AepoStep } from '@aepo/aepo';
 import type { EvaluationRecord, StepRecord } from '@aepo/contracts';
 
-const finite = (x: number | null | undefined): number =>
-  x !== null && x !== undefined && Number.isFinite(x) ? x : 0;
+// Numbers go out as they are: NaN or an infinity (a diverging loss) must not look like 0, and proto
+// doubles carry them. Only fields the protocol documents as "0 when none" turn an absent value into 0.
 
 export function toProtoStep(r: AepoStep, attempt: number, checkpointSeconds: number): StepRecord {
   return {
     step: r.step,
     attempt,
     // The API's `entropy` is the full-vocabulary entropy of the on-policy samples (the paper's H).
-    entropy: finite(r.entropyFullVocab),
-    entropySampled: finite(r.entropySampledToken),
-    entropyTarget: finite(r.target),
-    entropyTargetLower: finite(r.targetLower),
-    entropyTargetUpper: finite(r.targetUpper),
-    temperature: finite(r.temperature),
+    entropy: r.entropyFullVocab,
+    entropySampled: r.entropySampledToken,
+    entropyTarget: r.target,
+    entropyTargetLower: r.targetLower,
+    entropyTargetUpper: r.targetUpper,
+    // 0 when no re-samples (documented in record.proto).
+    temperature: r.temperature ?? 0,
     reinforceCount: r.reinforceSamples,
     reinforceCandidates: r.reinforcePositives,
-    rewardMean: finite(r.rewardMean),
-    rewardStd: finite(r.rewardStd),
-    accuracy: finite(r.accuracy),
-    zeroVarianceGroupFraction: finite(r.zeroVarianceGroupFraction),
-    responseLengthMean: finite(r.responseLengthMean),
-    loss: finite(r.loss),
-    clipFraction: finite(r.clipFractionLow) + finite(r.clipFractionHigh),
+    rewardMean: r.rewardMean,
+    rewardStd: r.rewardStd,
+    accuracy: r.accuracy,
+    zeroVarianceGroupFraction: r.zeroVarianceGroupFraction,
+    responseLengthMean: r.responseLengthMean,
+    loss: r.loss,
+    clipFraction: r.clipFractionLow + r.clipFractionHigh,
     // The engine does not report the dual-clip share separately.
     dualClipFraction: 0,
-    kl: finite(r.approxKl),
-    gradNorm: finite(r.gradNorm),
+    kl: r.approxKl,
+    gradNorm: r.gradNorm,
     generatedTokens: r.generatedTokens,
     trainedTokens: r.trainedTokens,
-    sampleSeconds: finite(r.timings.sample),
-    rewardSeconds: finite(r.timings.reward),
-    trainSeconds: finite(r.timings.train),
-    checkpointSeconds: finite(checkpointSeconds),
-    stepSeconds: finite(r.timings.total) + finite(checkpointSeconds),
+    sampleSeconds: r.timings.sample,
+    rewardSeconds: r.timings.reward,
+    trainSeconds: r.timings.train,
+    checkpointSeconds: checkpointSeconds,
+    stepSeconds: r.timings.total + checkpointSeconds,
     targetUnreachable: r.targetUnreachable,
-    learningRate: finite(r.lr),
+    learningRate: r.lr,
   };
 }
 
@@ -47,13 +48,13 @@ export function toProtoEvaluation(e: AepoEvaluation, attempt: number): Evaluatio
   return {
     step: e.step,
     attempt,
-    accuracy: finite(e.accuracy),
-    passAtK: finite(e.passAtK[String(k)]),
+    accuracy: e.accuracy,
+    passAtK: e.passAtK[String(k)] ?? Number.NaN,
     k,
-    temperature: finite(e.temperature),
+    temperature: e.temperature,
     promptCount: e.prompts,
     // Rewards are scores in [0, 1]; libs/aepo reports the share of full-score samples.
-    rewardMean: finite(e.accuracy),
-    entropy: finite(e.entropy),
+    rewardMean: e.accuracy,
+    entropy: e.entropy,
   };
 }

@@ -85,6 +85,11 @@ export class FakeExecutorApi implements ExecutorApi {
       this.log.push('heartbeat:aborted');
       throw new ApiCallError(status.ABORTED, 'stale attempt');
     }
+    if (req.rewoundToStep !== undefined) {
+      // As the API does: the records after the checkpoint trained on are gone.
+      this.log.push(`rewind:${req.rewoundToStep}:${req.rewindReason}`);
+      for (const step of [...this.steps.keys()]) if (step > req.rewoundToStep) this.steps.delete(step);
+    }
     this.log.push(`heartbeat:[${req.steps.map((s) => s.step).join(',')}]`);
     for (const s of req.steps) if (!this.steps.has(s.step)) this.steps.set(s.step, s);
     this.onHeartbeat?.(req);

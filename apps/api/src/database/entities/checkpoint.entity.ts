@@ -36,4 +36,8 @@ export class CheckpointEntity {
 
   @Column({ name: 'size_bytes', type: 'bigint', transformer: bigintAsNumber, default: 0 })
   sizeBytes!: number;
+
+  /** Set when keep_last pruning removed the files; such checkpoints are not listed. */
+  @Column({ name: 'delete_time', type: 'timestamptz', nullable: true })
+  deleteTime!: Date | null;
 }

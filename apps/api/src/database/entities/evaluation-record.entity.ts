@@ -18,4 +18,8 @@ export class EvaluationRecordEntity {
 
   @Column({ type: 'jsonb' })
   record!: unknown;
+
+  /** Write order across all records (record_revision_seq): live streams follow it. */
+  @Column({ type: 'bigint', transformer: bigintAsNumber, default: () => "nextval('record_revision_seq')" })
+  revision!: number;
 }

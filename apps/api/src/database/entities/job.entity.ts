@@ -24,6 +24,10 @@ export class JobEntity {
   @Column({ name: 'request_id', type: 'text', nullable: true })
   requestId!: string | null;
 
+  /** SHA-256 of the canonical CreateJobRequest that carried request_id (null before migration 0002). */
+  @Column({ name: 'request_hash', type: 'text', nullable: true })
+  requestHash!: string | null;
+
   /** JobSpec in proto3 JSON form, every default filled in. */
   @Column({ type: 'jsonb' })
   spec!: unknown;

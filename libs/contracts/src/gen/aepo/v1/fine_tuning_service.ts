@@ -118,7 +118,10 @@ export interface CreateJobRequest {
   spec?: JobSpec | undefined;
   /** Human-readable name, at most 200 characters. */
   displayName: string;
-  /** Optional idempotency key (AIP-155; 1..100 characters of [A-Za-z0-9_-]), unique per project. */
+  /**
+   * Optional idempotency key (AIP-155; 1..100 characters of [A-Za-z0-9_-]), unique per project. Reused
+   * with a different request (spec or display_name): ALREADY_EXISTS.
+   */
   requestId: string;
 }
 
@@ -3760,10 +3763,11 @@ export const FineTuningServiceService = {
     responseDeserialize: (value: Buffer): ListModelsResponse => ListModelsResponse.decode(value),
   },
   /**
-   * Creates a job in state QUEUED. With a `request_id`, a retried call returns the job the first call
-   * created (same spec or not) and never creates a second one.
+   * Creates a job in state QUEUED. With a `request_id`, a retry of the same request returns the job the
+   * first call created and never creates a second one.
    * Errors: INVALID_ARGUMENT (any spec rule; unknown base model; bad request_id); NOT_FOUND (a dataset
-   * id that does not exist in the project; field violation names it); UNAUTHENTICATED.
+   * id that does not exist in the project; field violation names it); ALREADY_EXISTS (the request_id
+   * was used with a different request; field violation `request_id`); UNAUTHENTICATED.
    */
   createJob: {
     path: '/aepo.v1.FineTuningService/CreateJob' as const,
@@ -3888,7 +3892,9 @@ export const FineTuningServiceService = {
   },
   /**
    * Streams a job's step records with step > after_step in order, then follows new ones live. The
-   * stream ends (OK) once the job is terminal and every record has been sent.
+   * stream ends (OK) once the job is terminal and every record has been sent. After training went back
+   * to a checkpoint (RECORDS_SUPERSEDED event), the re-trained steps are sent again: a record for a
+   * step already received replaces it.
    * Errors: NOT_FOUND; UNAUTHENTICATED; UNAVAILABLE (server shutting down: reconnect with the last step).
    */
   streamStepRecords: {
@@ -3952,7 +3958,8 @@ export const FineTuningServiceService = {
     responseDeserialize: (value: Buffer): StreamJobEventsResponse => StreamJobEventsResponse.decode(value),
   },
   /**
-   * Lists a job's checkpoints in step order.
+   * Lists a job's checkpoints in step order: those the executor keeps (checkpoint.keep_last latest and
+   * the best in band); pruned ones are not listed.
    * Errors: NOT_FOUND; INVALID_ARGUMENT (bad page_size or page_token); UNAUTHENTICATED.
    */
   listCheckpoints: {
@@ -4001,10 +4008,11 @@ export interface FineTuningServiceServer extends UntypedServiceImplementation {
    */
   listModels: handleUnaryCall<ListModelsRequest, ListModelsResponse>;
   /**
-   * Creates a job in state QUEUED. With a `request_id`, a retried call returns the job the first call
-   * created (same spec or not) and never creates a second one.
+   * Creates a job in state QUEUED. With a `request_id`, a retry of the same request returns the job the
+   * first call created and never creates a second one.
    * Errors: INVALID_ARGUMENT (any spec rule; unknown base model; bad request_id); NOT_FOUND (a dataset
-   * id that does not exist in the project; field violation names it); UNAUTHENTICATED.
+   * id that does not exist in the project; field violation names it); ALREADY_EXISTS (the request_id
+   * was used with a different request; field violation `request_id`); UNAUTHENTICATED.
    */
   createJob: handleUnaryCall<CreateJobRequest, CreateJobResponse>;
   /**
@@ -4051,7 +4059,9 @@ export interface FineTuningServiceServer extends UntypedServiceImplementation {
   listStepRecords: handleUnaryCall<ListStepRecordsRequest, ListStepRecordsResponse>;
   /**
    * Streams a job's step records with step > after_step in order, then follows new ones live. The
-   * stream ends (OK) once the job is terminal and every record has been sent.
+   * stream ends (OK) once the job is terminal and every record has been sent. After training went back
+   * to a checkpoint (RECORDS_SUPERSEDED event), the re-trained steps are sent again: a record for a
+   * step already received replaces it.
    * Errors: NOT_FOUND; UNAUTHENTICATED; UNAVAILABLE (server shutting down: reconnect with the last step).
    */
   streamStepRecords: handleServerStreamingCall<StreamStepRecordsRequest, StreamStepRecordsResponse>;
@@ -4072,7 +4082,8 @@ export interface FineTuningServiceServer extends UntypedServiceImplementation {
    */
   streamJobEvents: handleServerStreamingCall<StreamJobEventsRequest, StreamJobEventsResponse>;
   /**
-   * Lists a job's checkpoints in step order.
+   * Lists a job's checkpoints in step order: those the executor keeps (checkpoint.keep_last latest and
+   * the best in band); pruned ones are not listed.
    * Errors: NOT_FOUND; INVALID_ARGUMENT (bad page_size or page_token); UNAUTHENTICATED.
    */
   listCheckpoints: handleUnaryCall<ListCheckpointsRequest, ListCheckpointsResponse>;
@@ -4182,10 +4193,11 @@ export interface FineTuningServiceClient extends Client {
     callback: (error: ServiceError | null, response: ListModelsResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Creates a job in state QUEUED. With a `request_id`, a retried call returns the job the first call
-   * created (same spec or not) and never creates a second one.
+   * Creates a job in state QUEUED. With a `request_id`, a retry of the same request returns the job the
+   * first call created and never creates a second one.
    * Errors: INVALID_ARGUMENT (any spec rule; unknown base model; bad request_id); NOT_FOUND (a dataset
-   * id that does not exist in the project; field violation names it); UNAUTHENTICATED.
+   * id that does not exist in the project; field violation names it); ALREADY_EXISTS (the request_id
+   * was used with a different request; field violation `request_id`); UNAUTHENTICATED.
    */
   createJob(
     request: CreateJobRequest,
@@ -4344,7 +4356,9 @@ export interface FineTuningServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Streams a job's step records with step > after_step in order, then follows new ones live. The
-   * stream ends (OK) once the job is terminal and every record has been sent.
+   * stream ends (OK) once the job is terminal and every record has been sent. After training went back
+   * to a checkpoint (RECORDS_SUPERSEDED event), the re-trained steps are sent again: a record for a
+   * step already received replaces it.
    * Errors: NOT_FOUND; UNAUTHENTICATED; UNAVAILABLE (server shutting down: reconnect with the last step).
    */
   streamStepRecords(
@@ -4409,7 +4423,8 @@ export interface FineTuningServiceClient extends Client {
     options?: Partial<CallOptions>,
   ): ClientReadableStream<StreamJobEventsResponse>;
   /**
-   * Lists a job's checkpoints in step order.
+   * Lists a job's checkpoints in step order: those the executor keeps (checkpoint.keep_last latest and
+   * the best in band); pruned ones are not listed.
    * Errors: NOT_FOUND; INVALID_ARGUMENT (bad page_size or page_token); UNAUTHENTICATED.
    */
   listCheckpoints(

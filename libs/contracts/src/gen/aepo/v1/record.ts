@@ -39,6 +39,14 @@ export enum JobEventType {
   JOB_EVENT_TYPE_CHECKPOINT_SAVED = 'JOB_EVENT_TYPE_CHECKPOINT_SAVED',
   /** JOB_EVENT_TYPE_TARGET_UNREACHABLE - The trainer reported the target out of reach (first step of a run of such steps). */
   JOB_EVENT_TYPE_TARGET_UNREACHABLE = 'JOB_EVENT_TYPE_TARGET_UNREACHABLE',
+  /**
+   * JOB_EVENT_TYPE_RECORDS_SUPERSEDED - Training went back to a checkpoint (a new attempt resumed from it, or the engine restarted): the
+   * step and evaluation records after it described weights that are gone and were removed; the
+   * re-trained steps are recorded anew (StreamStepRecords sends them again).
+   */
+  JOB_EVENT_TYPE_RECORDS_SUPERSEDED = 'JOB_EVENT_TYPE_RECORDS_SUPERSEDED',
+  /** JOB_EVENT_TYPE_ENGINE_RESTARTED - The executor's engine process died and was restarted; training went back to the last checkpoint. */
+  JOB_EVENT_TYPE_ENGINE_RESTARTED = 'JOB_EVENT_TYPE_ENGINE_RESTARTED',
   UNRECOGNIZED = 'UNRECOGNIZED',
 }
 
@@ -80,6 +88,12 @@ export function jobEventTypeFromJSON(object: any): JobEventType {
     case 11:
     case 'JOB_EVENT_TYPE_TARGET_UNREACHABLE':
       return JobEventType.JOB_EVENT_TYPE_TARGET_UNREACHABLE;
+    case 12:
+    case 'JOB_EVENT_TYPE_RECORDS_SUPERSEDED':
+      return JobEventType.JOB_EVENT_TYPE_RECORDS_SUPERSEDED;
+    case 13:
+    case 'JOB_EVENT_TYPE_ENGINE_RESTARTED':
+      return JobEventType.JOB_EVENT_TYPE_ENGINE_RESTARTED;
     case -1:
     case 'UNRECOGNIZED':
     default:
@@ -113,6 +127,10 @@ export function jobEventTypeToJSON(object: JobEventType): string {
       return 'JOB_EVENT_TYPE_CHECKPOINT_SAVED';
     case JobEventType.JOB_EVENT_TYPE_TARGET_UNREACHABLE:
       return 'JOB_EVENT_TYPE_TARGET_UNREACHABLE';
+    case JobEventType.JOB_EVENT_TYPE_RECORDS_SUPERSEDED:
+      return 'JOB_EVENT_TYPE_RECORDS_SUPERSEDED';
+    case JobEventType.JOB_EVENT_TYPE_ENGINE_RESTARTED:
+      return 'JOB_EVENT_TYPE_ENGINE_RESTARTED';
     case JobEventType.UNRECOGNIZED:
     default:
       return 'UNRECOGNIZED';
@@ -145,6 +163,10 @@ export function jobEventTypeToNumber(object: JobEventType): number {
       return 10;
     case JobEventType.JOB_EVENT_TYPE_TARGET_UNREACHABLE:
       return 11;
+    case JobEventType.JOB_EVENT_TYPE_RECORDS_SUPERSEDED:
+      return 12;
+    case JobEventType.JOB_EVENT_TYPE_ENGINE_RESTARTED:
+      return 13;
     case JobEventType.UNRECOGNIZED:
     default:
       return -1;

@@ -217,6 +217,14 @@ export interface HeartbeatRequest {
   steps: StepRecord[];
   /** New evaluation records (replays allowed). */
   evaluations: EvaluationRecord[];
+  /**
+   * Set when this attempt went back to the checkpoint of this step (its engine restarted): the API
+   * removes the records of later steps (their weights are gone) before storing `steps`, which then
+   * re-train them, and records an ENGINE_RESTARTED event.
+   */
+  rewoundToStep?: number | undefined;
+  /** Why it rewound (the engine's exit, for the event), at most 500 characters. */
+  rewindReason: string;
 }
 
 /** Response of Heartbeat. */
@@ -892,7 +900,7 @@ export const StreamDatasetRowsResponse: MessageFns<StreamDatasetRowsResponse> = 
 };
 
 function createBaseHeartbeatRequest(): HeartbeatRequest {
-  return { jobId: '', attempt: 0, steps: [], evaluations: [] };
+  return { jobId: '', attempt: 0, steps: [], evaluations: [], rewoundToStep: undefined, rewindReason: '' };
 }
 
 export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
@@ -908,6 +916,12 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
     }
     for (const v of message.evaluations) {
       EvaluationRecord.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.rewoundToStep !== undefined) {
+      writer.uint32(40).int64(message.rewoundToStep);
+    }
+    if (message.rewindReason !== '') {
+      writer.uint32(50).string(message.rewindReason);
     }
     return writer;
   },
@@ -957,6 +971,22 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
             message.evaluations.push(EvaluationRecord.decode(reader, reader.uint32()));
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.rewoundToStep = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.rewindReason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -983,6 +1013,16 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
       evaluations: globalThis.Array.isArray(object?.evaluations)
         ? object.evaluations.map((e: any) => EvaluationRecord.fromJSON(e))
         : [],
+      rewoundToStep: isSet(object.rewoundToStep)
+        ? globalThis.Number(object.rewoundToStep)
+        : isSet(object.rewound_to_step)
+          ? globalThis.Number(object.rewound_to_step)
+          : undefined,
+      rewindReason: isSet(object.rewindReason)
+        ? globalThis.String(object.rewindReason)
+        : isSet(object.rewind_reason)
+          ? globalThis.String(object.rewind_reason)
+          : '',
     };
   },
 
@@ -1000,6 +1040,12 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
     if (message.evaluations?.length) {
       obj.evaluations = message.evaluations.map((e) => EvaluationRecord.toJSON(e));
     }
+    if (message.rewoundToStep !== undefined) {
+      obj.rewoundToStep = Math.round(message.rewoundToStep);
+    }
+    if (message.rewindReason !== '') {
+      obj.rewindReason = message.rewindReason;
+    }
     return obj;
   },
 
@@ -1012,6 +1058,8 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
     message.attempt = object.attempt ?? 0;
     message.steps = object.steps?.map((e) => StepRecord.fromPartial(e)) || [];
     message.evaluations = object.evaluations?.map((e) => EvaluationRecord.fromPartial(e)) || [];
+    message.rewoundToStep = object.rewoundToStep ?? undefined;
+    message.rewindReason = object.rewindReason ?? '';
     return message;
   },
 };
