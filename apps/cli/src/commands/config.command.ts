@@ -16,6 +16,7 @@ const KEY_NAMES: Record<string, ConfigKey> = {
   endpoint: 'endpoint',
   'api-key': 'apiKey',
   'admin-token': 'adminToken',
+  'ca-file': 'caFile',
 };
 
 /** `aepo config set|show|unset|path`: the stored endpoint and secrets (file mode 0600). */
@@ -43,7 +44,7 @@ export function configCommand(): Command {
         }
       }
       if (updated.length === 0)
-        throw usage('nothing to set: pass --endpoint, --api-key and/or --admin-token');
+        throw usage('nothing to set: pass --endpoint, --api-key, --admin-token and/or --ca-file');
       const file = configOf(self).path;
       writeStoredConfig(file, { ...readStoredConfig(file), ...updates });
       if (o.json) print(json({ path: file, updated: updated.map(flagOf) }));
@@ -76,6 +77,7 @@ export function configCommand(): Command {
         endpoint: cfg.endpoint,
         apiKey: maskSecret(cfg.apiKey),
         adminToken: maskSecret(cfg.adminToken),
+        caFile: cfg.caFile ?? '',
       };
       if (o.json) {
         print(
