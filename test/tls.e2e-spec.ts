@@ -87,6 +87,9 @@ function makeCertificates(): void {
   leaf('intruder', 'rogue-ca', 'extendedKeyUsage=clientAuth\n');
 }
 
+/** host:port by the name in the server certificate (Node refuses an IP address as the TLS server name). */
+const byName = (api: RunningApi) => api.grpcAddress.replace(/^127\.0\.0\.1:/, 'localhost:');
+
 async function startTlsApi(clientCa: boolean, databaseUrl?: string): Promise<RunningApi> {
   return startApiServer({
     env: {
@@ -146,7 +149,7 @@ beforeAll(async () => {
   tlsApi = await startTlsApi(false);
   mtlsApi = await startTlsApi(true, tlsApi.databaseUrl);
   const res = await runCli(
-    ['admin', 'create-project', 'tls', '--json', '--endpoint', `https://${tlsApi.grpcAddress}`],
+    ['admin', 'create-project', 'tls', '--json', '--endpoint', `https://${byName(tlsApi)}`],
     cliEnv({ AEPO_ADMIN_TOKEN: ADMIN_TOKEN, AEPO_CA_FILE: file('ca.pem') }),
   );
   expect(res.stderr).toBe('');
@@ -158,7 +161,7 @@ beforeAll(async () => {
       projectId,
       '--json',
       '--endpoint',
-      `https://${tlsApi.grpcAddress}`,
+      `https://${byName(tlsApi)}`,
       '--ca-file',
       file('ca.pem'),
     ],
@@ -177,22 +180,22 @@ afterAll(async () => {
 describe('API over TLS', () => {
   it('answers a grpc-js client that trusts its CA, and no client that does not', async () => {
     const ca = readFileSync(file('ca.pem'));
-    expect(await listDatasets(tlsApi.grpcAddress, credentials.createSsl(ca))).toBe(status.OK);
+    expect(await listDatasets(byName(tlsApi), credentials.createSsl(ca))).toBe(status.OK);
     // The system CAs do not know the throwaway CA; another CA does not sign the server either.
-    expect(await listDatasets(tlsApi.grpcAddress, credentials.createSsl())).toBe(status.UNAVAILABLE);
+    expect(await listDatasets(byName(tlsApi), credentials.createSsl())).toBe(status.UNAVAILABLE);
     const rogue = readFileSync(file('rogue-ca.pem'));
-    expect(await listDatasets(tlsApi.grpcAddress, credentials.createSsl(rogue))).toBe(status.UNAVAILABLE);
-    expect(await listDatasets(tlsApi.grpcAddress, credentials.createInsecure())).toBe(status.UNAVAILABLE);
+    expect(await listDatasets(byName(tlsApi), credentials.createSsl(rogue))).toBe(status.UNAVAILABLE);
+    expect(await listDatasets(byName(tlsApi), credentials.createInsecure())).toBe(status.UNAVAILABLE);
   });
 
   it('serves the executor protocol over TLS to an executor that verifies the server', async () => {
-    expect(await lease(tlsApi.grpcAddress, { ca: 'ca.pem' })).toBe(status.OK);
-    expect(await lease(tlsApi.grpcAddress, { ca: 'rogue-ca.pem' })).toBe(status.UNAVAILABLE);
-    expect(await lease(tlsApi.grpcAddress, {})).toBe(status.UNAVAILABLE); // plaintext
+    expect(await lease(byName(tlsApi), { ca: 'ca.pem' })).toBe(status.OK);
+    expect(await lease(byName(tlsApi), { ca: 'rogue-ca.pem' })).toBe(status.UNAVAILABLE);
+    expect(await lease(byName(tlsApi), {})).toBe(status.UNAVAILABLE); // plaintext
   });
 
   it('the CLI verifies the server with --ca-file / AEPO_CA_FILE and fails without it', async () => {
-    const endpoint = `https://${tlsApi.grpcAddress}`;
+    const endpoint = `https://${byName(tlsApi)}`;
     const ok = await runCli(
       ['datasets', 'list', '--json', '--endpoint', endpoint, '--ca-file', file('ca.pem')],
       cliEnv({ AEPO_API_KEY: apiKey }),
@@ -209,7 +212,7 @@ describe('API over TLS', () => {
     );
     expect(untrusted.code).toBe(10 + status.UNAVAILABLE);
     const plaintextWithCa = await runCli(
-      ['datasets', 'list', '--endpoint', tlsApi.grpcAddress, '--ca-file', file('ca.pem')],
+      ['datasets', 'list', '--endpoint', byName(tlsApi), '--ca-file', file('ca.pem')],
       cliEnv({ AEPO_API_KEY: apiKey }),
     );
     expect(plaintextWithCa.code).toBe(2);
@@ -219,7 +222,7 @@ describe('API over TLS', () => {
 
 describe('mTLS on the executor protocol (AEPO_API_TLS_CLIENT_CA_FILE)', () => {
   it('accepts an executor with a client certificate of the client CA, refuses one without or with another', async () => {
-    const address = mtlsApi.grpcAddress;
+    const address = byName(mtlsApi);
     expect(await lease(address, { ca: 'ca.pem', cert: 'executor.pem', key: 'executor.key' })).toBe(status.OK);
     expect(await lease(address, { ca: 'ca.pem' })).toBe(status.UNAUTHENTICATED);
     expect(await lease(address, { ca: 'ca.pem', cert: 'intruder.pem', key: 'intruder.key' })).toBe(
@@ -229,6 +232,6 @@ describe('mTLS on the executor protocol (AEPO_API_TLS_CLIENT_CA_FILE)', () => {
 
   it('keeps the public API open to clients without a certificate', async () => {
     const ca = readFileSync(file('ca.pem'));
-    expect(await listDatasets(mtlsApi.grpcAddress, credentials.createSsl(ca))).toBe(status.OK);
+    expect(await listDatasets(byName(mtlsApi), credentials.createSsl(ca))).toBe(status.OK);
   });
 });

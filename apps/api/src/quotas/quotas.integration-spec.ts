@@ -1,8 +1,8 @@
 /**
  * Per-project quotas and the streamed upload, against a real API (embedded Postgres, grpc-js over TCP):
  * each quota answers RESOURCE_EXHAUSTED with a google.rpc.QuotaFailure naming it, frees up again, and
- * binds one project only; a failed upload leaves no row behind; a large upload does not grow memory by
- * its size.
+ * binds one project only; a bad row late in a streamed upload leaves no row behind (memory: see
+ * test/upload-memory.e2e-spec.ts).
  */
 import { Metadata, status, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import {
@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure, tinyRows, upload } from '../testing/grpc-helpers.js';
 import { call, startTestApi, type TestApi } from '../testing/test-api.js';
 
-const QUOTAS = { activeJobs: 2, concurrentUploads: 1, datasetBytes: 4000, openStreams: 2 };
+const QUOTAS = { activeJobs: 2, concurrentUploads: 1, datasetBytes: 200_000, openStreams: 2 };
 let t: TestApi;
 let c: FineTuningServiceClient;
 
@@ -47,12 +47,9 @@ async function quotaFailure(p: Promise<unknown>): Promise<QuotaViolation> {
   return violations[0]!;
 }
 
+/** `n` rows of exactly `bytes` bytes each (prompt + answer). */
 const rowsOfBytes = (n: number, bytes: number) =>
-  Array.from({ length: n }, (_, i) => ({
-    prompt: `${i}:${'x'.repeat(bytes - 8)}`.slice(0, bytes - 1),
-    answer: '1',
-    id: '',
-  }));
+  Array.from({ length: n }, (_, i) => ({ prompt: String(i).padStart(bytes - 1, 'x'), answer: '1', id: '' }));
 
 const meta = (displayName: string) => ({ metadata: { displayName, labels: {}, requestId: '' } });
 
@@ -97,9 +94,9 @@ describe('quota: concurrent jobs', () => {
 describe('quota: stored dataset bytes', () => {
   it('refuses an upload that would exceed the project bytes, and stores nothing of it', async () => {
     const { projectId, md } = await t.newProject('bytes');
-    const first = await upload(c, md, [{ ...meta('a'), rows: rowsOfBytes(25, 100) }]);
-    expect(first.dataset!.sizeBytes).toBe(2500);
-    const v = await quotaFailure(upload(c, md, [{ ...meta('b'), rows: rowsOfBytes(25, 100) }]));
+    const first = await upload(c, md, [{ ...meta('a'), rows: rowsOfBytes(120, 1000) }]);
+    expect(first.dataset!.sizeBytes).toBe(120_000);
+    const v = await quotaFailure(upload(c, md, [{ ...meta('b'), rows: rowsOfBytes(120, 1000) }]));
     expect(v).toMatchObject({
       subject: `projects/${projectId}`,
       quotaId: 'stored_dataset_bytes',
@@ -108,7 +105,7 @@ describe('quota: stored dataset bytes', () => {
     const list = await call(c, c.listDatasets, { pageSize: 100, pageToken: '' }, md);
     expect(list.datasets.map((d) => d.displayName)).toEqual(['a']);
     await call(c, c.deleteDataset, { id: first.dataset!.id }, md);
-    await upload(c, md, [{ ...meta('b'), rows: rowsOfBytes(25, 100) }]);
+    await upload(c, md, [{ ...meta('b'), rows: rowsOfBytes(120, 1000) }]);
   });
 });
 
@@ -208,49 +205,5 @@ describe('streamed upload', () => {
     } finally {
       await db.end();
     }
-  });
-
-  it('a 64 MB upload does not grow the process memory by its size', async () => {
-    // Default quotas (10 GiB per project) on an API of its own.
-    const roomy = await startTestApi({ datasetMaxBytes: 512 * 1024 * 1024 });
-    const { md } = await roomy.newProject('big');
-    const c = roomy.fineTuning();
-    const rowBytes = 4096;
-    const rows = 16 * 1024; // 64 MB of prompts
-    const payload = 'y'.repeat(rowBytes - 16);
-    let peak = process.memoryUsage().rss;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage().rss);
-    }, 10);
-    const start = process.memoryUsage().rss;
-    try {
-      const res = await new Promise<UploadDatasetResponse>((resolve, reject) => {
-        const s = c.uploadDataset(md, (err, r) => (err ? reject(err) : resolve(r)));
-        s.write(UploadDatasetRequest.fromPartial(meta('big')));
-        let i = 0;
-        // Respects the stream's back-pressure, so the client holds a few messages at most.
-        const pump = () => {
-          while (i < rows) {
-            const batch = Array.from({ length: 64 }, (_, k) => ({
-              prompt: `${i + k}:${payload}`,
-              answer: '1',
-              id: '',
-            }));
-            i += 64;
-            if (!s.write(UploadDatasetRequest.fromPartial({ rows: batch })))
-              return void s.once('drain', pump);
-          }
-          s.end();
-        };
-        pump();
-      });
-      expect(res.dataset!.rowCount).toBe(rows);
-    } finally {
-      clearInterval(sampler);
-      await roomy.close();
-    }
-    const grew = peak - start;
-    // Buffered whole, the upload alone would take its 64 MB (and more: strings, arrays, messages).
-    expect(grew).toBeLessThan(32 * 1024 * 1024);
   });
 });
