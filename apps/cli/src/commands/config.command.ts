@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import path from 'node:path';
 import {
   CONFIG_ENV,
   CONFIG_KEYS,
@@ -39,7 +40,8 @@ export function configCommand(): Command {
         const v = o[key];
         if (v !== undefined) {
           if (v.trim() === '') throw usage(`--${flagOf(key)} must not be empty`);
-          updates[key] = v.trim();
+          // A stored CA path must not depend on the folder a later command runs in.
+          updates[key] = key === 'caFile' ? path.resolve(v.trim()) : v.trim();
           updated.push(key);
         }
       }
