@@ -162,6 +162,9 @@ describe('dashboard and alert rules on a real Prometheus', () => {
       600_000,
       1_000,
     );
+    // This stack talks plaintext: both processes said so at start.
+    expect(api.proc.lines.some((l) => l.includes('gRPC is served in plaintext'))).toBe(true);
+    expect(executor.proc.lines.some((l) => l.includes('the API is reached in plaintext'))).toBe(true);
     const queries = dashboardQueries(jobId);
     expect(queries.length).toBeGreaterThan(20);
 
