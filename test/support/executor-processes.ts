@@ -150,6 +150,8 @@ export interface ApiProcessOptions {
   leaseTtlSeconds?: number;
   /** Create a project and key (first start only). */
   bootstrap?: boolean;
+  /** More environment of the API process (overrides the defaults above). */
+  env?: Record<string, string>;
 }
 
 export interface ApiProcess {
@@ -179,6 +181,7 @@ export async function startApi(o: ApiProcessOptions): Promise<ApiProcess> {
     AEPO_API_MODELS: 'builtin:tiny-arith',
     AEPO_API_LOG_LEVEL: 'info',
     ...(o.bootstrap ? { AEPO_API_BOOTSTRAP_PROJECT: 'e2e', AEPO_API_BOOTSTRAP_FILE: bootstrapFile } : {}),
+    ...o.env,
   };
   const child = spawn(process.execPath, [API_MAIN], {
     cwd: REPO_ROOT,

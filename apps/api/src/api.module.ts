@@ -19,6 +19,8 @@ import { JobController } from './jobs/job.controller.js';
 import { JobRepository } from './jobs/job.repository.js';
 import { JobService } from './jobs/job.service.js';
 import { ApiMetricsService } from './metrics/api-metrics.service.js';
+import { ProjectQuotas } from './quotas/project-quotas.js';
+import { QuotaRepository } from './quotas/quota.repository.js';
 import { RecordController } from './records/record.controller.js';
 import { RecordRepository } from './records/record.repository.js';
 import { RecordService } from './records/record.service.js';
@@ -57,6 +59,8 @@ export class ApiModule {
         LeaseRepository,
         ExecutorService,
         ApiMetricsService,
+        QuotaRepository,
+        ProjectQuotas,
       ],
     };
   }

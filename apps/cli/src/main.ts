@@ -19,6 +19,7 @@ const program = new Command('aepo')
   .option('--endpoint <host:port>', 'API endpoint (env AEPO_ENDPOINT; https://host:port for TLS)')
   .option('--api-key <key>', 'project API key (env AEPO_API_KEY)')
   .option('--admin-token <token>', 'admin token for `aepo admin` (env AEPO_ADMIN_TOKEN)')
+  .option('--ca-file <pem>', 'CA of the API certificate, for https:// endpoints (env AEPO_CA_FILE)')
   .option('--config <file>', 'config file (env AEPO_CONFIG; default ~/.config/aepo/config.json)')
   .option('--timeout <seconds>', 'deadline of each call', intArg(1, 3600), 30)
   .showHelpAfterError('(run with --help for usage)');

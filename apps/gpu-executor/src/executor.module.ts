@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { GradingPool } from '@aepo/rewards';
 import { Registry } from 'prom-client';
+import { apiChannelCredentials, usesApiTls } from './api/api-credentials.js';
 import { ExecutorApiClient } from './api/executor-api.client.js';
 import type { ExecutorApi } from './api/executor-api.port.js';
 import { CheckpointStore } from './checkpoint/checkpoint.store.js';
@@ -53,8 +54,21 @@ export class ExecutorModule {
         },
         {
           provide: EXECUTOR_API,
-          useFactory: () =>
-            new ExecutorApiClient(config.apiAddress, config.executorToken, config.apiCallTimeoutMs),
+          inject: [LOGGER],
+          useFactory: (log: Logger) => {
+            if (!usesApiTls(config))
+              log.warn(
+                { api: config.apiAddress },
+                'the API is reached in plaintext (the executor token crosses the network unencrypted); ' +
+                  'set AEPO_EXECUTOR_API_CA_FILE or AEPO_EXECUTOR_API_TLS=true outside local use',
+              );
+            return new ExecutorApiClient(
+              config.apiAddress,
+              config.executorToken,
+              config.apiCallTimeoutMs,
+              apiChannelCredentials(config),
+            );
+          },
         },
         { provide: GRADING_POOL, useFactory: () => new GradingPool({ workers: config.gradingWorkers }) },
         {

@@ -1,10 +1,16 @@
 import { Metadata, type ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
-import { BadRequest, type BadRequest_FieldViolation } from './gen/google/rpc/error_details.js';
+import {
+  BadRequest,
+  type BadRequest_FieldViolation,
+  QuotaFailure,
+  type QuotaFailure_Violation,
+} from './gen/google/rpc/error_details.js';
 import { Status } from './gen/google/rpc/status.js';
 
 /** Trailer key that carries a serialized google.rpc.Status (gRPC's rich error model). */
 export const STATUS_DETAILS_KEY = 'grpc-status-details-bin';
 const BAD_REQUEST_TYPE_URL = 'type.googleapis.com/google.rpc.BadRequest';
+const QUOTA_FAILURE_TYPE_URL = 'type.googleapis.com/google.rpc.QuotaFailure';
 
 /** A field violation as plain data (google.rpc.BadRequest.FieldViolation). */
 export interface FieldViolation {
@@ -64,6 +70,42 @@ export function parseBadRequest(source: { metadata?: Metadata } | Metadata | und
     }
   }
   return out;
+}
+
+/** A quota that a request would exceed (google.rpc.QuotaFailure.Violation). */
+export type QuotaViolation = QuotaFailure_Violation;
+
+/** The error object for RESOURCE_EXHAUSTED with a google.rpc.QuotaFailure naming the quota. */
+export function quotaFailureError(
+  violation: QuotaViolation,
+  message = violation.description,
+): Partial<ServiceError> & { code: GrpcStatus; details: string; message: string; metadata: Metadata } {
+  const code = GrpcStatus.RESOURCE_EXHAUSTED;
+  const detail = QuotaFailure.encode(QuotaFailure.fromPartial({ violations: [violation] })).finish();
+  const metadata = new Metadata();
+  metadata.set(
+    STATUS_DETAILS_KEY,
+    Buffer.from(
+      Status.encode(
+        Status.fromPartial({
+          code,
+          message,
+          details: [{ typeUrl: QUOTA_FAILURE_TYPE_URL, value: Buffer.from(detail) }],
+        }),
+      ).finish(),
+    ),
+  );
+  return { code, details: message, message, metadata };
+}
+
+/** Reads the QuotaFailure violations from a grpc-js error (or its metadata); empty when it carries none. */
+export function parseQuotaFailure(source: { metadata?: Metadata } | Metadata | undefined): QuotaViolation[] {
+  const metadata = source instanceof Metadata ? source : source?.metadata;
+  const raw = metadata?.get(STATUS_DETAILS_KEY)[0];
+  if (raw === undefined || typeof raw === 'string') return [];
+  return Status.decode(raw)
+    .details.filter((d) => d.typeUrl === QUOTA_FAILURE_TYPE_URL)
+    .flatMap((d) => QuotaFailure.decode(d.value).violations);
 }
 
 function summarize(violations: FieldViolation[]): string {

@@ -1,9 +1,10 @@
-import type { FieldViolation } from '@aepo/contracts';
+import type { FieldViolation, QuotaViolation } from '@aepo/contracts';
 
 /** Domain error codes; the gRPC edge maps each to one status code (grpc-error.mapper.ts). */
 export enum ApiErrorCode {
   INVALID_INPUT = 'INVALID_INPUT',
   LIMIT_EXCEEDED = 'LIMIT_EXCEEDED',
+  QUOTA_EXCEEDED = 'QUOTA_EXCEEDED',
   NOT_FOUND = 'NOT_FOUND',
   /** A create whose idempotency key is taken by a different request. */
   ALREADY_EXISTS = 'ALREADY_EXISTS',
@@ -37,5 +38,13 @@ export class ApiError extends Error {
 
   static notFound(what: string, id: string): ApiError {
     return new ApiError(ApiErrorCode.NOT_FOUND, `${what} ${JSON.stringify(id)} not found`);
+  }
+}
+
+/** A per-project quota the call would exceed (RESOURCE_EXHAUSTED with a google.rpc.QuotaFailure). */
+export class QuotaExceededError extends ApiError {
+  constructor(readonly quota: QuotaViolation) {
+    super(ApiErrorCode.QUOTA_EXCEEDED, quota.description);
+    this.name = 'QuotaExceededError';
   }
 }

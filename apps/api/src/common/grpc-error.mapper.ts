@@ -1,7 +1,7 @@
 import { Metadata, status } from '@grpc/grpc-js';
-import { badRequestError } from '@aepo/contracts';
+import { badRequestError, quotaFailureError } from '@aepo/contracts';
 import type { Logger } from 'pino';
-import { ApiError, ApiErrorCode } from './api-error.js';
+import { ApiError, ApiErrorCode, QuotaExceededError } from './api-error.js';
 
 /** The error object grpc-js sends as a status (code, details, trailing metadata). */
 export interface GrpcErrorObject {
@@ -23,6 +23,10 @@ export function toGrpcError(err: unknown, logger: Logger, context: Record<string
         return badRequestError(err.violations, status.INVALID_ARGUMENT, err.message);
       case ApiErrorCode.LIMIT_EXCEEDED:
         return badRequestError(err.violations, status.RESOURCE_EXHAUSTED, err.message);
+      case ApiErrorCode.QUOTA_EXCEEDED:
+        return err instanceof QuotaExceededError
+          ? quotaFailureError(err.quota, err.message)
+          : plain(status.RESOURCE_EXHAUSTED, err.message);
       case ApiErrorCode.NOT_FOUND:
         return err.violations.length > 0
           ? badRequestError(err.violations, status.NOT_FOUND, err.message)

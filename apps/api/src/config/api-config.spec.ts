@@ -55,4 +55,34 @@ describe('loadApiConfig', () => {
     expect(c.models).toEqual(['builtin:a', 'hf:org/b']);
     expect(c.reaperIntervalMs).toBe(250);
   });
+
+  it('reads TLS files in pairs, and a client CA only with them', () => {
+    expect(loadApiConfig({}).tls).toBeUndefined();
+    expect(loadApiConfig({ AEPO_API_TLS_CERT_FILE: '/c.pem', AEPO_API_TLS_KEY_FILE: '/k.pem' }).tls).toEqual({
+      certFile: '/c.pem',
+      keyFile: '/k.pem',
+      clientCaFile: undefined,
+      reloadSeconds: 300,
+    });
+    expect(problems({ AEPO_API_TLS_CERT_FILE: '/c.pem' })).toEqual([
+      'AEPO_API_TLS_KEY_FILE: is required when AEPO_API_TLS_CERT_FILE is set',
+    ]);
+    expect(problems({ AEPO_API_TLS_CLIENT_CA_FILE: '/ca.pem' })[0]).toMatch(
+      /^AEPO_API_TLS_CLIENT_CA_FILE: needs AEPO_API_TLS_CERT_FILE/,
+    );
+  });
+
+  it('has per-project quotas with defaults, each settable', () => {
+    expect(loadApiConfig({}).quotas).toEqual({
+      activeJobs: 16,
+      concurrentUploads: 2,
+      datasetBytes: 10 * 1024 ** 3,
+      openStreams: 32,
+    });
+    expect(loadApiConfig({ AEPO_API_QUOTA_STREAMS: '3', AEPO_API_QUOTA_UPLOADS: '1' }).quotas).toMatchObject({
+      openStreams: 3,
+      concurrentUploads: 1,
+    });
+    expect(problems({ AEPO_API_QUOTA_ACTIVE_JOBS: '0' })[0]).toMatch(/^AEPO_API_QUOTA_ACTIVE_JOBS/);
+  });
 });

@@ -56,12 +56,20 @@ const envSchema = z.object({
   AEPO_API_DATASET_MAX_ROWS: intFrom(1, 100_000_000, 1_000_000),
   AEPO_API_DATASET_MAX_ROW_BYTES: intFrom(16, 64 * 1024 * 1024, 64 * 1024),
   AEPO_API_DATASET_MAX_BYTES: intFrom(16, 16 * 1024 * 1024 * 1024, 256 * 1024 * 1024),
+  AEPO_API_QUOTA_ACTIVE_JOBS: intFrom(1, 1_000_000, 16),
+  AEPO_API_QUOTA_UPLOADS: intFrom(1, 10_000, 2),
+  AEPO_API_QUOTA_DATASET_BYTES: intFrom(1, 2 ** 50, 10 * 1024 ** 3),
+  AEPO_API_QUOTA_STREAMS: intFrom(1, 1_000_000, 32),
   AEPO_API_DB_POOL_SIZE: intFrom(1, 200, 10),
   AEPO_API_AUTH_CACHE_MS: intFrom(0, 600_000, 5000),
   AEPO_API_JOB_CACHE_MS: intFrom(0, 600_000, 2000),
   AEPO_API_SHUTDOWN_GRACE_MS: intFrom(0, 600_000, 10_000),
   AEPO_API_BOOTSTRAP_PROJECT: z.string().min(1).max(200).optional(),
   AEPO_API_BOOTSTRAP_FILE: z.string().min(1).optional(),
+  AEPO_API_TLS_CERT_FILE: z.string().min(1).optional(),
+  AEPO_API_TLS_KEY_FILE: z.string().min(1).optional(),
+  AEPO_API_TLS_CLIENT_CA_FILE: z.string().min(1).optional(),
+  AEPO_API_TLS_RELOAD_SECONDS: intFrom(1, 86_400, 300),
   AEPO_API_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -83,13 +91,38 @@ export interface ApiConfig {
   datasetMaxRows: number;
   datasetMaxRowBytes: number;
   datasetMaxBytes: number;
+  quotas: ProjectQuotaLimits;
   dbPoolSize: number;
   authCacheMs: number;
   jobCacheMs: number;
   shutdownGraceMs: number;
   bootstrapProject: string | undefined;
   bootstrapFile: string | undefined;
+  /** Unset: plaintext gRPC (local use; a warning is logged). */
+  tls: ApiTlsConfig | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** Per-project limits, answered RESOURCE_EXHAUSTED with a google.rpc.QuotaFailure naming the quota. */
+export interface ProjectQuotaLimits {
+  /** QUEUED, RUNNING and PAUSED jobs. */
+  activeJobs: number;
+  /** UploadDataset calls in progress. */
+  concurrentUploads: number;
+  /** Bytes of all the project's datasets (size_bytes), an upload in progress included. */
+  datasetBytes: number;
+  /** StreamStepRecords and StreamJobEvents calls open at once. */
+  openStreams: number;
+}
+
+/** TLS of the gRPC port: the server's certificate, and the CA that executors' client certificates need. */
+export interface ApiTlsConfig {
+  certFile: string;
+  keyFile: string;
+  /** Set: ExecutorService calls must present a client certificate signed by this CA (mTLS). */
+  clientCaFile: string | undefined;
+  /** How often the files are read again (cert-manager renews them in place). */
+  reloadSeconds: number;
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -120,6 +153,7 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
   }
   const e = parsed.data;
   return {
+    tls: tlsConfig(e),
     databaseUrl: e.DATABASE_URL,
     dataDir: e.AEPO_API_DATA_DIR,
     embeddedPgPort: e.AEPO_API_EMBEDDED_PG_PORT,
@@ -134,6 +168,12 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     datasetMaxRows: e.AEPO_API_DATASET_MAX_ROWS,
     datasetMaxRowBytes: e.AEPO_API_DATASET_MAX_ROW_BYTES,
     datasetMaxBytes: e.AEPO_API_DATASET_MAX_BYTES,
+    quotas: {
+      activeJobs: e.AEPO_API_QUOTA_ACTIVE_JOBS,
+      concurrentUploads: e.AEPO_API_QUOTA_UPLOADS,
+      datasetBytes: e.AEPO_API_QUOTA_DATASET_BYTES,
+      openStreams: e.AEPO_API_QUOTA_STREAMS,
+    },
     dbPoolSize: e.AEPO_API_DB_POOL_SIZE,
     authCacheMs: e.AEPO_API_AUTH_CACHE_MS,
     jobCacheMs: e.AEPO_API_JOB_CACHE_MS,
@@ -141,6 +181,27 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     bootstrapProject: e.AEPO_API_BOOTSTRAP_PROJECT,
     bootstrapFile: e.AEPO_API_BOOTSTRAP_FILE,
     logLevel: e.AEPO_API_LOG_LEVEL,
+  };
+}
+
+function tlsConfig(e: z.output<typeof envSchema>): ApiTlsConfig | undefined {
+  const { AEPO_API_TLS_CERT_FILE: certFile, AEPO_API_TLS_KEY_FILE: keyFile } = e;
+  if (certFile === undefined && keyFile === undefined) {
+    if (e.AEPO_API_TLS_CLIENT_CA_FILE !== undefined)
+      throw new ConfigError([
+        'AEPO_API_TLS_CLIENT_CA_FILE: needs AEPO_API_TLS_CERT_FILE and AEPO_API_TLS_KEY_FILE (client certificates need TLS)',
+      ]);
+    return undefined;
+  }
+  if (certFile === undefined || keyFile === undefined)
+    throw new ConfigError([
+      `${certFile === undefined ? 'AEPO_API_TLS_CERT_FILE' : 'AEPO_API_TLS_KEY_FILE'}: is required when ${certFile === undefined ? 'AEPO_API_TLS_KEY_FILE' : 'AEPO_API_TLS_CERT_FILE'} is set`,
+    ]);
+  return {
+    certFile,
+    keyFile,
+    clientCaFile: e.AEPO_API_TLS_CLIENT_CA_FILE,
+    reloadSeconds: e.AEPO_API_TLS_RELOAD_SECONDS,
   };
 }
 

@@ -10,30 +10,50 @@ export interface UploadLimits {
   maxBytes: number;
 }
 
+export interface UploadSummary {
+  rowCount: number;
+  sizeBytes: number;
+  sha256: string;
+}
+
 /** Stop collecting after this many problems: the caller has enough to fix. */
 const MAX_VIOLATIONS = 100;
 
 /**
  * Validates the rows of an upload as they arrive (numbered from 1 across the stream, structured rows
  * before JSONL lines within one message). Limits fail fast with RESOURCE_EXHAUSTED; content problems are
- * collected and reported together with INVALID_ARGUMENT.
+ * collected and reported together with INVALID_ARGUMENT. Rows are handed back per message, not kept:
+ * the caller streams them on.
  */
 export class DatasetUploadParser {
-  readonly rows: RowData[] = [];
   private readonly violations: FieldViolation[] = [];
+  private batch: RowData[] = [];
   private readonly hash = createHash('sha256');
   private totalBytes = 0;
   private rowNumber = 0;
+  private rowCount = 0;
 
   constructor(private readonly limits: UploadLimits) {}
 
-  /** Feeds one stream message. */
-  add(message: UploadDatasetRequest): void {
+  /** Feeds one stream message; returns the valid rows it carried, in order. */
+  add(message: UploadDatasetRequest): RowData[] {
+    this.batch = [];
     for (const row of message.rows) this.addRow(row);
     for (const line of message.jsonlLines) {
       const flagged = new Set<string>();
       this.addRow(this.parseLine(line, flagged), flagged);
     }
+    return this.batch;
+  }
+
+  /** True once any row was invalid: the upload will fail, its rows need not be stored. */
+  get failing(): boolean {
+    return this.violations.length > 0;
+  }
+
+  /** Bytes of the rows so far (prompt + answer + id, UTF-8). */
+  get bytes(): number {
+    return this.totalBytes;
   }
 
   private parseLine(line: string, flagged: Set<string>): Partial<DatasetRow> | undefined {
@@ -101,7 +121,8 @@ export class DatasetUploadParser {
       ]);
     }
     this.hash.update(JSON.stringify([prompt, answer, id]) + '\n');
-    this.rows.push({ prompt, answer, id });
+    this.batch.push({ prompt, answer, id });
+    this.rowCount += 1;
   }
 
   private tooBig(n: number): never {
@@ -119,10 +140,10 @@ export class DatasetUploadParser {
   }
 
   /** Ends the upload: throws the collected violations, else returns the summary. */
-  finish(): { rows: RowData[]; sizeBytes: number; sha256: string } {
+  finish(): UploadSummary {
     if (this.violations.length > 0) throw ApiError.invalid(this.violations);
-    if (this.rows.length === 0)
+    if (this.rowCount === 0)
       throw ApiError.invalid([{ field: 'rows', description: 'the upload has no rows' }]);
-    return { rows: this.rows, sizeBytes: this.totalBytes, sha256: this.hash.digest('hex') };
+    return { rowCount: this.rowCount, sizeBytes: this.totalBytes, sha256: this.hash.digest('hex') };
   }
 }

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import { DATA_SOURCE } from '../database/data-source.js';
 import { DatasetEntity } from '../database/entities/index.js';
 import { hydrate } from '../database/hydrate.js';
+import { rowsOf } from '../database/sql-rows.js';
 
 export interface RowData {
   prompt: string;
@@ -10,7 +11,65 @@ export interface RowData {
   id: string;
 }
 
-const INSERT_CHUNK = 5000;
+export type NewDataset = Pick<DatasetEntity, 'id' | 'projectId' | 'displayName' | 'labels' | 'requestId'>;
+
+/** An upload in progress: its transaction is open until `finish` commits or `abort` rolls back. */
+export class DatasetUpload {
+  private rowCount = 0;
+  private open = true;
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly runner: QueryRunner,
+    readonly datasetId: string,
+  ) {}
+
+  /** Inserts the next rows (one statement per call: the caller sizes the batches). */
+  async append(rows: RowData[]): Promise<void> {
+    if (rows.length === 0) return;
+    const first = this.rowCount;
+    await this.runner.query(
+      `INSERT INTO dataset_rows (dataset_id, idx, prompt, answer, row_id)
+       SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[])`,
+      [
+        this.datasetId,
+        rows.map((_, i) => first + i),
+        rows.map((r) => r.prompt),
+        rows.map((r) => r.answer),
+        rows.map((r) => r.id),
+      ],
+    );
+    this.rowCount += rows.length;
+  }
+
+  /** Writes the totals and commits: the dataset becomes visible with all its rows. */
+  async finish(totals: { rowCount: number; sizeBytes: number; sha256: string }): Promise<DatasetEntity> {
+    const updated = rowsOf<Record<string, unknown>>(
+      await this.runner.query(
+        'UPDATE datasets SET row_count = $2, size_bytes = $3, sha256 = $4 WHERE id = $1 RETURNING *',
+        [this.datasetId, totals.rowCount, totals.sizeBytes, totals.sha256],
+      ),
+    );
+    await this.runner.commitTransaction();
+    await this.close();
+    return hydrate(this.ds, DatasetEntity, updated[0]!);
+  }
+
+  /** Rolls back (no row of the upload remains); a no-op after finish. */
+  async abort(): Promise<void> {
+    if (!this.open) return;
+    try {
+      if (this.runner.isTransactionActive) await this.runner.rollbackTransaction();
+    } finally {
+      await this.close();
+    }
+  }
+
+  private async close(): Promise<void> {
+    this.open = false;
+    await this.runner.release();
+  }
+}
 
 @Injectable()
 export class DatasetRepository {
@@ -32,45 +91,34 @@ export class DatasetRepository {
     return rows[0] ? hydrate(this.ds, DatasetEntity, rows[0]) : null;
   }
 
-  /** Stores the dataset and all its rows in one transaction; null when its request_id already exists. */
-  async insert(
-    meta: Omit<DatasetEntity, 'createTime' | 'project'>,
-    rows: RowData[],
-  ): Promise<DatasetEntity | null> {
-    return this.ds.transaction(async (m) => {
-      const inserted: Record<string, unknown>[] = await m.query(
+  /**
+   * Opens an upload: one transaction on its own connection, in which the dataset row is inserted now
+   * (with its totals filled in by `finish`) and its rows as they arrive, so nothing is visible, and a
+   * failure leaves nothing behind, until the commit. Null when the project already has a dataset with
+   * this request_id (a concurrent identical upload is waited for).
+   */
+  async openUpload(meta: NewDataset): Promise<DatasetUpload | null> {
+    const runner = this.ds.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      const inserted: unknown[] = await runner.query(
         `INSERT INTO datasets (id, project_id, display_name, labels, row_count, size_bytes, sha256, request_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         VALUES ($1, $2, $3, $4, 0, 0, '', $5)
          ON CONFLICT (project_id, request_id) WHERE request_id IS NOT NULL DO NOTHING
-         RETURNING *`,
-        [
-          meta.id,
-          meta.projectId,
-          meta.displayName,
-          JSON.stringify(meta.labels),
-          meta.rowCount,
-          meta.sizeBytes,
-          meta.sha256,
-          meta.requestId,
-        ],
+         RETURNING id`,
+        [meta.id, meta.projectId, meta.displayName, JSON.stringify(meta.labels), meta.requestId],
       );
-      if (!inserted[0]) return null;
-      for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-        const chunk = rows.slice(start, start + INSERT_CHUNK);
-        await m.query(
-          `INSERT INTO dataset_rows (dataset_id, idx, prompt, answer, row_id)
-           SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[])`,
-          [
-            meta.id,
-            chunk.map((_, i) => start + i),
-            chunk.map((r) => r.prompt),
-            chunk.map((r) => r.answer),
-            chunk.map((r) => r.id),
-          ],
-        );
+      if (inserted.length === 0) {
+        await runner.rollbackTransaction();
+        await runner.release();
+        return null;
       }
-      return hydrate(this.ds, DatasetEntity, inserted[0]);
-    });
+    } catch (err) {
+      await runner.release();
+      throw err;
+    }
+    return new DatasetUpload(this.ds, runner, meta.id);
   }
 
   async list(

@@ -7,7 +7,53 @@ import { checkDisplayName, checkLabels, REQUEST_ID_RE, UUID_RE, Violations } fro
 import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
 import type { DatasetEntity } from '../database/entities/index.js';
 import { DatasetUploadParser } from './dataset-upload.parser.js';
-import { DatasetRepository } from './dataset.repository.js';
+import { DatasetRepository, DatasetUpload, type RowData } from './dataset.repository.js';
+import { ProjectQuotas } from '../quotas/project-quotas.js';
+
+/** Rows of an upload waiting to be written: about 1 MB or 2000 rows per INSERT. */
+class RowBatch {
+  private rows: RowData[] = [];
+  private bytes = 0;
+
+  push(rows: RowData[]): void {
+    for (const r of rows) {
+      this.rows.push(r);
+      this.bytes += r.prompt.length + r.answer.length + r.id.length;
+    }
+  }
+
+  get full(): boolean {
+    return this.bytes >= 1024 * 1024 || this.rows.length >= 2000;
+  }
+
+  take(): RowData[] {
+    const rows = this.rows;
+    this.rows = [];
+    this.bytes = 0;
+    return rows;
+  }
+}
+
+function checkUploadMetadata(metadata: NonNullable<UploadDatasetRequest['metadata']>): void {
+  const v = new Violations();
+  checkDisplayName(v, 'metadata.display_name', metadata.displayName, true);
+  checkLabels(v, 'metadata.labels', metadata.labels);
+  if (metadata.requestId !== '' && !REQUEST_ID_RE.test(metadata.requestId)) {
+    v.add('metadata.request_id', 'must be 1..100 characters of [A-Za-z0-9_-]');
+  }
+  if (!v.empty) throw ApiError.invalid(v.list);
+}
+
+/** Reads a retried upload to its end without looking at it, then answers with the stored dataset. */
+async function drain(
+  messages: AsyncIterable<UploadDatasetRequest>,
+  stored: DatasetEntity,
+): Promise<DatasetEntity> {
+  for await (const _ of messages) {
+    // the first upload with this request_id already stored its rows
+  }
+  return stored;
+}
 
 export function toDatasetProto(e: DatasetEntity): Dataset {
   return {
@@ -26,63 +72,68 @@ export class DatasetService {
   constructor(
     @Inject(DatasetRepository) private readonly datasets: DatasetRepository,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(ProjectQuotas) private readonly quotas: ProjectQuotas,
   ) {}
 
-  /** Consumes the whole upload stream; nothing is stored unless every row is valid. */
+  /**
+   * Consumes the whole upload stream, writing its rows into Postgres as they arrive (batches of about
+   * 1 MB in one transaction, so memory stays bounded whatever the upload's size); nothing is stored
+   * unless every row is valid and the project's quotas allow it.
+   */
   async upload(projectId: string, messages: AsyncIterable<UploadDatasetRequest>): Promise<Dataset> {
-    const parser = new DatasetUploadParser({
-      maxRows: this.config.datasetMaxRows,
-      maxRowBytes: this.config.datasetMaxRowBytes,
-      maxBytes: this.config.datasetMaxBytes,
-    });
-    let metadata: UploadDatasetRequest['metadata'];
-    let first = true;
-    let existing: DatasetEntity | null = null;
-    for await (const message of messages) {
-      if (first) {
-        first = false;
-        metadata = message.metadata;
-        if (metadata === undefined) {
-          throw ApiError.invalid([
-            { field: 'metadata', description: 'the first message must carry metadata' },
-          ]);
-        }
-        const v = new Violations();
-        checkDisplayName(v, 'metadata.display_name', metadata.displayName, true);
-        checkLabels(v, 'metadata.labels', metadata.labels);
-        if (metadata.requestId !== '' && !REQUEST_ID_RE.test(metadata.requestId)) {
-          v.add('metadata.request_id', 'must be 1..100 characters of [A-Za-z0-9_-]');
-        }
-        if (!v.empty) throw ApiError.invalid(v.list);
-        if (metadata.requestId !== '')
-          existing = await this.datasets.getByRequestId(projectId, metadata.requestId);
-      }
-      if (existing === null) parser.add(message);
-    }
-    if (first || metadata === undefined) {
+    const iterator = messages[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    const metadata = first.done ? undefined : first.value.metadata;
+    if (first.done || metadata === undefined) {
       throw ApiError.invalid([{ field: 'metadata', description: 'the first message must carry metadata' }]);
     }
-    if (existing) return toDatasetProto(existing);
-    const { rows, sizeBytes, sha256 } = parser.finish();
+    checkUploadMetadata(metadata);
     const requestId = metadata.requestId === '' ? null : metadata.requestId;
-    const stored = await this.datasets.insert(
-      {
+    const rest = { [Symbol.asyncIterator]: () => iterator };
+    const existing = requestId ? await this.datasets.getByRequestId(projectId, requestId) : null;
+    if (existing) return toDatasetProto(await drain(rest, existing));
+
+    const releaseSlot = this.quotas.acquireUpload(projectId);
+    let upload: DatasetUpload | null = null;
+    try {
+      const storedBefore = await this.quotas.storedDatasetBytes(projectId);
+      upload = await this.datasets.openUpload({
         id: randomUUID(),
         projectId,
         displayName: metadata.displayName,
         labels: metadata.labels,
-        rowCount: rows.length,
-        sizeBytes,
-        sha256,
         requestId,
-      },
-      rows,
-    );
-    if (stored) return toDatasetProto(stored);
-    // Lost a race with an identical retry: answer with the winner.
-    const winner = requestId ? await this.datasets.getByRequestId(projectId, requestId) : null;
-    if (!winner) throw new Error('dataset insert conflicted but no dataset carries its request_id');
-    return toDatasetProto(winner);
+      });
+      if (upload === null) {
+        // An identical retry committed first: answer with its dataset.
+        const winner = requestId ? await this.datasets.getByRequestId(projectId, requestId) : null;
+        if (!winner) throw new Error('dataset insert conflicted but no dataset carries its request_id');
+        return toDatasetProto(await drain(rest, winner));
+      }
+      const parser = new DatasetUploadParser({
+        maxRows: this.config.datasetMaxRows,
+        maxRowBytes: this.config.datasetMaxRowBytes,
+        maxBytes: this.config.datasetMaxBytes,
+      });
+      const batch = new RowBatch();
+      const flush = async (writer: DatasetUpload) => {
+        this.quotas.checkStoredBytes(projectId, storedBefore + parser.bytes);
+        // Once a row is invalid the upload fails at the end; its rows need not be written.
+        const rows = batch.take();
+        if (!parser.failing) await writer.append(rows);
+      };
+      batch.push(parser.add(first.value));
+      for await (const message of rest) {
+        batch.push(parser.add(message));
+        if (batch.full) await flush(upload);
+      }
+      const totals = parser.finish();
+      await flush(upload);
+      return toDatasetProto(await upload.finish(totals));
+    } finally {
+      await upload?.abort();
+      releaseSlot();
+    }
   }
 
   async get(projectId: string, id: string): Promise<Dataset> {

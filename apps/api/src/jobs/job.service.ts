@@ -11,6 +11,7 @@ import { applySpecDefaults, entropyTargetWithDefaults } from './job-spec.default
 import { checkScheduleFitsSteps, validateEntropyTarget, validateJobSpec } from './job-spec.validator.js';
 import { canTransition, isTerminal } from './job-state.machine.js';
 import { stateFromProto, toJobProto } from './job.mapper.js';
+import { ProjectQuotas } from '../quotas/project-quotas.js';
 import { JobRepository } from './job.repository.js';
 import { createJobRequestHash } from './request-hash.js';
 
@@ -19,6 +20,7 @@ export class JobService {
   constructor(
     @Inject(JobRepository) private readonly jobs: JobRepository,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(ProjectQuotas) private readonly quotas: ProjectQuotas,
   ) {}
 
   async create(projectId: string, req: CreateJobRequest): Promise<Job> {
@@ -39,21 +41,23 @@ export class JobService {
       spec.trainingDatasetId,
       ...(spec.validationDatasetId ? [spec.validationDatasetId] : []),
     ];
-    const { job, missingDatasets } = await this.jobs.insertQueued(
-      {
-        id: randomUUID(),
-        projectId,
-        displayName: req.displayName,
-        requestId: req.requestId === '' ? null : req.requestId,
-        requestHash: req.requestId === '' ? null : requestHash,
-        spec: JobSpec.toJSON(spec),
-        labels: spec.labels,
-        baseModel: spec.baseModel,
-        trainingDatasetId: spec.trainingDatasetId,
-        validationDatasetId: spec.validationDatasetId === '' ? null : spec.validationDatasetId,
-        entropyTarget: spec.entropyTarget ? EntropyTarget.toJSON(spec.entropyTarget) : null,
-      },
-      datasetIds,
+    const { job, missingDatasets } = await this.quotas.withJobSlot(projectId, () =>
+      this.jobs.insertQueued(
+        {
+          id: randomUUID(),
+          projectId,
+          displayName: req.displayName,
+          requestId: req.requestId === '' ? null : req.requestId,
+          requestHash: req.requestId === '' ? null : requestHash,
+          spec: JobSpec.toJSON(spec),
+          labels: spec.labels,
+          baseModel: spec.baseModel,
+          trainingDatasetId: spec.trainingDatasetId,
+          validationDatasetId: spec.validationDatasetId === '' ? null : spec.validationDatasetId,
+          entropyTarget: spec.entropyTarget ? EntropyTarget.toJSON(spec.entropyTarget) : null,
+        },
+        datasetIds,
+      ),
     );
     if (missingDatasets.length > 0) {
       throw new ApiError(

@@ -15,11 +15,12 @@ import type {
   StreamStepRecordsRequest,
   StreamStepRecordsResponse,
 } from '@aepo/contracts';
-import { map, type Observable } from 'rxjs';
+import { finalize, map, type Observable } from 'rxjs';
 import type { Logger } from 'pino';
 import { AuthService } from '../auth/auth.service.js';
 import { toGrpcError } from '../common/grpc-error.mapper.js';
 import { LOGGER } from '../common/logger.js';
+import { ProjectQuotas } from '../quotas/project-quotas.js';
 import { RecordService } from './record.service.js';
 
 const SERVICE = 'FineTuningService';
@@ -30,9 +31,21 @@ export class RecordController {
     @Inject(RecordService) private readonly records: RecordService,
     @Inject(AuthService) private readonly auth: AuthService,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(ProjectQuotas) private readonly quotas: ProjectQuotas,
   ) {}
 
   private mapError = (err: unknown) => toGrpcError(err, this.logger, { rpc: 'stream' });
+
+  /** Opens a stream within the project's open-streams quota; its slot is freed when it ends or is cancelled. */
+  private async counted<T>(projectId: string, open: () => Promise<Observable<T>>): Promise<Observable<T>> {
+    const release = this.quotas.acquireStream(projectId);
+    try {
+      return (await open()).pipe(finalize(release));
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
 
   @GrpcMethod(SERVICE, 'listStepRecords')
   async listStepRecords(req: ListStepRecordsRequest, md: Metadata): Promise<ListStepRecordsResponse> {
@@ -50,11 +63,9 @@ export class RecordController {
     req: StreamStepRecordsRequest,
     md: Metadata,
   ): Promise<Observable<StreamStepRecordsResponse>> {
-    const stream = await this.records.streamSteps(
-      await this.auth.project(md),
-      req.jobId,
-      req.afterStep,
-      this.mapError,
+    const projectId = await this.auth.project(md);
+    const stream = await this.counted(projectId, () =>
+      this.records.streamSteps(projectId, req.jobId, req.afterStep, this.mapError),
     );
     return stream.pipe(map((record) => ({ record })));
   }
@@ -89,11 +100,9 @@ export class RecordController {
     req: StreamJobEventsRequest,
     md: Metadata,
   ): Promise<Observable<StreamJobEventsResponse>> {
-    const stream = await this.records.streamEvents(
-      await this.auth.project(md),
-      req.jobId,
-      req.afterSequence,
-      this.mapError,
+    const projectId = await this.auth.project(md);
+    const stream = await this.counted(projectId, () =>
+      this.records.streamEvents(projectId, req.jobId, req.afterSequence, this.mapError),
     );
     return stream.pipe(map((event) => ({ event })));
   }

@@ -24,6 +24,7 @@ import { ApiMetricsService } from '../metrics/api-metrics.service.js';
 import { callMetricsInterceptor } from './call-metrics.js';
 import { reflectionPackageDefinition, servicePackageDefinition } from './grpc-definitions.js';
 import { rejectUndecodable } from './request-decoding.js';
+import { grpcServerCredentials } from './grpc-tls.js';
 import { createHttpServer } from './http-server.js';
 import { PinoNestLogger } from './nest-logger.js';
 import { ShutdownSignal } from './shutdown.signal.js';
@@ -105,6 +106,14 @@ export async function startApiServer(options: StartApiOptions = {}): Promise<Run
     const shutdown = new ShutdownSignal();
 
     const grpcAddress = await resolveAddress(config.grpcAddress);
+    const tls = await grpcServerCredentials(config.tls);
+    cleanups.push(async () => tls.release());
+    if (config.tls === undefined)
+      logger.warn(
+        { grpc: grpcAddress },
+        'gRPC is served in plaintext: API keys and executor tokens cross the network unencrypted; ' +
+          'set AEPO_API_TLS_CERT_FILE and AEPO_API_TLS_KEY_FILE outside local use',
+      );
     const health = new HealthImplementation(Object.fromEntries(['', ...SERVICES].map((s) => [s, 'SERVING'])));
     let grpcServer: GrpcServer | undefined;
     // Filled once Nest has built the providers; the gRPC hook needs it per call, after that.
@@ -126,6 +135,7 @@ export async function startApiServer(options: StartApiOptions = {}): Promise<Run
               rejectUndecodable,
             ],
           } as Record<string, unknown>,
+          credentials: tls.credentials,
           onLoadPackageDefinition: (_pkg: unknown, server: GrpcServer) => {
             grpcServer = server;
             health.addToServer(server);
@@ -183,7 +193,10 @@ export async function startApiServer(options: StartApiOptions = {}): Promise<Run
       ? await bootstrapProject(app.get(AdminService), app.get(AuthService), config, grpcClientAddress, logger)
       : undefined;
 
-    logger.info({ grpc: grpcClientAddress, http: httpUrl }, 'aepo api listening');
+    logger.info(
+      { grpc: grpcClientAddress, http: httpUrl, tls: config.tls !== undefined },
+      'aepo api listening',
+    );
     let closing: Promise<void> | undefined;
     return {
       grpcAddress: grpcClientAddress,

@@ -7,6 +7,7 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { AdminServiceClient, FineTuningServiceClient } from '@aepo/contracts';
+import { readFileSync } from 'node:fs';
 import { CliError, ExitCode } from '../output/cli-error.js';
 
 /** How to reach the API (resolved from flags, environment and the config file). */
@@ -14,17 +15,45 @@ export interface Connection {
   endpoint: string;
   apiKey?: string | undefined;
   adminToken?: string | undefined;
+  /** PEM file of the CA that signed the API's certificate (https:// endpoints; default: system CAs). */
+  caFile?: string | undefined;
   /** Deadline of each unary call in seconds. */
   timeoutSeconds?: number;
 }
 
-/** `https://host:port` uses TLS; `host:port`, `http://host:port` and `unix:` targets are plaintext. */
-export function parseEndpoint(endpoint: string): { target: string; creds: ChannelCredentials } {
+/**
+ * `https://host:port` uses TLS, verifying the server against `caFile` (else the system CAs);
+ * `host:port`, `http://host:port` and `unix:` targets are plaintext, and take no CA.
+ */
+export function parseEndpoint(
+  endpoint: string,
+  caFile?: string,
+): { target: string; creds: ChannelCredentials; tls: boolean } {
   const trimmed = endpoint.trim();
-  if (trimmed.startsWith('https://'))
-    return { target: trimmed.slice('https://'.length).replace(/\/$/, ''), creds: credentials.createSsl() };
+  if (trimmed.startsWith('https://')) {
+    const target = trimmed.slice('https://'.length).replace(/\/$/, '');
+    return { target, creds: credentials.createSsl(caFile ? readCa(caFile) : null), tls: true };
+  }
+  if (caFile)
+    throw new CliError(
+      `a CA file (${caFile}) is set but the endpoint ${trimmed} is plaintext: use https://host:port for TLS`,
+      ExitCode.USAGE,
+    );
   const target = trimmed.startsWith('http://') ? trimmed.slice('http://'.length).replace(/\/$/, '') : trimmed;
-  return { target, creds: credentials.createInsecure() };
+  return { target, creds: credentials.createInsecure(), tls: false };
+}
+
+function readCa(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new CliError(`cannot read the CA file ${file}: ${(err as Error).message}`, ExitCode.USAGE);
+  }
+}
+
+/** Local targets, where plaintext is the normal case (aepo serve, the demo). */
+function isLoopback(target: string): boolean {
+  return /^(unix:|localhost(:|$)|127\.|\[::1\](:|$)|::1$)/.test(target);
 }
 
 function bearer(secret: string): Metadata {
@@ -47,7 +76,12 @@ export class ApiClient {
   private readonly timeoutMs: number;
 
   constructor(private readonly conn: Connection) {
-    const { target, creds } = parseEndpoint(conn.endpoint);
+    const { target, creds, tls } = parseEndpoint(conn.endpoint, conn.caFile);
+    if (!tls && !isLoopback(target))
+      process.stderr.write(
+        `warning: ${target} is reached in plaintext (the API key crosses the network unencrypted); ` +
+          'use https://host:port\n',
+      );
     this.ft = new FineTuningServiceClient(target, creds);
     this.admin = new AdminServiceClient(target, creds, { channelOverride: this.ft.getChannel() });
     this.timeoutMs = (conn.timeoutSeconds ?? 30) * 1000;

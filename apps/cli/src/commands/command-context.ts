@@ -8,6 +8,7 @@ export interface GlobalOptions {
   endpoint?: string;
   apiKey?: string;
   adminToken?: string;
+  caFile?: string;
   config?: string;
   timeout?: number;
 }
@@ -28,6 +29,7 @@ export async function withClient<T>(cmd: Command, fn: (client: ApiClient) => Pro
     endpoint: cfg.endpoint,
     apiKey: cfg.apiKey,
     adminToken: cfg.adminToken,
+    caFile: cfg.caFile,
     timeoutSeconds: g.timeout,
   });
   try {

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import path from 'node:path';
 import {
   CONFIG_ENV,
   CONFIG_KEYS,
@@ -16,6 +17,7 @@ const KEY_NAMES: Record<string, ConfigKey> = {
   endpoint: 'endpoint',
   'api-key': 'apiKey',
   'admin-token': 'adminToken',
+  'ca-file': 'caFile',
 };
 
 /** `aepo config set|show|unset|path`: the stored endpoint and secrets (file mode 0600). */
@@ -38,12 +40,13 @@ export function configCommand(): Command {
         const v = o[key];
         if (v !== undefined) {
           if (v.trim() === '') throw usage(`--${flagOf(key)} must not be empty`);
-          updates[key] = v.trim();
+          // A stored CA path must not depend on the folder a later command runs in.
+          updates[key] = key === 'caFile' ? path.resolve(v.trim()) : v.trim();
           updated.push(key);
         }
       }
       if (updated.length === 0)
-        throw usage('nothing to set: pass --endpoint, --api-key and/or --admin-token');
+        throw usage('nothing to set: pass --endpoint, --api-key, --admin-token and/or --ca-file');
       const file = configOf(self).path;
       writeStoredConfig(file, { ...readStoredConfig(file), ...updates });
       if (o.json) print(json({ path: file, updated: updated.map(flagOf) }));
@@ -76,6 +79,7 @@ export function configCommand(): Command {
         endpoint: cfg.endpoint,
         apiKey: maskSecret(cfg.apiKey),
         adminToken: maskSecret(cfg.adminToken),
+        caFile: cfg.caFile ?? '',
       };
       if (o.json) {
         print(

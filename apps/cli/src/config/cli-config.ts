@@ -8,16 +8,19 @@ export interface StoredConfig {
   endpoint?: string;
   apiKey?: string;
   adminToken?: string;
+  /** PEM file of the CA that signed the API's certificate (for https:// endpoints). */
+  caFile?: string;
 }
 
 export type ConfigKey = keyof StoredConfig;
-export const CONFIG_KEYS: readonly ConfigKey[] = ['endpoint', 'apiKey', 'adminToken'];
+export const CONFIG_KEYS: readonly ConfigKey[] = ['endpoint', 'apiKey', 'adminToken', 'caFile'];
 
 /** Environment variable that overrides each stored key. */
 export const CONFIG_ENV: Record<ConfigKey, string> = {
   endpoint: 'AEPO_ENDPOINT',
   apiKey: 'AEPO_API_KEY',
   adminToken: 'AEPO_ADMIN_TOKEN',
+  caFile: 'AEPO_CA_FILE',
 };
 
 export const DEFAULT_ENDPOINT = '127.0.0.1:50051';
@@ -30,6 +33,7 @@ export interface ResolvedConfig {
   endpoint: string;
   apiKey: string | undefined;
   adminToken: string | undefined;
+  caFile: string | undefined;
   sources: Record<ConfigKey, ConfigSource>;
 }
 
@@ -75,7 +79,7 @@ export function isTooOpen(file: string): boolean {
 
 /** Flags beat environment, environment beats the file, the file beats the defaults. */
 export function resolveConfig(
-  flags: { config?: string; endpoint?: string; apiKey?: string; adminToken?: string },
+  flags: { config?: string; endpoint?: string; apiKey?: string; adminToken?: string; caFile?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedConfig {
   const file = configPath(flags.config, env);
@@ -93,8 +97,9 @@ export function resolveConfig(
   const endpoint = pick('endpoint');
   const apiKey = pick('apiKey');
   const adminToken = pick('adminToken');
+  const caFile = pick('caFile');
   if (endpoint === undefined) sources.endpoint = 'default';
-  return { path: file, endpoint: endpoint ?? DEFAULT_ENDPOINT, apiKey, adminToken, sources };
+  return { path: file, endpoint: endpoint ?? DEFAULT_ENDPOINT, apiKey, adminToken, caFile, sources };
 }
 
 /** Shows enough of a secret to recognise it. */

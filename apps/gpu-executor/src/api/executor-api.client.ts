@@ -1,5 +1,11 @@
 import { executorV1 } from '@aepo/contracts';
-import { type CallOptions, Metadata, type ServiceError, credentials, status } from '@grpc/grpc-js';
+import {
+  type CallOptions,
+  type ChannelCredentials,
+  Metadata,
+  type ServiceError,
+  status,
+} from '@grpc/grpc-js';
 import { ApiCallError, type DatasetRowsPage, type ExecutorApi } from './executor-api.port.js';
 
 type Unary<Req, Res> = (
@@ -9,7 +15,7 @@ type Unary<Req, Res> = (
   cb: (err: ServiceError | null, res: Res) => void,
 ) => { cancel(): void };
 
-/** ExecutorService over gRPC (plaintext: executors talk to the API inside the cluster). */
+/** ExecutorService over gRPC (TLS or plaintext: see api-credentials.ts). */
 export class ExecutorApiClient implements ExecutorApi {
   private readonly client: executorV1.ExecutorServiceClient;
 
@@ -17,8 +23,9 @@ export class ExecutorApiClient implements ExecutorApi {
     address: string,
     private readonly token: string,
     private readonly callTimeoutMs: number,
+    channelCredentials: ChannelCredentials,
   ) {
-    this.client = new executorV1.ExecutorServiceClient(address, credentials.createInsecure(), {
+    this.client = new executorV1.ExecutorServiceClient(address, channelCredentials, {
       // Notice a dead API within seconds, also between calls.
       'grpc.keepalive_time_ms': 10_000,
       'grpc.keepalive_timeout_ms': 5_000,

@@ -48,4 +48,17 @@ describe('loadExecutorConfig', () => {
   it('requires the executor token', () => {
     expect(() => loadExecutorConfig({})).toThrow(/AEPO_EXECUTOR_TOKEN/);
   });
+
+  it('reads the TLS settings of the API connection; a client certificate needs its key', () => {
+    const c = loadExecutorConfig({
+      AEPO_EXECUTOR_TOKEN: token,
+      AEPO_EXECUTOR_API_CA_FILE: '/tls/ca.crt',
+      AEPO_EXECUTOR_API_CERT_FILE: '/tls/tls.crt',
+      AEPO_EXECUTOR_API_KEY_FILE: '/tls/tls.key',
+    });
+    expect(c).toMatchObject({ apiTls: false, apiCaFile: '/tls/ca.crt', apiCertFile: '/tls/tls.crt' });
+    expect(() =>
+      loadExecutorConfig({ AEPO_EXECUTOR_TOKEN: token, AEPO_EXECUTOR_API_CERT_FILE: '/tls/tls.crt' }),
+    ).toThrow(/AEPO_EXECUTOR_API_KEY_FILE: is required/);
+  });
 });

@@ -18,58 +18,75 @@ function defaultRepoRoot(): string {
 }
 
 /** The executor's settings, as an object (startExecutor) or from AEPO_EXECUTOR_* variables (main). */
-const configSchema = z.object({
-  /** The API's gRPC address (its internal ExecutorService). */
-  apiAddress: hostPort('127.0.0.1:50051').default('127.0.0.1:50051'),
-  /** Shared secret the API checks (the API's AEPO_EXECUTOR_TOKEN). */
-  executorToken: z
-    .string()
-    .min(16, 'must be at least 16 characters')
-    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
-  /** Stable name of this executor (the pod name on Kubernetes). */
-  executorId: z.string().min(1).max(200).default(`${hostname()}-${process.pid}`),
-  /** HTTP /metrics /healthz /readyz; port 0 picks a free one. */
-  httpAddress: hostPort('0.0.0.0:9400').default('0.0.0.0:9400'),
-  /** Folder of the checkpoints (a shared volume on Kubernetes, so another pod can resume). */
-  checkpointRoot: z.string().min(1).default('.data/checkpoints'),
-  /** Checkpoint before ending a job on a cancel request. */
-  checkpointOnCancel: bool.default(true),
-  /** Exit once a lease long-poll finds the queue empty (one executor per Kubernetes Job, KEDA ScaledJob). */
-  exitWhenIdle: bool.default(false),
-  /** Model ids this executor can load; empty = any the API allows. */
-  models: z.array(z.string().min(1)).default([]),
-  /** LeaseJob long-poll in seconds. */
-  leaseWaitSeconds: int(0, 300).default(20),
-  /** Retries of a training step that failed in the engine, before the job fails. */
-  stepRetries: int(0, 100).default(3),
-  /** On SIGTERM: how long the current step may still run before it is abandoned. */
-  shutdownGraceMs: int(0, 3_600_000).default(300_000),
-  /** Backoff of API calls that failed for transport reasons: first delay and cap. */
-  apiRetryInitialMs: int(1, 60_000).default(200),
-  apiRetryMaxMs: int(1, 600_000).default(5_000),
-  /** Deadline of a unary API call. */
-  apiCallTimeoutMs: int(100, 600_000).default(15_000),
-  /** Engine gRPC address: unix:///path.sock or 127.0.0.1:PORT. */
-  engineAddress: z
-    .string()
-    .regex(/^(unix:\/\/\/\S+|[^\s:]+:\d{1,5})$/, 'must be unix:///path.sock or host:port')
-    .default(`unix:///tmp/aepo-engine-${process.pid}.sock`),
-  /** Spawn and supervise the engine (false: connect to one started elsewhere, no restarts). */
-  engineSpawn: bool.default(true),
-  /** How long the engine may take to answer its first health check. */
-  engineStartTimeoutMs: int(1_000, 3_600_000).default(180_000),
-  /** Torch / OpenMP threads of the engine; unset: the engine's default. */
-  engineThreads: int(1, 1024).optional(),
-  /** Extra environment of the engine process (AEPO_ENGINE_* settings). */
-  engineEnv: z.record(z.string(), z.string()).default({}),
-  /** The uv executable that runs the engine; unset: found on PATH, in ~/.local/bin or Python's user base. */
-  uv: z.string().min(1).optional(),
-  /** Repository root (the engine project is apps/gpu-executor/engine below it). */
-  repoRoot: z.string().min(1).default(defaultRepoRoot()),
-  /** Grading worker threads. */
-  gradingWorkers: int(1, 256).default(1),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+const configSchema = z
+  .object({
+    /** The API's gRPC address (its internal ExecutorService). */
+    apiAddress: hostPort('127.0.0.1:50051').default('127.0.0.1:50051'),
+    /** Shared secret the API checks (the API's AEPO_EXECUTOR_TOKEN). */
+    executorToken: z
+      .string()
+      .min(16, 'must be at least 16 characters')
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+    /** TLS to the API (verified against the system CAs, or apiCaFile). Off: plaintext, with a warning. */
+    apiTls: bool.default(false),
+    /** CA that signed the API's certificate (implies apiTls). */
+    apiCaFile: z.string().min(1).optional(),
+    /** Client certificate and key for an API that requires them (mTLS; implies apiTls). */
+    apiCertFile: z.string().min(1).optional(),
+    apiKeyFile: z.string().min(1).optional(),
+    /** Stable name of this executor (the pod name on Kubernetes). */
+    executorId: z.string().min(1).max(200).default(`${hostname()}-${process.pid}`),
+    /** HTTP /metrics /healthz /readyz; port 0 picks a free one. */
+    httpAddress: hostPort('0.0.0.0:9400').default('0.0.0.0:9400'),
+    /** Folder of the checkpoints (a shared volume on Kubernetes, so another pod can resume). */
+    checkpointRoot: z.string().min(1).default('.data/checkpoints'),
+    /** Checkpoint before ending a job on a cancel request. */
+    checkpointOnCancel: bool.default(true),
+    /** Exit once a lease long-poll finds the queue empty (one executor per Kubernetes Job, KEDA ScaledJob). */
+    exitWhenIdle: bool.default(false),
+    /** Model ids this executor can load; empty = any the API allows. */
+    models: z.array(z.string().min(1)).default([]),
+    /** LeaseJob long-poll in seconds. */
+    leaseWaitSeconds: int(0, 300).default(20),
+    /** Retries of a training step that failed in the engine, before the job fails. */
+    stepRetries: int(0, 100).default(3),
+    /** On SIGTERM: how long the current step may still run before it is abandoned. */
+    shutdownGraceMs: int(0, 3_600_000).default(300_000),
+    /** Backoff of API calls that failed for transport reasons: first delay and cap. */
+    apiRetryInitialMs: int(1, 60_000).default(200),
+    apiRetryMaxMs: int(1, 600_000).default(5_000),
+    /** Deadline of a unary API call. */
+    apiCallTimeoutMs: int(100, 600_000).default(15_000),
+    /** Engine gRPC address: unix:///path.sock or 127.0.0.1:PORT. */
+    engineAddress: z
+      .string()
+      .regex(/^(unix:\/\/\/\S+|[^\s:]+:\d{1,5})$/, 'must be unix:///path.sock or host:port')
+      .default(`unix:///tmp/aepo-engine-${process.pid}.sock`),
+    /** Spawn and supervise the engine (false: connect to one started elsewhere, no restarts). */
+    engineSpawn: bool.default(true),
+    /** How long the engine may take to answer its first health check. */
+    engineStartTimeoutMs: int(1_000, 3_600_000).default(180_000),
+    /** Torch / OpenMP threads of the engine; unset: the engine's default. */
+    engineThreads: int(1, 1024).optional(),
+    /** Extra environment of the engine process (AEPO_ENGINE_* settings). */
+    engineEnv: z.record(z.string(), z.string()).default({}),
+    /** The uv executable that runs the engine; unset: found on PATH, in ~/.local/bin or Python's user base. */
+    uv: z.string().min(1).optional(),
+    /** Repository root (the engine project is apps/gpu-executor/engine below it). */
+    repoRoot: z.string().min(1).default(defaultRepoRoot()),
+    /** Grading worker threads. */
+    gradingWorkers: int(1, 256).default(1),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((c, ctx) => {
+    // A client certificate without its key (or the reverse) cannot be presented.
+    if ((c.apiCertFile === undefined) !== (c.apiKeyFile === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.apiCertFile === undefined ? 'apiCertFile' : 'apiKeyFile'],
+        message: 'is required with the client certificate/key it pairs with',
+      });
+  });
 
 export type ExecutorConfigInput = z.input<typeof configSchema>;
 export type ExecutorConfig = Readonly<z.output<typeof configSchema>>;
@@ -79,6 +96,10 @@ export const ENV_NAMES = {
   apiAddress: 'AEPO_EXECUTOR_API_ADDRESS',
   executorToken: 'AEPO_EXECUTOR_TOKEN',
   executorId: 'AEPO_EXECUTOR_ID',
+  apiTls: 'AEPO_EXECUTOR_API_TLS',
+  apiCaFile: 'AEPO_EXECUTOR_API_CA_FILE',
+  apiCertFile: 'AEPO_EXECUTOR_API_CERT_FILE',
+  apiKeyFile: 'AEPO_EXECUTOR_API_KEY_FILE',
   httpAddress: 'AEPO_EXECUTOR_HTTP_ADDRESS',
   checkpointRoot: 'AEPO_EXECUTOR_CHECKPOINT_DIR',
   checkpointOnCancel: 'AEPO_EXECUTOR_CHECKPOINT_ON_CANCEL',

@@ -60,6 +60,18 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s-api.%s.svc:%d" (include "aepo.fullname" .) .Release.Namespace (int .Values.api.grpcPort) -}}
 {{- end -}}
 
+{{/* Secret of the API certificate (tls.crt, tls.key, ca.crt) and of the executors' client certificate. */}}
+{{- define "aepo.apiTlsSecretName" -}}
+{{- default (printf "%s-api-tls" (include "aepo.fullname" .)) .Values.tls.secretName -}}
+{{- end -}}
+
+{{- define "aepo.executorTlsSecretName" -}}
+{{- default (printf "%s-executor-tls" (include "aepo.fullname" .)) .Values.tls.executorSecretName -}}
+{{- end -}}
+
+{{/* Where the pods mount their TLS files. */}}
+{{- define "aepo.tlsDir" -}}/etc/aepo/tls{{- end -}}
+
 {{/* Environment of an API container: the settings of values (one place), then the secrets. */}}
 {{- define "aepo.apiEnv" -}}
 - name: AEPO_API_GRPC_ADDRESS
@@ -68,6 +80,18 @@ app.kubernetes.io/component: {{ .component }}
   value: {{ printf "0.0.0.0:%d" (int .Values.api.httpPort) | quote }}
 - name: AEPO_API_SHUTDOWN_GRACE_MS
   value: {{ mul (sub (int .Values.api.terminationGracePeriodSeconds) 5 | max 1) 1000 | quote }}
+{{- if .Values.tls.enabled }}
+- name: AEPO_API_TLS_CERT_FILE
+  value: {{ printf "%s/tls.crt" (include "aepo.tlsDir" .) | quote }}
+- name: AEPO_API_TLS_KEY_FILE
+  value: {{ printf "%s/tls.key" (include "aepo.tlsDir" .) | quote }}
+- name: AEPO_API_TLS_RELOAD_SECONDS
+  value: {{ .Values.tls.reloadSeconds | quote }}
+{{- if .Values.tls.requireExecutorClientCert }}
+- name: AEPO_API_TLS_CLIENT_CA_FILE
+  value: {{ printf "%s/ca.crt" (include "aepo.tlsDir" .) | quote }}
+{{- end }}
+{{- end }}
 {{- range $name, $value := .Values.api.env }}
 - name: {{ $name }}
   value: {{ $value | toString | quote }}
@@ -148,6 +172,16 @@ containers:
         value: {{ printf "%s/models/huggingface" .Values.executor.persistence.mountPath | quote }}
       - name: TMPDIR
         value: /tmp
+      {{- if .Values.tls.enabled }}
+      - name: AEPO_EXECUTOR_API_CA_FILE
+        value: {{ printf "%s/ca.crt" (include "aepo.tlsDir" .) | quote }}
+      {{- if .Values.tls.requireExecutorClientCert }}
+      - name: AEPO_EXECUTOR_API_CERT_FILE
+        value: {{ printf "%s/tls.crt" (include "aepo.tlsDir" .) | quote }}
+      - name: AEPO_EXECUTOR_API_KEY_FILE
+        value: {{ printf "%s/tls.key" (include "aepo.tlsDir" .) | quote }}
+      {{- end }}
+      {{- end }}
       {{- if and .Values.keda.enabled (eq .Values.keda.mode "ScaledJob") }}
       - name: AEPO_EXECUTOR_EXIT_WHEN_IDLE
         value: "true"
@@ -192,6 +226,11 @@ containers:
         mountPath: /tmp
       - name: dshm
         mountPath: /dev/shm
+      {{- if .Values.tls.enabled }}
+      - name: tls
+        mountPath: {{ include "aepo.tlsDir" . }}
+        readOnly: true
+      {{- end }}
 volumes:
   - name: data
     {{- if .Values.executor.persistence.enabled }}
@@ -206,4 +245,18 @@ volumes:
     emptyDir:
       medium: Memory
       sizeLimit: {{ .Values.executor.shmSize }}
+  {{- if .Values.tls.enabled }}
+  - name: tls
+    secret:
+      {{- if .Values.tls.requireExecutorClientCert }}
+      # The executors' own certificate and key, and the CA that signed the API.
+      secretName: {{ include "aepo.executorTlsSecretName" . }}
+      {{- else }}
+      # Only the CA of the API secret: the API's private key stays out of executor pods.
+      secretName: {{ include "aepo.apiTlsSecretName" . }}
+      items:
+        - key: ca.crt
+          path: ca.crt
+      {{- end }}
+  {{- end }}
 {{- end -}}

@@ -67,6 +67,30 @@ export interface ErrorInfo_MetadataEntry {
   value: string;
 }
 
+/**
+ * Describes how a quota check failed (answered with RESOURCE_EXHAUSTED). Field numbers follow
+ * google/rpc/error_details.proto, so standard decoders read it.
+ */
+export interface QuotaFailure {
+  /** Describes all quota violations. */
+  violations: QuotaFailure_Violation[];
+}
+
+/** A single quota violation. */
+export interface QuotaFailure_Violation {
+  /** The subject on which the quota check failed, e.g. "projects/<project-id>". */
+  subject: string;
+  /** A description of how the quota check failed, naming the limit and how to raise it. */
+  description: string;
+  /**
+   * The quota that was exceeded, e.g. "concurrent_jobs", "concurrent_uploads", "stored_dataset_bytes",
+   * "open_streams".
+   */
+  quotaId: string;
+  /** The enforced limit of that quota. */
+  quotaValue: number;
+}
+
 function createBaseBadRequest(): BadRequest {
   return { fieldViolations: [] };
 }
@@ -712,6 +736,202 @@ export const ErrorInfo_MetadataEntry: MessageFns<ErrorInfo_MetadataEntry> = {
   },
 };
 
+function createBaseQuotaFailure(): QuotaFailure {
+  return { violations: [] };
+}
+
+export const QuotaFailure: MessageFns<QuotaFailure> = {
+  encode(message: QuotaFailure, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.violations) {
+      QuotaFailure_Violation.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QuotaFailure {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQuotaFailure();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.violations.push(QuotaFailure_Violation.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QuotaFailure {
+    return {
+      violations: globalThis.Array.isArray(object?.violations)
+        ? object.violations.map((e: any) => QuotaFailure_Violation.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: QuotaFailure): unknown {
+    const obj: any = {};
+    if (message.violations?.length) {
+      obj.violations = message.violations.map((e) => QuotaFailure_Violation.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<QuotaFailure>, I>>(base?: I): QuotaFailure {
+    return QuotaFailure.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<QuotaFailure>, I>>(object: I): QuotaFailure {
+    const message = createBaseQuotaFailure();
+    message.violations = object.violations?.map((e) => QuotaFailure_Violation.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseQuotaFailure_Violation(): QuotaFailure_Violation {
+  return { subject: '', description: '', quotaId: '', quotaValue: 0 };
+}
+
+export const QuotaFailure_Violation: MessageFns<QuotaFailure_Violation> = {
+  encode(message: QuotaFailure_Violation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.subject !== '') {
+      writer.uint32(10).string(message.subject);
+    }
+    if (message.description !== '') {
+      writer.uint32(18).string(message.description);
+    }
+    if (message.quotaId !== '') {
+      writer.uint32(42).string(message.quotaId);
+    }
+    if (message.quotaValue !== 0) {
+      writer.uint32(56).int64(message.quotaValue);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QuotaFailure_Violation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQuotaFailure_Violation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.subject = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.quotaId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.quotaValue = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QuotaFailure_Violation {
+    return {
+      subject: isSet(object.subject) ? globalThis.String(object.subject) : '',
+      description: isSet(object.description) ? globalThis.String(object.description) : '',
+      quotaId: isSet(object.quotaId)
+        ? globalThis.String(object.quotaId)
+        : isSet(object.quota_id)
+          ? globalThis.String(object.quota_id)
+          : '',
+      quotaValue: isSet(object.quotaValue)
+        ? globalThis.Number(object.quotaValue)
+        : isSet(object.quota_value)
+          ? globalThis.Number(object.quota_value)
+          : 0,
+    };
+  },
+
+  toJSON(message: QuotaFailure_Violation): unknown {
+    const obj: any = {};
+    if (message.subject !== '') {
+      obj.subject = message.subject;
+    }
+    if (message.description !== '') {
+      obj.description = message.description;
+    }
+    if (message.quotaId !== '') {
+      obj.quotaId = message.quotaId;
+    }
+    if (message.quotaValue !== 0) {
+      obj.quotaValue = Math.round(message.quotaValue);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<QuotaFailure_Violation>, I>>(base?: I): QuotaFailure_Violation {
+    return QuotaFailure_Violation.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<QuotaFailure_Violation>, I>>(object: I): QuotaFailure_Violation {
+    const message = createBaseQuotaFailure_Violation();
+    message.subject = object.subject ?? '';
+    message.description = object.description ?? '';
+    message.quotaId = object.quotaId ?? '';
+    message.quotaValue = object.quotaValue ?? 0;
+    return message;
+  },
+};
+
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 export type DeepPartial<T> = T extends Builtin
@@ -728,6 +948,17 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin
   ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error('Value is larger than Number.MAX_SAFE_INTEGER');
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error('Value is smaller than Number.MIN_SAFE_INTEGER');
+  }
+  return num;
+}
 
 function isObject(value: any): boolean {
   return typeof value === 'object' && value !== null;

@@ -1,0 +1,114 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { QuotaExceededError } from '../common/api-error.js';
+import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
+import { QuotaRepository } from './quota.repository.js';
+
+/** Names of the quotas, as the QuotaFailure detail carries them. */
+export type QuotaId = 'concurrent_jobs' | 'concurrent_uploads' | 'stored_dataset_bytes' | 'open_streams';
+
+/** The error for a project that reached `limit` of quota `id`; `what` says what was refused. */
+export function quotaExceeded(
+  projectId: string,
+  id: QuotaId,
+  limit: number,
+  what: string,
+): QuotaExceededError {
+  return new QuotaExceededError({
+    subject: `projects/${projectId}`,
+    quotaId: id,
+    quotaValue: limit,
+    description: `${what}: quota ${id} of this project is ${limit} (set by the operator)`,
+  });
+}
+
+/** Counts of things a project holds open in this API process, each capped. */
+class OpenSlots {
+  private readonly held = new Map<string, number>();
+
+  constructor(
+    private readonly id: QuotaId,
+    private readonly limit: number,
+    private readonly what: string,
+  ) {}
+
+  /** Takes a slot or throws the quota error; the returned function gives it back (once). */
+  acquire(projectId: string): () => void {
+    const n = this.held.get(projectId) ?? 0;
+    if (n >= this.limit) throw quotaExceeded(projectId, this.id, this.limit, this.what);
+    this.held.set(projectId, n + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.held.get(projectId) ?? 1) - 1;
+      if (left > 0) this.held.set(projectId, left);
+      else this.held.delete(projectId);
+    };
+  }
+}
+
+/**
+ * Per-project quotas (AEPO_API_QUOTA_*). Uploads and streams are counted in this API process (each
+ * replica enforces its own count); active jobs and stored bytes are counted in Postgres.
+ */
+@Injectable()
+export class ProjectQuotas {
+  private readonly uploads: OpenSlots;
+  private readonly streams: OpenSlots;
+  /** CreateJob's count-then-insert, one at a time per project, so parallel creates cannot overshoot. */
+  private readonly jobTurns = new Map<string, Promise<unknown>>();
+
+  constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(QuotaRepository) private readonly held: QuotaRepository,
+  ) {
+    this.uploads = new OpenSlots(
+      'concurrent_uploads',
+      config.quotas.concurrentUploads,
+      'too many dataset uploads in progress',
+    );
+    this.streams = new OpenSlots('open_streams', config.quotas.openStreams, 'too many open streams');
+  }
+
+  acquireUpload(projectId: string): () => void {
+    return this.uploads.acquire(projectId);
+  }
+
+  acquireStream(projectId: string): () => void {
+    return this.streams.acquire(projectId);
+  }
+
+  /** Bytes the project's datasets already take (read once when an upload starts). */
+  storedDatasetBytes(projectId: string): Promise<number> {
+    return this.held.storedDatasetBytes(projectId);
+  }
+
+  /** Throws when storing `bytes` in all would exceed the project's dataset bytes. */
+  checkStoredBytes(projectId: string, bytes: number): void {
+    const limit = this.config.quotas.datasetBytes;
+    if (bytes > limit)
+      throw quotaExceeded(
+        projectId,
+        'stored_dataset_bytes',
+        limit,
+        'the datasets would exceed the stored bytes',
+      );
+  }
+
+  /** Runs `insert` when the project has fewer active jobs than its quota, one call at a time per project. */
+  async withJobSlot<T>(projectId: string, insert: () => Promise<T>): Promise<T> {
+    const previous = this.jobTurns.get(projectId) ?? Promise.resolve();
+    const turn = previous.then(async () => {
+      const limit = this.config.quotas.activeJobs;
+      if ((await this.held.activeJobs(projectId)) >= limit)
+        throw quotaExceeded(projectId, 'concurrent_jobs', limit, 'too many QUEUED, RUNNING or PAUSED jobs');
+      return insert();
+    });
+    const settled = turn.catch(() => undefined);
+    this.jobTurns.set(projectId, settled);
+    void settled.then(() => {
+      if (this.jobTurns.get(projectId) === settled) this.jobTurns.delete(projectId);
+    });
+    return turn;
+  }
+}
