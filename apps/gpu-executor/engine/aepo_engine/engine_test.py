@@ -41,7 +41,7 @@ def test_sampled_logprobs_equal_a_full_forward_pass(core):
     ids = _ids(res)
     rollouts, missing = core.store.get_many(ids)
     assert not missing
-    old_lp, _, _, tokens, _ = core._old_pass(rollouts, micro=4)
+    old_lp, _, _, tokens, _ = core._old_pass(rollouts, 40)
     assert tokens == res.total_tokens
     for r, lp in zip(rollouts, old_lp, strict=True):
         assert torch.allclose(r.logprobs, lp, atol=1e-4), (r.logprobs, lp)

@@ -5,7 +5,13 @@ import type { EvaluationRecord, StepRecord } from '@aepo/contracts';
 const finite = (x: number | null | undefined): number =>
   x !== null && x !== undefined && Number.isFinite(x) ? x : 0;
 
-export function toProtoStep(r: AepoStep, attempt: number, checkpointSeconds: number): StepRecord {
+/** `nonFiniteUpdates`: optimizer steps the engine skipped for a non-finite loss or gradient norm. */
+export function toProtoStep(
+  r: AepoStep,
+  attempt: number,
+  checkpointSeconds: number,
+  nonFiniteUpdates = 0,
+): StepRecord {
   return {
     step: r.step,
     attempt,
@@ -38,6 +44,7 @@ export function toProtoStep(r: AepoStep, attempt: number, checkpointSeconds: num
     stepSeconds: finite(r.timings.total) + finite(checkpointSeconds),
     targetUnreachable: r.targetUnreachable,
     learningRate: finite(r.lr),
+    nonFiniteUpdates,
   };
 }
 
