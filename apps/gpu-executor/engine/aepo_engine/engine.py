@@ -640,7 +640,7 @@ class PolicyCore:
         lm = lora.causal_lm(model)
         C = batch.targets.shape[1]
         with s.precision.autocast(s.device):
-            out = lm.model(
+            out = lm.get_decoder()(
                 input_ids=batch.input_ids,
                 attention_mask=batch.attention,
                 position_ids=batch.positions,

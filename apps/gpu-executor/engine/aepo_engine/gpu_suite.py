@@ -54,12 +54,12 @@ SHAPES = {
     },
     # --dry-run: the same code path in seconds on a CPU.
     "dry-run": {
-        "hidden_size": 64,
-        "intermediate_size": 128,
-        "num_hidden_layers": 2,
+        "hidden_size": 32,
+        "intermediate_size": 64,
+        "num_hidden_layers": 1,
         "num_attention_heads": 4,
         "num_key_value_heads": 2,
-        "vocab_size": 4096,
+        "vocab_size": 512,
         "tie_word_embeddings": False,
         "max_position_embeddings": 512,
     },
@@ -257,9 +257,9 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.dry_run:
         args.device = args.device or "cpu"
-        args.prompt_tokens, args.completion_tokens = 8, 16
-        args.train_sequences, args.sample_completions = 6, 3
-        args.learn_steps, args.learn_prompts, args.eval_every, args.eval_prompts = 2, 2, 1, 8
+        args.prompt_tokens, args.completion_tokens = 6, 8
+        args.train_sequences, args.sample_completions = 4, 2
+        args.learn_steps, args.learn_prompts, args.eval_every, args.eval_prompts = 1, 2, 1, 4
     args.device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     print(json.dumps(run(args)))
     return 0
