@@ -4,7 +4,9 @@ import {
   ControllerKind,
   EntropyEstimator,
   LossAggregation,
+  Precision,
   type EntropyTarget,
+  type ModelConfig,
   type GraderSpec,
   type JobSpec,
 } from '@aepo/contracts';
@@ -168,6 +170,46 @@ export function applySpecDefaults(
       keepLast: spec.checkpoint?.keepLast ?? d.checkpointKeepLast,
     },
     labels: { ...spec.labels },
+    model: modelWithDefaults(spec.model),
   };
   return out;
+}
+
+/**
+ * JobSpec.model with its defaults: precision UNSPECIFIED (bf16-mixed on CUDA, fp32 on CPU: the API
+ * does not know the executor's device), token budget 0 (the engine's, by model size), gradient
+ * checkpointing unset (on above 1B parameters), no chat template; an adapter gets alpha = 2 x rank,
+ * dropout 0 and no merged export.
+ */
+export function modelWithDefaults(m: ModelConfig | undefined): ModelConfig {
+  const a = m?.adapter;
+  return {
+    precision: m?.precision ?? Precision.PRECISION_UNSPECIFIED,
+    maxTokensPerMicroBatch: m?.maxTokensPerMicroBatch ?? 0,
+    ...(m?.gradientCheckpointing !== undefined ? { gradientCheckpointing: m.gradientCheckpointing } : {}),
+    chatTemplate: m?.chatTemplate ?? false,
+    ...(a
+      ? {
+          adapter: {
+            rank: a.rank,
+            alpha: a.alpha ?? 2 * a.rank,
+            dropout: a.dropout ?? 0,
+            targetModules: [...a.targetModules],
+            exportMerged: a.exportMerged ?? false,
+          },
+        }
+      : {}),
+  };
+}
+
+/** The CREATED event's message, with a warning for settings that are allowed but usually wrong. */
+export function createdMessage(spec: JobSpec): string {
+  if (spec.model?.precision === Precision.PRECISION_BF16_PURE) {
+    return (
+      'job created; warning: model.precision BF16_PURE trains bf16 weights without an fp32 master copy, ' +
+      'so updates smaller than ~1/256 of a weight round away (at learning rate 1e-6 most do); ' +
+      'BF16_MIXED (the GPU default) learns at the same speed'
+    );
+  }
+  return 'job created';
 }

@@ -7,6 +7,7 @@ import {
   type EntropyTarget,
   type GraderSpec,
   type JobSpec,
+  type ModelConfig,
 } from '@aepo/contracts';
 import { checkLabels, UUID_RE, Violations } from '../common/violations.js';
 import { SPEC_DEFAULTS } from './job-spec.defaults.js';
@@ -236,6 +237,30 @@ export function validateJobSpec(spec: JobSpec | undefined, models: readonly stri
     v.range(`${p}.checkpoint.every_n_steps`, ck.everyNSteps, 1, 1_000_000, { integer: true });
     v.range(`${p}.checkpoint.keep_last`, ck.keepLast, 1, 1000, { integer: true });
   }
+  validateModelConfig(v, `${p}.model`, spec.model);
   checkLabels(v, `${p}.labels`, spec.labels);
   return v;
+}
+
+const MODULE_NAME_RE = /^[A-Za-z0-9_.]{1,64}$/;
+
+/** Precision, memory budget, LoRA adapter and chat template (JobSpec.model). */
+function validateModelConfig(v: Violations, prefix: string, m: ModelConfig | undefined): void {
+  if (m === undefined) return;
+  if ((m.precision as string) === UNRECOGNIZED) v.add(`${prefix}.precision`, 'unknown precision');
+  if (m.maxTokensPerMicroBatch !== undefined && m.maxTokensPerMicroBatch !== 0) {
+    v.range(`${prefix}.max_tokens_per_micro_batch`, m.maxTokensPerMicroBatch, 256, 16_777_216, {
+      integer: true,
+    });
+  }
+  const a = m.adapter;
+  if (a === undefined) return;
+  v.range(`${prefix}.adapter.rank`, a.rank, 1, 1024, { integer: true });
+  v.range(`${prefix}.adapter.alpha`, a.alpha, 0, 1e6, { minExclusive: true });
+  v.range(`${prefix}.adapter.dropout`, a.dropout, 0, 1, { maxExclusive: true });
+  if (a.targetModules.length > 32) v.add(`${prefix}.adapter.target_modules`, 'at most 32 modules');
+  a.targetModules.forEach((name, i) => {
+    if (!MODULE_NAME_RE.test(name))
+      v.add(`${prefix}.adapter.target_modules[${i}]`, 'must be 1..64 characters of [A-Za-z0-9_.]');
+  });
 }

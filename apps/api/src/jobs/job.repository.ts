@@ -99,6 +99,7 @@ export class JobRepository {
   async insertQueued(
     job: Partial<JobEntity> & { id: string; projectId: string },
     datasetIds: string[],
+    createdMessage = 'job created',
   ): Promise<{ job: JobEntity | null; missingDatasets: string[] }> {
     // One statement (one round trip, one implicit transaction): lock the datasets FOR SHARE (a
     // concurrent DeleteDataset holds FOR UPDATE), insert the job only if all exist, add its CREATED
@@ -116,7 +117,7 @@ export class JobRepository {
          RETURNING *
        ), e AS (
          INSERT INTO job_events (job_id, sequence, type, to_state, message)
-         SELECT id, 1, 'CREATED', 'QUEUED', 'job created' FROM j
+         SELECT id, 1, 'CREATED', 'QUEUED', $13::text FROM j
        ), n AS (
          SELECT pg_notify('${QUEUE_CHANNEL}', base_model), pg_notify('${JOB_CHANNEL}', id::text) FROM j
        )
@@ -137,6 +138,7 @@ export class JobRepository {
           : JSON.stringify(job.entropyTarget),
         datasetIds,
         job.requestHash ?? null,
+        createdMessage,
       ],
     );
     const row = rows[0] ?? {};

@@ -7,7 +7,7 @@ import { decodePageToken, encodePageToken, pageSize, TIME_ID_CURSOR } from '../c
 import { checkDisplayName, checkLabels, REQUEST_ID_RE, UUID_RE, Violations } from '../common/violations.js';
 import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
 import type { JobEntity, JobStateName } from '../database/entities/index.js';
-import { applySpecDefaults, entropyTargetWithDefaults } from './job-spec.defaults.js';
+import { applySpecDefaults, createdMessage, entropyTargetWithDefaults } from './job-spec.defaults.js';
 import { checkScheduleFitsSteps, validateEntropyTarget, validateJobSpec } from './job-spec.validator.js';
 import { canTransition, isTerminal } from './job-state.machine.js';
 import { stateFromProto, toJobProto } from './job.mapper.js';
@@ -57,6 +57,7 @@ export class JobService {
           entropyTarget: spec.entropyTarget ? EntropyTarget.toJSON(spec.entropyTarget) : null,
         },
         datasetIds,
+        createdMessage(spec),
       ),
     );
     if (missingDatasets.length > 0) {

@@ -5,6 +5,7 @@ import {
   ControllerKind,
   EntropyEstimator,
   JobSpec,
+  Precision,
   ScheduleKind,
   type EntropySchedule,
   type EntropyTarget,
@@ -43,7 +44,24 @@ export interface JobSpecFlags {
   keepLast?: number;
   validateEvery?: number;
   label?: Record<string, string>;
+  precision?: string;
+  maxTokensPerMicroBatch?: number;
+  gradientCheckpointing?: string;
+  chatTemplate?: boolean;
+  loraRank?: number;
+  loraAlpha?: number;
+  loraDropout?: number;
+  loraTargets?: string;
+  exportMerged?: boolean;
 }
+
+const PRECISIONS: Record<string, Precision> = {
+  fp32: Precision.PRECISION_FP32,
+  'bf16-mixed': Precision.PRECISION_BF16_MIXED,
+  'bf16-pure': Precision.PRECISION_BF16_PURE,
+};
+
+const ON_OFF: Record<string, boolean> = { on: true, off: false };
 
 const ALGORITHMS: Record<string, Algorithm> = {
   aepo: Algorithm.ALGORITHM_AEPO,
@@ -133,7 +151,54 @@ export function addJobSpecOptions(cmd: Command): Command {
     .option('--checkpoint-every <n>', 'save a checkpoint every N steps', intArg(1))
     .option('--keep-last <n>', 'checkpoints kept besides the best-in-band one', intArg(1))
     .option('--validate-every <n>', 'validate every N steps (needs --validation-dataset)', intArg(0))
-    .option('--label <key=value>', 'label (repeatable)', labelArg);
+    .option('--label <key=value>', 'label (repeatable)', labelArg)
+    .option(
+      '--precision <p>',
+      'fp32, bf16-mixed (GPU default: fp32 master weights, bf16 compute) or bf16-pure',
+      choice(PRECISIONS),
+    )
+    .option('--max-tokens-per-micro-batch <n>', 'token budget of one forward/backward pass', intArg(1))
+    .option(
+      '--gradient-checkpointing <on|off>',
+      'recompute activations (default: on above 1B parameters)',
+      choice(ON_OFF),
+    )
+    .option('--chat-template', "render prompts with the tokenizer's chat template")
+    .option('--lora-rank <r>', 'train a LoRA adapter of this rank instead of all weights', intArg(1))
+    .option('--lora-alpha <a>', 'LoRA alpha (default 2 x rank)', numberArg)
+    .option('--lora-dropout <p>', 'LoRA dropout (default 0)', numberArg)
+    .option('--lora-targets <modules>', 'comma-separated module names (default: every linear projection)')
+    .option('--export-merged', 'LoRA: the final checkpoint also holds the merged model');
+}
+
+/** Applies the model flags (precision, memory, LoRA, chat template) to JobSpec.model. */
+function applyModelFlags(o: JobSpecFlags, spec: JobSpec): void {
+  const lora = [o.loraRank, o.loraAlpha, o.loraDropout, o.loraTargets, o.exportMerged].some(
+    (x) => x !== undefined,
+  );
+  const anyFlag =
+    lora ||
+    [o.precision, o.maxTokensPerMicroBatch, o.gradientCheckpointing, o.chatTemplate].some(
+      (x) => x !== undefined,
+    );
+  if (!anyFlag) return;
+  const m = (spec.model ??= JobSpec.fromPartial({ model: {} }).model!);
+  if (o.precision !== undefined) m.precision = PRECISIONS[o.precision] ?? m.precision;
+  if (o.maxTokensPerMicroBatch !== undefined) m.maxTokensPerMicroBatch = o.maxTokensPerMicroBatch;
+  if (o.gradientCheckpointing !== undefined) m.gradientCheckpointing = ON_OFF[o.gradientCheckpointing];
+  if (o.chatTemplate !== undefined) m.chatTemplate = o.chatTemplate;
+  if (!lora) return;
+  const a = (m.adapter ??= { rank: 0, targetModules: [] });
+  if (o.loraRank !== undefined) a.rank = o.loraRank;
+  if (!a.rank) throw usage('the --lora-* flags need --lora-rank');
+  if (o.loraAlpha !== undefined) a.alpha = o.loraAlpha;
+  if (o.loraDropout !== undefined) a.dropout = o.loraDropout;
+  if (o.loraTargets !== undefined)
+    a.targetModules = o.loraTargets
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
+  if (o.exportMerged !== undefined) a.exportMerged = o.exportMerged;
 }
 
 /** Parses `--schedule`. */
@@ -274,6 +339,7 @@ export function specFromFlags(o: JobSpecFlags): JobSpec {
   }
   if (o.validateEvery !== undefined) (spec.validation ??= {}).everyNSteps = o.validateEvery;
   if (o.label) spec.labels = { ...spec.labels, ...o.label };
+  applyModelFlags(o, spec);
   return spec;
 }
 

@@ -2,6 +2,7 @@
 (no downloads). `qwen2.5-0.5b` is Qwen2.5-0.5B's shape; `small` a ~10M-parameter Qwen2 for CPU.
 
     python -m aepo_engine.bench --config small --device cpu --dtype float32
+    python -m aepo_engine.bench --gpu-suite [--dry-run]    (aepo_engine.gpu_suite)
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import json
 import random
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -140,6 +142,11 @@ def run(args) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--gpu-suite" in argv:
+        from aepo_engine import gpu_suite
+
+        return gpu_suite.main([a for a in argv if a != "--gpu-suite"])
     p = argparse.ArgumentParser(prog="aepo_engine.bench")
     p.add_argument("--config", choices=sorted(CONFIGS), default="small")
     p.add_argument("--full-vocab", action="store_true", help="151936-token output layer")

@@ -37,6 +37,11 @@ class EngineSettings(BaseSettings):
     rollout_ttl_seconds: float = Field(
         default=3600.0, gt=0, description="Rollouts older than this are dropped (NOT_FOUND)."
     )
+    loss_chunk_elements: int = Field(
+        default=1 << 26,
+        ge=1,
+        description="Most fp32 logits (rows x vocabulary) the loss materialises at once (256 MB).",
+    )
     threads: int = Field(
         default=0, ge=0, description="torch intra-op threads on CPU; 0 keeps torch's default."
     )

@@ -41,7 +41,7 @@ def test_sampled_logprobs_equal_a_full_forward_pass(core):
     ids = _ids(res)
     rollouts, missing = core.store.get_many(ids)
     assert not missing
-    old_lp, _, _, tokens, _ = core._old_pass(rollouts, micro=4)
+    old_lp, _, _, tokens, _ = core._old_pass(rollouts, 40)
     assert tokens == res.total_tokens
     for r, lp in zip(rollouts, old_lp, strict=True):
         assert torch.allclose(r.logprobs, lp, atol=1e-4), (r.logprobs, lp)
@@ -140,7 +140,9 @@ def test_gradient_accumulation_matches_one_big_batch(settings, random_model_path
                 keep=True,
             )
         weights.append(torch.cat([p.detach().flatten() for p in core.state.model.parameters()]))
-    assert torch.allclose(weights[0], weights[1], atol=1e-5)
+    # 1% of one lr-1e-2 update: AdamW turns float noise in gradients that are analytically ~0 (the
+    # k_proj bias: softmax is shift-invariant) into updates of up to a few 1e-5 whatever the split.
+    assert torch.allclose(weights[0], weights[1], atol=1e-4)
 
 
 def _train_steps(core: PolicyCore, seeds: list[int]) -> None:

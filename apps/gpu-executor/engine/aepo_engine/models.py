@@ -11,18 +11,20 @@ import torch
 from aepo_engine import tiny_arith
 from aepo_engine.config import EngineSettings
 from aepo_engine.errors import EngineError, invalid, not_found, precondition
+from aepo_engine.hf_hub import HF_PREFIX, resolve_hf
 
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 # Tokenizer classes that mean "the tokenizer.json as is": transformers 5's AutoTokenizer would map
 # them to the architecture's own tokenizer class (Qwen2Tokenizer), which ignores a custom pipeline.
 GENERIC_TOKENIZER_CLASSES = {"TokenizersBackend", "PreTrainedTokenizerFast"}
 
 
 def resolve_model(model: str, settings: EngineSettings) -> Path:
-    """The HF folder of a model id: builtin:tiny-arith (built once into the cache), an absolute
-    folder, or an id inside settings.model_dir."""
+    """The HF folder of a model id: builtin:tiny-arith (built once into the cache), hf:org/name[@rev]
+    (hf_hub.resolve_hf), an absolute folder, or an id inside settings.model_dir."""
     if not model:
         raise invalid("model", "required")
+    if model.startswith(HF_PREFIX):
+        return resolve_hf(model, settings.model_dir)
     if model.startswith("builtin:"):
         if model != tiny_arith.BUILTIN_ID:
             raise not_found(f"unknown built-in model {model!r} (known: {tiny_arith.BUILTIN_ID})")
@@ -56,14 +58,6 @@ def pick_device(device: str) -> torch.device:
     elif dev.type != "cpu":
         raise invalid("device", f"unsupported device type {dev.type!r} (cpu, cuda)")
     return dev
-
-
-def pick_dtype(dtype: str, device: torch.device) -> torch.dtype:
-    if not dtype:
-        return torch.bfloat16 if device.type == "cuda" else torch.float32
-    if dtype not in DTYPES:
-        raise invalid("dtype", f"unknown dtype {dtype!r} (one of {', '.join(DTYPES)})")
-    return DTYPES[dtype]
 
 
 def load_tokenizer(path: Path):

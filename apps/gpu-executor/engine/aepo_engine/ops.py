@@ -10,6 +10,7 @@ import enum
 from dataclasses import dataclass
 
 import torch
+import torch.utils.checkpoint
 
 
 def token_logprob_entropy(
@@ -25,6 +26,46 @@ def token_logprob_entropy(
     logp_B_T = z.gather(-1, targets_B_T.unsqueeze(-1)).squeeze(-1) - lse_B_T
     entropy_B_T = lse_B_T - (torch.softmax(z, dim=-1) * z).sum(-1)
     return logp_B_T, entropy_B_T
+
+
+def _head_logprob_entropy(h_N_H, weight_V_H, bias_V, targets_N):
+    # The head in fp32 whatever the autocast: bf16 logits would put ~0.03 nats of noise into every
+    # log-prob, more than the PPO ratios it feeds.
+    with torch.autocast(device_type=h_N_H.device.type, enabled=False):
+        z = torch.nn.functional.linear(
+            h_N_H.float(), weight_V_H.float(), None if bias_V is None else bias_V.float()
+        )
+        return token_logprob_entropy(z, targets_N)
+
+
+def chunked_logprob_entropy(
+    hidden_N_H: torch.Tensor,
+    weight_V_H: torch.Tensor,
+    bias_V: torch.Tensor | None,
+    targets_N: torch.Tensor,
+    chunk_rows: int,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """token_logprob_entropy of `hidden @ weight.T (+ bias)`, `chunk_rows` positions at a time, so at
+    most [chunk_rows, V] fp32 logits exist at once. With gradients on, each chunk is checkpointed: the
+    backward pass recomputes its logits instead of keeping them (the memory of the loss stays one
+    chunk's logits, at the price of a second head matmul)."""
+    logps, ents = [], []
+    grad = torch.is_grad_enabled()
+    for r0 in range(0, hidden_N_H.shape[0], max(chunk_rows, 1)):
+        h = hidden_N_H[r0 : r0 + chunk_rows]
+        t = targets_N[r0 : r0 + chunk_rows]
+        if grad:
+            lp, ent = torch.utils.checkpoint.checkpoint(
+                _head_logprob_entropy, h, weight_V_H, bias_V, t, use_reentrant=False
+            )
+        else:
+            lp, ent = _head_logprob_entropy(h, weight_V_H, bias_V, t)
+        logps.append(lp)
+        ents.append(ent)
+    if not logps:
+        empty = hidden_N_H.new_zeros((0,), dtype=torch.float32)
+        return empty, empty
+    return torch.cat(logps), torch.cat(ents)
 
 
 def entropy_shaped_advantages(

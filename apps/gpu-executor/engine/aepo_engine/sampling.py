@@ -79,19 +79,44 @@ def _pick_tokens(
     greedy_B: torch.Tensor,
     any_top_p: bool,
     any_greedy: bool,
-    generator: torch.Generator,
+    uniform_B: torch.Tensor,
 ) -> torch.Tensor:
+    """Inverse-CDF draw with each row's own uniform, so a row's tokens do not depend on which other
+    rows share its batch."""
     scaled = z_B_V / temps_B.clamp(min=1e-6).unsqueeze(-1)
     probs = torch.softmax(scaled, dim=-1)
     if any_top_p:
         probs = _top_p_filter(probs, top_p_B)
-    tokens = torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+    cdf = torch.cumsum(probs, dim=-1)
+    x = (uniform_B * cdf[:, -1]).unsqueeze(-1)
+    tokens = torch.searchsorted(cdf, x, right=True).squeeze(-1).clamp(max=z_B_V.shape[-1] - 1)
     if any_greedy:
         tokens = torch.where(greedy_B, z_B_V.argmax(-1), tokens)
     return tokens
 
 
-@torch.inference_mode()
+def row_uniforms(seed: int, row: int, steps: int) -> torch.Tensor:
+    """The uniforms row `row` of a call with `seed` draws its tokens with (one per step)."""
+    g = torch.Generator().manual_seed((seed ^ (row * 0x9E3779B97F4A7C15)) & (2**63 - 1))
+    return torch.rand(steps, generator=g, dtype=torch.float64).float()
+
+
+def row_batches(rows: list[RowSpec], max_tokens: int) -> list[range]:
+    """Consecutive row ranges whose rows x (longest prompt + longest max_new_tokens) stays within
+    `max_tokens` (0: no limit), each with at least one row."""
+    out: list[range] = []
+    start, width_p, width_c = 0, 0, 0
+    for i, r in enumerate(rows):
+        p, c = max(width_p, len(r.prompt_ids)), max(width_c, r.max_new_tokens)
+        if max_tokens > 0 and i > start and (i - start + 1) * (p + c) > max_tokens:
+            out.append(range(start, i))
+            start, p, c = i, len(r.prompt_ids), r.max_new_tokens
+        width_p, width_c = p, c
+    if rows:
+        out.append(range(start, len(rows)))
+    return out
+
+
 def sample_rows(
     model,
     tokenizer,
@@ -99,12 +124,30 @@ def sample_rows(
     eos_ids: list[int],
     pad_id: int,
     seed: int,
+    max_tokens: int = 0,
 ) -> list[SampledRow]:
-    """Samples every row in one batched, KV-cached decoding loop (see the module doc)."""
+    """Samples the rows in generation batches of at most `max_tokens` tokens (row_batches); every row
+    draws from its own random stream, so the result does not depend on the split."""
+    out: list[SampledRow] = []
+    for batch in row_batches(rows, max_tokens):
+        out.extend(_sample_batch(model, tokenizer, rows, batch, eos_ids, pad_id, seed))
+    return out
+
+
+@torch.inference_mode()
+def _sample_batch(
+    model,
+    tokenizer,
+    all_rows: list[RowSpec],
+    batch: range,
+    eos_ids: list[int],
+    pad_id: int,
+    seed: int,
+) -> list[SampledRow]:
+    """Samples rows[batch] in one batched, KV-cached decoding loop (see the module doc)."""
     device = next(model.parameters()).device
+    rows = [all_rows[i] for i in batch]
     n = len(rows)
-    generator = torch.Generator(device=device)
-    generator.manual_seed(seed)
 
     input_ids, attn = left_pad([r.prompt_ids for r in rows], pad_id, device)
     temps = torch.tensor([r.temperature for r in rows], dtype=torch.float32, device=device)
@@ -115,6 +158,7 @@ def sample_rows(
     any_greedy = bool(greedy.any())
     eos_t = torch.tensor(eos_ids, dtype=torch.long, device=device)
     steps = max(r.max_new_tokens for r in rows)
+    uniforms = torch.stack([row_uniforms(seed, i, steps) for i in batch]).to(device)
     stop_rows = {i: r.stop for i, r in enumerate(rows) if r.stop}
     stop_window = max((len(s) for st in stop_rows.values() for s in st), default=0) + 2
 
@@ -147,7 +191,7 @@ def sample_rows(
         lse = torch.logsumexp(z, dim=-1)
         entropy = lse - (torch.softmax(z, dim=-1) * z).sum(-1)
         tokens = _pick_tokens(
-            z, temps[live], top_p[live], greedy[live], any_top_p, any_greedy, generator
+            z, temps[live], top_p[live], greedy[live], any_top_p, any_greedy, uniforms[live, t]
         )
         logp = z.gather(-1, tokens.unsqueeze(-1)).squeeze(-1) - lse
 

@@ -88,7 +88,9 @@ class PolicyEngineServicer(pb_grpc.PolicyEngineServicer):
         res = await self._run(
             context,
             "Sample",
-            lambda: self.core.sample(groups, request.seed, request.discard_rollouts),
+            lambda: self.core.sample(
+                groups, request.seed, request.discard_rollouts, request.max_tokens_per_batch
+            ),
         )
         return pb.SampleResponse(
             groups=[
@@ -115,7 +117,11 @@ class PolicyEngineServicer(pb_grpc.PolicyEngineServicer):
     async def Train(self, request, context):
         items, loss = await self._validated(context, lambda: validation.train_specs(request))
         out = await self._run(
-            context, "Train", lambda: self.core.train(items, loss, request.keep_rollouts)
+            context,
+            "Train",
+            lambda: self.core.train(
+                items, loss, request.keep_rollouts, request.max_tokens_per_micro_batch
+            ),
         )
         return pb.TrainResponse(**vars(out))
 
@@ -130,7 +136,9 @@ class PolicyEngineServicer(pb_grpc.PolicyEngineServicer):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "path: required")
         started = time.monotonic()
         step, size = await self._run(
-            context, "SaveCheckpoint", lambda: self.core.save_checkpoint(Path(request.path))
+            context,
+            "SaveCheckpoint",
+            lambda: self.core.save_checkpoint(Path(request.path), request.merge_adapter),
         )
         return pb.SaveCheckpointResponse(
             path=str(Path(request.path).resolve()),

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import math
+import re
 
 from aepo_engine import ops
 from aepo_engine.engine import GroupSpec, LoadSpec, LossSpec, TrainItemSpec
 from aepo_engine.errors import invalid
+from aepo_engine.lora import LoraSpec
+from aepo_engine.precision import PRECISIONS
 from aepo_engine.proto import pb
+
+_MODULE_RE = re.compile(r"^[A-Za-z0-9_.]{1,64}$")
 
 MAX_SEED = 2**63 - 1
 _AGGREGATION = {
@@ -49,8 +54,10 @@ def load_spec(req: pb.LoadRequest) -> LoadSpec:
     clip = _finite("optimizer.grad_clip", o.grad_clip)
     if clip < 0:
         raise invalid("optimizer.grad_clip", "must be >= 0")
-    if req.HasField("lora"):
-        raise invalid("lora", "LoRA is not supported by this engine build (train all weights)")
+    if req.precision and req.dtype:
+        raise invalid("precision", "set precision or dtype, not both")
+    if req.precision and req.precision not in PRECISIONS:
+        raise invalid("precision", f"unknown precision {req.precision!r} ({', '.join(PRECISIONS)})")
     if req.seed > MAX_SEED:
         raise invalid("seed", "must be < 2^63")
     return LoadSpec(
@@ -64,8 +71,29 @@ def load_spec(req: pb.LoadRequest) -> LoadSpec:
         weight_decay=wd,
         grad_clip=clip,
         kl_reference=req.kl_reference,
-        gradient_checkpointing=req.gradient_checkpointing,
+        gradient_checkpointing=(
+            req.gradient_checkpointing if req.HasField("gradient_checkpointing") else None
+        ),
+        precision=req.precision,
+        max_tokens_per_micro_batch=req.max_tokens_per_micro_batch,
+        chat_template=req.chat_template,
+        lora=lora_spec(req.lora) if req.HasField("lora") else None,
     )
+
+
+def lora_spec(lo: pb.Lora) -> LoraSpec:
+    if not 1 <= lo.rank <= 4096:
+        raise invalid("lora.rank", "must be in 1..4096")
+    alpha = _finite("lora.alpha", lo.alpha)
+    if alpha < 0:
+        raise invalid("lora.alpha", "must be >= 0 (0: equal to rank)")
+    dropout = _finite("lora.dropout", lo.dropout)
+    if not 0 <= dropout < 1:
+        raise invalid("lora.dropout", "must be in [0, 1)")
+    for i, name in enumerate(lo.target_modules):
+        if not _MODULE_RE.match(name):
+            raise invalid(f"lora.target_modules[{i}]", "must be 1..64 of [A-Za-z0-9_.]")
+    return LoraSpec(lo.rank, alpha, dropout, tuple(lo.target_modules))
 
 
 def sample_specs(req: pb.SampleRequest, max_rows: int = 1 << 20) -> list[GroupSpec]:

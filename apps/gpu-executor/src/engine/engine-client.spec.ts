@@ -70,6 +70,10 @@ const impl = {
       optimizerSteps: 1,
       step: 1,
       seconds: 0.5,
+      nonFiniteSteps: 1,
+      microBatches: 2,
+      lossLogitsBytes: 4096,
+      peakMemoryBytes: 0,
     };
   }),
   releaseRollouts: handler('releaseRollouts', (req: engineV1.ReleaseRolloutsRequest) => ({
@@ -192,6 +196,7 @@ describe('EngineClient', () => {
       lr: 3e-4,
       tokens: 42,
       seconds: 0.5,
+      nonFiniteSteps: 1,
     });
   });
 
@@ -223,6 +228,32 @@ describe('EngineClient', () => {
     await client.release(['a', 'b']);
     expect(seen.releaseRollouts).toEqual([{ rolloutIds: ['a', 'b'] }]);
     expect(await client.saveCheckpoint('/tmp/ck')).toMatchObject({ path: '/tmp/ck' });
+    await client.saveCheckpoint('/tmp/ck2', { mergeAdapter: true });
+    expect(seen.saveCheckpoint!.map((r) => [r.path, r.mergeAdapter])).toEqual([
+      ['/tmp/ck', false],
+      ['/tmp/ck2', true],
+    ]);
+    await client.load({
+      model: 'hf:Qwen/Qwen2.5-Math-7B',
+      seed: 5,
+      lr: 1e-6,
+      weightDecay: 0.01,
+      gradClip: 1,
+      klCoef: 0,
+      options: {
+        precision: 'bf16-mixed',
+        maxTokensPerMicroBatch: 8192,
+        chatTemplate: true,
+        lora: { rank: 16, alpha: 32, dropout: 0.05, targetModules: ['q_proj'] },
+      },
+    });
+    expect(seen.load!.at(-1)).toMatchObject({
+      precision: 'bf16-mixed',
+      maxTokensPerMicroBatch: 8192,
+      chatTemplate: true,
+      lora: { rank: 16, alpha: 32, dropout: 0.05, targetModules: ['q_proj'] },
+    });
+    expect(seen.load!.at(-1)!.gradientCheckpointing).toBeUndefined();
     await client.loadCheckpoint('/tmp/ck');
     expect(seen.loadCheckpoint).toEqual([{ path: '/tmp/ck' }]);
     expect(await client.health()).toBe(true);

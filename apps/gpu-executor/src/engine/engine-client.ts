@@ -9,11 +9,10 @@ import type {
   SampleRequest,
   SampleResult,
   TrainRequest,
-  TrainResult,
 } from '@aepo/aepo';
 import { engineV1 } from '@aepo/contracts';
 import { type CallOptions, Metadata, type ServiceError, credentials } from '@grpc/grpc-js';
-import type { EngineLoadRequest, ExecutorEngine } from './engine.port.js';
+import type { EngineLoadRequest, EngineTrainResult, ExecutorEngine } from './engine.port.js';
 
 const AGGREGATION: Record<AepoLossAggregation, engineV1.LossAggregation> = {
   'token-mean': engineV1.LossAggregation.LOSS_AGGREGATION_TOKEN_MEAN,
@@ -74,6 +73,7 @@ export class EngineClient implements ExecutorEngine {
   }
 
   async load(req: EngineLoadRequest): Promise<engineV1.LoadResponse> {
+    const o = req.options;
     return this.call('load', {
       model: req.model,
       dtype: '',
@@ -88,7 +88,11 @@ export class EngineClient implements ExecutorEngine {
         gradClip: req.gradClip,
       },
       klReference: req.klCoef > 0,
-      gradientCheckpointing: false,
+      ...(o?.gradientCheckpointing !== undefined ? { gradientCheckpointing: o.gradientCheckpointing } : {}),
+      precision: o?.precision ?? '',
+      maxTokensPerMicroBatch: o?.maxTokensPerMicroBatch ?? 0,
+      chatTemplate: o?.chatTemplate ?? false,
+      ...(o?.lora ? { lora: { ...o.lora, targetModules: [...o.lora.targetModules] } } : {}),
     });
   }
 
@@ -105,6 +109,7 @@ export class EngineClient implements ExecutorEngine {
       })),
       seed: req.seed,
       discardRollouts: !req.keepRollouts,
+      maxTokensPerBatch: 0,
     });
     return {
       groups: res.groups.map((g) =>
@@ -121,7 +126,7 @@ export class EngineClient implements ExecutorEngine {
     };
   }
 
-  async train(req: TrainRequest): Promise<TrainResult> {
+  async train(req: TrainRequest): Promise<EngineTrainResult> {
     const l = req.loss;
     const res = await this.call('train', {
       items: req.items.map((it) => ({
@@ -144,6 +149,7 @@ export class EngineClient implements ExecutorEngine {
         shuffleSeed: l.shuffleSeed,
       },
       keepRollouts: false,
+      maxTokensPerMicroBatch: 0,
     });
     return {
       entropy: res.entropy,
@@ -156,6 +162,7 @@ export class EngineClient implements ExecutorEngine {
       lr: res.lr,
       tokens: res.tokens,
       seconds: res.seconds,
+      nonFiniteSteps: res.nonFiniteSteps,
     };
   }
 
@@ -164,8 +171,11 @@ export class EngineClient implements ExecutorEngine {
     await this.call('releaseRollouts', { rolloutIds });
   }
 
-  async saveCheckpoint(dir: string): Promise<engineV1.SaveCheckpointResponse> {
-    return this.call('saveCheckpoint', { path: dir });
+  async saveCheckpoint(
+    dir: string,
+    opts: { mergeAdapter?: boolean } = {},
+  ): Promise<engineV1.SaveCheckpointResponse> {
+    return this.call('saveCheckpoint', { path: dir, mergeAdapter: opts.mergeAdapter ?? false });
   }
 
   async loadCheckpoint(dir: string): Promise<engineV1.LoadCheckpointResponse> {

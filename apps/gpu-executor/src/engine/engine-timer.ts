@@ -2,12 +2,14 @@
  * Wraps the engine to add up the compute time the engine itself reports (Sample and Train `seconds`),
  * so the executor can log how much of a step was spent outside the engine (its overhead).
  */
-import type { SampleRequest, SampleResult, TrainRequest, TrainResult } from '@aepo/aepo';
-import type { EngineLoadRequest, ExecutorEngine } from './engine.port.js';
+import type { SampleRequest, SampleResult, TrainRequest } from '@aepo/aepo';
+import type { EngineLoadRequest, EngineLoaded, EngineTrainResult, ExecutorEngine } from './engine.port.js';
 
 export class EngineTimer implements ExecutorEngine {
   /** Engine-reported seconds since the last take(). */
   private seconds = 0;
+  /** Optimizer steps the engine skipped (non-finite loss or gradient norm) since takeNonFinite(). */
+  private nonFinite = 0;
 
   constructor(private readonly inner: ExecutorEngine) {}
 
@@ -24,10 +26,18 @@ export class EngineTimer implements ExecutorEngine {
     return r;
   }
 
-  async train(req: TrainRequest): Promise<TrainResult> {
+  async train(req: TrainRequest): Promise<EngineTrainResult> {
     const r = await this.inner.train(req);
     this.seconds += r.seconds;
+    this.nonFinite += r.nonFiniteSteps ?? 0;
     return r;
+  }
+
+  /** Skipped (non-finite) optimizer steps since the last call; resets the count. */
+  takeNonFinite(): number {
+    const n = this.nonFinite;
+    this.nonFinite = 0;
+    return n;
   }
 
   /**
@@ -40,12 +50,12 @@ export class EngineTimer implements ExecutorEngine {
     return Promise.resolve();
   }
 
-  load(req: EngineLoadRequest): Promise<unknown> {
+  load(req: EngineLoadRequest): Promise<EngineLoaded | void> {
     return this.inner.load(req);
   }
 
-  saveCheckpoint(dir: string): Promise<unknown> {
-    return this.inner.saveCheckpoint(dir);
+  saveCheckpoint(dir: string, opts?: { mergeAdapter?: boolean }): Promise<unknown> {
+    return this.inner.saveCheckpoint(dir, opts);
   }
 
   loadCheckpoint(dir: string): Promise<unknown> {

@@ -33,12 +33,14 @@ import {
 import type { ExecutorEngine } from '../engine/engine.port.js';
 import { EngineTimer } from '../engine/engine-timer.js';
 import type { MetricsReporter } from '../metrics/metrics.reporter.js';
-import { JobFailure, errorMessage, isPermanentEngineError } from './job-errors.js';
+import { JobFailure, errorMessage, grpcCode, isPermanentEngineError } from './job-errors.js';
 import {
   JobSpecError,
   checkpointEvery,
   checkpointKeepLast,
+  exportsMergedModel,
   toAlgorithmConfig,
+  toEngineModelOptions,
   toGraderSpec,
 } from './job-spec.mapper.js';
 import { LeaseSession } from './lease-session.js';
@@ -67,6 +69,8 @@ export interface JobRunnerOptions {
   checkpointOnCancel: boolean;
   shutdownGraceMs: number;
   apiRetry: { initialMs: number; maxMs: number };
+  /** Steps in a row whose updates were all skipped (non-finite loss or gradient) that fail the job. Default 3. */
+  maxNonFiniteSteps?: number;
 }
 
 export type RunOutcome = 'succeeded' | 'failed' | 'cancelled' | 'paused' | 'released' | 'lost';
@@ -94,6 +98,12 @@ interface RunContext {
   /** Engine restarts since the run last got past its furthest step (a crash loop fails the job). */
   restartsWithoutProgress: number;
   furthestStep: number;
+  /** Token budget the engine was loaded with (JobSpec.model's or the engine's default). */
+  engineTokenBudget: number;
+  /** Set once after an out-of-memory: the halved budget every later Load uses. */
+  reducedTokenBudget: number | null;
+  /** Steps in a row with skipped (non-finite) updates. */
+  nonFiniteRun: number;
 }
 
 const ABANDON = Symbol('abandon');
@@ -197,6 +207,9 @@ export class JobRunner {
       timer: new EngineTimer(this.o.engine.client),
       restartsWithoutProgress: 0,
       furthestStep: 0,
+      engineTokenBudget: 0,
+      reducedTokenBudget: null,
+      nonFiniteRun: 0,
     };
     if (lease.resumeFrom) {
       const restored = await this.o.store.read(lease.resumeFrom.uri);
@@ -240,14 +253,18 @@ export class JobRunner {
       await this.o.engine.ensureHealthy();
       const generation = this.o.engine.generation;
       try {
-        await this.o.engine.client.load({
+        const options = toEngineModelOptions(ctx.spec);
+        if (ctx.reducedTokenBudget !== null) options.maxTokensPerMicroBatch = ctx.reducedTokenBudget;
+        const loaded = await this.o.engine.client.load({
           model: ctx.spec.baseModel,
           seed: ctx.config.seed,
           lr: o.lr,
           weightDecay: o.weightDecay,
           gradClip: o.gradClip,
           klCoef: o.klCoef,
+          options,
         });
+        ctx.engineTokenBudget = loaded?.model?.maxTokensPerMicroBatch ?? options.maxTokensPerMicroBatch;
         if (checkpointDir) await this.o.engine.client.loadCheckpoint(checkpointDir);
         ctx.loadedGeneration = generation;
         return;
@@ -322,13 +339,15 @@ export class JobRunner {
         checkpointSeconds = (performance.now() - t0) / 1000;
         this.o.metrics.checkpoint(checkpointSeconds);
       }
+      const nonFiniteUpdates = ctx.timer.takeNonFinite();
       session.enqueue(
-        toProtoStep(record, session.attempt, checkpointSeconds),
+        toProtoStep(record, session.attempt, checkpointSeconds, nonFiniteUpdates),
         evaluation ? toProtoEvaluation(evaluation, session.attempt) : undefined,
       );
       this.o.metrics.step(record);
       await session.heartbeat();
       if (saved) await this.report(ctx, saved);
+      this.checkNonFinite(ctx, record.step, nonFiniteUpdates);
       // Wall time of the whole iteration (step, grading, checkpoint, heartbeat) against the engine's
       // own compute time: the difference is the executor's overhead (bench:executor reads this line).
       const wallSeconds = (performance.now() - t0) / 1000;
@@ -364,6 +383,10 @@ export class JobRunner {
         if (e instanceof LeaseLostError) throw e;
         failures++;
         log.warn({ err: errorMessage(e), step: before.step + 1, failures }, 'training step failed');
+        if (grpcCode(e) === status.RESOURCE_EXHAUSTED) {
+          await this.retryWithHalfTheBudget(ctx, e, before.step + 1, log);
+          return REWOUND;
+        }
         if (failures > this.o.stepRetries) {
           throw new JobFailure(
             status.ABORTED,
@@ -371,6 +394,13 @@ export class JobRunner {
           );
         }
         if (await this.rewindIfEngineRestarted(ctx, e, log)) return REWOUND;
+        if (grpcCode(e) === status.ABORTED) {
+          // A Train failed after applying part of its update: the weights are neither before nor
+          // after the step, so only the last checkpoint is a known state.
+          log.warn({ err: errorMessage(e) }, 'engine state half-updated; resuming from the last checkpoint');
+          await this.restore(ctx, log);
+          return REWOUND;
+        }
         ctx.trainer = this.makeTrainer(ctx, before);
       }
     }
@@ -397,6 +427,47 @@ export class JobRunner {
     await this.restore(ctx, log);
     ctx.session.rewound(ctx.lastCheckpointStep, `engine restarted after: ${errorMessage(cause)}`);
     return true;
+  }
+
+  /**
+   * After an out-of-memory step: reloads the engine with half the token budget and replays from the
+   * last checkpoint (a known state, whatever the failed call had applied). A second one fails the
+   * job naming the knob: never an endless retry.
+   */
+  private async retryWithHalfTheBudget(
+    ctx: RunContext,
+    e: unknown,
+    step: number,
+    log: Logger,
+  ): Promise<void> {
+    const budget = ctx.engineTokenBudget;
+    if (ctx.reducedTokenBudget !== null || budget <= 1) {
+      throw new JobFailure(
+        status.RESOURCE_EXHAUSTED,
+        `step ${step} ran out of accelerator memory even with model.max_tokens_per_micro_batch ${budget}` +
+          `${ctx.reducedTokenBudget !== null ? ' (already halved once)' : ''}: lower spec.model.max_tokens_per_micro_batch ` +
+          `(or rollout.max_tokens, or train a model.adapter); engine: ${errorMessage(e)}`,
+      );
+    }
+    ctx.reducedTokenBudget = Math.floor(budget / 2);
+    log.warn(
+      { err: errorMessage(e), step, from: budget, to: ctx.reducedTokenBudget },
+      'engine out of memory; retrying from the last checkpoint with half the token budget',
+    );
+    await this.restore(ctx, log);
+  }
+
+  /** Fails the job after maxNonFiniteSteps steps in a row whose updates were skipped. */
+  private checkNonFinite(ctx: RunContext, step: number, skipped: number): void {
+    ctx.nonFiniteRun = skipped > 0 ? ctx.nonFiniteRun + 1 : 0;
+    const limit = this.o.maxNonFiniteSteps ?? 3;
+    if (ctx.nonFiniteRun >= limit) {
+      throw new JobFailure(
+        status.ABORTED,
+        `the loss or gradient norm was not finite in ${ctx.nonFiniteRun} steps in a row (steps ${step - ctx.nonFiniteRun + 1}..${step}); ` +
+          'those updates were skipped: lower optimization.learning_rate or set optimization.grad_clip, or use model.precision FP32',
+      );
+    }
   }
 
   /** A periodic checkpoint; if the engine died while saving, rewinds to the last one instead. */
@@ -445,7 +516,10 @@ export class JobRunner {
         ...(ev ? { validationAccuracy: ev.accuracy } : {}),
       },
       ctx.trainer.state(),
-      (dir) => this.o.engine.client.saveCheckpoint(dir),
+      (dir) =>
+        this.o.engine.client.saveCheckpoint(dir, {
+          mergeAdapter: ctx.trainer.done && exportsMergedModel(ctx.spec),
+        }),
     );
     ctx.lastCheckpoint = saved;
     ctx.lastCheckpointStep = step;

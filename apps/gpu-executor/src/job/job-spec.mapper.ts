@@ -22,9 +22,11 @@ import {
   type GraderSpec as ProtoGraderSpec,
   type JobSpec,
   LossAggregation,
+  Precision,
   ScheduleKind,
 } from '@aepo/contracts';
 import type { GraderSpec } from '@aepo/rewards';
+import type { EngineModelOptions } from '../engine/engine.port.js';
 
 export class JobSpecError extends Error {
   constructor(message: string) {
@@ -232,4 +234,40 @@ export function checkpointEvery(spec: JobSpec): number {
 
 export function checkpointKeepLast(spec: JobSpec): number {
   return Math.max(1, spec.checkpoint?.keepLast ?? 3);
+}
+
+const PRECISIONS: Partial<Record<Precision, string>> = {
+  [Precision.PRECISION_UNSPECIFIED]: '',
+  [Precision.PRECISION_FP32]: 'fp32',
+  [Precision.PRECISION_BF16_MIXED]: 'bf16-mixed',
+  [Precision.PRECISION_BF16_PURE]: 'bf16-pure',
+};
+
+/** JobSpec.model as the engine's Load options (unset fields: the engine's defaults). */
+export function toEngineModelOptions(spec: JobSpec): EngineModelOptions {
+  const m = spec.model;
+  const precision = PRECISIONS[m?.precision ?? Precision.PRECISION_UNSPECIFIED];
+  if (precision === undefined) throw new JobSpecError(`model.precision: unsupported ${String(m?.precision)}`);
+  const a = m?.adapter;
+  return {
+    precision,
+    maxTokensPerMicroBatch: m?.maxTokensPerMicroBatch ?? 0,
+    ...(m?.gradientCheckpointing !== undefined ? { gradientCheckpointing: m.gradientCheckpointing } : {}),
+    chatTemplate: m?.chatTemplate ?? false,
+    ...(a
+      ? {
+          lora: {
+            rank: a.rank,
+            alpha: a.alpha ?? 2 * a.rank,
+            dropout: a.dropout ?? 0,
+            targetModules: [...a.targetModules],
+          },
+        }
+      : {}),
+  };
+}
+
+/** Whether the job's final checkpoint also holds the merged model (LoRA with export_merged). */
+export function exportsMergedModel(spec: JobSpec): boolean {
+  return spec.model?.adapter?.exportMerged ?? false;
 }

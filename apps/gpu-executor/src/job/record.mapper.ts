@@ -5,7 +5,13 @@ import type { EvaluationRecord, StepRecord } from '@aepo/contracts';
 // Numbers go out as they are: NaN or an infinity (a diverging loss) must not look like 0, and proto
 // doubles carry them. Only fields the protocol documents as "0 when none" turn an absent value into 0.
 
-export function toProtoStep(r: AepoStep, attempt: number, checkpointSeconds: number): StepRecord {
+/** `nonFiniteUpdates`: optimizer steps the engine skipped for a non-finite loss or gradient norm. */
+export function toProtoStep(
+  r: AepoStep,
+  attempt: number,
+  checkpointSeconds: number,
+  nonFiniteUpdates = 0,
+): StepRecord {
   return {
     step: r.step,
     attempt,
@@ -39,6 +45,7 @@ export function toProtoStep(r: AepoStep, attempt: number, checkpointSeconds: num
     stepSeconds: r.timings.total + checkpointSeconds,
     targetUnreachable: r.targetUnreachable,
     learningRate: r.lr,
+    nonFiniteUpdates,
   };
 }
 

@@ -2,17 +2,19 @@
  * A deterministic in-memory engine for unit tests of the job runner: its whole "policy" is one number
  * `w` that Train moves, so a checkpoint round trip and an exact resume are easy to observe.
  */
-import {
-  Rng,
-  deriveSeed,
-  type SampleRequest,
-  type SampleResult,
-  type TrainRequest,
-  type TrainResult,
-} from '@aepo/aepo';
+import { Rng, deriveSeed, type SampleRequest, type SampleResult, type TrainRequest } from '@aepo/aepo';
+import { status } from '@grpc/grpc-js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EngineLoadRequest, ExecutorEngine } from '../engine/engine.port.js';
+import type {
+  EngineLoadRequest,
+  EngineLoaded,
+  EngineTrainResult,
+  ExecutorEngine,
+} from '../engine/engine.port.js';
+
+/** The budget the fake reports when the job sets none (the real engine's is by model size). */
+export const FAKE_DEFAULT_TOKEN_BUDGET = 4096;
 
 export class FakeEngine implements ExecutorEngine {
   w = 0;
@@ -23,13 +25,23 @@ export class FakeEngine implements ExecutorEngine {
   loadError: Error | null = null;
   /** Called at the start of each sample (tests use it to block or kill). */
   onSample: (() => Promise<void>) | null = null;
+  /** Load requests received, in order. */
+  loads: EngineLoadRequest[] = [];
+  /** Train fails RESOURCE_EXHAUSTED while the loaded token budget is above this (a memory limit). */
+  oomAboveTokens: number | null = null;
+  /** Train skips its update and reports this many non-finite optimizer steps. */
+  nonFiniteSteps = 0;
+  private tokenBudget = FAKE_DEFAULT_TOKEN_BUDGET;
   private nextId = 0;
 
-  async load(req: EngineLoadRequest): Promise<void> {
+  async load(req: EngineLoadRequest): Promise<EngineLoaded> {
     this.calls.push(`load:${req.model}`);
+    this.loads.push(req);
     if (this.loadError) throw this.loadError;
     this.model = req.model;
     this.w = (req.seed % 10) / 100;
+    this.tokenBudget = req.options?.maxTokensPerMicroBatch || FAKE_DEFAULT_TOKEN_BUDGET;
+    return { model: { maxTokensPerMicroBatch: this.tokenBudget } };
   }
 
   async sample(req: SampleRequest): Promise<SampleResult> {
@@ -56,10 +68,15 @@ export class FakeEngine implements ExecutorEngine {
     return { groups, seconds: 0 };
   }
 
-  async train(req: TrainRequest): Promise<TrainResult> {
+  async train(req: TrainRequest): Promise<EngineTrainResult> {
     this.calls.push('train');
+    if (this.oomAboveTokens !== null && this.tokenBudget > this.oomAboveTokens) {
+      throw Object.assign(new Error(`out of memory: micro-batch of ${this.tokenBudget} tokens`), {
+        code: status.RESOURCE_EXHAUSTED,
+      });
+    }
     const mean = req.items.reduce((s, i) => s + i.advantage, 0) / Math.max(1, req.items.length);
-    this.w += 0.01 + 0.001 * mean;
+    if (this.nonFiniteSteps === 0) this.w += 0.01 + 0.001 * mean;
     return {
       entropy: 0.5 - this.w,
       entropySampled: 0.6 - this.w,
@@ -71,13 +88,14 @@ export class FakeEngine implements ExecutorEngine {
       lr: 1e-3,
       tokens: req.items.length * 3,
       seconds: 0,
+      nonFiniteSteps: this.nonFiniteSteps,
     };
   }
 
   async release(): Promise<void> {}
 
-  async saveCheckpoint(dir: string): Promise<void> {
-    this.calls.push('save');
+  async saveCheckpoint(dir: string, opts: { mergeAdapter?: boolean } = {}): Promise<void> {
+    this.calls.push(opts.mergeAdapter ? 'save:merged' : 'save');
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'w.json'), JSON.stringify({ w: this.w, model: this.model }));
   }

@@ -15,6 +15,75 @@ export const protobufPackage = 'aepo.v1';
 
 export const protobufFileName = 'aepo/v1/job.proto';
 
+/** Numeric precision of training. */
+export enum Precision {
+  /** PRECISION_UNSPECIFIED - Unset: bf16-mixed on CUDA, fp32 on CPU. */
+  PRECISION_UNSPECIFIED = 'PRECISION_UNSPECIFIED',
+  /** PRECISION_FP32 - fp32 weights, optimizer and compute. */
+  PRECISION_FP32 = 'PRECISION_FP32',
+  /** PRECISION_BF16_MIXED - fp32 master weights and optimizer state, bf16 autocast compute (the default on GPUs). */
+  PRECISION_BF16_MIXED = 'PRECISION_BF16_MIXED',
+  /**
+   * PRECISION_BF16_PURE - bf16 weights with AdamW on them: half the weight memory, but most updates at small learning
+   * rates round away (the job gets a warning event). Only when asked.
+   */
+  PRECISION_BF16_PURE = 'PRECISION_BF16_PURE',
+  UNRECOGNIZED = 'UNRECOGNIZED',
+}
+
+export function precisionFromJSON(object: any): Precision {
+  switch (object) {
+    case 0:
+    case 'PRECISION_UNSPECIFIED':
+      return Precision.PRECISION_UNSPECIFIED;
+    case 1:
+    case 'PRECISION_FP32':
+      return Precision.PRECISION_FP32;
+    case 2:
+    case 'PRECISION_BF16_MIXED':
+      return Precision.PRECISION_BF16_MIXED;
+    case 3:
+    case 'PRECISION_BF16_PURE':
+      return Precision.PRECISION_BF16_PURE;
+    case -1:
+    case 'UNRECOGNIZED':
+    default:
+      return Precision.UNRECOGNIZED;
+  }
+}
+
+export function precisionToJSON(object: Precision): string {
+  switch (object) {
+    case Precision.PRECISION_UNSPECIFIED:
+      return 'PRECISION_UNSPECIFIED';
+    case Precision.PRECISION_FP32:
+      return 'PRECISION_FP32';
+    case Precision.PRECISION_BF16_MIXED:
+      return 'PRECISION_BF16_MIXED';
+    case Precision.PRECISION_BF16_PURE:
+      return 'PRECISION_BF16_PURE';
+    case Precision.UNRECOGNIZED:
+    default:
+      return 'UNRECOGNIZED';
+  }
+}
+
+export function precisionToNumber(object: Precision): number {
+  switch (object) {
+    case Precision.PRECISION_UNSPECIFIED:
+      return 0;
+    case Precision.PRECISION_FP32:
+      return 1;
+    case Precision.PRECISION_BF16_MIXED:
+      return 2;
+    case Precision.PRECISION_BF16_PURE:
+      return 3;
+    case Precision.UNRECOGNIZED:
+    default:
+      return -1;
+  }
+}
+
 /** Training algorithm. */
 export enum Algorithm {
   /** ALGORITHM_UNSPECIFIED - Unset: AEPO. */
@@ -486,11 +555,65 @@ export interface JobSpec {
    * ListJobs filters on them.
    */
   labels: { [key: string]: string };
+  /** How the model is held and trained: precision, memory budget, LoRA adapter, chat template. */
+  model?: ModelConfig | undefined;
 }
 
 export interface JobSpec_LabelsEntry {
   key: string;
   value: string;
+}
+
+/**
+ * How the engine holds and trains the model (issue [Real models]). Every field has a default that
+ * suits a full fine-tune on one GPU.
+ */
+export interface ModelConfig {
+  /** Numeric precision. Default PRECISION_UNSPECIFIED: bf16-mixed on a CUDA engine, fp32 on CPU. */
+  precision: Precision;
+  /**
+   * Token budget of one forward/backward pass (rows x padded prompt + completion tokens): Train
+   * splits each mini-batch into micro-batches under it and Sample its rows into generation batches;
+   * results do not depend on it. 256..16777216. Default 0: the engine's budget for the model's size
+   * (65536 tokens up to 1B parameters, 16384 up to 10B, 8192 above). After an out-of-memory error the
+   * executor retries the step once with half of it, then fails the job naming this field.
+   */
+  maxTokensPerMicroBatch?: number | undefined;
+  /**
+   * Recompute activations in the backward pass (saves memory, costs ~30% more compute). Default: on
+   * for models over 1B parameters.
+   */
+  gradientCheckpointing?: boolean | undefined;
+  /** Train a LoRA adapter on the frozen base instead of all weights. Unset: full fine-tuning. */
+  adapter?: LoraAdapter | undefined;
+  /**
+   * Render each prompt as a user message with the tokenizer's chat template (instruct models); a
+   * tokenizer without one uses the prompt verbatim. Default false.
+   */
+  chatTemplate?: boolean | undefined;
+}
+
+/**
+ * A LoRA adapter (peft). The KL reference is the base with the adapter off; checkpoints hold only
+ * the adapter and its optimizer state.
+ */
+export interface LoraAdapter {
+  /** Adapter rank. 1..1024. Required when adapter is set. */
+  rank: number;
+  /** Scaling alpha (the update is scaled by alpha / rank). > 0. Default: 2 x rank. */
+  alpha?: number | undefined;
+  /** Dropout on the adapter input. In [0, 1). Default 0. */
+  dropout?: number | undefined;
+  /**
+   * Module names to adapt (e.g. `q_proj`, `v_proj`); at most 32 of [A-Za-z0-9_.]{1,64}. Default
+   * empty: every linear projection of attention and MLP.
+   */
+  targetModules: string[];
+  /**
+   * The final checkpoint also holds the merged model (base + adapter in the base's dtype, plain HF
+   * layout). Default false: adapter only.
+   */
+  exportMerged?: boolean | undefined;
 }
 
 /** Entropy target H* (nats per token, on the scale of `estimator`) with its tolerance band. */
@@ -1119,6 +1242,7 @@ function createBaseJobSpec(): JobSpec {
     validation: undefined,
     checkpoint: undefined,
     labels: {},
+    model: undefined,
   };
 }
 
@@ -1166,6 +1290,9 @@ export const JobSpec: MessageFns<JobSpec> = {
     globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
       JobSpec_LabelsEntry.encode({ key: key as any, value }, writer.uint32(114).fork()).join();
     });
+    if (message.model !== undefined) {
+      ModelConfig.encode(message.model, writer.uint32(162).fork()).join();
+    }
     return writer;
   },
 
@@ -1297,6 +1424,14 @@ export const JobSpec: MessageFns<JobSpec> = {
             }
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.model = ModelConfig.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1364,6 +1499,7 @@ export const JobSpec: MessageFns<JobSpec> = {
             {},
           )
         : {},
+      model: isSet(object.model) ? ModelConfig.fromJSON(object.model) : undefined,
     };
   },
 
@@ -1416,6 +1552,9 @@ export const JobSpec: MessageFns<JobSpec> = {
           obj.labels[k] = v;
         });
       }
+    }
+    if (message.model !== undefined) {
+      obj.model = ModelConfig.toJSON(message.model);
     }
     return obj;
   },
@@ -1472,6 +1611,8 @@ export const JobSpec: MessageFns<JobSpec> = {
       },
       {},
     );
+    message.model =
+      object.model !== undefined && object.model !== null ? ModelConfig.fromPartial(object.model) : undefined;
     return message;
   },
 };
@@ -1557,6 +1698,303 @@ export const JobSpec_LabelsEntry: MessageFns<JobSpec_LabelsEntry> = {
     const message = createBaseJobSpec_LabelsEntry();
     message.key = object.key ?? '';
     message.value = object.value ?? '';
+    return message;
+  },
+};
+
+function createBaseModelConfig(): ModelConfig {
+  return {
+    precision: Precision.PRECISION_UNSPECIFIED,
+    maxTokensPerMicroBatch: undefined,
+    gradientCheckpointing: undefined,
+    adapter: undefined,
+    chatTemplate: undefined,
+  };
+}
+
+export const ModelConfig: MessageFns<ModelConfig> = {
+  encode(message: ModelConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.precision !== Precision.PRECISION_UNSPECIFIED) {
+      writer.uint32(8).int32(precisionToNumber(message.precision));
+    }
+    if (message.maxTokensPerMicroBatch !== undefined) {
+      writer.uint32(16).int32(message.maxTokensPerMicroBatch);
+    }
+    if (message.gradientCheckpointing !== undefined) {
+      writer.uint32(24).bool(message.gradientCheckpointing);
+    }
+    if (message.adapter !== undefined) {
+      LoraAdapter.encode(message.adapter, writer.uint32(34).fork()).join();
+    }
+    if (message.chatTemplate !== undefined) {
+      writer.uint32(40).bool(message.chatTemplate);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ModelConfig {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseModelConfig();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.precision = precisionFromJSON(reader.int32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.maxTokensPerMicroBatch = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.gradientCheckpointing = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.adapter = LoraAdapter.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.chatTemplate = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ModelConfig {
+    return {
+      precision: isSet(object.precision)
+        ? precisionFromJSON(object.precision)
+        : Precision.PRECISION_UNSPECIFIED,
+      maxTokensPerMicroBatch: isSet(object.maxTokensPerMicroBatch)
+        ? globalThis.Number(object.maxTokensPerMicroBatch)
+        : isSet(object.max_tokens_per_micro_batch)
+          ? globalThis.Number(object.max_tokens_per_micro_batch)
+          : undefined,
+      gradientCheckpointing: isSet(object.gradientCheckpointing)
+        ? globalThis.Boolean(object.gradientCheckpointing)
+        : isSet(object.gradient_checkpointing)
+          ? globalThis.Boolean(object.gradient_checkpointing)
+          : undefined,
+      adapter: isSet(object.adapter) ? LoraAdapter.fromJSON(object.adapter) : undefined,
+      chatTemplate: isSet(object.chatTemplate)
+        ? globalThis.Boolean(object.chatTemplate)
+        : isSet(object.chat_template)
+          ? globalThis.Boolean(object.chat_template)
+          : undefined,
+    };
+  },
+
+  toJSON(message: ModelConfig): unknown {
+    const obj: any = {};
+    if (message.precision !== Precision.PRECISION_UNSPECIFIED) {
+      obj.precision = precisionToJSON(message.precision);
+    }
+    if (message.maxTokensPerMicroBatch !== undefined) {
+      obj.maxTokensPerMicroBatch = Math.round(message.maxTokensPerMicroBatch);
+    }
+    if (message.gradientCheckpointing !== undefined) {
+      obj.gradientCheckpointing = message.gradientCheckpointing;
+    }
+    if (message.adapter !== undefined) {
+      obj.adapter = LoraAdapter.toJSON(message.adapter);
+    }
+    if (message.chatTemplate !== undefined) {
+      obj.chatTemplate = message.chatTemplate;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ModelConfig>, I>>(base?: I): ModelConfig {
+    return ModelConfig.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ModelConfig>, I>>(object: I): ModelConfig {
+    const message = createBaseModelConfig();
+    message.precision = object.precision ?? Precision.PRECISION_UNSPECIFIED;
+    message.maxTokensPerMicroBatch = object.maxTokensPerMicroBatch ?? undefined;
+    message.gradientCheckpointing = object.gradientCheckpointing ?? undefined;
+    message.adapter =
+      object.adapter !== undefined && object.adapter !== null
+        ? LoraAdapter.fromPartial(object.adapter)
+        : undefined;
+    message.chatTemplate = object.chatTemplate ?? undefined;
+    return message;
+  },
+};
+
+function createBaseLoraAdapter(): LoraAdapter {
+  return { rank: 0, alpha: undefined, dropout: undefined, targetModules: [], exportMerged: undefined };
+}
+
+export const LoraAdapter: MessageFns<LoraAdapter> = {
+  encode(message: LoraAdapter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.rank !== 0) {
+      writer.uint32(8).int32(message.rank);
+    }
+    if (message.alpha !== undefined) {
+      writer.uint32(17).double(message.alpha);
+    }
+    if (message.dropout !== undefined) {
+      writer.uint32(25).double(message.dropout);
+    }
+    for (const v of message.targetModules) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.exportMerged !== undefined) {
+      writer.uint32(40).bool(message.exportMerged);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LoraAdapter {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLoraAdapter();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.rank = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.alpha = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.dropout = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.targetModules.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.exportMerged = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LoraAdapter {
+    return {
+      rank: isSet(object.rank) ? globalThis.Number(object.rank) : 0,
+      alpha: isSet(object.alpha) ? globalThis.Number(object.alpha) : undefined,
+      dropout: isSet(object.dropout) ? globalThis.Number(object.dropout) : undefined,
+      targetModules: globalThis.Array.isArray(object?.targetModules)
+        ? object.targetModules.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.target_modules)
+          ? object.target_modules.map((e: any) => globalThis.String(e))
+          : [],
+      exportMerged: isSet(object.exportMerged)
+        ? globalThis.Boolean(object.exportMerged)
+        : isSet(object.export_merged)
+          ? globalThis.Boolean(object.export_merged)
+          : undefined,
+    };
+  },
+
+  toJSON(message: LoraAdapter): unknown {
+    const obj: any = {};
+    if (message.rank !== 0) {
+      obj.rank = Math.round(message.rank);
+    }
+    if (message.alpha !== undefined) {
+      obj.alpha = floatToJson(message.alpha);
+    }
+    if (message.dropout !== undefined) {
+      obj.dropout = floatToJson(message.dropout);
+    }
+    if (message.targetModules?.length) {
+      obj.targetModules = message.targetModules;
+    }
+    if (message.exportMerged !== undefined) {
+      obj.exportMerged = message.exportMerged;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LoraAdapter>, I>>(base?: I): LoraAdapter {
+    return LoraAdapter.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LoraAdapter>, I>>(object: I): LoraAdapter {
+    const message = createBaseLoraAdapter();
+    message.rank = object.rank ?? 0;
+    message.alpha = object.alpha ?? undefined;
+    message.dropout = object.dropout ?? undefined;
+    message.targetModules = object.targetModules?.map((e) => e) || [];
+    message.exportMerged = object.exportMerged ?? undefined;
     return message;
   },
 };

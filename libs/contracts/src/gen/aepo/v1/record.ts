@@ -241,6 +241,12 @@ export interface StepRecord {
   targetUnreachable: boolean;
   /** Learning rate used. */
   learningRate: number;
+  /**
+   * Optimizer steps of this training step that were NOT applied because the loss or the gradient
+   * norm was not finite (0: every update applied). `grad_norm` then averages the applied ones only;
+   * the job fails after several such steps in a row.
+   */
+  nonFiniteUpdates: number;
 }
 
 /** A validation run at one step. */
@@ -347,6 +353,7 @@ function createBaseStepRecord(): StepRecord {
     stepSeconds: 0,
     targetUnreachable: false,
     learningRate: 0,
+    nonFiniteUpdates: 0,
   };
 }
 
@@ -441,6 +448,9 @@ export const StepRecord: MessageFns<StepRecord> = {
     }
     if (message.learningRate !== 0) {
       writer.uint32(241).double(message.learningRate);
+    }
+    if (message.nonFiniteUpdates !== 0) {
+      writer.uint32(320).int32(message.nonFiniteUpdates);
     }
     return writer;
   },
@@ -698,6 +708,14 @@ export const StepRecord: MessageFns<StepRecord> = {
             message.learningRate = reader.double();
             continue;
           }
+          case 40: {
+            if (tag !== 320) {
+              break;
+            }
+
+            message.nonFiniteUpdates = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -834,6 +852,11 @@ export const StepRecord: MessageFns<StepRecord> = {
         : isSet(object.learning_rate)
           ? globalThis.Number(object.learning_rate)
           : 0,
+      nonFiniteUpdates: isSet(object.nonFiniteUpdates)
+        ? globalThis.Number(object.nonFiniteUpdates)
+        : isSet(object.non_finite_updates)
+          ? globalThis.Number(object.non_finite_updates)
+          : 0,
     };
   },
 
@@ -929,6 +952,9 @@ export const StepRecord: MessageFns<StepRecord> = {
     if (message.learningRate !== 0) {
       obj.learningRate = floatToJson(message.learningRate);
     }
+    if (message.nonFiniteUpdates !== 0) {
+      obj.nonFiniteUpdates = Math.round(message.nonFiniteUpdates);
+    }
     return obj;
   },
 
@@ -967,6 +993,7 @@ export const StepRecord: MessageFns<StepRecord> = {
     message.stepSeconds = object.stepSeconds ?? 0;
     message.targetUnreachable = object.targetUnreachable ?? false;
     message.learningRate = object.learningRate ?? 0;
+    message.nonFiniteUpdates = object.nonFiniteUpdates ?? 0;
     return message;
   },
 };

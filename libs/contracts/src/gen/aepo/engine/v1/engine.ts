@@ -150,11 +150,16 @@ export function lossAggregationToNumber(object: LossAggregation): number {
 export interface LoadRequest {
   /**
    * Required. A Hugging Face model directory (absolute path), an id resolved inside the engine's model
-   * directory (AEPO_ENGINE_MODEL_DIR, e.g. `Qwen/Qwen2.5-Math-7B`), or `builtin:tiny-arith` (a tiny
-   * Qwen2 model for the two-number addition task, built once and cached).
+   * directory (AEPO_ENGINE_MODEL_DIR, e.g. `Qwen/Qwen2.5-Math-7B`), `hf:org/name[@revision]` (from
+   * AEPO_ENGINE_MODEL_DIR/org/name[@revision], then the Hugging Face cache under HF_HOME, then a
+   * download unless HF_HUB_OFFLINE=1), or `builtin:tiny-arith` (a tiny Qwen2 model for the
+   * two-number addition task, built once and cached).
    */
   model: string;
-  /** Parameter dtype: `float32`, `bfloat16` or `float16`; empty: bfloat16 on CUDA, float32 on CPU. */
+  /**
+   * Legacy parameter dtype without autocast: `float32`, `bfloat16` or `float16`. Prefer `precision`;
+   * empty: as `precision` says.
+   */
   dtype: string;
   /** Torch device: `cpu`, `cuda` or `cuda:N`; empty: `cuda` when present, else `cpu`. */
   device: string;
@@ -163,8 +168,9 @@ export interface LoadRequest {
   /** AdamW settings; unset: the defaults documented in Optimizer. */
   optimizer?: Optimizer | undefined;
   /**
-   * Train LoRA adapters instead of all weights; unset: full fine-tuning. Reserved: this engine
-   * version trains all weights and answers INVALID_ARGUMENT when it is set.
+   * Train a LoRA adapter (peft) on the frozen base instead of all weights; unset: full fine-tuning.
+   * The KL reference is then the base with the adapter disabled (no second copy), and checkpoints
+   * hold only the adapter and its optimizer state.
    */
   lora?: Lora | undefined;
   /**
@@ -172,8 +178,31 @@ export interface LoadRequest {
    * costs a second copy of the weights, or nothing extra with LoRA).
    */
   klReference: boolean;
-  /** Recompute activations in the backward pass to save memory (slower). */
-  gradientCheckpointing: boolean;
+  /**
+   * Recompute activations in the backward pass to save memory (slower). Unset: on for models over
+   * 1B parameters, off below.
+   */
+  gradientCheckpointing?: boolean | undefined;
+  /**
+   * Numeric precision: `fp32` (fp32 weights and compute), `bf16-mixed` (fp32 master weights and
+   * optimizer state, bf16 autocast compute; the log-prob/entropy head always in fp32) or `bf16-pure`
+   * (bf16 weights and AdamW on them: most updates at lr 1e-6 round away; only when asked).
+   * Empty: `bf16-mixed` on CUDA, `fp32` on CPU. When set, `dtype` must be empty.
+   */
+  precision: string;
+  /**
+   * Token budget of one forward/backward pass: Train splits every mini-batch into micro-batches of
+   * at most this many padded tokens (rows x (prompt + completion), at least one row), Sample its rows
+   * into generation batches of at most this many (prompt + max_new_tokens) tokens. Results do not
+   * depend on it (within float tolerance). 0: by model size (65536 up to 1B parameters, 16384 up to
+   * 10B, 8192 above). Train and Sample may override it per call.
+   */
+  maxTokensPerMicroBatch: number;
+  /**
+   * Render every text prompt as a user message with the tokenizer's chat template (plus the generation
+   * prompt) when the tokenizer has one; prompts are used verbatim otherwise.
+   */
+  chatTemplate: boolean;
 }
 
 /** AdamW settings. A zero field takes its default. */
@@ -192,7 +221,7 @@ export interface Optimizer {
   gradClip: number;
 }
 
-/** LoRA adapter settings (reserved; not supported by this engine version). */
+/** LoRA adapter settings. */
 export interface Lora {
   /** Adapter rank, >= 1. */
   rank: number;
@@ -221,6 +250,12 @@ export interface SampleRequest {
    * come back empty and nothing stays in memory.
    */
   discardRollouts: boolean;
+  /**
+   * Token budget of one generation batch (rows x (prompt + max_new_tokens)); 0: Load's
+   * max_tokens_per_micro_batch. Every row draws from its own random stream, so the completions do
+   * not depend on how the rows are split.
+   */
+  maxTokensPerBatch: number;
 }
 
 /** One prompt and how to sample it. */
@@ -300,6 +335,11 @@ export interface TrainRequest {
   loss?: LossSettings | undefined;
   /** Keep the rollouts held after training (e.g. to train on them again); default: release them. */
   keepRollouts: boolean;
+  /**
+   * Token budget of one micro-batch (rows x (prompt + completion) padded tokens, at least one row);
+   * 0: Load's max_tokens_per_micro_batch. Micro-batches end at micro_batch_size items too.
+   */
+  maxTokensPerMicroBatch: number;
 }
 
 /** One rollout and its advantage. */
@@ -375,6 +415,20 @@ export interface TrainResponse {
   step: number;
   /** Engine wall time of the call. */
   seconds: number;
+  /**
+   * Optimizer steps NOT applied because the loss or the gradient norm was not finite (their
+   * gradients are dropped; grad_norm averages the applied steps only).
+   */
+  nonFiniteSteps: number;
+  /** Forward/backward passes (micro-batches) run, all epochs. */
+  microBatches: number;
+  /**
+   * Largest fp32 logits block the loss held at once (rows of a chunk x vocabulary x 4 bytes): the
+   * full-vocabulary logits of a micro-batch are never materialised together.
+   */
+  lossLogitsBytes: number;
+  /** Peak device memory allocated during the call (CUDA); 0 on CPU. */
+  peakMemoryBytes: number;
 }
 
 /** Request of ReleaseRollouts. */
@@ -393,6 +447,11 @@ export interface ReleaseRolloutsResponse {
 export interface SaveCheckpointRequest {
   /** Required. Folder to write (created; replaced when it exists). */
   path: string;
+  /**
+   * LoRA only: also write the merged model (base + adapter, HF layout in the model's own dtype) in
+   * `path`/merged. Ignored for full fine-tuning (the checkpoint is a full HF model already).
+   */
+  mergeAdapter: boolean;
 }
 
 /** Response of SaveCheckpoint. */
@@ -486,6 +545,19 @@ export interface ModelInfo {
   step: number;
   /** Current learning rate. */
   lr: number;
+  /** Precision in use: `fp32`, `bf16-mixed`, `bf16-pure` (or `float16` etc. for a legacy dtype). */
+  precision: string;
+  /** Default token budget of Train micro-batches and Sample generation batches. */
+  maxTokensPerMicroBatch: number;
+  /** Whether activations are recomputed in the backward pass. */
+  gradientCheckpointing: boolean;
+  /** Whether text prompts are rendered with the tokenizer's chat template. */
+  chatTemplate: boolean;
+  /**
+   * True after a Train failed part-way with some optimizer steps applied: Sample, Train and
+   * SaveCheckpoint answer FAILED_PRECONDITION until LoadCheckpoint or Load restores a known state.
+   */
+  needsRestore: boolean;
 }
 
 function createBaseLoadRequest(): LoadRequest {
@@ -497,7 +569,10 @@ function createBaseLoadRequest(): LoadRequest {
     optimizer: undefined,
     lora: undefined,
     klReference: false,
-    gradientCheckpointing: false,
+    gradientCheckpointing: undefined,
+    precision: '',
+    maxTokensPerMicroBatch: 0,
+    chatTemplate: false,
   };
 }
 
@@ -524,8 +599,17 @@ export const LoadRequest: MessageFns<LoadRequest> = {
     if (message.klReference !== false) {
       writer.uint32(56).bool(message.klReference);
     }
-    if (message.gradientCheckpointing !== false) {
+    if (message.gradientCheckpointing !== undefined) {
       writer.uint32(64).bool(message.gradientCheckpointing);
+    }
+    if (message.precision !== '') {
+      writer.uint32(74).string(message.precision);
+    }
+    if (message.maxTokensPerMicroBatch !== 0) {
+      writer.uint32(80).uint32(message.maxTokensPerMicroBatch);
+    }
+    if (message.chatTemplate !== false) {
+      writer.uint32(88).bool(message.chatTemplate);
     }
     return writer;
   },
@@ -607,6 +691,30 @@ export const LoadRequest: MessageFns<LoadRequest> = {
             message.gradientCheckpointing = reader.bool();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.precision = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.maxTokensPerMicroBatch = reader.uint32();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.chatTemplate = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -636,6 +744,17 @@ export const LoadRequest: MessageFns<LoadRequest> = {
         ? globalThis.Boolean(object.gradientCheckpointing)
         : isSet(object.gradient_checkpointing)
           ? globalThis.Boolean(object.gradient_checkpointing)
+          : undefined,
+      precision: isSet(object.precision) ? globalThis.String(object.precision) : '',
+      maxTokensPerMicroBatch: isSet(object.maxTokensPerMicroBatch)
+        ? globalThis.Number(object.maxTokensPerMicroBatch)
+        : isSet(object.max_tokens_per_micro_batch)
+          ? globalThis.Number(object.max_tokens_per_micro_batch)
+          : 0,
+      chatTemplate: isSet(object.chatTemplate)
+        ? globalThis.Boolean(object.chatTemplate)
+        : isSet(object.chat_template)
+          ? globalThis.Boolean(object.chat_template)
           : false,
     };
   },
@@ -663,8 +782,17 @@ export const LoadRequest: MessageFns<LoadRequest> = {
     if (message.klReference !== false) {
       obj.klReference = message.klReference;
     }
-    if (message.gradientCheckpointing !== false) {
+    if (message.gradientCheckpointing !== undefined) {
       obj.gradientCheckpointing = message.gradientCheckpointing;
+    }
+    if (message.precision !== '') {
+      obj.precision = message.precision;
+    }
+    if (message.maxTokensPerMicroBatch !== 0) {
+      obj.maxTokensPerMicroBatch = Math.round(message.maxTokensPerMicroBatch);
+    }
+    if (message.chatTemplate !== false) {
+      obj.chatTemplate = message.chatTemplate;
     }
     return obj;
   },
@@ -685,7 +813,10 @@ export const LoadRequest: MessageFns<LoadRequest> = {
     message.lora =
       object.lora !== undefined && object.lora !== null ? Lora.fromPartial(object.lora) : undefined;
     message.klReference = object.klReference ?? false;
-    message.gradientCheckpointing = object.gradientCheckpointing ?? false;
+    message.gradientCheckpointing = object.gradientCheckpointing ?? undefined;
+    message.precision = object.precision ?? '';
+    message.maxTokensPerMicroBatch = object.maxTokensPerMicroBatch ?? 0;
+    message.chatTemplate = object.chatTemplate ?? false;
     return message;
   },
 };
@@ -1037,7 +1168,7 @@ export const LoadResponse: MessageFns<LoadResponse> = {
 };
 
 function createBaseSampleRequest(): SampleRequest {
-  return { groups: [], seed: 0, discardRollouts: false };
+  return { groups: [], seed: 0, discardRollouts: false, maxTokensPerBatch: 0 };
 }
 
 export const SampleRequest: MessageFns<SampleRequest> = {
@@ -1050,6 +1181,9 @@ export const SampleRequest: MessageFns<SampleRequest> = {
     }
     if (message.discardRollouts !== false) {
       writer.uint32(24).bool(message.discardRollouts);
+    }
+    if (message.maxTokensPerBatch !== 0) {
+      writer.uint32(32).uint32(message.maxTokensPerBatch);
     }
     return writer;
   },
@@ -1091,6 +1225,14 @@ export const SampleRequest: MessageFns<SampleRequest> = {
             message.discardRollouts = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.maxTokensPerBatch = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1114,6 +1256,11 @@ export const SampleRequest: MessageFns<SampleRequest> = {
         : isSet(object.discard_rollouts)
           ? globalThis.Boolean(object.discard_rollouts)
           : false,
+      maxTokensPerBatch: isSet(object.maxTokensPerBatch)
+        ? globalThis.Number(object.maxTokensPerBatch)
+        : isSet(object.max_tokens_per_batch)
+          ? globalThis.Number(object.max_tokens_per_batch)
+          : 0,
     };
   },
 
@@ -1128,6 +1275,9 @@ export const SampleRequest: MessageFns<SampleRequest> = {
     if (message.discardRollouts !== false) {
       obj.discardRollouts = message.discardRollouts;
     }
+    if (message.maxTokensPerBatch !== 0) {
+      obj.maxTokensPerBatch = Math.round(message.maxTokensPerBatch);
+    }
     return obj;
   },
 
@@ -1139,6 +1289,7 @@ export const SampleRequest: MessageFns<SampleRequest> = {
     message.groups = object.groups?.map((e) => PromptGroup.fromPartial(e)) || [];
     message.seed = object.seed ?? 0;
     message.discardRollouts = object.discardRollouts ?? false;
+    message.maxTokensPerBatch = object.maxTokensPerBatch ?? 0;
     return message;
   },
 };
@@ -1770,7 +1921,7 @@ export const Completion: MessageFns<Completion> = {
 };
 
 function createBaseTrainRequest(): TrainRequest {
-  return { items: [], loss: undefined, keepRollouts: false };
+  return { items: [], loss: undefined, keepRollouts: false, maxTokensPerMicroBatch: 0 };
 }
 
 export const TrainRequest: MessageFns<TrainRequest> = {
@@ -1783,6 +1934,9 @@ export const TrainRequest: MessageFns<TrainRequest> = {
     }
     if (message.keepRollouts !== false) {
       writer.uint32(24).bool(message.keepRollouts);
+    }
+    if (message.maxTokensPerMicroBatch !== 0) {
+      writer.uint32(32).uint32(message.maxTokensPerMicroBatch);
     }
     return writer;
   },
@@ -1824,6 +1978,14 @@ export const TrainRequest: MessageFns<TrainRequest> = {
             message.keepRollouts = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.maxTokensPerMicroBatch = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1847,6 +2009,11 @@ export const TrainRequest: MessageFns<TrainRequest> = {
         : isSet(object.keep_rollouts)
           ? globalThis.Boolean(object.keep_rollouts)
           : false,
+      maxTokensPerMicroBatch: isSet(object.maxTokensPerMicroBatch)
+        ? globalThis.Number(object.maxTokensPerMicroBatch)
+        : isSet(object.max_tokens_per_micro_batch)
+          ? globalThis.Number(object.max_tokens_per_micro_batch)
+          : 0,
     };
   },
 
@@ -1861,6 +2028,9 @@ export const TrainRequest: MessageFns<TrainRequest> = {
     if (message.keepRollouts !== false) {
       obj.keepRollouts = message.keepRollouts;
     }
+    if (message.maxTokensPerMicroBatch !== 0) {
+      obj.maxTokensPerMicroBatch = Math.round(message.maxTokensPerMicroBatch);
+    }
     return obj;
   },
 
@@ -1873,6 +2043,7 @@ export const TrainRequest: MessageFns<TrainRequest> = {
     message.loss =
       object.loss !== undefined && object.loss !== null ? LossSettings.fromPartial(object.loss) : undefined;
     message.keepRollouts = object.keepRollouts ?? false;
+    message.maxTokensPerMicroBatch = object.maxTokensPerMicroBatch ?? 0;
     return message;
   },
 };
@@ -2333,6 +2504,10 @@ function createBaseTrainResponse(): TrainResponse {
     optimizerSteps: 0,
     step: 0,
     seconds: 0,
+    nonFiniteSteps: 0,
+    microBatches: 0,
+    lossLogitsBytes: 0,
+    peakMemoryBytes: 0,
   };
 }
 
@@ -2379,6 +2554,18 @@ export const TrainResponse: MessageFns<TrainResponse> = {
     }
     if (message.seconds !== 0) {
       writer.uint32(113).double(message.seconds);
+    }
+    if (message.nonFiniteSteps !== 0) {
+      writer.uint32(120).uint32(message.nonFiniteSteps);
+    }
+    if (message.microBatches !== 0) {
+      writer.uint32(128).uint32(message.microBatches);
+    }
+    if (message.lossLogitsBytes !== 0) {
+      writer.uint32(136).uint64(message.lossLogitsBytes);
+    }
+    if (message.peakMemoryBytes !== 0) {
+      writer.uint32(144).uint64(message.peakMemoryBytes);
     }
     return writer;
   },
@@ -2508,6 +2695,38 @@ export const TrainResponse: MessageFns<TrainResponse> = {
             message.seconds = reader.double();
             continue;
           }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.nonFiniteSteps = reader.uint32();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.microBatches = reader.uint32();
+            continue;
+          }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.lossLogitsBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.peakMemoryBytes = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2568,6 +2787,26 @@ export const TrainResponse: MessageFns<TrainResponse> = {
           : 0,
       step: isSet(object.step) ? globalThis.Number(object.step) : 0,
       seconds: isSet(object.seconds) ? globalThis.Number(object.seconds) : 0,
+      nonFiniteSteps: isSet(object.nonFiniteSteps)
+        ? globalThis.Number(object.nonFiniteSteps)
+        : isSet(object.non_finite_steps)
+          ? globalThis.Number(object.non_finite_steps)
+          : 0,
+      microBatches: isSet(object.microBatches)
+        ? globalThis.Number(object.microBatches)
+        : isSet(object.micro_batches)
+          ? globalThis.Number(object.micro_batches)
+          : 0,
+      lossLogitsBytes: isSet(object.lossLogitsBytes)
+        ? globalThis.Number(object.lossLogitsBytes)
+        : isSet(object.loss_logits_bytes)
+          ? globalThis.Number(object.loss_logits_bytes)
+          : 0,
+      peakMemoryBytes: isSet(object.peakMemoryBytes)
+        ? globalThis.Number(object.peakMemoryBytes)
+        : isSet(object.peak_memory_bytes)
+          ? globalThis.Number(object.peak_memory_bytes)
+          : 0,
     };
   },
 
@@ -2615,6 +2854,18 @@ export const TrainResponse: MessageFns<TrainResponse> = {
     if (message.seconds !== 0) {
       obj.seconds = floatToJson(message.seconds);
     }
+    if (message.nonFiniteSteps !== 0) {
+      obj.nonFiniteSteps = Math.round(message.nonFiniteSteps);
+    }
+    if (message.microBatches !== 0) {
+      obj.microBatches = Math.round(message.microBatches);
+    }
+    if (message.lossLogitsBytes !== 0) {
+      obj.lossLogitsBytes = Math.round(message.lossLogitsBytes);
+    }
+    if (message.peakMemoryBytes !== 0) {
+      obj.peakMemoryBytes = Math.round(message.peakMemoryBytes);
+    }
     return obj;
   },
 
@@ -2637,6 +2888,10 @@ export const TrainResponse: MessageFns<TrainResponse> = {
     message.optimizerSteps = object.optimizerSteps ?? 0;
     message.step = object.step ?? 0;
     message.seconds = object.seconds ?? 0;
+    message.nonFiniteSteps = object.nonFiniteSteps ?? 0;
+    message.microBatches = object.microBatches ?? 0;
+    message.lossLogitsBytes = object.lossLogitsBytes ?? 0;
+    message.peakMemoryBytes = object.peakMemoryBytes ?? 0;
     return message;
   },
 };
@@ -2782,13 +3037,16 @@ export const ReleaseRolloutsResponse: MessageFns<ReleaseRolloutsResponse> = {
 };
 
 function createBaseSaveCheckpointRequest(): SaveCheckpointRequest {
-  return { path: '' };
+  return { path: '', mergeAdapter: false };
 }
 
 export const SaveCheckpointRequest: MessageFns<SaveCheckpointRequest> = {
   encode(message: SaveCheckpointRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.path !== '') {
       writer.uint32(10).string(message.path);
+    }
+    if (message.mergeAdapter !== false) {
+      writer.uint32(16).bool(message.mergeAdapter);
     }
     return writer;
   },
@@ -2814,6 +3072,14 @@ export const SaveCheckpointRequest: MessageFns<SaveCheckpointRequest> = {
             message.path = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.mergeAdapter = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2827,13 +3093,23 @@ export const SaveCheckpointRequest: MessageFns<SaveCheckpointRequest> = {
   },
 
   fromJSON(object: any): SaveCheckpointRequest {
-    return { path: isSet(object.path) ? globalThis.String(object.path) : '' };
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : '',
+      mergeAdapter: isSet(object.mergeAdapter)
+        ? globalThis.Boolean(object.mergeAdapter)
+        : isSet(object.merge_adapter)
+          ? globalThis.Boolean(object.merge_adapter)
+          : false,
+    };
   },
 
   toJSON(message: SaveCheckpointRequest): unknown {
     const obj: any = {};
     if (message.path !== '') {
       obj.path = message.path;
+    }
+    if (message.mergeAdapter !== false) {
+      obj.mergeAdapter = message.mergeAdapter;
     }
     return obj;
   },
@@ -2844,6 +3120,7 @@ export const SaveCheckpointRequest: MessageFns<SaveCheckpointRequest> = {
   fromPartial<I extends Exact<DeepPartial<SaveCheckpointRequest>, I>>(object: I): SaveCheckpointRequest {
     const message = createBaseSaveCheckpointRequest();
     message.path = object.path ?? '';
+    message.mergeAdapter = object.mergeAdapter ?? false;
     return message;
   },
 };
@@ -3525,6 +3802,11 @@ function createBaseModelInfo(): ModelInfo {
     lora: false,
     step: 0,
     lr: 0,
+    precision: '',
+    maxTokensPerMicroBatch: 0,
+    gradientCheckpointing: false,
+    chatTemplate: false,
+    needsRestore: false,
   };
 }
 
@@ -3571,6 +3853,21 @@ export const ModelInfo: MessageFns<ModelInfo> = {
     }
     if (message.lr !== 0) {
       writer.uint32(113).double(message.lr);
+    }
+    if (message.precision !== '') {
+      writer.uint32(122).string(message.precision);
+    }
+    if (message.maxTokensPerMicroBatch !== 0) {
+      writer.uint32(128).uint32(message.maxTokensPerMicroBatch);
+    }
+    if (message.gradientCheckpointing !== false) {
+      writer.uint32(136).bool(message.gradientCheckpointing);
+    }
+    if (message.chatTemplate !== false) {
+      writer.uint32(144).bool(message.chatTemplate);
+    }
+    if (message.needsRestore !== false) {
+      writer.uint32(152).bool(message.needsRestore);
     }
     return writer;
   },
@@ -3700,6 +3997,46 @@ export const ModelInfo: MessageFns<ModelInfo> = {
             message.lr = reader.double();
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.precision = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.maxTokensPerMicroBatch = reader.uint32();
+            continue;
+          }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.gradientCheckpointing = reader.bool();
+            continue;
+          }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.chatTemplate = reader.bool();
+            continue;
+          }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.needsRestore = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3752,6 +4089,27 @@ export const ModelInfo: MessageFns<ModelInfo> = {
       lora: isSet(object.lora) ? globalThis.Boolean(object.lora) : false,
       step: isSet(object.step) ? globalThis.Number(object.step) : 0,
       lr: isSet(object.lr) ? globalThis.Number(object.lr) : 0,
+      precision: isSet(object.precision) ? globalThis.String(object.precision) : '',
+      maxTokensPerMicroBatch: isSet(object.maxTokensPerMicroBatch)
+        ? globalThis.Number(object.maxTokensPerMicroBatch)
+        : isSet(object.max_tokens_per_micro_batch)
+          ? globalThis.Number(object.max_tokens_per_micro_batch)
+          : 0,
+      gradientCheckpointing: isSet(object.gradientCheckpointing)
+        ? globalThis.Boolean(object.gradientCheckpointing)
+        : isSet(object.gradient_checkpointing)
+          ? globalThis.Boolean(object.gradient_checkpointing)
+          : false,
+      chatTemplate: isSet(object.chatTemplate)
+        ? globalThis.Boolean(object.chatTemplate)
+        : isSet(object.chat_template)
+          ? globalThis.Boolean(object.chat_template)
+          : false,
+      needsRestore: isSet(object.needsRestore)
+        ? globalThis.Boolean(object.needsRestore)
+        : isSet(object.needs_restore)
+          ? globalThis.Boolean(object.needs_restore)
+          : false,
     };
   },
 
@@ -3799,6 +4157,21 @@ export const ModelInfo: MessageFns<ModelInfo> = {
     if (message.lr !== 0) {
       obj.lr = floatToJson(message.lr);
     }
+    if (message.precision !== '') {
+      obj.precision = message.precision;
+    }
+    if (message.maxTokensPerMicroBatch !== 0) {
+      obj.maxTokensPerMicroBatch = Math.round(message.maxTokensPerMicroBatch);
+    }
+    if (message.gradientCheckpointing !== false) {
+      obj.gradientCheckpointing = message.gradientCheckpointing;
+    }
+    if (message.chatTemplate !== false) {
+      obj.chatTemplate = message.chatTemplate;
+    }
+    if (message.needsRestore !== false) {
+      obj.needsRestore = message.needsRestore;
+    }
     return obj;
   },
 
@@ -3821,6 +4194,11 @@ export const ModelInfo: MessageFns<ModelInfo> = {
     message.lora = object.lora ?? false;
     message.step = object.step ?? 0;
     message.lr = object.lr ?? 0;
+    message.precision = object.precision ?? '';
+    message.maxTokensPerMicroBatch = object.maxTokensPerMicroBatch ?? 0;
+    message.gradientCheckpointing = object.gradientCheckpointing ?? false;
+    message.chatTemplate = object.chatTemplate ?? false;
+    message.needsRestore = object.needsRestore ?? false;
     return message;
   },
 };
@@ -3843,8 +4221,9 @@ export const PolicyEngineService = {
   /**
    * Loads a model and builds a fresh AdamW optimizer, replacing any loaded model; every held rollout
    * is dropped. The engine step restarts at 0.
-   * Errors: INVALID_ARGUMENT (empty model, unknown dtype or device, optimizer values out of range,
-   * lora set: not supported yet); NOT_FOUND (no such model directory or id);
+   * Errors: INVALID_ARGUMENT (empty model, unknown dtype, precision or device, optimizer or lora
+   * values out of range); NOT_FOUND (no such model directory or id; an `hf:` model neither local nor
+   * in the Hugging Face cache while HF_HUB_OFFLINE=1);
    * FAILED_PRECONDITION (a CUDA device asked on a machine without one); RESOURCE_EXHAUSTED (out of
    * memory while loading: use a smaller dtype or model).
    */
@@ -3867,8 +4246,8 @@ export const PolicyEngineService = {
    * Errors: FAILED_PRECONDITION (no model loaded; chat messages sent to a model without a chat
    * template); INVALID_ARGUMENT (field named in the message: no groups, n < 1, temperature < 0,
    * top_p outside (0, 1], max_new_tokens < 1, both or neither of text and messages, a prompt that
-   * leaves no room in the model's context); RESOURCE_EXHAUSTED (out of memory: lower the number of
-   * completions or max_new_tokens).
+   * leaves no room in the model's context); RESOURCE_EXHAUSTED (out of memory, with the sizes: lower
+   * max_tokens_per_batch / max_tokens_per_micro_batch).
    */
   sample: {
     path: '/aepo.engine.v1.PolicyEngine/Sample' as const,
@@ -3888,7 +4267,11 @@ export const PolicyEngineService = {
    * Errors: FAILED_PRECONDITION (no model loaded; kl_coef > 0 without a reference model);
    * INVALID_ARGUMENT (no items, non-finite advantages, token_advantages of the wrong length, loss
    * settings out of range, a rollout id listed twice); NOT_FOUND (a rollout id unknown, released or
-   * expired: nothing is trained); RESOURCE_EXHAUSTED (out of memory: lower micro_batch_size).
+   * expired: nothing is trained); RESOURCE_EXHAUSTED (out of memory, with the sizes: lower
+   * max_tokens_per_micro_batch); FAILED_PRECONDITION (an earlier Train failed part-way: restore a
+   * checkpoint). A Train that fails before its first optimizer step leaves the state untouched; one
+   * that fails after it answers ABORTED (or RESOURCE_EXHAUSTED) and sets ModelInfo.needs_restore.
+   * A non-finite loss or gradient norm skips that optimizer step (counted in non_finite_steps).
    */
   train: {
     path: '/aepo.engine.v1.PolicyEngine/Train' as const,
@@ -3916,11 +4299,15 @@ export const PolicyEngineService = {
     responseDeserialize: (value: Buffer): ReleaseRolloutsResponse => ReleaseRolloutsResponse.decode(value),
   },
   /**
-   * Writes a checkpoint into `path`: HF-format weights (safetensors, merged when LoRA is used), config
+   * Writes a checkpoint into `path`: HF-format weights (safetensors in the model's own dtype), config
    * and tokenizer, loadable by transformers or vLLM as is, plus the optimizer state, RNG states and
-   * engine step. Written into a temporary sibling folder and renamed, so a crash never leaves a half
-   * checkpoint; an existing folder at `path` is replaced.
-   * Errors: FAILED_PRECONDITION (no model loaded); INVALID_ARGUMENT (empty path); PERMISSION_DENIED
+   * engine step; with fp32 master weights over a lower-precision model (bf16-mixed) also the master
+   * copy (engine_master.safetensors), so a resume is exact. With LoRA: the peft adapter
+   * (adapter_model.safetensors, adapter_config.json) and its optimizer state only, plus the merged
+   * model in `path`/merged when merge_adapter is set. Written into a temporary sibling folder and
+   * renamed, so a crash never leaves a half checkpoint; an existing folder at `path` is replaced.
+   * Errors: FAILED_PRECONDITION (no model loaded; a Train failed part-way: restore first);
+   * INVALID_ARGUMENT (empty path); PERMISSION_DENIED
    * or INTERNAL (the folder cannot be written).
    */
   saveCheckpoint: {
@@ -3985,8 +4372,9 @@ export interface PolicyEngineServer extends UntypedServiceImplementation {
   /**
    * Loads a model and builds a fresh AdamW optimizer, replacing any loaded model; every held rollout
    * is dropped. The engine step restarts at 0.
-   * Errors: INVALID_ARGUMENT (empty model, unknown dtype or device, optimizer values out of range,
-   * lora set: not supported yet); NOT_FOUND (no such model directory or id);
+   * Errors: INVALID_ARGUMENT (empty model, unknown dtype, precision or device, optimizer or lora
+   * values out of range); NOT_FOUND (no such model directory or id; an `hf:` model neither local nor
+   * in the Hugging Face cache while HF_HUB_OFFLINE=1);
    * FAILED_PRECONDITION (a CUDA device asked on a machine without one); RESOURCE_EXHAUSTED (out of
    * memory while loading: use a smaller dtype or model).
    */
@@ -4001,8 +4389,8 @@ export interface PolicyEngineServer extends UntypedServiceImplementation {
    * Errors: FAILED_PRECONDITION (no model loaded; chat messages sent to a model without a chat
    * template); INVALID_ARGUMENT (field named in the message: no groups, n < 1, temperature < 0,
    * top_p outside (0, 1], max_new_tokens < 1, both or neither of text and messages, a prompt that
-   * leaves no room in the model's context); RESOURCE_EXHAUSTED (out of memory: lower the number of
-   * completions or max_new_tokens).
+   * leaves no room in the model's context); RESOURCE_EXHAUSTED (out of memory, with the sizes: lower
+   * max_tokens_per_batch / max_tokens_per_micro_batch).
    */
   sample: handleUnaryCall<SampleRequest, SampleResponse>;
   /**
@@ -4014,7 +4402,11 @@ export interface PolicyEngineServer extends UntypedServiceImplementation {
    * Errors: FAILED_PRECONDITION (no model loaded; kl_coef > 0 without a reference model);
    * INVALID_ARGUMENT (no items, non-finite advantages, token_advantages of the wrong length, loss
    * settings out of range, a rollout id listed twice); NOT_FOUND (a rollout id unknown, released or
-   * expired: nothing is trained); RESOURCE_EXHAUSTED (out of memory: lower micro_batch_size).
+   * expired: nothing is trained); RESOURCE_EXHAUSTED (out of memory, with the sizes: lower
+   * max_tokens_per_micro_batch); FAILED_PRECONDITION (an earlier Train failed part-way: restore a
+   * checkpoint). A Train that fails before its first optimizer step leaves the state untouched; one
+   * that fails after it answers ABORTED (or RESOURCE_EXHAUSTED) and sets ModelInfo.needs_restore.
+   * A non-finite loss or gradient norm skips that optimizer step (counted in non_finite_steps).
    */
   train: handleUnaryCall<TrainRequest, TrainResponse>;
   /**
@@ -4024,11 +4416,15 @@ export interface PolicyEngineServer extends UntypedServiceImplementation {
    */
   releaseRollouts: handleUnaryCall<ReleaseRolloutsRequest, ReleaseRolloutsResponse>;
   /**
-   * Writes a checkpoint into `path`: HF-format weights (safetensors, merged when LoRA is used), config
+   * Writes a checkpoint into `path`: HF-format weights (safetensors in the model's own dtype), config
    * and tokenizer, loadable by transformers or vLLM as is, plus the optimizer state, RNG states and
-   * engine step. Written into a temporary sibling folder and renamed, so a crash never leaves a half
-   * checkpoint; an existing folder at `path` is replaced.
-   * Errors: FAILED_PRECONDITION (no model loaded); INVALID_ARGUMENT (empty path); PERMISSION_DENIED
+   * engine step; with fp32 master weights over a lower-precision model (bf16-mixed) also the master
+   * copy (engine_master.safetensors), so a resume is exact. With LoRA: the peft adapter
+   * (adapter_model.safetensors, adapter_config.json) and its optimizer state only, plus the merged
+   * model in `path`/merged when merge_adapter is set. Written into a temporary sibling folder and
+   * renamed, so a crash never leaves a half checkpoint; an existing folder at `path` is replaced.
+   * Errors: FAILED_PRECONDITION (no model loaded; a Train failed part-way: restore first);
+   * INVALID_ARGUMENT (empty path); PERMISSION_DENIED
    * or INTERNAL (the folder cannot be written).
    */
   saveCheckpoint: handleUnaryCall<SaveCheckpointRequest, SaveCheckpointResponse>;
@@ -4057,8 +4453,9 @@ export interface PolicyEngineClient extends Client {
   /**
    * Loads a model and builds a fresh AdamW optimizer, replacing any loaded model; every held rollout
    * is dropped. The engine step restarts at 0.
-   * Errors: INVALID_ARGUMENT (empty model, unknown dtype or device, optimizer values out of range,
-   * lora set: not supported yet); NOT_FOUND (no such model directory or id);
+   * Errors: INVALID_ARGUMENT (empty model, unknown dtype, precision or device, optimizer or lora
+   * values out of range); NOT_FOUND (no such model directory or id; an `hf:` model neither local nor
+   * in the Hugging Face cache while HF_HUB_OFFLINE=1);
    * FAILED_PRECONDITION (a CUDA device asked on a machine without one); RESOURCE_EXHAUSTED (out of
    * memory while loading: use a smaller dtype or model).
    */
@@ -4087,8 +4484,8 @@ export interface PolicyEngineClient extends Client {
    * Errors: FAILED_PRECONDITION (no model loaded; chat messages sent to a model without a chat
    * template); INVALID_ARGUMENT (field named in the message: no groups, n < 1, temperature < 0,
    * top_p outside (0, 1], max_new_tokens < 1, both or neither of text and messages, a prompt that
-   * leaves no room in the model's context); RESOURCE_EXHAUSTED (out of memory: lower the number of
-   * completions or max_new_tokens).
+   * leaves no room in the model's context); RESOURCE_EXHAUSTED (out of memory, with the sizes: lower
+   * max_tokens_per_batch / max_tokens_per_micro_batch).
    */
   sample(
     request: SampleRequest,
@@ -4114,7 +4511,11 @@ export interface PolicyEngineClient extends Client {
    * Errors: FAILED_PRECONDITION (no model loaded; kl_coef > 0 without a reference model);
    * INVALID_ARGUMENT (no items, non-finite advantages, token_advantages of the wrong length, loss
    * settings out of range, a rollout id listed twice); NOT_FOUND (a rollout id unknown, released or
-   * expired: nothing is trained); RESOURCE_EXHAUSTED (out of memory: lower micro_batch_size).
+   * expired: nothing is trained); RESOURCE_EXHAUSTED (out of memory, with the sizes: lower
+   * max_tokens_per_micro_batch); FAILED_PRECONDITION (an earlier Train failed part-way: restore a
+   * checkpoint). A Train that fails before its first optimizer step leaves the state untouched; one
+   * that fails after it answers ABORTED (or RESOURCE_EXHAUSTED) and sets ModelInfo.needs_restore.
+   * A non-finite loss or gradient norm skips that optimizer step (counted in non_finite_steps).
    */
   train(
     request: TrainRequest,
@@ -4152,11 +4553,15 @@ export interface PolicyEngineClient extends Client {
     callback: (error: ServiceError | null, response: ReleaseRolloutsResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Writes a checkpoint into `path`: HF-format weights (safetensors, merged when LoRA is used), config
+   * Writes a checkpoint into `path`: HF-format weights (safetensors in the model's own dtype), config
    * and tokenizer, loadable by transformers or vLLM as is, plus the optimizer state, RNG states and
-   * engine step. Written into a temporary sibling folder and renamed, so a crash never leaves a half
-   * checkpoint; an existing folder at `path` is replaced.
-   * Errors: FAILED_PRECONDITION (no model loaded); INVALID_ARGUMENT (empty path); PERMISSION_DENIED
+   * engine step; with fp32 master weights over a lower-precision model (bf16-mixed) also the master
+   * copy (engine_master.safetensors), so a resume is exact. With LoRA: the peft adapter
+   * (adapter_model.safetensors, adapter_config.json) and its optimizer state only, plus the merged
+   * model in `path`/merged when merge_adapter is set. Written into a temporary sibling folder and
+   * renamed, so a crash never leaves a half checkpoint; an existing folder at `path` is replaced.
+   * Errors: FAILED_PRECONDITION (no model loaded; a Train failed part-way: restore first);
+   * INVALID_ARGUMENT (empty path); PERMISSION_DENIED
    * or INTERNAL (the folder cannot be written).
    */
   saveCheckpoint(

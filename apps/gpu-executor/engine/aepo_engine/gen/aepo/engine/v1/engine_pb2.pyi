@@ -28,7 +28,7 @@ LOSS_AGGREGATION_SEQ_MEAN_TOKEN_MEAN: LossAggregation
 LOSS_AGGREGATION_SEQ_MEAN_TOKEN_SUM: LossAggregation
 
 class LoadRequest(_message.Message):
-    __slots__ = ("model", "dtype", "device", "seed", "optimizer", "lora", "kl_reference", "gradient_checkpointing")
+    __slots__ = ("model", "dtype", "device", "seed", "optimizer", "lora", "kl_reference", "gradient_checkpointing", "precision", "max_tokens_per_micro_batch", "chat_template")
     MODEL_FIELD_NUMBER: _ClassVar[int]
     DTYPE_FIELD_NUMBER: _ClassVar[int]
     DEVICE_FIELD_NUMBER: _ClassVar[int]
@@ -37,6 +37,9 @@ class LoadRequest(_message.Message):
     LORA_FIELD_NUMBER: _ClassVar[int]
     KL_REFERENCE_FIELD_NUMBER: _ClassVar[int]
     GRADIENT_CHECKPOINTING_FIELD_NUMBER: _ClassVar[int]
+    PRECISION_FIELD_NUMBER: _ClassVar[int]
+    MAX_TOKENS_PER_MICRO_BATCH_FIELD_NUMBER: _ClassVar[int]
+    CHAT_TEMPLATE_FIELD_NUMBER: _ClassVar[int]
     model: str
     dtype: str
     device: str
@@ -45,7 +48,10 @@ class LoadRequest(_message.Message):
     lora: Lora
     kl_reference: bool
     gradient_checkpointing: bool
-    def __init__(self, model: _Optional[str] = ..., dtype: _Optional[str] = ..., device: _Optional[str] = ..., seed: _Optional[int] = ..., optimizer: _Optional[_Union[Optimizer, _Mapping]] = ..., lora: _Optional[_Union[Lora, _Mapping]] = ..., kl_reference: _Optional[bool] = ..., gradient_checkpointing: _Optional[bool] = ...) -> None: ...
+    precision: str
+    max_tokens_per_micro_batch: int
+    chat_template: bool
+    def __init__(self, model: _Optional[str] = ..., dtype: _Optional[str] = ..., device: _Optional[str] = ..., seed: _Optional[int] = ..., optimizer: _Optional[_Union[Optimizer, _Mapping]] = ..., lora: _Optional[_Union[Lora, _Mapping]] = ..., kl_reference: _Optional[bool] = ..., gradient_checkpointing: _Optional[bool] = ..., precision: _Optional[str] = ..., max_tokens_per_micro_batch: _Optional[int] = ..., chat_template: _Optional[bool] = ...) -> None: ...
 
 class Optimizer(_message.Message):
     __slots__ = ("lr", "beta1", "beta2", "eps", "weight_decay", "grad_clip")
@@ -82,14 +88,16 @@ class LoadResponse(_message.Message):
     def __init__(self, model: _Optional[_Union[ModelInfo, _Mapping]] = ...) -> None: ...
 
 class SampleRequest(_message.Message):
-    __slots__ = ("groups", "seed", "discard_rollouts")
+    __slots__ = ("groups", "seed", "discard_rollouts", "max_tokens_per_batch")
     GROUPS_FIELD_NUMBER: _ClassVar[int]
     SEED_FIELD_NUMBER: _ClassVar[int]
     DISCARD_ROLLOUTS_FIELD_NUMBER: _ClassVar[int]
+    MAX_TOKENS_PER_BATCH_FIELD_NUMBER: _ClassVar[int]
     groups: _containers.RepeatedCompositeFieldContainer[PromptGroup]
     seed: int
     discard_rollouts: bool
-    def __init__(self, groups: _Optional[_Iterable[_Union[PromptGroup, _Mapping]]] = ..., seed: _Optional[int] = ..., discard_rollouts: _Optional[bool] = ...) -> None: ...
+    max_tokens_per_batch: int
+    def __init__(self, groups: _Optional[_Iterable[_Union[PromptGroup, _Mapping]]] = ..., seed: _Optional[int] = ..., discard_rollouts: _Optional[bool] = ..., max_tokens_per_batch: _Optional[int] = ...) -> None: ...
 
 class PromptGroup(_message.Message):
     __slots__ = ("text", "messages", "n", "temperature", "top_p", "max_new_tokens", "stop")
@@ -152,14 +160,16 @@ class Completion(_message.Message):
     def __init__(self, rollout_id: _Optional[str] = ..., text: _Optional[str] = ..., tokens: _Optional[int] = ..., finish_reason: _Optional[_Union[FinishReason, str]] = ..., entropy: _Optional[float] = ..., neg_log_prob: _Optional[float] = ...) -> None: ...
 
 class TrainRequest(_message.Message):
-    __slots__ = ("items", "loss", "keep_rollouts")
+    __slots__ = ("items", "loss", "keep_rollouts", "max_tokens_per_micro_batch")
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     LOSS_FIELD_NUMBER: _ClassVar[int]
     KEEP_ROLLOUTS_FIELD_NUMBER: _ClassVar[int]
+    MAX_TOKENS_PER_MICRO_BATCH_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[TrainItem]
     loss: LossSettings
     keep_rollouts: bool
-    def __init__(self, items: _Optional[_Iterable[_Union[TrainItem, _Mapping]]] = ..., loss: _Optional[_Union[LossSettings, _Mapping]] = ..., keep_rollouts: _Optional[bool] = ...) -> None: ...
+    max_tokens_per_micro_batch: int
+    def __init__(self, items: _Optional[_Iterable[_Union[TrainItem, _Mapping]]] = ..., loss: _Optional[_Union[LossSettings, _Mapping]] = ..., keep_rollouts: _Optional[bool] = ..., max_tokens_per_micro_batch: _Optional[int] = ...) -> None: ...
 
 class TrainItem(_message.Message):
     __slots__ = ("rollout_id", "advantage", "token_advantages")
@@ -202,7 +212,7 @@ class LossSettings(_message.Message):
     def __init__(self, clip_low: _Optional[float] = ..., clip_high: _Optional[float] = ..., dual_clip: _Optional[float] = ..., aggregation: _Optional[_Union[LossAggregation, str]] = ..., kl_coef: _Optional[float] = ..., entropy_coef: _Optional[float] = ..., entropy_adv_alpha: _Optional[float] = ..., entropy_adv_kappa: _Optional[float] = ..., mini_batch_size: _Optional[int] = ..., micro_batch_size: _Optional[int] = ..., epochs: _Optional[int] = ..., shuffle_seed: _Optional[int] = ..., lr: _Optional[float] = ...) -> None: ...
 
 class TrainResponse(_message.Message):
-    __slots__ = ("entropy", "entropy_sampled", "policy_loss", "clip_fraction_low", "clip_fraction_high", "clip_fraction_dual", "approx_kl", "kl", "grad_norm", "lr", "tokens", "optimizer_steps", "step", "seconds")
+    __slots__ = ("entropy", "entropy_sampled", "policy_loss", "clip_fraction_low", "clip_fraction_high", "clip_fraction_dual", "approx_kl", "kl", "grad_norm", "lr", "tokens", "optimizer_steps", "step", "seconds", "non_finite_steps", "micro_batches", "loss_logits_bytes", "peak_memory_bytes")
     ENTROPY_FIELD_NUMBER: _ClassVar[int]
     ENTROPY_SAMPLED_FIELD_NUMBER: _ClassVar[int]
     POLICY_LOSS_FIELD_NUMBER: _ClassVar[int]
@@ -217,6 +227,10 @@ class TrainResponse(_message.Message):
     OPTIMIZER_STEPS_FIELD_NUMBER: _ClassVar[int]
     STEP_FIELD_NUMBER: _ClassVar[int]
     SECONDS_FIELD_NUMBER: _ClassVar[int]
+    NON_FINITE_STEPS_FIELD_NUMBER: _ClassVar[int]
+    MICRO_BATCHES_FIELD_NUMBER: _ClassVar[int]
+    LOSS_LOGITS_BYTES_FIELD_NUMBER: _ClassVar[int]
+    PEAK_MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
     entropy: float
     entropy_sampled: float
     policy_loss: float
@@ -231,7 +245,11 @@ class TrainResponse(_message.Message):
     optimizer_steps: int
     step: int
     seconds: float
-    def __init__(self, entropy: _Optional[float] = ..., entropy_sampled: _Optional[float] = ..., policy_loss: _Optional[float] = ..., clip_fraction_low: _Optional[float] = ..., clip_fraction_high: _Optional[float] = ..., clip_fraction_dual: _Optional[float] = ..., approx_kl: _Optional[float] = ..., kl: _Optional[float] = ..., grad_norm: _Optional[float] = ..., lr: _Optional[float] = ..., tokens: _Optional[int] = ..., optimizer_steps: _Optional[int] = ..., step: _Optional[int] = ..., seconds: _Optional[float] = ...) -> None: ...
+    non_finite_steps: int
+    micro_batches: int
+    loss_logits_bytes: int
+    peak_memory_bytes: int
+    def __init__(self, entropy: _Optional[float] = ..., entropy_sampled: _Optional[float] = ..., policy_loss: _Optional[float] = ..., clip_fraction_low: _Optional[float] = ..., clip_fraction_high: _Optional[float] = ..., clip_fraction_dual: _Optional[float] = ..., approx_kl: _Optional[float] = ..., kl: _Optional[float] = ..., grad_norm: _Optional[float] = ..., lr: _Optional[float] = ..., tokens: _Optional[int] = ..., optimizer_steps: _Optional[int] = ..., step: _Optional[int] = ..., seconds: _Optional[float] = ..., non_finite_steps: _Optional[int] = ..., micro_batches: _Optional[int] = ..., loss_logits_bytes: _Optional[int] = ..., peak_memory_bytes: _Optional[int] = ...) -> None: ...
 
 class ReleaseRolloutsRequest(_message.Message):
     __slots__ = ("rollout_ids",)
@@ -246,10 +264,12 @@ class ReleaseRolloutsResponse(_message.Message):
     def __init__(self, released: _Optional[int] = ...) -> None: ...
 
 class SaveCheckpointRequest(_message.Message):
-    __slots__ = ("path",)
+    __slots__ = ("path", "merge_adapter")
     PATH_FIELD_NUMBER: _ClassVar[int]
+    MERGE_ADAPTER_FIELD_NUMBER: _ClassVar[int]
     path: str
-    def __init__(self, path: _Optional[str] = ...) -> None: ...
+    merge_adapter: bool
+    def __init__(self, path: _Optional[str] = ..., merge_adapter: _Optional[bool] = ...) -> None: ...
 
 class SaveCheckpointResponse(_message.Message):
     __slots__ = ("path", "step", "bytes", "seconds")
@@ -312,7 +332,7 @@ class HealthResponse(_message.Message):
     def __init__(self, serving: _Optional[bool] = ..., model_loaded: _Optional[bool] = ...) -> None: ...
 
 class ModelInfo(_message.Message):
-    __slots__ = ("model", "path", "model_type", "parameters", "trainable_parameters", "vocab_size", "max_context", "device", "dtype", "memory_bytes", "kl_reference", "lora", "step", "lr")
+    __slots__ = ("model", "path", "model_type", "parameters", "trainable_parameters", "vocab_size", "max_context", "device", "dtype", "memory_bytes", "kl_reference", "lora", "step", "lr", "precision", "max_tokens_per_micro_batch", "gradient_checkpointing", "chat_template", "needs_restore")
     MODEL_FIELD_NUMBER: _ClassVar[int]
     PATH_FIELD_NUMBER: _ClassVar[int]
     MODEL_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -327,6 +347,11 @@ class ModelInfo(_message.Message):
     LORA_FIELD_NUMBER: _ClassVar[int]
     STEP_FIELD_NUMBER: _ClassVar[int]
     LR_FIELD_NUMBER: _ClassVar[int]
+    PRECISION_FIELD_NUMBER: _ClassVar[int]
+    MAX_TOKENS_PER_MICRO_BATCH_FIELD_NUMBER: _ClassVar[int]
+    GRADIENT_CHECKPOINTING_FIELD_NUMBER: _ClassVar[int]
+    CHAT_TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+    NEEDS_RESTORE_FIELD_NUMBER: _ClassVar[int]
     model: str
     path: str
     model_type: str
@@ -341,4 +366,9 @@ class ModelInfo(_message.Message):
     lora: bool
     step: int
     lr: float
-    def __init__(self, model: _Optional[str] = ..., path: _Optional[str] = ..., model_type: _Optional[str] = ..., parameters: _Optional[int] = ..., trainable_parameters: _Optional[int] = ..., vocab_size: _Optional[int] = ..., max_context: _Optional[int] = ..., device: _Optional[str] = ..., dtype: _Optional[str] = ..., memory_bytes: _Optional[int] = ..., kl_reference: _Optional[bool] = ..., lora: _Optional[bool] = ..., step: _Optional[int] = ..., lr: _Optional[float] = ...) -> None: ...
+    precision: str
+    max_tokens_per_micro_batch: int
+    gradient_checkpointing: bool
+    chat_template: bool
+    needs_restore: bool
+    def __init__(self, model: _Optional[str] = ..., path: _Optional[str] = ..., model_type: _Optional[str] = ..., parameters: _Optional[int] = ..., trainable_parameters: _Optional[int] = ..., vocab_size: _Optional[int] = ..., max_context: _Optional[int] = ..., device: _Optional[str] = ..., dtype: _Optional[str] = ..., memory_bytes: _Optional[int] = ..., kl_reference: _Optional[bool] = ..., lora: _Optional[bool] = ..., step: _Optional[int] = ..., lr: _Optional[float] = ..., precision: _Optional[str] = ..., max_tokens_per_micro_batch: _Optional[int] = ..., gradient_checkpointing: _Optional[bool] = ..., chat_template: _Optional[bool] = ..., needs_restore: _Optional[bool] = ...) -> None: ...

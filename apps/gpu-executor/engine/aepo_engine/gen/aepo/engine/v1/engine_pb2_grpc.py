@@ -104,8 +104,9 @@ class PolicyEngineServicer:
     def Load(self, request, context):
         """Loads a model and builds a fresh AdamW optimizer, replacing any loaded model; every held rollout
         is dropped. The engine step restarts at 0.
-        Errors: INVALID_ARGUMENT (empty model, unknown dtype or device, optimizer values out of range,
-        lora set: not supported yet); NOT_FOUND (no such model directory or id);
+        Errors: INVALID_ARGUMENT (empty model, unknown dtype, precision or device, optimizer or lora
+        values out of range); NOT_FOUND (no such model directory or id; an `hf:` model neither local nor
+        in the Hugging Face cache while HF_HUB_OFFLINE=1);
         FAILED_PRECONDITION (a CUDA device asked on a machine without one); RESOURCE_EXHAUSTED (out of
         memory while loading: use a smaller dtype or model).
         """
@@ -123,8 +124,8 @@ class PolicyEngineServicer:
         Errors: FAILED_PRECONDITION (no model loaded; chat messages sent to a model without a chat
         template); INVALID_ARGUMENT (field named in the message: no groups, n < 1, temperature < 0,
         top_p outside (0, 1], max_new_tokens < 1, both or neither of text and messages, a prompt that
-        leaves no room in the model's context); RESOURCE_EXHAUSTED (out of memory: lower the number of
-        completions or max_new_tokens).
+        leaves no room in the model's context); RESOURCE_EXHAUSTED (out of memory, with the sizes: lower
+        max_tokens_per_batch / max_tokens_per_micro_batch).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -139,7 +140,11 @@ class PolicyEngineServicer:
         Errors: FAILED_PRECONDITION (no model loaded; kl_coef > 0 without a reference model);
         INVALID_ARGUMENT (no items, non-finite advantages, token_advantages of the wrong length, loss
         settings out of range, a rollout id listed twice); NOT_FOUND (a rollout id unknown, released or
-        expired: nothing is trained); RESOURCE_EXHAUSTED (out of memory: lower micro_batch_size).
+        expired: nothing is trained); RESOURCE_EXHAUSTED (out of memory, with the sizes: lower
+        max_tokens_per_micro_batch); FAILED_PRECONDITION (an earlier Train failed part-way: restore a
+        checkpoint). A Train that fails before its first optimizer step leaves the state untouched; one
+        that fails after it answers ABORTED (or RESOURCE_EXHAUSTED) and sets ModelInfo.needs_restore.
+        A non-finite loss or gradient norm skips that optimizer step (counted in non_finite_steps).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -155,11 +160,15 @@ class PolicyEngineServicer:
         raise NotImplementedError('Method not implemented!')
 
     def SaveCheckpoint(self, request, context):
-        """Writes a checkpoint into `path`: HF-format weights (safetensors, merged when LoRA is used), config
+        """Writes a checkpoint into `path`: HF-format weights (safetensors in the model's own dtype), config
         and tokenizer, loadable by transformers or vLLM as is, plus the optimizer state, RNG states and
-        engine step. Written into a temporary sibling folder and renamed, so a crash never leaves a half
-        checkpoint; an existing folder at `path` is replaced.
-        Errors: FAILED_PRECONDITION (no model loaded); INVALID_ARGUMENT (empty path); PERMISSION_DENIED
+        engine step; with fp32 master weights over a lower-precision model (bf16-mixed) also the master
+        copy (engine_master.safetensors), so a resume is exact. With LoRA: the peft adapter
+        (adapter_model.safetensors, adapter_config.json) and its optimizer state only, plus the merged
+        model in `path`/merged when merge_adapter is set. Written into a temporary sibling folder and
+        renamed, so a crash never leaves a half checkpoint; an existing folder at `path` is replaced.
+        Errors: FAILED_PRECONDITION (no model loaded; a Train failed part-way: restore first);
+        INVALID_ARGUMENT (empty path); PERMISSION_DENIED
         or INTERNAL (the folder cannot be written).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
