@@ -9,7 +9,7 @@ import { type TargetSchedule, validateSchedule } from './schedule.js';
 export const ALGORITHMS = ['aepo', 'grpo', 'entropy-reg', 'entropy-adv'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 
-export const CONTROLLER_MODES = ['bang-bang', 'proportional', 'pi'] as const;
+export const CONTROLLER_MODES = ['bang-bang', 'proportional', 'pi', 'dual'] as const;
 export type ControllerMode = (typeof CONTROLLER_MODES)[number];
 
 export const CONTROLLER_ACTUATORS = ['temperature', 'share'] as const;
@@ -75,6 +75,9 @@ export interface ControllerConfig {
    * 'proportional' / 'pi': u = kp * e + ki * sum(e), e = (H* - H) / H* (relative error, so gains do
    * not depend on the entropy scale). On 'temperature': T = clamp(tCenter + u, T_low, T_high), full
    * share. On 'share': T = T_high when u >= 0 else T_low, share scaled by min(1, |u|).
+   * 'dual': the reference rule on temperature and share, plus a second actuator, a signed
+   * entropy-loss coefficient lambda (loss = pg_loss - lambda * H) driven as a dual variable by the
+   * tracking error, for targets the first cannot reach alone (entropy-coef.ts).
    * Default bang-bang (the only rule that measured as well or better at small scale, AEPO.md).
    */
   readonly mode: ControllerMode;
@@ -88,6 +91,23 @@ export interface ControllerConfig {
   readonly integralLimit: number;
   /** Temperature at zero error for the temperature actuator. Default 1.0 (on-policy). */
   readonly tCenter: number;
+  /**
+   * 'dual' only: lambda grows by coefGain x (relative error beyond coefDeadband) per step while the
+   * entropy is not already closing on the target. Default 0.004 (lambda 0.02 in 50 steps at 10% error).
+   */
+  readonly coefGain: number;
+  /** 'dual' only: rate limit, most |change of lambda| per step. Default 0.002. */
+  readonly coefMaxStep: number;
+  /** 'dual' only: clip, |lambda| <= coefLimit (anti-windup: no integration past it). Default 0.1. */
+  readonly coefLimit: number;
+  /** 'dual' only: relative errors within this do not move lambda. Default 0.02. */
+  readonly coefDeadband: number;
+  /**
+   * 'dual' only: the entropy counts as closing on the target (lambda holds: the primary actuator or
+   * the plant is getting there; no windup during the initial descent) while its smoothed trend moves
+   * toward H* by at least this fraction of H* per step. Default 0.001.
+   */
+  readonly coefMinProgress: number;
 }
 
 export interface AepoConfig {
@@ -201,7 +221,19 @@ export const DEFAULT_CONFIG: AlgorithmConfig = deepFreeze({
     positiveThreshold: 0.05,
     share: { kind: 'count', count: 60 },
     halveAboveTarget: true,
-    controller: { mode: 'bang-bang', actuator: 'temperature', kp: 2, ki: 0.2, integralLimit: 2, tCenter: 1 },
+    controller: {
+      mode: 'bang-bang',
+      actuator: 'temperature',
+      kp: 2,
+      ki: 0.2,
+      integralLimit: 2,
+      tCenter: 1,
+      coefGain: 0.004,
+      coefMaxStep: 0.002,
+      coefLimit: 0.1,
+      coefDeadband: 0.02,
+      coefMinProgress: 0.001,
+    },
   },
   entropy: {
     target: { kind: 'constant', value: 0.75 },
@@ -325,6 +357,11 @@ export function validateConfig(c: AlgorithmConfig): string[] {
   num(c.aepo.controller.ki, 'aepo.controller.ki', 0);
   num(c.aepo.controller.integralLimit, 'aepo.controller.integralLimit', 0);
   num(c.aepo.controller.tCenter, 'aepo.controller.tCenter', 0, Infinity, { openMin: true });
+  num(c.aepo.controller.coefGain, 'aepo.controller.coefGain', 0);
+  num(c.aepo.controller.coefMaxStep, 'aepo.controller.coefMaxStep', 0);
+  num(c.aepo.controller.coefLimit, 'aepo.controller.coefLimit', 0, 10);
+  num(c.aepo.controller.coefDeadband, 'aepo.controller.coefDeadband', 0, 1);
+  num(c.aepo.controller.coefMinProgress, 'aepo.controller.coefMinProgress', 0);
   p.push(...validateSchedule(c.entropy.target, 'entropy.target'));
   num(c.entropy.bandRelative, 'entropy.bandRelative', 0);
   num(c.entropy.bandAbsolute, 'entropy.bandAbsolute', 0);

@@ -10,16 +10,33 @@
  *   u = kp * e + ki * I,  I = clamp(I + e, -limit, limit)  (I only in 'pi' mode)
  *   actuator 'temperature': T = clamp(tCenter + u, T_low, T_high), full share
  *   actuator 'share':       T = T_high if u >= 0 else T_low, share scaled by min(1, |u|)
+ *
+ * 'dual' keeps the reference rule as the primary actuator and adds a second one, the signed
+ * entropy-loss coefficient lambda of entropy-coef.ts, which takes over what the first cannot reach.
  */
 import type { AepoConfig } from './config.js';
+import { type EntropyCoefState, INITIAL_ENTROPY_COEF_STATE, updateEntropyCoef } from './entropy-coef.js';
 
 /** Serialisable controller memory (part of the trainer's checkpointed state). */
 export interface ControllerState {
   /** Integral of the relative error (PI mode); 0 otherwise. */
   integral: number;
+  /** The second actuator's memory ('dual' mode; stays initial otherwise). */
+  entropyCoef: EntropyCoefState;
 }
 
-export const INITIAL_CONTROLLER_STATE: ControllerState = Object.freeze({ integral: 0 });
+export const INITIAL_CONTROLLER_STATE: ControllerState = Object.freeze({
+  integral: 0,
+  entropyCoef: INITIAL_ENTROPY_COEF_STATE,
+});
+
+/** A checkpointed state from before the second actuator existed, completed with initial values. */
+export function completeControllerState(state: Partial<ControllerState>): ControllerState {
+  return {
+    integral: state.integral ?? 0,
+    entropyCoef: { ...INITIAL_ENTROPY_COEF_STATE, ...state.entropyCoef },
+  };
+}
 
 export interface ControllerDecision {
   /** Re-sample temperature. */
@@ -33,9 +50,13 @@ export interface ControllerDecision {
   /**
    * 'high' when the controller already pushes entropy up as hard as it can (highest temperature,
    * full share), 'low' when it pushes down as hard as it can; 'none' otherwise. Used to tell an
-   * unreachable target from a slow one.
+   * unreachable target from a slow one. In 'dual' mode both actuators must be at their limit.
    */
   saturation: 'high' | 'low' | 'none';
+  /** Entropy-loss coefficient lambda for this step ('dual' mode; 0 otherwise). */
+  entropyCoef: number;
+  /** 'dual' mode: lambda is held because the entropy is already closing on the target. */
+  coefHeld: boolean;
 }
 
 /** Relative error; a zero target is measured against a small floor to keep it finite. */
@@ -55,19 +76,49 @@ export function decideTemperature(
   state: ControllerState,
 ): { decision: ControllerDecision; state: ControllerState } {
   const { tHigh, tLow, controller } = cfg;
+  const inactive = { entropyCoef: 0, coefHeld: false };
   if (entropy === null) {
+    const coef = controller.mode === 'dual' ? state.entropyCoef.coef : 0;
     return {
-      decision: { temperature: tHigh, shareScale: 1, halve: false, error: null, saturation: 'high' },
+      decision: {
+        temperature: tHigh,
+        shareScale: 1,
+        halve: false,
+        error: null,
+        saturation: 'high',
+        ...inactive,
+        entropyCoef: coef,
+      },
       state,
     };
   }
   const error = relativeError(entropy, target);
   const above = entropy > target;
-  if (controller.mode === 'bang-bang') {
+  if (controller.mode === 'bang-bang' || controller.mode === 'dual') {
     const decision: ControllerDecision = above
-      ? { temperature: tLow, shareScale: 1, halve: cfg.halveAboveTarget, error, saturation: 'low' }
-      : { temperature: tHigh, shareScale: 1, halve: false, error, saturation: 'high' };
-    return { decision, state };
+      ? {
+          temperature: tLow,
+          shareScale: 1,
+          halve: cfg.halveAboveTarget,
+          error,
+          saturation: 'low',
+          ...inactive,
+        }
+      : { temperature: tHigh, shareScale: 1, halve: false, error, saturation: 'high', ...inactive };
+    if (controller.mode === 'bang-bang') return { decision, state };
+    const second = updateEntropyCoef(controller, target, entropy, state.entropyCoef);
+    const c = second.decision;
+    // Saturated only when the second actuator, too, pushes the same way with all it has.
+    const pinned = c.saturated && (decision.saturation === 'high' ? c.coef > 0 : c.coef < 0);
+    return {
+      decision: {
+        ...decision,
+        saturation: pinned ? decision.saturation : 'none',
+        entropyCoef: c.coef,
+        coefHeld: c.closing,
+      },
+      state: { ...state, entropyCoef: second.state },
+    };
   }
   let integral = state.integral;
   if (controller.mode === 'pi') {
@@ -78,8 +129,15 @@ export function decideTemperature(
     const temperature = Math.min(tHigh, Math.max(tLow, controller.tCenter + u));
     const saturation = temperature >= tHigh ? 'high' : temperature <= tLow ? 'low' : 'none';
     return {
-      decision: { temperature, shareScale: 1, halve: above && cfg.halveAboveTarget, error, saturation },
-      state: { integral },
+      decision: {
+        temperature,
+        shareScale: 1,
+        halve: above && cfg.halveAboveTarget,
+        error,
+        saturation,
+        ...inactive,
+      },
+      state: { ...state, integral },
     };
   }
   const shareScale = Math.min(1, Math.abs(u));
@@ -91,8 +149,9 @@ export function decideTemperature(
       halve: false,
       error,
       saturation: shareScale >= 1 ? (up ? 'high' : 'low') : 'none',
+      ...inactive,
     },
-    state: { integral },
+    state: { ...state, integral },
   };
 }
 

@@ -1,6 +1,7 @@
 export * from './advantages.js';
 export * from './config.js';
 export * from './controller.js';
+export * from './entropy-coef.js';
 export * from './evaluation.js';
 export * from './ports.js';
 export * from './records.js';

@@ -33,6 +33,13 @@ export interface StepRecord {
   controllerError: number | null;
   /** Share multiplier in [0, 1] chosen by the controller (1 for bang-bang); null for baselines. */
   shareScale: number | null;
+  /**
+   * Coefficient lambda of the entropy term in this step's loss (loss = pg_loss - lambda * H): the
+   * 'dual' controller's second actuator (signed), Entropy-Reg's fixed coefficient, 0 otherwise.
+   */
+  entropyCoef: number;
+  /** 'dual' controller: lambda held because the entropy was already closing on H*; null for baselines. */
+  entropyCoefHeld: boolean | null;
   /** Prompts re-sampled at `temperature`. */
   resampledPrompts: number;
   /** Positive re-samples available, the share limit and the REINFORCE samples actually used (k). */

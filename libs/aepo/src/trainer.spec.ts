@@ -355,3 +355,28 @@ describe('Trainer validation and run()', () => {
     expect(trainer.totalSteps).toBe(6);
   });
 });
+
+describe("Trainer, AEPO with the 'dual' controller", () => {
+  it("sends lambda as the loss's entropy coefficient, records it and checkpoints it", async () => {
+    // Entropy stuck at 0.2, target 0.35: beyond the warm-up lambda grows step after step.
+    const over: AlgorithmConfigInput = {
+      algorithm: 'aepo',
+      maxSteps: 16,
+      aepo: { controller: { mode: 'dual', coefGain: 0.01, coefMaxStep: 0.004 } },
+    };
+    const { trainer, engine } = make(over, new FakeEngine({ entropy: 0.2, nextId: 0 }));
+    const records = [];
+    for (let i = 0; i < 14; i++) records.push((await trainer.stepOnce()).record);
+    const coefs = records.map((r) => r.entropyCoef);
+    expect(engine.trains.map((t) => t.loss.entropyCoef)).toEqual(coefs);
+    // Held during the warm-up of its trend (the first measurements), then rising at the rate limit.
+    expect(coefs.slice(0, 11)).toEqual(Array(11).fill(0));
+    expect(coefs[11]).toBeCloseTo(0.004, 12);
+    expect(coefs[13]).toBeCloseTo(0.012, 12);
+    expect(records[13]!.entropyCoefHeld).toBe(false);
+    // A restored trainer continues from the same lambda.
+    const restored = make(over, new FakeEngine({ entropy: 0.2, nextId: 1000 }), trainer.state());
+    const next = (await restored.trainer.stepOnce()).record;
+    expect(next.entropyCoef).toBeCloseTo(0.016, 12);
+  });
+});

@@ -18,6 +18,7 @@ import type { AlgorithmConfig } from './config.js';
 import {
   type ControllerState,
   INITIAL_CONTROLLER_STATE,
+  completeControllerState,
   decideTemperature,
   targetBand,
 } from './controller.js';
@@ -114,7 +115,7 @@ export class Trainer {
       }
     }
     this.st = opts.state
-      ? structuredClone(opts.state)
+      ? { ...structuredClone(opts.state), controller: completeControllerState(opts.state.controller) }
       : {
           version: 1,
           step: 0,
@@ -171,8 +172,9 @@ export class Trainer {
     if (problems.length > 0) throw new Error(`invalid target schedule: ${problems.join('; ')}`);
     const fromStep = this.st.step + 1;
     this.st.targetOverride = { fromStep, schedule: structuredClone(schedule) };
-    // The integral term belongs to the old target's errors.
-    this.st.controller = { ...INITIAL_CONTROLLER_STATE };
+    // The integral term belongs to the old target's errors; lambda (the second actuator's operating
+    // point) carries over and moves on from there.
+    this.st.controller = { ...this.st.controller, integral: 0 };
     this.st.missedSteps = 0;
     const event: TrainerEvent = {
       kind: 'target-changed',
@@ -288,7 +290,7 @@ export class Trainer {
 
     const trained = await this.engine.train({
       items: batch.map(({ rolloutId, advantage }) => ({ rolloutId, advantage })),
-      loss: this.lossSettings(deriveSeed(seed, s, 'train')),
+      loss: this.lossSettings(deriveSeed(seed, s, 'train'), decision?.entropyCoef ?? 0),
     });
     const t3 = this.now();
 
@@ -354,6 +356,8 @@ export class Trainer {
       temperature: decision ? decision.temperature : null,
       controllerError: decision ? decision.error : null,
       shareScale: decision ? decision.shareScale : null,
+      entropyCoef: decision ? decision.entropyCoef : cfg.algorithm === 'entropy-reg' ? cfg.entropyRegCoef : 0,
+      entropyCoefHeld: decision ? decision.coefHeld : null,
       resampledPrompts: R,
       reinforcePositives: positives,
       reinforceLimit: limit,
@@ -447,7 +451,8 @@ export class Trainer {
     };
   }
 
-  private lossSettings(shuffleSeed: number): LossSettings {
+  /** @param controlCoef the entropy coefficient chosen by AEPO's 'dual' controller (0 otherwise) */
+  private lossSettings(shuffleSeed: number, controlCoef: number): LossSettings {
     const c = this.config;
     return {
       clipLow: c.optim.clipLow,
@@ -455,7 +460,7 @@ export class Trainer {
       dualClip: c.optim.dualClip,
       aggregation: c.optim.lossAggregation,
       klCoef: c.optim.klCoef,
-      entropyCoef: c.algorithm === 'entropy-reg' ? c.entropyRegCoef : 0,
+      entropyCoef: c.algorithm === 'entropy-reg' ? c.entropyRegCoef : controlCoef,
       entropyAdvAlpha: c.algorithm === 'entropy-adv' ? c.entropyAdvAlpha : 0,
       entropyAdvKappa: c.entropyAdvKappa,
       miniBatchSize: c.optim.miniBatchSize,
