@@ -103,11 +103,12 @@ export interface ControllerConfig {
   /** 'dual' only: relative errors within this do not move lambda. Default 0.02. */
   readonly coefDeadband: number;
   /**
-   * 'dual' only: the entropy counts as closing on the target (lambda holds: the primary actuator or
-   * the plant is getting there; no windup during the initial descent) while its smoothed trend moves
-   * toward H* by at least this fraction of H* per step. Default 0.001.
+   * The entropy counts as closing on the target while its smoothed trend moves toward H* by at least
+   * this fraction of H* per step: then 'dual' holds lambda (the plant or the first actuator is getting
+   * there: no windup during the initial descent) and no step counts toward an unreachable target.
+   * Default 0.001.
    */
-  readonly coefMinProgress: number;
+  readonly minProgress: number;
 }
 
 export interface AepoConfig {
@@ -135,11 +136,17 @@ export interface EntropyConfig {
   /** Controller signal; see EntropyEstimator. Default full-vocabulary (less noisy, AEPO.md). */
   readonly estimator: EntropyEstimator;
   /**
-   * Steps in a row outside the band while the controller is already at its limit (highest
-   * temperature and share when below, lowest when above) before the target is reported
-   * unreachable. Default 20. 0 turns detection off.
+   * Steps in a row outside the band while every actuator is already at its limit (highest
+   * temperature and share, and in 'dual' mode the largest entropy coefficient, when below; lowest
+   * when above) and the entropy is not closing on the target, before the target is reported
+   * unreachable ('actuator-saturated', reach.ts). Default 20. 0 turns detection off.
    */
   readonly unreachableAfterSteps: number;
+  /**
+   * A target is also reported unreachable ('accuracy-cost') when the smoothed on-policy accuracy stays
+   * this much (absolute) below its best of the run for unreachableAfterSteps steps. Default 0.1; 0 off.
+   */
+  readonly unreachableAccuracyDrop: number;
 }
 
 export interface ValidationConfig {
@@ -232,7 +239,7 @@ export const DEFAULT_CONFIG: AlgorithmConfig = deepFreeze({
       coefMaxStep: 0.002,
       coefLimit: 0.1,
       coefDeadband: 0.02,
-      coefMinProgress: 0.001,
+      minProgress: 0.001,
     },
   },
   entropy: {
@@ -241,6 +248,7 @@ export const DEFAULT_CONFIG: AlgorithmConfig = deepFreeze({
     bandAbsolute: 0,
     estimator: 'full-vocabulary',
     unreachableAfterSteps: 20,
+    unreachableAccuracyDrop: 0.1,
   },
   entropyRegCoef: 0.03,
   entropyAdvAlpha: 0.4,
@@ -361,12 +369,13 @@ export function validateConfig(c: AlgorithmConfig): string[] {
   num(c.aepo.controller.coefMaxStep, 'aepo.controller.coefMaxStep', 0);
   num(c.aepo.controller.coefLimit, 'aepo.controller.coefLimit', 0, 10);
   num(c.aepo.controller.coefDeadband, 'aepo.controller.coefDeadband', 0, 1);
-  num(c.aepo.controller.coefMinProgress, 'aepo.controller.coefMinProgress', 0);
+  num(c.aepo.controller.minProgress, 'aepo.controller.minProgress', 0);
   p.push(...validateSchedule(c.entropy.target, 'entropy.target'));
   num(c.entropy.bandRelative, 'entropy.bandRelative', 0);
   num(c.entropy.bandAbsolute, 'entropy.bandAbsolute', 0);
   oneOf(c.entropy.estimator, 'entropy.estimator', ENTROPY_ESTIMATORS);
   num(c.entropy.unreachableAfterSteps, 'entropy.unreachableAfterSteps', 0, Infinity, { int: true });
+  num(c.entropy.unreachableAccuracyDrop, 'entropy.unreachableAccuracyDrop', 0, 1);
   num(c.entropyRegCoef, 'entropyRegCoef', 0);
   num(c.entropyAdvAlpha, 'entropyAdvAlpha', 0);
   num(c.entropyAdvKappa, 'entropyAdvKappa', 0, Infinity, { openMin: true });

@@ -15,26 +15,31 @@
  * entropy-loss coefficient lambda of entropy-coef.ts, which takes over what the first cannot reach.
  */
 import type { AepoConfig } from './config.js';
-import { type EntropyCoefState, INITIAL_ENTROPY_COEF_STATE, updateEntropyCoef } from './entropy-coef.js';
+import { updateEntropyCoef } from './entropy-coef.js';
+import { type EntropyTrend, INITIAL_ENTROPY_TREND, isClosing, updateTrend } from './entropy-trend.js';
 
 /** Serialisable controller memory (part of the trainer's checkpointed state). */
 export interface ControllerState {
   /** Integral of the relative error (PI mode); 0 otherwise. */
   integral: number;
-  /** The second actuator's memory ('dual' mode; stays initial otherwise). */
-  entropyCoef: EntropyCoefState;
+  /** Where the measured entropy is heading (every mode: the unreachable detector reads it too). */
+  trend: EntropyTrend;
+  /** The second actuator's coefficient lambda at the last step ('dual' mode; 0 otherwise). */
+  entropyCoef: number;
 }
 
 export const INITIAL_CONTROLLER_STATE: ControllerState = Object.freeze({
   integral: 0,
-  entropyCoef: INITIAL_ENTROPY_COEF_STATE,
+  trend: INITIAL_ENTROPY_TREND,
+  entropyCoef: 0,
 });
 
-/** A checkpointed state from before the second actuator existed, completed with initial values. */
+/** A checkpointed state from before the trend and the second actuator, completed with initial values. */
 export function completeControllerState(state: Partial<ControllerState>): ControllerState {
   return {
     integral: state.integral ?? 0,
-    entropyCoef: { ...INITIAL_ENTROPY_COEF_STATE, ...state.entropyCoef },
+    trend: { ...INITIAL_ENTROPY_TREND, ...state.trend },
+    entropyCoef: typeof state.entropyCoef === 'number' ? state.entropyCoef : 0,
   };
 }
 
@@ -55,8 +60,11 @@ export interface ControllerDecision {
   saturation: 'high' | 'low' | 'none';
   /** Entropy-loss coefficient lambda for this step ('dual' mode; 0 otherwise). */
   entropyCoef: number;
-  /** 'dual' mode: lambda is held because the entropy is already closing on the target. */
-  coefHeld: boolean;
+  /**
+   * The entropy is already closing on the target on its own (the initial descent, or the first
+   * actuator at work): 'dual' holds lambda, and no step counts toward an unreachable target.
+   */
+  closing: boolean;
 }
 
 /** Relative error; a zero target is measured against a small floor to keep it finite. */
@@ -76,9 +84,7 @@ export function decideTemperature(
   state: ControllerState,
 ): { decision: ControllerDecision; state: ControllerState } {
   const { tHigh, tLow, controller } = cfg;
-  const inactive = { entropyCoef: 0, coefHeld: false };
   if (entropy === null) {
-    const coef = controller.mode === 'dual' ? state.entropyCoef.coef : 0;
     return {
       decision: {
         temperature: tHigh,
@@ -86,38 +92,27 @@ export function decideTemperature(
         halve: false,
         error: null,
         saturation: 'high',
-        ...inactive,
-        entropyCoef: coef,
+        entropyCoef: controller.mode === 'dual' ? state.entropyCoef : 0,
+        closing: true,
       },
       state,
     };
   }
   const error = relativeError(entropy, target);
   const above = entropy > target;
+  const trend = updateTrend(state.trend, entropy);
+  const common = { error, entropyCoef: 0, closing: isClosing(trend, target, controller.minProgress) };
   if (controller.mode === 'bang-bang' || controller.mode === 'dual') {
     const decision: ControllerDecision = above
-      ? {
-          temperature: tLow,
-          shareScale: 1,
-          halve: cfg.halveAboveTarget,
-          error,
-          saturation: 'low',
-          ...inactive,
-        }
-      : { temperature: tHigh, shareScale: 1, halve: false, error, saturation: 'high', ...inactive };
-    if (controller.mode === 'bang-bang') return { decision, state };
-    const second = updateEntropyCoef(controller, target, entropy, state.entropyCoef);
-    const c = second.decision;
+      ? { ...common, temperature: tLow, shareScale: 1, halve: cfg.halveAboveTarget, saturation: 'low' }
+      : { ...common, temperature: tHigh, shareScale: 1, halve: false, saturation: 'high' };
+    if (controller.mode === 'bang-bang') return { decision, state: { ...state, trend } };
+    const c = updateEntropyCoef(controller, target, trend, state.entropyCoef);
     // Saturated only when the second actuator, too, pushes the same way with all it has.
     const pinned = c.saturated && (decision.saturation === 'high' ? c.coef > 0 : c.coef < 0);
     return {
-      decision: {
-        ...decision,
-        saturation: pinned ? decision.saturation : 'none',
-        entropyCoef: c.coef,
-        coefHeld: c.closing,
-      },
-      state: { ...state, entropyCoef: second.state },
+      decision: { ...decision, saturation: pinned ? decision.saturation : 'none', entropyCoef: c.coef },
+      state: { ...state, trend, entropyCoef: c.coef },
     };
   }
   let integral = state.integral;
@@ -129,29 +124,21 @@ export function decideTemperature(
     const temperature = Math.min(tHigh, Math.max(tLow, controller.tCenter + u));
     const saturation = temperature >= tHigh ? 'high' : temperature <= tLow ? 'low' : 'none';
     return {
-      decision: {
-        temperature,
-        shareScale: 1,
-        halve: above && cfg.halveAboveTarget,
-        error,
-        saturation,
-        ...inactive,
-      },
-      state: { ...state, integral },
+      decision: { ...common, temperature, shareScale: 1, halve: above && cfg.halveAboveTarget, saturation },
+      state: { ...state, trend, integral },
     };
   }
   const shareScale = Math.min(1, Math.abs(u));
   const up = u >= 0;
   return {
     decision: {
+      ...common,
       temperature: up ? tHigh : tLow,
       shareScale,
       halve: false,
-      error,
       saturation: shareScale >= 1 ? (up ? 'high' : 'low') : 'none',
-      ...inactive,
     },
-    state: { ...state, integral },
+    state: { ...state, trend, integral },
   };
 }
 

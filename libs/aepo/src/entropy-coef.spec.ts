@@ -1,6 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { type ControllerConfig, resolveConfig } from './config.js';
-import { type EntropyCoefState, INITIAL_ENTROPY_COEF_STATE, updateEntropyCoef } from './entropy-coef.js';
+import { updateEntropyCoef } from './entropy-coef.js';
+import { type EntropyTrend, INITIAL_ENTROPY_TREND, updateTrend } from './entropy-trend.js';
+
+/** One step of the law as the controller runs it: the trend takes the measurement, then lambda moves. */
+function lawStep(
+  cfg: ControllerConfig,
+  target: number,
+  h: number,
+  st: { trend: EntropyTrend; coef: number },
+) {
+  const trend = updateTrend(st.trend, h);
+  const decision = updateEntropyCoef(cfg, target, trend, st.coef);
+  return { decision, state: { trend, coef: decision.coef } };
+}
+/** A trend that has seen enough steps to count and moves nowhere. */
+const steady = (h: number): EntropyTrend => ({ smoothed: h, trend: 0, seen: 20 });
 
 function law(over: Partial<ControllerConfig> = {}): ControllerConfig {
   return resolveConfig({ aepo: { controller: { mode: 'dual', ...over } } }).aepo.controller;
@@ -16,11 +31,11 @@ function simulate(
   opts: { target: number; start: number; rest: number; gainPerCoef: number; tau: number; steps: number },
 ) {
   let h = opts.start;
-  let state: EntropyCoefState = INITIAL_ENTROPY_COEF_STATE;
+  let state = { trend: INITIAL_ENTROPY_TREND, coef: 0 };
   const hs: number[] = [];
   const coefs: number[] = [];
   for (let i = 0; i < opts.steps; i++) {
-    const { decision, state: next } = updateEntropyCoef(cfg, opts.target, i === 0 ? null : h, state);
+    const { decision, state: next } = lawStep(cfg, opts.target, h, state);
     state = next;
     const goal = Math.max(0.01, opts.rest + opts.gainPerCoef * decision.coef);
     h += (goal - h) / opts.tau;
@@ -78,10 +93,10 @@ describe('entropy-coefficient dual variable', () => {
 
   it('saturation: at an unreachable target lambda stops at its clip and reports it', () => {
     const cfg = law({ coefLimit: 0.05 });
-    let state: EntropyCoefState = INITIAL_ENTROPY_COEF_STATE;
+    let state = { trend: INITIAL_ENTROPY_TREND, coef: 0 };
     let last = { coef: 0, saturated: false, closing: false };
     for (let i = 0; i < 300; i++) {
-      const r = updateEntropyCoef(cfg, 0.8, 0.4, state);
+      const r = lawStep(cfg, 0.8, 0.4, state);
       state = r.state;
       last = r.decision;
     }
@@ -90,18 +105,17 @@ describe('entropy-coefficient dual variable', () => {
 
   it('rate limit: lambda moves at most coefMaxStep per step, whatever the error', () => {
     const cfg = law({ coefGain: 1, coefMaxStep: 0.001 });
-    const r = updateEntropyCoef(cfg, 0.5, 0.1, { coef: 0, smoothed: 0.1, trend: 0, seen: 20 });
-    expect(r.decision.coef).toBeCloseTo(0.001, 12);
+    expect(updateEntropyCoef(cfg, 0.5, steady(0.1), 0).coef).toBeCloseTo(0.001, 12);
   });
 
   it('anti-windup: after a long saturated stretch it recovers within a bounded time', () => {
     // lambda pinned at +limit by an unreachable target, then the target drops to one the plant holds.
     const cfg = law({ coefLimit: 0.05 });
-    let state: EntropyCoefState = { coef: 0.05, smoothed: 0.45, trend: 0, seen: 20 };
+    let state = { trend: steady(0.45), coef: 0.05 };
     let h = 0.45;
     const hs: number[] = [];
     for (let i = 0; i < 400; i++) {
-      const { decision, state: next } = updateEntropyCoef(cfg, 0.35, h, state);
+      const { decision, state: next } = lawStep(cfg, 0.35, h, state);
       state = next;
       h += (0.35 + 4 * decision.coef - h) / 20;
       hs.push(h);
@@ -115,14 +129,16 @@ describe('entropy-coefficient dual variable', () => {
 
   it('deadband: errors within it leave lambda unchanged', () => {
     const cfg = law({ coefDeadband: 0.05 });
-    const r = updateEntropyCoef(cfg, 0.5, 0.49, { coef: 0.01, smoothed: 0.49, trend: 0, seen: 20 });
-    expect(r.decision.coef).toBe(0.01);
+    expect(updateEntropyCoef(cfg, 0.5, steady(0.49), 0.01).coef).toBe(0.01);
   });
 
-  it('is deterministic and leaves lambda alone before the first measurement', () => {
-    const a = updateEntropyCoef(law(), 0.5, 0.3, INITIAL_ENTROPY_COEF_STATE);
-    const b = updateEntropyCoef(law(), 0.5, 0.3, INITIAL_ENTROPY_COEF_STATE);
-    expect(a).toEqual(b);
-    expect(updateEntropyCoef(law(), 0.5, null, INITIAL_ENTROPY_COEF_STATE).decision.coef).toBe(0);
+  it('is deterministic and leaves lambda alone until the trend is known', () => {
+    expect(updateEntropyCoef(law(), 0.5, steady(0.3), 0)).toEqual(
+      updateEntropyCoef(law(), 0.5, steady(0.3), 0),
+    );
+    let st = { trend: INITIAL_ENTROPY_TREND, coef: 0 };
+    for (let i = 0; i < 10; i++) st = lawStep(law(), 0.5, 0.3, st).state;
+    expect(st.coef).toBe(0);
+    expect(lawStep(law(), 0.5, 0.3, st).decision.coef).toBeGreaterThan(0);
   });
 });

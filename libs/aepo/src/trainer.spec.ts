@@ -229,17 +229,27 @@ describe('Trainer, AEPO', () => {
 
   it('reports an unreachable target after N saturated misses, and its recovery', async () => {
     const engine = new FakeEngine({ entropy: 0.1, nextId: 0 });
-    const { trainer } = make({ ...aepo, maxSteps: 10, entropy: { unreachableAfterSteps: 3 } }, engine);
+    const { trainer } = make({ ...aepo, maxSteps: 20, entropy: { unreachableAfterSteps: 3 } }, engine);
     const out = [];
-    for (let i = 0; i < 3; i++) out.push(await trainer.stepOnce());
-    expect(out.map((o) => o.record.targetUnreachable)).toEqual([false, false, true]);
-    expect(out.map((o) => o.record.missedSteps)).toEqual([1, 2, 3]);
-    expect(out[2]!.events).toHaveLength(1);
-    expect(out[2]!.events[0]).toMatchObject({ kind: 'target-unreachable', side: 'below', step: 3 });
-    expect(out[2]!.record.unreachableSide).toBe('below');
+    for (let i = 0; i < 14; i++) out.push(await trainer.stepOnce());
+    // Nothing counts until the entropy trend is known (11 steps: the first decides without a
+    // measurement, the next 10 warm the trend up); then 3 saturated misses in a row.
+    expect(out.map((o) => o.record.missedSteps)).toEqual([...Array(11).fill(0), 1, 2, 3]);
+    expect(out.map((o) => o.record.targetUnreachable)).toEqual([...Array(13).fill(false), true]);
+    expect(out[13]!.events).toHaveLength(1);
+    expect(out[13]!.events[0]).toMatchObject({
+      kind: 'target-unreachable',
+      side: 'below',
+      reason: 'actuator-saturated',
+      step: 14,
+    });
+    expect(out[13]!.record).toMatchObject({
+      unreachableSide: 'below',
+      unreachableReason: 'actuator-saturated',
+    });
     // Live change to a reachable target: applies from the next step, which is back in band.
     const changed = trainer.setTarget({ kind: 'constant', value: 0.1 });
-    expect(changed).toMatchObject({ kind: 'target-changed', fromStep: 4 });
+    expect(changed).toMatchObject({ kind: 'target-changed', fromStep: 15 });
     const next = await trainer.stepOnce();
     expect(next.record.target).toBe(0.1);
     expect(next.record.targetUnreachable).toBe(false);
@@ -373,7 +383,7 @@ describe("Trainer, AEPO with the 'dual' controller", () => {
     expect(coefs.slice(0, 11)).toEqual(Array(11).fill(0));
     expect(coefs[11]).toBeCloseTo(0.004, 12);
     expect(coefs[13]).toBeCloseTo(0.012, 12);
-    expect(records[13]!.entropyCoefHeld).toBe(false);
+    expect(records[13]!.entropyClosing).toBe(false);
     // A restored trainer continues from the same lambda.
     const restored = make(over, new FakeEngine({ entropy: 0.2, nextId: 1000 }), trainer.state());
     const next = (await restored.trainer.stepOnce()).record;

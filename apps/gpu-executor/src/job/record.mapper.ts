@@ -38,6 +38,11 @@ export function toProtoStep(r: AepoStep, attempt: number, checkpointSeconds: num
     stepSeconds: finite(r.timings.total) + finite(checkpointSeconds),
     targetUnreachable: r.targetUnreachable,
     learningRate: finite(r.lr),
+    controllerError: finite(r.controllerError),
+    reinforceShareScale: finite(r.shareScale),
+    entropyCoef: finite(r.entropyCoef),
+    entropyClosing: r.entropyClosing ?? false,
+    unreachableReason: r.unreachableReason ?? '',
   };
 }
 
