@@ -1,9 +1,11 @@
 /**
  * `npm run experiment:entropy`: the paper's central picture at small scale. Trains GRPO, Entropy-Reg,
- * Entropy-Adv and AEPO at several targets (bang-bang, plus proportional/PI variants) from the same
- * initial weights on builtin:tiny-arith, then writes docs/results/entropy.{svg,png,md,json}.
- * Settings come from the environment (SEEDS="1 2", STEPS, ENGINES); defaults in DEFAULTS.
+ * Entropy-Adv and AEPO at five targets (the 'dual' controller and the paper's bang-bang rule) from the
+ * same initial weights on builtin:tiny-arith, then writes docs/results/entropy.{svg,png,md,json}.
+ * Settings come from the environment (SEEDS="1 2 3", STEPS, ENGINES, CONTROLLERS, TARGETS, and
+ * BASELINES=0 to leave the baselines out).
  */
+import type { AepoConfig } from '@aepo/aepo';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,21 +30,32 @@ const steps = Number(process.env.STEPS ?? ENTROPY_COMMON.steps);
 const engines = Number(process.env.ENGINES ?? 2);
 const out = process.env.OUT_DIR ?? 'docs/results';
 
-/** Runs of one seed; targets are fractions of the initial entropy h0 (see TARGET_FRACTIONS). */
+/**
+ * Five targets spread from half of GRPO's resting entropy (about 0.6 H0 on tiny-arith, so 0.3 H0) to
+ * 1.3x the start, as fractions of the initial entropy H0.
+ */
+export const EXPERIMENT_TARGET_FRACTIONS = [0.3, 0.55, 0.8, 1.05, 1.3] as const;
+/** Which AEPO controllers run at every target (CONTROLLERS="dual bang-bang", default both). */
+const controllers = (process.env.CONTROLLERS ?? 'dual bang-bang').split(/[\s,]+/).filter(Boolean);
+/** Target fractions (TARGETS="0.3 0.8", default EXPERIMENT_TARGET_FRACTIONS). */
+const fractions = process.env.TARGETS
+  ? process.env.TARGETS.split(/[\s,]+/)
+      .filter(Boolean)
+      .map(Number)
+  : [...EXPERIMENT_TARGET_FRACTIONS];
+
+/** Runs of one seed: the baselines, then every controller at every target (fractions of h0). */
 function specsFor(h0: number): RunSpec[] {
   const t = (f: number) => +(f * h0).toFixed(3);
   return [
-    ...baselineSpecs(),
-    aepoSpec(`AEPO H*=${t(0.4)} (0.4 H0)`, t(0.4)),
-    aepoSpec(`AEPO H*=${t(0.65)} (0.65 H0)`, t(0.65)),
-    aepoSpec(`AEPO H*=${t(0.85)} (0.85 H0)`, t(0.85)),
-    aepoSpec(`AEPO H*=${t(1.15)} (1.15 H0, above start)`, t(1.15)),
-    aepoSpec(`AEPO-PI(T) H*=${t(0.65)}`, t(0.65), {
-      controller: { mode: 'pi', actuator: 'temperature', kp: 2, ki: 0.2 },
-    }),
-    aepoSpec(`AEPO-PI(share) H*=${t(0.65)}`, t(0.65), {
-      controller: { mode: 'pi', actuator: 'share', kp: 3, ki: 0.3 },
-    }),
+    ...(process.env.BASELINES === '0' ? [] : baselineSpecs()),
+    ...controllers.flatMap((mode) =>
+      fractions.map((f) =>
+        aepoSpec(`AEPO-${mode} H*=${t(f)} (${f} H0)`, t(f), {
+          controller: { mode: mode as AepoConfig['controller']['mode'] },
+        }),
+      ),
+    ),
   ];
 }
 
@@ -128,7 +141,7 @@ async function main(): Promise<void> {
       mine.map((r, i) => ({
         name: r.name,
         color: colors[i % colors.length]!,
-        dashed: r.name.includes('PI'),
+        dashed: r.name.includes('bang-bang'),
         points: smooth(f(r), w).map((y, j) => ({ x: j + 1, y })),
       }));
     const targets = [...new Set(mine.map((r) => r.target).filter((t): t is number => t !== null))];
@@ -167,7 +180,7 @@ async function main(): Promise<void> {
     const s = summarize(r.records, r.target);
     const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
     const lastEval = r.evaluations.at(-1);
-    return `| ${r.name} | ${r.seed} | ${r.target ?? '-'} | ${s.startEntropy.toFixed(3)} | ${s.lastThirdMean.toFixed(3)} | ${pct(s.meanErrorRelative)} | ${pct(s.madRelative)} | ${pct(s.inBandFraction)} | ${s.reinforceMean.toFixed(1)} | ${s.finalAccuracy.toFixed(3)} | ${lastEval ? lastEval.accuracy.toFixed(3) : '-'} | ${lastEval ? (lastEval.passAtK['4'] ?? 0).toFixed(3) : '-'} | ${s.unreachableSteps} | ${s.secondsPerStep.toFixed(2)} |`;
+    return `| ${r.name} | ${r.seed} | ${r.target ?? '-'} | ${s.startEntropy.toFixed(3)} | ${s.lastThirdMean.toFixed(3)} | ${pct(s.meanErrorRelative)} | ${pct(s.madRelative)} | ${pct(s.inBandFraction)} | ${s.reinforceMean.toFixed(1)} | ${(r.records.at(-1)?.entropyCoef ?? 0).toFixed(4)} | ${s.finalAccuracy.toFixed(3)} | ${lastEval ? lastEval.accuracy.toFixed(3) : '-'} | ${lastEval ? (lastEval.passAtK['4'] ?? 0).toFixed(3) : '-'} | ${s.unreachableSteps} | ${s.secondsPerStep.toFixed(2)} |`;
   });
   const md = [
     '# Entropy control at small scale (builtin:tiny-arith, CPU)',
@@ -180,8 +193,8 @@ async function main(): Promise<void> {
     '',
     `![entropy over steps](entropy.svg)${png ? ' (also entropy.png)' : ''}`,
     '',
-    '| run | seed | H* | start H | last-third H | tracking error | MAD | in band | REINFORCE/step | final acc | val pass@1 | val pass@4 | unreachable steps | s/step |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| run | seed | H* | start H | last-third H | tracking error | MAD | in band | REINFORCE/step | final lambda | final acc | val pass@1 | val pass@4 | unreachable steps | s/step |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
   ].join('\n');
@@ -196,6 +209,7 @@ async function main(): Promise<void> {
         entropy: r.records.map((x) => +x.entropy.toFixed(4)),
         accuracy: r.records.map((x) => +x.accuracy.toFixed(4)),
         temperature: r.records.map((x) => x.temperature),
+        entropyCoef: r.records.map((x) => +x.entropyCoef.toFixed(5)),
         reinforce: r.records.map((x) => x.reinforceSamples),
         evaluations: r.evaluations,
       })),

@@ -21,6 +21,8 @@ export const AEPO_KNOBS: AepoInput = {
   tLow: 0.6,
   resampleFraction: 0.25,
   share: { kind: 'fraction', fraction: 0.1 },
+  // The reference rule plus the entropy-coefficient dual variable for what it cannot reach alone.
+  controller: { mode: 'dual' },
 };
 
 /**

@@ -9,7 +9,7 @@ import { type TargetSchedule, validateSchedule } from './schedule.js';
 export const ALGORITHMS = ['aepo', 'grpo', 'entropy-reg', 'entropy-adv'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 
-export const CONTROLLER_MODES = ['bang-bang', 'proportional', 'pi'] as const;
+export const CONTROLLER_MODES = ['bang-bang', 'proportional', 'pi', 'dual'] as const;
 export type ControllerMode = (typeof CONTROLLER_MODES)[number];
 
 export const CONTROLLER_ACTUATORS = ['temperature', 'share'] as const;
@@ -75,6 +75,9 @@ export interface ControllerConfig {
    * 'proportional' / 'pi': u = kp * e + ki * sum(e), e = (H* - H) / H* (relative error, so gains do
    * not depend on the entropy scale). On 'temperature': T = clamp(tCenter + u, T_low, T_high), full
    * share. On 'share': T = T_high when u >= 0 else T_low, share scaled by min(1, |u|).
+   * 'dual': the reference rule on temperature and share, plus a second actuator, a signed
+   * entropy-loss coefficient lambda (loss = pg_loss - lambda * H) driven as a dual variable by the
+   * tracking error, for targets the first cannot reach alone (entropy-coef.ts).
    * Default bang-bang (the only rule that measured as well or better at small scale, AEPO.md).
    */
   readonly mode: ControllerMode;
@@ -88,6 +91,24 @@ export interface ControllerConfig {
   readonly integralLimit: number;
   /** Temperature at zero error for the temperature actuator. Default 1.0 (on-policy). */
   readonly tCenter: number;
+  /**
+   * 'dual' only: lambda grows by coefGain x (relative error beyond coefDeadband) per step while the
+   * entropy is not already closing on the target. Default 0.004 (lambda 0.02 in 50 steps at 10% error).
+   */
+  readonly coefGain: number;
+  /** 'dual' only: rate limit, most |change of lambda| per step. Default 0.002. */
+  readonly coefMaxStep: number;
+  /** 'dual' only: clip, |lambda| <= coefLimit (anti-windup: no integration past it). Default 0.1. */
+  readonly coefLimit: number;
+  /** 'dual' only: relative errors within this do not move lambda. Default 0.02. */
+  readonly coefDeadband: number;
+  /**
+   * The entropy counts as closing on the target while its smoothed trend moves toward H* by at least
+   * this fraction of H* per step: then 'dual' holds lambda (the plant or the first actuator is getting
+   * there: no windup during the initial descent) and no step counts toward an unreachable target.
+   * Default 0.001.
+   */
+  readonly minProgress: number;
 }
 
 export interface AepoConfig {
@@ -115,11 +136,17 @@ export interface EntropyConfig {
   /** Controller signal; see EntropyEstimator. Default full-vocabulary (less noisy, AEPO.md). */
   readonly estimator: EntropyEstimator;
   /**
-   * Steps in a row outside the band while the controller is already at its limit (highest
-   * temperature and share when below, lowest when above) before the target is reported
-   * unreachable. Default 20. 0 turns detection off.
+   * Steps in a row outside the band while every actuator is already at its limit (highest
+   * temperature and share, and in 'dual' mode the largest entropy coefficient, when below; lowest
+   * when above) and the entropy is not closing on the target, before the target is reported
+   * unreachable ('actuator-saturated', reach.ts). Default 20. 0 turns detection off.
    */
   readonly unreachableAfterSteps: number;
+  /**
+   * A target is also reported unreachable ('accuracy-cost') when the smoothed on-policy accuracy stays
+   * this much (absolute) below its best of the run for unreachableAfterSteps steps. Default 0.1; 0 off.
+   */
+  readonly unreachableAccuracyDrop: number;
 }
 
 export interface ValidationConfig {
@@ -201,7 +228,19 @@ export const DEFAULT_CONFIG: AlgorithmConfig = deepFreeze({
     positiveThreshold: 0.05,
     share: { kind: 'count', count: 60 },
     halveAboveTarget: true,
-    controller: { mode: 'bang-bang', actuator: 'temperature', kp: 2, ki: 0.2, integralLimit: 2, tCenter: 1 },
+    controller: {
+      mode: 'bang-bang',
+      actuator: 'temperature',
+      kp: 2,
+      ki: 0.2,
+      integralLimit: 2,
+      tCenter: 1,
+      coefGain: 0.004,
+      coefMaxStep: 0.002,
+      coefLimit: 0.1,
+      coefDeadband: 0.02,
+      minProgress: 0.001,
+    },
   },
   entropy: {
     target: { kind: 'constant', value: 0.75 },
@@ -209,6 +248,7 @@ export const DEFAULT_CONFIG: AlgorithmConfig = deepFreeze({
     bandAbsolute: 0,
     estimator: 'full-vocabulary',
     unreachableAfterSteps: 20,
+    unreachableAccuracyDrop: 0.1,
   },
   entropyRegCoef: 0.03,
   entropyAdvAlpha: 0.4,
@@ -325,11 +365,17 @@ export function validateConfig(c: AlgorithmConfig): string[] {
   num(c.aepo.controller.ki, 'aepo.controller.ki', 0);
   num(c.aepo.controller.integralLimit, 'aepo.controller.integralLimit', 0);
   num(c.aepo.controller.tCenter, 'aepo.controller.tCenter', 0, Infinity, { openMin: true });
+  num(c.aepo.controller.coefGain, 'aepo.controller.coefGain', 0);
+  num(c.aepo.controller.coefMaxStep, 'aepo.controller.coefMaxStep', 0);
+  num(c.aepo.controller.coefLimit, 'aepo.controller.coefLimit', 0, 10);
+  num(c.aepo.controller.coefDeadband, 'aepo.controller.coefDeadband', 0, 1);
+  num(c.aepo.controller.minProgress, 'aepo.controller.minProgress', 0);
   p.push(...validateSchedule(c.entropy.target, 'entropy.target'));
   num(c.entropy.bandRelative, 'entropy.bandRelative', 0);
   num(c.entropy.bandAbsolute, 'entropy.bandAbsolute', 0);
   oneOf(c.entropy.estimator, 'entropy.estimator', ENTROPY_ESTIMATORS);
   num(c.entropy.unreachableAfterSteps, 'entropy.unreachableAfterSteps', 0, Infinity, { int: true });
+  num(c.entropy.unreachableAccuracyDrop, 'entropy.unreachableAccuracyDrop', 0, 1);
   num(c.entropyRegCoef, 'entropyRegCoef', 0);
   num(c.entropyAdvAlpha, 'entropyAdvAlpha', 0);
   num(c.entropyAdvKappa, 'entropyAdvKappa', 0, Infinity, { openMin: true });

@@ -10,16 +10,38 @@
  *   u = kp * e + ki * I,  I = clamp(I + e, -limit, limit)  (I only in 'pi' mode)
  *   actuator 'temperature': T = clamp(tCenter + u, T_low, T_high), full share
  *   actuator 'share':       T = T_high if u >= 0 else T_low, share scaled by min(1, |u|)
+ *
+ * 'dual' keeps the reference rule as the primary actuator and adds a second one, the signed
+ * entropy-loss coefficient lambda of entropy-coef.ts, which takes over what the first cannot reach.
  */
 import type { AepoConfig } from './config.js';
+import { updateEntropyCoef } from './entropy-coef.js';
+import { type EntropyTrend, INITIAL_ENTROPY_TREND, isClosing, updateTrend } from './entropy-trend.js';
 
 /** Serialisable controller memory (part of the trainer's checkpointed state). */
 export interface ControllerState {
   /** Integral of the relative error (PI mode); 0 otherwise. */
   integral: number;
+  /** Where the measured entropy is heading (every mode: the unreachable detector reads it too). */
+  trend: EntropyTrend;
+  /** The second actuator's coefficient lambda at the last step ('dual' mode; 0 otherwise). */
+  entropyCoef: number;
 }
 
-export const INITIAL_CONTROLLER_STATE: ControllerState = Object.freeze({ integral: 0 });
+export const INITIAL_CONTROLLER_STATE: ControllerState = Object.freeze({
+  integral: 0,
+  trend: INITIAL_ENTROPY_TREND,
+  entropyCoef: 0,
+});
+
+/** A checkpointed state from before the trend and the second actuator, completed with initial values. */
+export function completeControllerState(state: Partial<ControllerState>): ControllerState {
+  return {
+    integral: state.integral ?? 0,
+    trend: { ...INITIAL_ENTROPY_TREND, ...state.trend },
+    entropyCoef: typeof state.entropyCoef === 'number' ? state.entropyCoef : 0,
+  };
+}
 
 export interface ControllerDecision {
   /** Re-sample temperature. */
@@ -33,9 +55,16 @@ export interface ControllerDecision {
   /**
    * 'high' when the controller already pushes entropy up as hard as it can (highest temperature,
    * full share), 'low' when it pushes down as hard as it can; 'none' otherwise. Used to tell an
-   * unreachable target from a slow one.
+   * unreachable target from a slow one. In 'dual' mode both actuators must be at their limit.
    */
   saturation: 'high' | 'low' | 'none';
+  /** Entropy-loss coefficient lambda for this step ('dual' mode; 0 otherwise). */
+  entropyCoef: number;
+  /**
+   * The entropy is already closing on the target on its own (the initial descent, or the first
+   * actuator at work): 'dual' holds lambda, and no step counts toward an unreachable target.
+   */
+  closing: boolean;
 }
 
 /** Relative error; a zero target is measured against a small floor to keep it finite. */
@@ -57,17 +86,34 @@ export function decideTemperature(
   const { tHigh, tLow, controller } = cfg;
   if (entropy === null) {
     return {
-      decision: { temperature: tHigh, shareScale: 1, halve: false, error: null, saturation: 'high' },
+      decision: {
+        temperature: tHigh,
+        shareScale: 1,
+        halve: false,
+        error: null,
+        saturation: 'high',
+        entropyCoef: controller.mode === 'dual' ? state.entropyCoef : 0,
+        closing: true,
+      },
       state,
     };
   }
   const error = relativeError(entropy, target);
   const above = entropy > target;
-  if (controller.mode === 'bang-bang') {
+  const trend = updateTrend(state.trend, entropy);
+  const common = { error, entropyCoef: 0, closing: isClosing(trend, target, controller.minProgress) };
+  if (controller.mode === 'bang-bang' || controller.mode === 'dual') {
     const decision: ControllerDecision = above
-      ? { temperature: tLow, shareScale: 1, halve: cfg.halveAboveTarget, error, saturation: 'low' }
-      : { temperature: tHigh, shareScale: 1, halve: false, error, saturation: 'high' };
-    return { decision, state };
+      ? { ...common, temperature: tLow, shareScale: 1, halve: cfg.halveAboveTarget, saturation: 'low' }
+      : { ...common, temperature: tHigh, shareScale: 1, halve: false, saturation: 'high' };
+    if (controller.mode === 'bang-bang') return { decision, state: { ...state, trend } };
+    const c = updateEntropyCoef(controller, target, trend, state.entropyCoef);
+    // Saturated only when the second actuator, too, pushes the same way with all it has.
+    const pinned = c.saturated && (decision.saturation === 'high' ? c.coef > 0 : c.coef < 0);
+    return {
+      decision: { ...decision, saturation: pinned ? decision.saturation : 'none', entropyCoef: c.coef },
+      state: { ...state, trend, entropyCoef: c.coef },
+    };
   }
   let integral = state.integral;
   if (controller.mode === 'pi') {
@@ -78,21 +124,21 @@ export function decideTemperature(
     const temperature = Math.min(tHigh, Math.max(tLow, controller.tCenter + u));
     const saturation = temperature >= tHigh ? 'high' : temperature <= tLow ? 'low' : 'none';
     return {
-      decision: { temperature, shareScale: 1, halve: above && cfg.halveAboveTarget, error, saturation },
-      state: { integral },
+      decision: { ...common, temperature, shareScale: 1, halve: above && cfg.halveAboveTarget, saturation },
+      state: { ...state, trend, integral },
     };
   }
   const shareScale = Math.min(1, Math.abs(u));
   const up = u >= 0;
   return {
     decision: {
+      ...common,
       temperature: up ? tHigh : tLow,
       shareScale,
       halve: false,
-      error,
       saturation: shareScale >= 1 ? (up ? 'high' : 'low') : 'none',
     },
-    state: { integral },
+    state: { ...state, trend, integral },
   };
 }
 

@@ -1,5 +1,6 @@
 /** What the trainer emits: one StepRecord per step, EvaluationRecords on validation, events. */
 import type { Algorithm, EntropyEstimator } from './config.js';
+import type { UnreachableReason } from './reach.js';
 import type { TargetSchedule } from './schedule.js';
 
 /** Every number of one training step a user would plot. Entropies are nats/token at T=1. */
@@ -33,6 +34,16 @@ export interface StepRecord {
   controllerError: number | null;
   /** Share multiplier in [0, 1] chosen by the controller (1 for bang-bang); null for baselines. */
   shareScale: number | null;
+  /**
+   * Coefficient lambda of the entropy term in this step's loss (loss = pg_loss - lambda * H): the
+   * 'dual' controller's second actuator (signed), Entropy-Reg's fixed coefficient, 0 otherwise.
+   */
+  entropyCoef: number;
+  /**
+   * The entropy was closing on H* on its own, so the 'dual' controller held lambda and the step did
+   * not count toward an unreachable target; null for the baselines.
+   */
+  entropyClosing: boolean | null;
   /** Prompts re-sampled at `temperature`. */
   resampledPrompts: number;
   /** Positive re-samples available, the share limit and the REINFORCE samples actually used (k). */
@@ -69,7 +80,9 @@ export interface StepRecord {
   targetUnreachable: boolean;
   /** Which side the entropy is stuck on when unreachable ('below': cannot raise it). */
   unreachableSide: 'below' | 'above' | null;
-  /** Consecutive steps outside the band with the controller at its limit. */
+  /** Why the target is reported unreachable (reach.ts); null while it is not. */
+  unreachableReason: UnreachableReason | null;
+  /** Consecutive steps outside the band with the controller at its limit, not closing on the target. */
   missedSteps: number;
 }
 
@@ -97,6 +110,7 @@ export type TrainerEvent =
       target: number;
       entropy: number;
       side: 'below' | 'above';
+      reason: UnreachableReason;
       message: string;
     }
   | { kind: 'target-reachable'; step: number; target: number; entropy: number; message: string }

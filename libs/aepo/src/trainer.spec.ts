@@ -229,17 +229,27 @@ describe('Trainer, AEPO', () => {
 
   it('reports an unreachable target after N saturated misses, and its recovery', async () => {
     const engine = new FakeEngine({ entropy: 0.1, nextId: 0 });
-    const { trainer } = make({ ...aepo, maxSteps: 10, entropy: { unreachableAfterSteps: 3 } }, engine);
+    const { trainer } = make({ ...aepo, maxSteps: 20, entropy: { unreachableAfterSteps: 3 } }, engine);
     const out = [];
-    for (let i = 0; i < 3; i++) out.push(await trainer.stepOnce());
-    expect(out.map((o) => o.record.targetUnreachable)).toEqual([false, false, true]);
-    expect(out.map((o) => o.record.missedSteps)).toEqual([1, 2, 3]);
-    expect(out[2]!.events).toHaveLength(1);
-    expect(out[2]!.events[0]).toMatchObject({ kind: 'target-unreachable', side: 'below', step: 3 });
-    expect(out[2]!.record.unreachableSide).toBe('below');
+    for (let i = 0; i < 14; i++) out.push(await trainer.stepOnce());
+    // Nothing counts until the entropy trend is known (11 steps: the first decides without a
+    // measurement, the next 10 warm the trend up); then 3 saturated misses in a row.
+    expect(out.map((o) => o.record.missedSteps)).toEqual([...Array(11).fill(0), 1, 2, 3]);
+    expect(out.map((o) => o.record.targetUnreachable)).toEqual([...Array(13).fill(false), true]);
+    expect(out[13]!.events).toHaveLength(1);
+    expect(out[13]!.events[0]).toMatchObject({
+      kind: 'target-unreachable',
+      side: 'below',
+      reason: 'actuator-saturated',
+      step: 14,
+    });
+    expect(out[13]!.record).toMatchObject({
+      unreachableSide: 'below',
+      unreachableReason: 'actuator-saturated',
+    });
     // Live change to a reachable target: applies from the next step, which is back in band.
     const changed = trainer.setTarget({ kind: 'constant', value: 0.1 });
-    expect(changed).toMatchObject({ kind: 'target-changed', fromStep: 4 });
+    expect(changed).toMatchObject({ kind: 'target-changed', fromStep: 15 });
     const next = await trainer.stepOnce();
     expect(next.record.target).toBe(0.1);
     expect(next.record.targetUnreachable).toBe(false);
@@ -353,5 +363,30 @@ describe('Trainer validation and run()', () => {
     const { trainer } = make({ algorithm: 'grpo', maxSteps: 0, epochs: 3 });
     // 8 prompts / 4 per step = 2 steps per epoch
     expect(trainer.totalSteps).toBe(6);
+  });
+});
+
+describe("Trainer, AEPO with the 'dual' controller", () => {
+  it("sends lambda as the loss's entropy coefficient, records it and checkpoints it", async () => {
+    // Entropy stuck at 0.2, target 0.35: beyond the warm-up lambda grows step after step.
+    const over: AlgorithmConfigInput = {
+      algorithm: 'aepo',
+      maxSteps: 16,
+      aepo: { controller: { mode: 'dual', coefGain: 0.01, coefMaxStep: 0.004 } },
+    };
+    const { trainer, engine } = make(over, new FakeEngine({ entropy: 0.2, nextId: 0 }));
+    const records = [];
+    for (let i = 0; i < 14; i++) records.push((await trainer.stepOnce()).record);
+    const coefs = records.map((r) => r.entropyCoef);
+    expect(engine.trains.map((t) => t.loss.entropyCoef)).toEqual(coefs);
+    // Held during the warm-up of its trend (the first measurements), then rising at the rate limit.
+    expect(coefs.slice(0, 11)).toEqual(Array(11).fill(0));
+    expect(coefs[11]).toBeCloseTo(0.004, 12);
+    expect(coefs[13]).toBeCloseTo(0.012, 12);
+    expect(records[13]!.entropyClosing).toBe(false);
+    // A restored trainer continues from the same lambda.
+    const restored = make(over, new FakeEngine({ entropy: 0.2, nextId: 1000 }), trainer.state());
+    const next = (await restored.trainer.stepOnce()).record;
+    expect(next.entropyCoef).toBeCloseTo(0.016, 12);
   });
 });

@@ -18,6 +18,7 @@ import type { AlgorithmConfig } from './config.js';
 import {
   type ControllerState,
   INITIAL_CONTROLLER_STATE,
+  completeControllerState,
   decideTemperature,
   targetBand,
 } from './controller.js';
@@ -40,6 +41,7 @@ import {
   selectPositives,
   shareLimit,
 } from './reinforce.js';
+import { type ReachState, INITIAL_REACH_STATE, assessReach } from './reach.js';
 import { deriveSeed } from './rng.js';
 import { ShuffledDatasetSampler } from './sampler.js';
 import { type TargetSchedule, targetAt, validateSchedule } from './schedule.js';
@@ -58,8 +60,8 @@ export interface TrainerState {
   sampler: SamplerCursor;
   /** The live target, when changed during the run: applies from `fromStep` on. */
   targetOverride: { fromStep: number; schedule: TargetSchedule } | null;
-  missedSteps: number;
-  unreachableSide: 'below' | 'above' | null;
+  /** The unreachable-target detector's memory. */
+  reach: ReachState;
   /** config.seed at the start, checked on restore. */
   seed: number;
 }
@@ -114,7 +116,11 @@ export class Trainer {
       }
     }
     this.st = opts.state
-      ? structuredClone(opts.state)
+      ? {
+          ...structuredClone(opts.state),
+          controller: completeControllerState(opts.state.controller),
+          reach: completeReachState(opts.state),
+        }
       : {
           version: 1,
           step: 0,
@@ -122,8 +128,7 @@ export class Trainer {
           controller: { ...INITIAL_CONTROLLER_STATE },
           sampler: { epoch: 0, index: 0 },
           targetOverride: null,
-          missedSteps: 0,
-          unreachableSide: null,
+          reach: { ...INITIAL_REACH_STATE },
           seed: this.config.seed,
         };
     if (opts.createSampler) this.sampler = opts.createSampler(this.st.sampler);
@@ -171,9 +176,10 @@ export class Trainer {
     if (problems.length > 0) throw new Error(`invalid target schedule: ${problems.join('; ')}`);
     const fromStep = this.st.step + 1;
     this.st.targetOverride = { fromStep, schedule: structuredClone(schedule) };
-    // The integral term belongs to the old target's errors.
-    this.st.controller = { ...INITIAL_CONTROLLER_STATE };
-    this.st.missedSteps = 0;
+    // The integral term belongs to the old target's errors; lambda (the second actuator's operating
+    // point) carries over and moves on from there.
+    this.st.controller = { ...this.st.controller, integral: 0 };
+    this.st.reach = { ...this.st.reach, missedSteps: 0, costlySteps: 0 };
     const event: TrainerEvent = {
       kind: 'target-changed',
       step: this.st.step,
@@ -288,7 +294,7 @@ export class Trainer {
 
     const trained = await this.engine.train({
       items: batch.map(({ rolloutId, advantage }) => ({ rolloutId, advantage })),
-      loss: this.lossSettings(deriveSeed(seed, s, 'train')),
+      loss: this.lossSettings(deriveSeed(seed, s, 'train'), decision?.entropyCoef ?? 0),
     });
     const t3 = this.now();
 
@@ -298,43 +304,28 @@ export class Trainer {
     const entropy = cfg.entropy.estimator === 'full-vocabulary' ? fullVocab : sampledToken;
     const inBand = entropy >= band.lower && entropy <= band.upper;
 
-    // Unreachable: outside the band on the side the controller already pushes against with all it has.
     const events = this.pendingEvents;
     this.pendingEvents = [];
-    if (aepo && decision && cfg.entropy.unreachableAfterSteps > 0) {
-      const stuck =
-        (decision.saturation === 'high' && entropy < band.lower) ||
-        (decision.saturation === 'low' && entropy > band.upper);
-      this.st.missedSteps = stuck ? this.st.missedSteps + 1 : 0;
-      const side = entropy < band.lower ? 'below' : 'above';
-      if (this.st.missedSteps >= cfg.entropy.unreachableAfterSteps && this.st.unreachableSide === null) {
-        this.st.unreachableSide = side;
-        events.push({
-          kind: 'target-unreachable',
+    const mainScores = mainRewards.flat();
+    const accuracy = mainScores.filter((r) => r >= CORRECT).length / mainScores.length;
+    if (aepo && decision) {
+      const reach = assessReach(
+        { afterSteps: cfg.entropy.unreachableAfterSteps, accuracyDrop: cfg.entropy.unreachableAccuracyDrop },
+        this.st.reach,
+        {
           step: s,
           target,
           entropy,
-          side,
-          message:
-            `entropy ${entropy.toFixed(4)} has stayed ${side} the band [${band.lower.toFixed(4)}, ${band.upper.toFixed(4)}] ` +
-            `for ${this.st.missedSteps} steps with the controller at its ${side === 'below' ? 'highest' : 'lowest'} setting; ` +
-            (side === 'below'
-              ? 'positive-only REINFORCE cannot raise entropy further on this task (too few tokens free of correctness?)'
-              : 'the re-samples cannot lower entropy further'),
-        });
-      } else if (this.st.unreachableSide !== null && inBand) {
-        events.push({
-          kind: 'target-reachable',
-          step: s,
-          target,
-          entropy,
-          message: `entropy ${entropy.toFixed(4)} is back in its band`,
-        });
-        this.st.unreachableSide = null;
-      }
+          band,
+          accuracy,
+          saturation: decision.saturation,
+          closing: decision.closing,
+        },
+      );
+      this.st.reach = reach.state;
+      events.push(...reach.events);
     }
 
-    const mainScores = mainRewards.flat();
     const rewardMean = mean(mainScores);
     const genTokens = sampled.groups.flat().reduce((a, c) => a + c.tokens, 0);
     const record: StepRecord = {
@@ -354,6 +345,8 @@ export class Trainer {
       temperature: decision ? decision.temperature : null,
       controllerError: decision ? decision.error : null,
       shareScale: decision ? decision.shareScale : null,
+      entropyCoef: decision ? decision.entropyCoef : cfg.algorithm === 'entropy-reg' ? cfg.entropyRegCoef : 0,
+      entropyClosing: decision ? decision.closing : null,
       resampledPrompts: R,
       reinforcePositives: positives,
       reinforceLimit: limit,
@@ -361,7 +354,7 @@ export class Trainer {
       resampleAccuracy,
       rewardMean,
       rewardStd: Math.sqrt(mean(mainScores.map((r) => (r - rewardMean) ** 2))),
-      accuracy: mainScores.filter((r) => r >= CORRECT).length / mainScores.length,
+      accuracy,
       zeroVarianceGroupFraction: mainRewards.filter(isZeroVarianceGroup).length / B,
       responseLengthMean: mean(mainFlat.map((c) => c.tokens)),
       truncatedFraction: mainFlat.filter((c) => c.finishReason === 'length').length / mainFlat.length,
@@ -379,9 +372,10 @@ export class Trainer {
         train: (t3 - t2) / 1000,
         total: (t3 - t0) / 1000,
       },
-      targetUnreachable: this.st.unreachableSide !== null,
-      unreachableSide: this.st.unreachableSide,
-      missedSteps: this.st.missedSteps,
+      targetUnreachable: this.st.reach.reason !== null,
+      unreachableSide: this.st.reach.side,
+      unreachableReason: this.st.reach.reason,
+      missedSteps: this.st.reach.missedSteps,
     };
 
     this.st.step = s;
@@ -447,7 +441,8 @@ export class Trainer {
     };
   }
 
-  private lossSettings(shuffleSeed: number): LossSettings {
+  /** @param controlCoef the entropy coefficient chosen by AEPO's 'dual' controller (0 otherwise) */
+  private lossSettings(shuffleSeed: number, controlCoef: number): LossSettings {
     const c = this.config;
     return {
       clipLow: c.optim.clipLow,
@@ -455,7 +450,7 @@ export class Trainer {
       dualClip: c.optim.dualClip,
       aggregation: c.optim.lossAggregation,
       klCoef: c.optim.klCoef,
-      entropyCoef: c.algorithm === 'entropy-reg' ? c.entropyRegCoef : 0,
+      entropyCoef: c.algorithm === 'entropy-reg' ? c.entropyRegCoef : controlCoef,
       entropyAdvAlpha: c.algorithm === 'entropy-adv' ? c.entropyAdvAlpha : 0,
       entropyAdvKappa: c.entropyAdvKappa,
       miniBatchSize: c.optim.miniBatchSize,
@@ -479,4 +474,20 @@ function tokenMean(cs: readonly Completion[], f: (c: Completion) => number): num
     sum += f(c) * c.tokens;
   }
   return tokens > 0 ? sum / tokens : 0;
+}
+
+/** The detector state of a checkpoint, also one written before `reach` existed (v1 kept two fields). */
+function completeReachState(st: TrainerState): ReachState {
+  const old = st as Partial<TrainerState> & {
+    missedSteps?: number;
+    unreachableSide?: 'below' | 'above' | null;
+  };
+  if (old.reach) return { ...INITIAL_REACH_STATE, ...old.reach };
+  const side = old.unreachableSide ?? null;
+  return {
+    ...INITIAL_REACH_STATE,
+    missedSteps: old.missedSteps ?? 0,
+    side,
+    reason: side === null ? null : 'actuator-saturated',
+  };
 }

@@ -24,6 +24,11 @@ export const SPEC_DEFAULTS = {
   positiveThreshold: 0.05,
   proportionalGain: 1.0,
   integralGain: 0,
+  // The DUAL controller's entropy coefficient (libs/aepo's ControllerConfig defaults).
+  entropyCoefGain: 0.004,
+  entropyCoefMaxStep: 0.002,
+  entropyCoefLimit: 0.1,
+  entropyCoefDeadband: 0.02,
   promptsPerStep: 512,
   samplesPerPrompt: 5,
   maxTokens: 2048,
@@ -126,6 +131,10 @@ export function applySpecDefaults(
             : a.controller.variable,
         proportionalGain: a?.controller?.proportionalGain ?? d.proportionalGain,
         integralGain: a?.controller?.integralGain ?? d.integralGain,
+        entropyCoefGain: a?.controller?.entropyCoefGain ?? d.entropyCoefGain,
+        entropyCoefMaxStep: a?.controller?.entropyCoefMaxStep ?? d.entropyCoefMaxStep,
+        entropyCoefLimit: a?.controller?.entropyCoefLimit ?? d.entropyCoefLimit,
+        entropyCoefDeadband: a?.controller?.entropyCoefDeadband ?? d.entropyCoefDeadband,
       },
     },
     rollout: {

@@ -170,6 +170,10 @@ export function validateJobSpec(spec: JobSpec | undefined, models: readonly stri
       }
       v.range(`${p}.aepo.controller.proportional_gain`, c.proportionalGain, 0, 1000);
       v.range(`${p}.aepo.controller.integral_gain`, c.integralGain, 0, 1000);
+      v.range(`${p}.aepo.controller.entropy_coef_gain`, c.entropyCoefGain, 0, 1);
+      v.range(`${p}.aepo.controller.entropy_coef_max_step`, c.entropyCoefMaxStep, 0, 1);
+      v.range(`${p}.aepo.controller.entropy_coef_limit`, c.entropyCoefLimit, 0, 10);
+      v.range(`${p}.aepo.controller.entropy_coef_deadband`, c.entropyCoefDeadband, 0, 1);
     }
   }
 

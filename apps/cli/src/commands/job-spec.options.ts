@@ -30,6 +30,8 @@ export interface JobSpecFlags {
   reinforceCount?: number;
   reinforceFraction?: number;
   controller?: string;
+  entropyCoefGain?: number;
+  entropyCoefLimit?: number;
   promptsPerStep?: number;
   samplesPerPrompt?: number;
   maxTokens?: number;
@@ -78,6 +80,7 @@ const ESTIMATORS: Record<string, EntropyEstimator> = {
 const CONTROLLERS: Record<string, ControllerKind> = {
   'bang-bang': ControllerKind.CONTROLLER_KIND_BANG_BANG,
   proportional: ControllerKind.CONTROLLER_KIND_PROPORTIONAL,
+  dual: ControllerKind.CONTROLLER_KIND_DUAL,
 };
 
 const GRADERS: Record<string, GraderSpec> = {
@@ -134,6 +137,8 @@ export function addJobSpecOptions(cmd: Command): Command {
       `AEPO controller: ${Object.keys(CONTROLLERS).join(', ')}`,
       choice(CONTROLLERS),
     )
+    .option('--entropy-coef-gain <g>', 'AEPO dual controller: gain of the entropy coefficient', numberArg)
+    .option('--entropy-coef-limit <c>', 'AEPO dual controller: clip of |entropy coefficient|', numberArg)
     .option('--prompts-per-step <n>', 'prompts per step', intArg(1))
     .option('--samples-per-prompt <n>', 'completions per prompt (group size)', intArg(1))
     .option('--max-tokens <n>', 'maximum completion tokens', intArg(1))
@@ -316,6 +321,11 @@ export function specFromFlags(o: JobSpecFlags): JobSpec {
       ...aepo.controller,
     };
     aepo.controller.kind = CONTROLLERS[o.controller] ?? aepo.controller.kind;
+  }
+  if (o.entropyCoefGain !== undefined || o.entropyCoefLimit !== undefined) {
+    const c = (aepo.controller ??= JobSpec.fromPartial({ aepo: { controller: {} } }).aepo!.controller!);
+    if (o.entropyCoefGain !== undefined) c.entropyCoefGain = o.entropyCoefGain;
+    if (o.entropyCoefLimit !== undefined) c.entropyCoefLimit = o.entropyCoefLimit;
   }
 
   const rollout = (spec.rollout ??= { stop: [] });

@@ -22,6 +22,12 @@ class EngineSettings(BaseSettings):
         default_factory=lambda: _repo_root() / ".cache" / "models",
         description="Where built-in models (builtin:tiny-arith) are built once and cached.",
     )
+    builtin_seed: int = Field(
+        default=0,
+        ge=0,
+        description="Build seed of the built-in models; another seed builds (and caches) another "
+        "warm start, as a fresh machine would (for measuring a test's spread over models).",
+    )
     model_dir: Path | None = Field(
         default=None,
         description="Folder in which relative model ids (e.g. Qwen/Qwen2.5-Math-7B) are resolved.",

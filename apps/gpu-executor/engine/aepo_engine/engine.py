@@ -550,7 +550,8 @@ class PolicyCore:
         mask = batch.mask
         pg = ops.aggregate(terms.loss_B_T, mask, loss.aggregation, mb_tokens, mb_seqs)
         total = pg
-        if loss.entropy_coef > 0:
+        # Signed: AEPO's 'dual' controller also lowers entropy with a negative coefficient.
+        if loss.entropy_coef != 0:
             h = ops.aggregate(entropy, mask, loss.aggregation, mb_tokens, mb_seqs)
             total = total - loss.entropy_coef * h
         kl_sum = 0.0

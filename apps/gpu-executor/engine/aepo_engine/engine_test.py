@@ -237,3 +237,19 @@ def test_kl_entropy_reg_and_entropy_adv_terms(settings, random_model_path):
     assert first.kl == pytest.approx(0.0, abs=1e-7)  # the policy is still the reference
     second = core.train(items, loss, keep=True)
     assert second.kl > 0 and second.approx_kl >= 0 and second.step == 2
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_a_signed_entropy_coef_moves_entropy_its_way(settings, random_model_path, sign):
+    # With zero advantages only the entropy term acts: a positive coefficient must raise the
+    # entropy of the held rollouts, a negative one (AEPO's dual controller below target) lower it.
+    core = PolicyCore(settings)
+    core.load(LoadSpec(model=str(random_model_path), lr=1e-2))
+    res = core.sample(_arith_groups(4, 2, 1.0, 7), seed=2, discard=False)
+    ids = _ids(res)
+    before, _ = core.measure(ids)
+    items = [TrainItemSpec(r, 0.0) for r in ids]
+    for _ in range(3):
+        core.train(items, LossSpec(entropy_coef=sign * 0.5), keep=True)
+    after, _ = core.measure(ids)
+    assert sign * (after - before) > 1e-3, (before, after)

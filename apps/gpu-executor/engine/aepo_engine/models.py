@@ -28,7 +28,7 @@ def resolve_model(model: str, settings: EngineSettings) -> Path:
     if model.startswith("builtin:"):
         if model != tiny_arith.BUILTIN_ID:
             raise not_found(f"unknown built-in model {model!r} (known: {tiny_arith.BUILTIN_ID})")
-        return tiny_arith.ensure_built(settings.model_cache)
+        return tiny_arith.ensure_built(settings.model_cache, settings.builtin_seed)
     path = Path(model)
     if not path.is_absolute():
         if settings.model_dir is None:

@@ -168,7 +168,9 @@ def train_specs(req: pb.TrainRequest) -> tuple[list[TrainItemSpec], LossSpec]:
         raise invalid("loss.dual_clip", "must be 0 (off) or > 1")
     if lo.aggregation not in _AGGREGATION:
         raise invalid("loss.aggregation", "unknown value")
-    for name in ("kl_coef", "entropy_coef", "entropy_adv_alpha", "entropy_adv_kappa"):
+    # entropy_coef is signed (a negative one lowers entropy), only finite.
+    _finite("loss.entropy_coef", lo.entropy_coef)
+    for name in ("kl_coef", "entropy_adv_alpha", "entropy_adv_kappa"):
         v = _finite(f"loss.{name}", getattr(lo, name))
         if v < 0:
             raise invalid(f"loss.{name}", "must be >= 0")

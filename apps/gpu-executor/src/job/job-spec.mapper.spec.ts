@@ -82,6 +82,29 @@ describe('toAlgorithmConfig', () => {
     });
   });
 
+  it("maps the DUAL controller and its entropy-coefficient knobs to 'dual'", () => {
+    const c = toAlgorithmConfig({
+      ...base,
+      aepo: {
+        controller: {
+          kind: ControllerKind.CONTROLLER_KIND_DUAL,
+          variable: ControlVariable.CONTROL_VARIABLE_UNSPECIFIED,
+          entropyCoefGain: 0.01,
+          entropyCoefMaxStep: 0.003,
+          entropyCoefLimit: 0.2,
+          entropyCoefDeadband: 0.05,
+        },
+      },
+    });
+    expect(c.aepo.controller).toMatchObject({
+      mode: 'dual',
+      coefGain: 0.01,
+      coefMaxStep: 0.003,
+      coefLimit: 0.2,
+      coefDeadband: 0.05,
+    });
+  });
+
   it('maps the baselines and turns validation off without a validation dataset', () => {
     const c = toAlgorithmConfig({
       ...base,

@@ -162,6 +162,7 @@ export function toAlgorithmConfigInput(spec: JobSpec): AlgorithmConfigInput {
   const B = r?.promptsPerStep ?? 512;
   const ctl = a?.controller;
   const proportional = ctl?.kind === ControllerKind.CONTROLLER_KIND_PROPORTIONAL;
+  const dual = ctl?.kind === ControllerKind.CONTROLLER_KIND_DUAL;
   const aggregation = AGGREGATIONS[o?.lossAggregation ?? LossAggregation.LOSS_AGGREGATION_UNSPECIFIED];
   if (!aggregation)
     throw new JobSpecError(`optimization.loss_aggregation: unsupported ${String(o?.lossAggregation)}`);
@@ -199,10 +200,20 @@ export function toAlgorithmConfigInput(spec: JobSpec): AlgorithmConfigInput {
           ? { kind: 'fraction', fraction: a.reinforceFraction }
           : { kind: 'count', count: a?.reinforceCount ?? 60 },
       controller: {
-        mode: proportional ? ((ctl?.integralGain ?? 0) > 0 ? 'pi' : 'proportional') : 'bang-bang',
+        mode: dual
+          ? 'dual'
+          : proportional
+            ? (ctl?.integralGain ?? 0) > 0
+              ? 'pi'
+              : 'proportional'
+            : 'bang-bang',
         actuator: ctl?.variable === ControlVariable.CONTROL_VARIABLE_SHARE ? 'share' : 'temperature',
         ...(ctl?.proportionalGain !== undefined ? { kp: ctl.proportionalGain } : {}),
         ...(ctl?.integralGain !== undefined ? { ki: ctl.integralGain } : {}),
+        ...(ctl?.entropyCoefGain !== undefined ? { coefGain: ctl.entropyCoefGain } : {}),
+        ...(ctl?.entropyCoefMaxStep !== undefined ? { coefMaxStep: ctl.entropyCoefMaxStep } : {}),
+        ...(ctl?.entropyCoefLimit !== undefined ? { coefLimit: ctl.entropyCoefLimit } : {}),
+        ...(ctl?.entropyCoefDeadband !== undefined ? { coefDeadband: ctl.entropyCoefDeadband } : {}),
       },
     },
     entropy: toEntropyConfig(spec.entropyTarget),

@@ -46,6 +46,12 @@ export function toProtoStep(
     targetUnreachable: r.targetUnreachable,
     learningRate: r.lr,
     nonFiniteUpdates,
+    // Controller state: 0 / 1 when the step had none (first step, baselines), as record.proto says.
+    controllerError: r.controllerError ?? 0,
+    reinforceShareScale: r.shareScale ?? 1,
+    entropyCoef: r.entropyCoef,
+    entropyClosing: r.entropyClosing ?? false,
+    unreachableReason: r.unreachableReason ?? '',
   };
 }
 

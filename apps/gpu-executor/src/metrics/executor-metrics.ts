@@ -23,6 +23,9 @@ export interface ExecutorMetrics {
   entropyTargetUnreachable: Gauge;
   samplingTemperature: Gauge;
   reinforceSamples: Gauge;
+  reinforceShareScale: Gauge;
+  entropyCoef: Gauge;
+  controllerError: Gauge;
   rewardMean: Gauge;
   accuracy: Gauge;
   responseLengthMean: Gauge;
@@ -76,6 +79,18 @@ export function registerExecutorMetrics(registry: Registry): ExecutorMetrics {
       'Temperature chosen by the controller for the REINFORCE samples',
     ),
     reinforceSamples: gauge('aepo_executor_reinforce_samples', 'REINFORCE samples mixed into the last batch'),
+    reinforceShareScale: gauge(
+      'aepo_executor_reinforce_share_scale',
+      'Multiplier on the REINFORCE share chosen by the controller, in [0, 1]',
+    ),
+    entropyCoef: gauge(
+      'aepo_executor_entropy_coef',
+      "Coefficient of the loss's entropy term (the dual controller's second actuator, signed)",
+    ),
+    controllerError: gauge(
+      'aepo_executor_controller_error',
+      'Relative tracking error (H* - H) / H* the controller acted on',
+    ),
     rewardMean: gauge('aepo_executor_reward_mean', "Mean reward of the last step's on-policy samples"),
     accuracy: gauge('aepo_executor_accuracy', 'Fraction of correct on-policy samples at the last step'),
     responseLengthMean: gauge('aepo_executor_response_length_mean', 'Mean response length in tokens'),

@@ -23,6 +23,9 @@ export class MetricsReporter {
     m.entropyTargetUnreachable.set(r.targetUnreachable ? 1 : 0);
     if (r.temperature !== null) m.samplingTemperature.set(r.temperature);
     m.reinforceSamples.set(r.reinforceSamples);
+    if (r.shareScale !== null) m.reinforceShareScale.set(r.shareScale);
+    m.entropyCoef.set(r.entropyCoef);
+    if (r.controllerError !== null) m.controllerError.set(r.controllerError);
     m.rewardMean.set(r.rewardMean);
     m.accuracy.set(r.accuracy);
     m.responseLengthMean.set(r.responseLengthMean);
@@ -61,6 +64,9 @@ export class MetricsReporter {
       m.entropyTargetUnreachable,
       m.samplingTemperature,
       m.reinforceSamples,
+      m.reinforceShareScale,
+      m.entropyCoef,
+      m.controllerError,
       m.rewardMean,
       m.accuracy,
       m.responseLengthMean,

@@ -290,6 +290,11 @@ export enum ControllerKind {
   CONTROLLER_KIND_BANG_BANG = 'CONTROLLER_KIND_BANG_BANG',
   /** CONTROLLER_KIND_PROPORTIONAL - Proportional(-integral) rule on the chosen variable. */
   CONTROLLER_KIND_PROPORTIONAL = 'CONTROLLER_KIND_PROPORTIONAL',
+  /**
+   * CONTROLLER_KIND_DUAL - The paper's rule plus a second actuator for what it cannot reach: a signed entropy-loss
+   * coefficient driven by the tracking error (a dual variable, clipped and rate-limited).
+   */
+  CONTROLLER_KIND_DUAL = 'CONTROLLER_KIND_DUAL',
   UNRECOGNIZED = 'UNRECOGNIZED',
 }
 
@@ -304,6 +309,9 @@ export function controllerKindFromJSON(object: any): ControllerKind {
     case 2:
     case 'CONTROLLER_KIND_PROPORTIONAL':
       return ControllerKind.CONTROLLER_KIND_PROPORTIONAL;
+    case 3:
+    case 'CONTROLLER_KIND_DUAL':
+      return ControllerKind.CONTROLLER_KIND_DUAL;
     case -1:
     case 'UNRECOGNIZED':
     default:
@@ -319,6 +327,8 @@ export function controllerKindToJSON(object: ControllerKind): string {
       return 'CONTROLLER_KIND_BANG_BANG';
     case ControllerKind.CONTROLLER_KIND_PROPORTIONAL:
       return 'CONTROLLER_KIND_PROPORTIONAL';
+    case ControllerKind.CONTROLLER_KIND_DUAL:
+      return 'CONTROLLER_KIND_DUAL';
     case ControllerKind.UNRECOGNIZED:
     default:
       return 'UNRECOGNIZED';
@@ -333,6 +343,8 @@ export function controllerKindToNumber(object: ControllerKind): number {
       return 1;
     case ControllerKind.CONTROLLER_KIND_PROPORTIONAL:
       return 2;
+    case ControllerKind.CONTROLLER_KIND_DUAL:
+      return 3;
     case ControllerKind.UNRECOGNIZED:
     default:
       return -1;
@@ -688,6 +700,18 @@ export interface ControllerConfig {
   proportionalGain?: number | undefined;
   /** PROPORTIONAL only: integral gain (0 makes it a pure P controller). >= 0. Default 0. */
   integralGain?: number | undefined;
+  /**
+   * DUAL only: the second actuator, a signed entropy-loss coefficient lambda (loss = pg_loss -
+   * lambda * H), grows by this x the relative tracking error per step while the entropy is not
+   * already closing on the target. In [0, 1]. Default 0.004.
+   */
+  entropyCoefGain?: number | undefined;
+  /** DUAL only: rate limit, the most lambda changes in one step. In [0, 1]. Default 0.002. */
+  entropyCoefMaxStep?: number | undefined;
+  /** DUAL only: clip, |lambda| <= this (no integration beyond: anti-windup). In [0, 10]. Default 0.1. */
+  entropyCoefLimit?: number | undefined;
+  /** DUAL only: relative errors within this leave lambda unchanged. In [0, 1]. Default 0.02. */
+  entropyCoefDeadband?: number | undefined;
 }
 
 /** On-policy sampling (AEPO.md step 1). */
@@ -2612,6 +2636,10 @@ function createBaseControllerConfig(): ControllerConfig {
     variable: ControlVariable.CONTROL_VARIABLE_UNSPECIFIED,
     proportionalGain: undefined,
     integralGain: undefined,
+    entropyCoefGain: undefined,
+    entropyCoefMaxStep: undefined,
+    entropyCoefLimit: undefined,
+    entropyCoefDeadband: undefined,
   };
 }
 
@@ -2628,6 +2656,18 @@ export const ControllerConfig: MessageFns<ControllerConfig> = {
     }
     if (message.integralGain !== undefined) {
       writer.uint32(33).double(message.integralGain);
+    }
+    if (message.entropyCoefGain !== undefined) {
+      writer.uint32(41).double(message.entropyCoefGain);
+    }
+    if (message.entropyCoefMaxStep !== undefined) {
+      writer.uint32(49).double(message.entropyCoefMaxStep);
+    }
+    if (message.entropyCoefLimit !== undefined) {
+      writer.uint32(57).double(message.entropyCoefLimit);
+    }
+    if (message.entropyCoefDeadband !== undefined) {
+      writer.uint32(65).double(message.entropyCoefDeadband);
     }
     return writer;
   },
@@ -2677,6 +2717,38 @@ export const ControllerConfig: MessageFns<ControllerConfig> = {
             message.integralGain = reader.double();
             continue;
           }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.entropyCoefGain = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.entropyCoefMaxStep = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.entropyCoefLimit = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.entropyCoefDeadband = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2707,6 +2779,26 @@ export const ControllerConfig: MessageFns<ControllerConfig> = {
         : isSet(object.integral_gain)
           ? globalThis.Number(object.integral_gain)
           : undefined,
+      entropyCoefGain: isSet(object.entropyCoefGain)
+        ? globalThis.Number(object.entropyCoefGain)
+        : isSet(object.entropy_coef_gain)
+          ? globalThis.Number(object.entropy_coef_gain)
+          : undefined,
+      entropyCoefMaxStep: isSet(object.entropyCoefMaxStep)
+        ? globalThis.Number(object.entropyCoefMaxStep)
+        : isSet(object.entropy_coef_max_step)
+          ? globalThis.Number(object.entropy_coef_max_step)
+          : undefined,
+      entropyCoefLimit: isSet(object.entropyCoefLimit)
+        ? globalThis.Number(object.entropyCoefLimit)
+        : isSet(object.entropy_coef_limit)
+          ? globalThis.Number(object.entropy_coef_limit)
+          : undefined,
+      entropyCoefDeadband: isSet(object.entropyCoefDeadband)
+        ? globalThis.Number(object.entropyCoefDeadband)
+        : isSet(object.entropy_coef_deadband)
+          ? globalThis.Number(object.entropy_coef_deadband)
+          : undefined,
     };
   },
 
@@ -2724,6 +2816,18 @@ export const ControllerConfig: MessageFns<ControllerConfig> = {
     if (message.integralGain !== undefined) {
       obj.integralGain = floatToJson(message.integralGain);
     }
+    if (message.entropyCoefGain !== undefined) {
+      obj.entropyCoefGain = floatToJson(message.entropyCoefGain);
+    }
+    if (message.entropyCoefMaxStep !== undefined) {
+      obj.entropyCoefMaxStep = floatToJson(message.entropyCoefMaxStep);
+    }
+    if (message.entropyCoefLimit !== undefined) {
+      obj.entropyCoefLimit = floatToJson(message.entropyCoefLimit);
+    }
+    if (message.entropyCoefDeadband !== undefined) {
+      obj.entropyCoefDeadband = floatToJson(message.entropyCoefDeadband);
+    }
     return obj;
   },
 
@@ -2736,6 +2840,10 @@ export const ControllerConfig: MessageFns<ControllerConfig> = {
     message.variable = object.variable ?? ControlVariable.CONTROL_VARIABLE_UNSPECIFIED;
     message.proportionalGain = object.proportionalGain ?? undefined;
     message.integralGain = object.integralGain ?? undefined;
+    message.entropyCoefGain = object.entropyCoefGain ?? undefined;
+    message.entropyCoefMaxStep = object.entropyCoefMaxStep ?? undefined;
+    message.entropyCoefLimit = object.entropyCoefLimit ?? undefined;
+    message.entropyCoefDeadband = object.entropyCoefDeadband ?? undefined;
     return message;
   },
 };

@@ -247,6 +247,29 @@ export interface StepRecord {
    * the job fails after several such steps in a row.
    */
   nonFiniteUpdates: number;
+  /**
+   * Entropy controller state (numbers 60-69 are the controller's). Relative tracking error
+   * (H* - H) / H* the controller acted on (0 on the first step and for the baselines).
+   */
+  controllerError: number;
+  /** Multiplier on the REINFORCE share chosen by the controller, in [0, 1] (1 for bang-bang). */
+  reinforceShareScale: number;
+  /**
+   * Coefficient lambda of the entropy term in the loss (loss = pg_loss - lambda * H): the DUAL
+   * controller's second actuator (signed), Entropy-Reg's fixed coefficient, 0 otherwise.
+   */
+  entropyCoef: number;
+  /**
+   * The entropy was closing on H* on its own: the DUAL controller held lambda, and the step did not
+   * count toward an unreachable target.
+   */
+  entropyClosing: boolean;
+  /**
+   * Why the target is reported unreachable while target_unreachable is set: "actuator-saturated"
+   * (outside the band, not closing on it, every actuator at its limit) or "accuracy-cost" (the
+   * smoothed accuracy stays far below its best of the run); empty otherwise.
+   */
+  unreachableReason: string;
 }
 
 /** A validation run at one step. */
@@ -354,6 +377,11 @@ function createBaseStepRecord(): StepRecord {
     targetUnreachable: false,
     learningRate: 0,
     nonFiniteUpdates: 0,
+    controllerError: 0,
+    reinforceShareScale: 0,
+    entropyCoef: 0,
+    entropyClosing: false,
+    unreachableReason: '',
   };
 }
 
@@ -451,6 +479,21 @@ export const StepRecord: MessageFns<StepRecord> = {
     }
     if (message.nonFiniteUpdates !== 0) {
       writer.uint32(320).int32(message.nonFiniteUpdates);
+    }
+    if (message.controllerError !== 0) {
+      writer.uint32(481).double(message.controllerError);
+    }
+    if (message.reinforceShareScale !== 0) {
+      writer.uint32(489).double(message.reinforceShareScale);
+    }
+    if (message.entropyCoef !== 0) {
+      writer.uint32(497).double(message.entropyCoef);
+    }
+    if (message.entropyClosing !== false) {
+      writer.uint32(504).bool(message.entropyClosing);
+    }
+    if (message.unreachableReason !== '') {
+      writer.uint32(514).string(message.unreachableReason);
     }
     return writer;
   },
@@ -716,6 +759,46 @@ export const StepRecord: MessageFns<StepRecord> = {
             message.nonFiniteUpdates = reader.int32();
             continue;
           }
+          case 60: {
+            if (tag !== 481) {
+              break;
+            }
+
+            message.controllerError = reader.double();
+            continue;
+          }
+          case 61: {
+            if (tag !== 489) {
+              break;
+            }
+
+            message.reinforceShareScale = reader.double();
+            continue;
+          }
+          case 62: {
+            if (tag !== 497) {
+              break;
+            }
+
+            message.entropyCoef = reader.double();
+            continue;
+          }
+          case 63: {
+            if (tag !== 504) {
+              break;
+            }
+
+            message.entropyClosing = reader.bool();
+            continue;
+          }
+          case 64: {
+            if (tag !== 514) {
+              break;
+            }
+
+            message.unreachableReason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -857,6 +940,31 @@ export const StepRecord: MessageFns<StepRecord> = {
         : isSet(object.non_finite_updates)
           ? globalThis.Number(object.non_finite_updates)
           : 0,
+      controllerError: isSet(object.controllerError)
+        ? globalThis.Number(object.controllerError)
+        : isSet(object.controller_error)
+          ? globalThis.Number(object.controller_error)
+          : 0,
+      reinforceShareScale: isSet(object.reinforceShareScale)
+        ? globalThis.Number(object.reinforceShareScale)
+        : isSet(object.reinforce_share_scale)
+          ? globalThis.Number(object.reinforce_share_scale)
+          : 0,
+      entropyCoef: isSet(object.entropyCoef)
+        ? globalThis.Number(object.entropyCoef)
+        : isSet(object.entropy_coef)
+          ? globalThis.Number(object.entropy_coef)
+          : 0,
+      entropyClosing: isSet(object.entropyClosing)
+        ? globalThis.Boolean(object.entropyClosing)
+        : isSet(object.entropy_closing)
+          ? globalThis.Boolean(object.entropy_closing)
+          : false,
+      unreachableReason: isSet(object.unreachableReason)
+        ? globalThis.String(object.unreachableReason)
+        : isSet(object.unreachable_reason)
+          ? globalThis.String(object.unreachable_reason)
+          : '',
     };
   },
 
@@ -955,6 +1063,21 @@ export const StepRecord: MessageFns<StepRecord> = {
     if (message.nonFiniteUpdates !== 0) {
       obj.nonFiniteUpdates = Math.round(message.nonFiniteUpdates);
     }
+    if (message.controllerError !== 0) {
+      obj.controllerError = floatToJson(message.controllerError);
+    }
+    if (message.reinforceShareScale !== 0) {
+      obj.reinforceShareScale = floatToJson(message.reinforceShareScale);
+    }
+    if (message.entropyCoef !== 0) {
+      obj.entropyCoef = floatToJson(message.entropyCoef);
+    }
+    if (message.entropyClosing !== false) {
+      obj.entropyClosing = message.entropyClosing;
+    }
+    if (message.unreachableReason !== '') {
+      obj.unreachableReason = message.unreachableReason;
+    }
     return obj;
   },
 
@@ -994,6 +1117,11 @@ export const StepRecord: MessageFns<StepRecord> = {
     message.targetUnreachable = object.targetUnreachable ?? false;
     message.learningRate = object.learningRate ?? 0;
     message.nonFiniteUpdates = object.nonFiniteUpdates ?? 0;
+    message.controllerError = object.controllerError ?? 0;
+    message.reinforceShareScale = object.reinforceShareScale ?? 0;
+    message.entropyCoef = object.entropyCoef ?? 0;
+    message.entropyClosing = object.entropyClosing ?? false;
+    message.unreachableReason = object.unreachableReason ?? '';
     return message;
   },
 };
