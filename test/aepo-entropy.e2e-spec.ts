@@ -87,7 +87,7 @@ describe('AEPO entropy control against the real engine', () => {
     expect(s.lastThirdMean).toBeLessThanOrEqual(0.75 * h0);
   });
 
-  it('AEPO holds two targets below the start: within 25%, MAD <= 25%, means >= 0.10 apart', () => {
+  it('AEPO holds two targets below the start: within 25%, MAD <= 25%, means apart by half the targets gap', () => {
     const lo = summarize(get('AEPO low').records, targets.low);
     const hi = summarize(get('AEPO high').records, targets.high);
     // Same initial weights and the same requests: both runs measure the same first step.
@@ -98,7 +98,10 @@ describe('AEPO entropy control against the real engine', () => {
       expect(s.meanErrorRelative!).toBeLessThanOrEqual(0.25);
       expect(s.madRelative!).toBeLessThanOrEqual(0.25);
     }
-    expect(hi.lastThirdMean - lo.lastThirdMean).toBeGreaterThanOrEqual(0.1);
+    // Relative to the commanded gap (0.3 H0), not in nats: a fresh build may start lower (H0 0.42 on
+    // build seed 1, 0.64 on the tuned one). GRPO alone would give 0; the reference rule alone gave
+    // 0.0697 of 0.19 on another machine's build (0.37 of the gap); 'dual' measured 1.0 (benchmarks.md).
+    expect(hi.lastThirdMean - lo.lastThirdMean).toBeGreaterThanOrEqual(0.5 * (targets.high - targets.low));
   });
 
   it("AEPO's final T=1 accuracy is no worse than GRPO's minus 0.05", () => {
