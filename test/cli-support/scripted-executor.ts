@@ -36,7 +36,7 @@ export class ScriptedExecutor {
   }
 
   heartbeat(jobId: string, attempt: number, steps: StepRecord[]) {
-    return this.call(this.client.heartbeat, { jobId, attempt, steps, evaluations: [] });
+    return this.call(this.client.heartbeat, { jobId, attempt, steps, evaluations: [], rewindReason: '' });
   }
 
   checkpoint(
@@ -69,6 +69,12 @@ export function fakeStep(step: number, target = 0.5, tolerance = 0.05): StepReco
   const entropy = target + 0.2 * Math.cos(step / 2) * Math.exp(-step / 6);
   return {
     step,
+    nonFiniteUpdates: 0,
+    controllerError: 0,
+    reinforceShareScale: 1,
+    entropyCoef: 0,
+    entropyClosing: false,
+    unreachableReason: '',
     attempt: 0,
     entropy,
     entropySampled: entropy * 0.9,

@@ -213,7 +213,7 @@ describe('executor protocol', () => {
     const hb1 = await call(
       ex,
       ex.heartbeat,
-      { jobId: job.id, attempt: a, steps: [step(1), step(2)], evaluations: [] },
+      { rewindReason: '', jobId: job.id, attempt: a, steps: [step(1), step(2)], evaluations: [] },
       emd,
     );
     expect(hb1.storedSteps).toBe(2);
@@ -223,6 +223,7 @@ describe('executor protocol', () => {
       ex,
       ex.heartbeat,
       {
+        rewindReason: '',
         jobId: job.id,
         attempt: a,
         steps: [step(2, { entropy: 9 }), step(3), step(4, { targetUnreachable: true })],
@@ -260,11 +261,21 @@ describe('executor protocol', () => {
       md,
     );
     await call(c, c.cancelJob, { id: job.id }, md);
-    const hb3 = await call(ex, ex.heartbeat, { jobId: job.id, attempt: a, steps: [], evaluations: [] }, emd);
+    const hb3 = await call(
+      ex,
+      ex.heartbeat,
+      { rewindReason: '', jobId: job.id, attempt: a, steps: [], evaluations: [] },
+      emd,
+    );
     expect(hb3).toMatchObject({ cancelRequested: true, entropyTargetRevision: 1 });
     expect(hb3.entropyTarget!.constant).toBe(0.5);
     const bad = await failure(
-      call(ex, ex.heartbeat, { jobId: job.id, attempt: a, steps: [step(0)], evaluations: [] }, emd),
+      call(
+        ex,
+        ex.heartbeat,
+        { rewindReason: '', jobId: job.id, attempt: a, steps: [step(0)], evaluations: [] },
+        emd,
+      ),
     );
     expect(bad.fields).toEqual(['steps[0].step']);
     const done = await call(
@@ -314,7 +325,7 @@ describe('executor protocol', () => {
     const hb = await call(
       ex,
       ex.heartbeat,
-      { jobId: job.id, attempt: first.attempt, steps: [], evaluations: [] },
+      { rewindReason: '', jobId: job.id, attempt: first.attempt, steps: [], evaluations: [] },
       emd,
     );
     expect(hb.pauseRequested).toBe(true);
@@ -352,7 +363,7 @@ describe('executor protocol', () => {
     const job = await createJob();
     const first = (await lease('r1')).lease!;
     const hb = (attempt: number, steps: StepRecord[], evaluations: EvaluationRecord[] = []) =>
-      call(ex, ex.heartbeat, { jobId: job.id, attempt, steps, evaluations }, emd);
+      call(ex, ex.heartbeat, { rewindReason: '', jobId: job.id, attempt, steps, evaluations }, emd);
     const old = (n: number) => step(n, { entropy: 0.9, rewardMean: 0.1 });
     const follow = c.streamStepRecords({ jobId: job.id, afterStep: 0 }, md);
     // The follower sees 1..6 of attempt 1, then 4..6 again from attempt 2.
@@ -476,6 +487,7 @@ describe('executor protocol', () => {
       ex,
       ex.heartbeat,
       {
+        rewindReason: '',
         jobId: job.id,
         attempt: l.attempt,
         steps: [
@@ -539,7 +551,7 @@ describe('executor protocol', () => {
     await call(
       ex,
       ex.heartbeat,
-      { jobId: job.id, attempt: stale.attempt, steps: [step(1)], evaluations: [] },
+      { rewindReason: '', jobId: job.id, attempt: stale.attempt, steps: [step(1)], evaluations: [] },
       emd,
     );
     // TTL 2 s, reaper every 100 ms: the job is back in the queue shortly after the lease ends.
@@ -556,7 +568,7 @@ describe('executor protocol', () => {
         call(
           ex,
           ex.heartbeat,
-          { jobId: job.id, attempt: stale.attempt, steps: [step(2)], evaluations: [] },
+          { rewindReason: '', jobId: job.id, attempt: stale.attempt, steps: [step(2)], evaluations: [] },
           emd,
         ),
       () =>
