@@ -11,6 +11,7 @@
 #   CRD schemas            the CRD manifests in the prometheus-operator, KEDA and cert-manager Go modules
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/uv-path.sh
 
 HELM_VERSION=v3.22.0
 KUBECONFORM_VERSION=v0.8.0

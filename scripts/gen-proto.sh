@@ -4,6 +4,7 @@
 # scratch folder and fails if the committed stubs differ (CI's drift check). Never edit the output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/uv-path.sh
 root=$(pwd)
 ts_out=libs/contracts/src/gen
 py_out=apps/gpu-executor/engine/aepo_engine/gen

@@ -16,16 +16,13 @@ fi
 # uv is taken from PATH, else from where this script installs it (pip --user: ~/.local/bin or Python's
 # user base), which a fresh shell often lacks on PATH. The executor looks in the same folders, so
 # `npm run demo` and `aepo serve` find it from any shell.
-user_bin="$(python3 -m site --user-base 2>/dev/null || echo "$HOME/.local")/bin"
-for dir in "$HOME/.local/bin" "$user_bin"; do
-  if ! command -v uv >/dev/null 2>&1 && [ -x "$dir/uv" ]; then export PATH="$dir:$PATH"; fi
-done
+source scripts/uv-path.sh
 if ! command -v uv >/dev/null 2>&1; then
   log "installing uv (pip install --user)"
   # Debian's Python refuses plain --user installs (PEP 668); a user-level uv is what it allows with the flag.
   python3 -m pip install --quiet --user uv || python3 -m pip install --quiet --user --break-system-packages uv ||
     python3 -m pip install --quiet uv
-  export PATH="$user_bin:$HOME/.local/bin:$PATH"
+  source scripts/uv-path.sh
   log "uv installed: $(command -v uv) (add $(dirname "$(command -v uv)") to PATH to call uv yourself)"
 fi
 log "syncing the engine's Python environment (uv sync --frozen)"

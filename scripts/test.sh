@@ -3,6 +3,7 @@
 # (unit, integration against real Postgres/engine, end-to-end across processes) and the deploy checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/uv-path.sh
 bash scripts/setup.sh
 bash scripts/gen-proto.sh --check
 npx eslint . --max-warnings=0

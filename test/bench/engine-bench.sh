@@ -6,4 +6,5 @@
 #     --prompts 64 --n 8 --max-new-tokens 512 --micro-batch 16
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/uv-path.sh
 exec uv run --frozen --project apps/gpu-executor/engine python -m aepo_engine.bench "$@"

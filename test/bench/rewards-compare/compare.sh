@@ -5,7 +5,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
-export PATH="$HOME/.local/bin:$PATH"
+source "$root/scripts/uv-path.sh"
 command -v uv >/dev/null || { echo "uv is required (bash scripts/setup.sh installs it)" >&2; exit 1; }
 (cd "$root" && npx tsc -b libs/rewards)
 (cd "$here" && uv sync --frozen --quiet)
