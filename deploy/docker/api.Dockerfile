@@ -43,6 +43,8 @@ COPY --from=deps /src/package.json ./
 COPY --from=deps /src/node_modules/ node_modules/
 COPY --from=build /src/libs/contracts/package.json libs/contracts/
 COPY --from=build /src/libs/contracts/dist/ libs/contracts/dist/
+COPY --from=build /src/libs/rewards/package.json libs/rewards/
+COPY --from=build /src/libs/rewards/dist/ libs/rewards/dist/
 COPY --from=build /src/apps/api/package.json apps/api/
 COPY --from=build /src/apps/api/dist/ apps/api/dist/
 COPY migrations/ migrations/

@@ -47,7 +47,13 @@ const create = (over: DeepPartial<JobSpec> = {}, extra: Partial<CreateJobRequest
   call(c, c.createJob, CreateJobRequest.fromPartial({ spec: spec(over), ...extra }), md).then((r) => r.job!);
 
 beforeAll(async () => {
-  t = await startTestApi({ datasetMaxRows: 50, datasetMaxRowBytes: 256 });
+  t = await startTestApi({
+    datasetMaxRows: 50,
+    datasetMaxRowBytes: 256,
+    // This file creates many live jobs in one project; the quotas have their own tests
+    // (quotas/quotas.integration-spec.ts).
+    quotas: { activeJobs: 1_000, concurrentUploads: 2, datasetBytes: 10 * 2 ** 30, openStreams: 32 },
+  });
   c = t.fineTuning();
   ({ md } = await t.newProject('main'));
   datasetId = (
@@ -390,6 +396,8 @@ describe('jobs', () => {
     [{ optimization: { maxSteps: 0 } }, 'spec.optimization.max_steps'],
     [{ entropyAdv: { kappa: 0 } }, 'spec.entropy_adv.kappa'],
     [{ grader: { regex: { pattern: '(' } } }, 'spec.grader.regex.pattern'],
+    // JavaScript's RegExp compiles a backreference; RE2, which the grader runs, does not.
+    [{ grader: { regex: { pattern: '(a)\\1' } } }, 'spec.grader.regex.pattern'],
     [
       { grader: { weighted: { parts: [{ weight: 0, grader: { math: {} } }] } } },
       'spec.grader.weighted.parts[0].weight',

@@ -4,3 +4,4 @@ export { validateGraderSpec } from './grader.spec-validation.js';
 export { GradingPool, type GradingItem, type GradingPoolOptions } from './grading-pool.js';
 export { extractAnswer, type ExtractedAnswer } from './extract.answer.js';
 export { LIMITS } from './limits.js';
+export { regexProblem } from './regex.grader.js';

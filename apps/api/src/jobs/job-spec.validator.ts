@@ -11,6 +11,7 @@ import {
 } from '@aepo/contracts';
 import { checkLabels, UUID_RE, Violations } from '../common/violations.js';
 import { SPEC_DEFAULTS } from './job-spec.defaults.js';
+import { regexProblem } from '@aepo/rewards';
 
 const UNRECOGNIZED = 'UNRECOGNIZED';
 
@@ -100,11 +101,10 @@ function validateGrader(v: Violations, prefix: string, g: GraderSpec | undefined
     if (pattern === '' || pattern.length > 1024)
       v.add(`${prefix}.regex.pattern`, 'must be 1..1024 characters');
     else {
-      try {
-        new RegExp(pattern);
-      } catch (err) {
-        v.add(`${prefix}.regex.pattern`, `does not compile: ${(err as Error).message}`);
-      }
+      // The grader runs patterns on RE2 (linear time): what RE2 refuses (backreferences, lookaround)
+      // is refused here, with the grader's own reason, instead of scoring every sample 0.
+      const problem = regexProblem(pattern);
+      if (problem !== null) v.add(`${prefix}.regex.pattern`, problem);
     }
   }
   if (g.weighted) {
