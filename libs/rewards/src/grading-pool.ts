@@ -20,6 +20,11 @@ export interface GradingResponse {
   results: (GradeResult | null)[];
 }
 
+/** The worker's first message: its modules are loaded, so a chunk's watchdog can start. */
+export interface WorkerReady {
+  ready: true;
+}
+
 export interface GradingPoolOptions {
   /** Worker threads; default: available cores minus one (at least 1). */
   workers?: number;
@@ -60,6 +65,8 @@ interface Slot {
   worker: Worker;
   task: Task | null;
   timer: NodeJS.Timeout | null;
+  /** Set by the worker's ready message; chunks wait for it, so start-up never counts as a hang. */
+  ready: boolean;
 }
 
 /**
@@ -113,8 +120,13 @@ export class GradingPool {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(this.url), task: null, timer: null };
-    slot.worker.on('message', (res: GradingResponse) => {
+    const slot: Slot = { worker: new Worker(this.url), task: null, timer: null, ready: false };
+    slot.worker.on('message', (res: GradingResponse | WorkerReady) => {
+      if ('ready' in res) {
+        slot.ready = true;
+        this.pump();
+        return;
+      }
       const task = slot.task;
       if (!task || task.id !== res.id) return;
       this.finish(slot, res.results);
@@ -131,7 +143,7 @@ export class GradingPool {
 
   private pump(): void {
     for (const slot of this.slots) {
-      if (slot.task || this.queue.length === 0) continue;
+      if (!slot.ready || slot.task || this.queue.length === 0) continue;
       const task = this.queue.shift()!;
       slot.task = task;
       const deadline = this.watchdog.base + task.items.length * this.watchdog.perItem;
