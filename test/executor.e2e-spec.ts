@@ -4,7 +4,7 @@
  * public gRPC API; faults are real kills (SIGKILL of an executor or its engine, SIGTERM, an API
  * restart). Every job must end with a gap-free, duplicate-free step history.
  */
-import { JobEventType, JobState, type StepRecord } from '@aepo/contracts';
+import { type JobEvent, JobEventType, JobState, type StepRecord } from '@aepo/contracts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -80,6 +80,22 @@ async function expectGapFree(jobId: string, n: number): Promise<StepRecord[]> {
   const steps = await client.steps(jobId);
   expect(steps.map((s) => s.step)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
   return steps;
+}
+
+/**
+ * Records made before the engine restart `at` may only be of steps up to the last checkpoint saved
+ * before it: later ones were trained on weights the dead engine took along, and must be re-trained.
+ */
+function expectRetrainedAfterRestart(steps: StepRecord[], events: JobEvent[], at: JobEvent): void {
+  const t = at.createTime!.getTime();
+  const resumeStep = Math.max(
+    0,
+    ...events
+      .filter((e) => e.type === JobEventType.JOB_EVENT_TYPE_CHECKPOINT_SAVED && e.createTime!.getTime() <= t)
+      .map((e) => Number(/checkpoint at step (\d+)/.exec(e.message)![1])),
+  );
+  const stale = steps.filter((s) => s.step > resumeStep && s.createTime!.getTime() < t);
+  expect(stale.map((s) => s.step)).toEqual([]);
 }
 
 const terminal = [JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED];
@@ -185,8 +201,12 @@ describe('executor with real processes', () => {
     killGroup(before);
     const end = await client.waitForState(job.id, terminal);
     expect(end.state, end.error?.message).toBe(JobState.JOB_STATE_SUCCEEDED);
-    await expectGapFree(job.id, 40);
+    const steps = await expectGapFree(job.id, 40);
     expect(ex.enginePid()).not.toBe(before);
+    const events = await client.events(job.id);
+    const restart = events.find((e) => e.type === JobEventType.JOB_EVENT_TYPE_ENGINE_RESTARTED);
+    expect(restart, 'an ENGINE_RESTARTED event').toBeDefined();
+    expectRetrainedAfterRestart(steps, events, restart!);
     const metrics = await (await fetch(ex.metricsUrl)).text();
     expect(metrics).toMatch(/^aepo_executor_engine_restarts_total [1-9]/m);
   });
@@ -246,6 +266,10 @@ describe('executor with real processes', () => {
     expect(end.attempt).toBe(2);
     const steps = await expectGapFree(job.id, 40);
     expect(steps.some((s) => s.attempt === 2)).toBe(true);
+    // Attempt 1's records end at the checkpoint attempt 2 resumed from: its later ones were replaced.
+    const firstAttempt = steps.filter((s) => s.attempt === 1).length;
+    expect(firstAttempt % 5).toBe(0);
+    expect(steps.slice(firstAttempt).every((s) => s.attempt === 2)).toBe(true);
   });
 
   it('SIGKILL of the executor alone: its engine (uv and python) exits within seconds', async () => {
