@@ -124,6 +124,8 @@ export class GradingPool {
     slot.worker.on('message', (res: GradingResponse | WorkerReady) => {
       if ('ready' in res) {
         slot.ready = true;
+        // From here a chunk's watchdog timer keeps the process alive while the worker grades.
+        slot.worker.unref();
         this.pump();
         return;
       }
@@ -132,11 +134,14 @@ export class GradingPool {
       this.finish(slot, res.results);
     });
     slot.worker.on('error', () => this.replace(slot, 'error'));
-    slot.worker.unref();
+    // A starting worker keeps the process alive only while work waits for it (see enqueue).
+    if (this.queue.length === 0) slot.worker.unref();
     return slot;
   }
 
   private enqueue(task: Task): void {
+    // Work that waits for a worker still starting must keep the process alive (no timer runs yet).
+    for (const slot of this.slots) if (!slot.ready) slot.worker.ref();
     this.queue.push(task);
     this.pump();
   }
