@@ -12,6 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/uv-path.sh
+source scripts/go-tools.sh
 
 HELM_VERSION=v3.22.0
 KUBECONFORM_VERSION=v0.8.0
@@ -28,8 +29,8 @@ CHART=deploy/helm/aepo
 log() { printf '[deploy] %s\n' "$*" >&2; }
 mkdir -p "$BIN"
 
-# Go module and build caches live outside the repository (the module zips hold .js files that eslint
-# would find) and are removed after the install.
+# The CRD manifests are read from a module cache outside the repository (the module zips hold .js
+# files that eslint would find), removed afterwards.
 go_tmp() {
   if [ -z "${GO_TMP:-}" ]; then
     GO_TMP=$(mktemp -d "${TMPDIR:-/tmp}/aepo-deploy-go.XXXXXX")
@@ -37,17 +38,6 @@ go_tmp() {
   fi
 }
 
-install_go_tool() { # name version package
-  local name=$1 version=$2 pkg=$3
-  [ -x "$BIN/$name-$version" ] && return
-  go_tmp
-  log "installing $name $version (go install)"
-  local start=$SECONDS
-  GOBIN="$GO_TMP/bin" GOMODCACHE="$GO_TMP/mod" GOCACHE="$GO_TMP/build" GOFLAGS="-buildvcs=false -trimpath" \
-    CGO_ENABLED=0 go install "$pkg@$version" 2>"$GO_TMP/$name.log" || { cat "$GO_TMP/$name.log" >&2; return 1; }
-  mv "$GO_TMP/bin/$name" "$BIN/$name-$version"
-  log "$name installed in $((SECONDS - start)) s"
-}
 
 install_promtool() {
   bash deploy/tools/install-prometheus.sh >/dev/null
@@ -89,8 +79,8 @@ install_crds() {
   CRDS=("$dir"/*.yaml)
 }
 
-install_go_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm
-install_go_tool kubeconform "$KUBECONFORM_VERSION" github.com/yannh/kubeconform/cmd/kubeconform
+install_go_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm "$BIN"
+install_go_tool kubeconform "$KUBECONFORM_VERSION" github.com/yannh/kubeconform/cmd/kubeconform "$BIN"
 install_promtool
 install_python_tools
 install_crds

@@ -21,7 +21,8 @@ LEASE_SAMPLES=${LEASE_SAMPLES:-50}
 API_CPU=${API_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 
-export PATH="$PATH:/usr/local/go/bin:$HOME/go/bin"
+source scripts/go-tools.sh
+export PATH="$PATH:$HOME/go/bin"
 if ! command -v ghz >/dev/null 2>&1; then
   echo "[bench:api] installing ghz (go install github.com/bojand/ghz/cmd/ghz@latest)" >&2
   go install github.com/bojand/ghz/cmd/ghz@latest

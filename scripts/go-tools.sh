@@ -1,0 +1,29 @@
+# Sourced by the scripts that install Go tools (deploy/check.sh, test/tools/install-grpcurl.sh,
+# test/bench/api-bench.sh): puts the machine's Go toolchain on PATH when a shell lacks it, and defines
+# install_go_tool.
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then export PATH="$PATH:/usr/local/go/bin"; fi
+
+# install_go_tool NAME VERSION PACKAGE BIN: `go install PACKAGE@VERSION` once, as BIN/NAME-VERSION.
+# Go's own module and build caches (in the home folder, outside any checkout, so eslint never sees
+# the modules' .js files) are kept, so a second clone of the repository compiles nothing again.
+install_go_tool() {
+  local name=$1 version=$2 pkg=$3 bin=$4
+  [ -x "$bin/$name-$version" ] && return 0
+  command -v go >/dev/null 2>&1 || {
+    echo "installing $name needs the Go toolchain: not on PATH nor in /usr/local/go/bin" >&2
+    return 1
+  }
+  mkdir -p "$bin"
+  local out start=$SECONDS
+  out=$(mktemp -d "${TMPDIR:-/tmp}/aepo-go-tool.XXXXXX")
+  printf '[go-tools] installing %s %s (go install)\n' "$name" "$version" >&2
+  if GOBIN="$out" GOFLAGS="-buildvcs=false -trimpath" CGO_ENABLED=0 go install "$pkg@$version" 2>"$out/log"; then
+    mv "$out/$name" "$bin/$name-$version"
+    rm -rf "$out"
+    printf '[go-tools] %s installed in %d s\n' "$name" $((SECONDS - start)) >&2
+  else
+    cat "$out/log" >&2
+    rm -rf "$out"
+    return 1
+  fi
+}
