@@ -3,14 +3,7 @@
  * step is retried once with half the token budget (then fails naming the knob), a half-applied Train
  * rewinds to the last checkpoint, and non-finite updates are flagged and end the job after a run.
  */
-import {
-  Algorithm,
-  EntropyEstimator,
-  type JobSpec,
-  LossAggregation,
-  Precision,
-  executorV1,
-} from '@aepo/contracts';
+import { Precision, executorV1 } from '@aepo/contracts';
 import { grade } from '@aepo/rewards';
 import { status } from '@grpc/grpc-js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,34 +17,11 @@ import { registerExecutorMetrics } from '../metrics/executor-metrics.js';
 import { MetricsReporter } from '../metrics/metrics.reporter.js';
 import { FAKE_DEFAULT_TOKEN_BUDGET, FakeEngine } from '../testing/fake-engine.js';
 import { FakeExecutorApi } from '../testing/fake-executor-api.js';
+import { RUNNER_ROWS, runnerSpec } from '../testing/runner-fixtures.js';
 import { JobRunner } from './job-runner.js';
 
-const rows = Array.from({ length: 20 }, (_, i) => ({ prompt: `${i}+${i + 1}=`, answer: String(2 * i + 1) }));
-
-function spec(over: Partial<JobSpec> = {}): JobSpec {
-  return {
-    baseModel: 'builtin:tiny-arith',
-    trainingDatasetId: 'ds',
-    validationDatasetId: '',
-    algorithm: Algorithm.ALGORITHM_GRPO,
-    entropyTarget: {
-      constant: 0.4,
-      tolerance: 0.05,
-      estimator: EntropyEstimator.ENTROPY_ESTIMATOR_FULL_VOCAB,
-    },
-    rollout: { promptsPerStep: 4, samplesPerPrompt: 3, maxTokens: 8, topP: 1, temperature: 1, stop: [] },
-    optimization: {
-      maxSteps: 6,
-      seed: 7,
-      learningRate: 1e-3,
-      lossAggregation: LossAggregation.LOSS_AGGREGATION_TOKEN_MEAN,
-      miniBatchPrompts: 4,
-    },
-    checkpoint: { everyNSteps: 2, keepLast: 10 },
-    labels: {},
-    ...over,
-  };
-}
+const rows = RUNNER_ROWS;
+const spec = runnerSpec;
 
 let dir: string;
 beforeEach(() => {

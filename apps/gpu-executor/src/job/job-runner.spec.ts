@@ -1,11 +1,4 @@
-import {
-  Algorithm,
-  EntropyEstimator,
-  type JobSpec,
-  LossAggregation,
-  ScheduleKind,
-  executorV1,
-} from '@aepo/contracts';
+import { Algorithm, EntropyEstimator, type JobSpec, ScheduleKind, executorV1 } from '@aepo/contracts';
 import { grade } from '@aepo/rewards';
 import { status } from '@grpc/grpc-js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,34 +12,14 @@ import { registerExecutorMetrics } from '../metrics/executor-metrics.js';
 import { MetricsReporter } from '../metrics/metrics.reporter.js';
 import { FakeEngine } from '../testing/fake-engine.js';
 import { FakeExecutorApi } from '../testing/fake-executor-api.js';
+import { RUNNER_ROWS, runnerSpec } from '../testing/runner-fixtures.js';
 import { type EngineHandle, JobRunner, type JobRunnerOptions } from './job-runner.js';
 
-const rows = Array.from({ length: 20 }, (_, i) => ({ prompt: `${i}+${i + 1}=`, answer: String(2 * i + 1) }));
+const rows = RUNNER_ROWS;
 
+/** The runner's default here is an AEPO job (REINFORCE share 2). */
 function spec(over: Partial<JobSpec> = {}): JobSpec {
-  return {
-    baseModel: 'builtin:tiny-arith',
-    trainingDatasetId: 'ds',
-    validationDatasetId: '',
-    algorithm: Algorithm.ALGORITHM_AEPO,
-    entropyTarget: {
-      constant: 0.4,
-      tolerance: 0.05,
-      estimator: EntropyEstimator.ENTROPY_ESTIMATOR_FULL_VOCAB,
-    },
-    rollout: { promptsPerStep: 4, samplesPerPrompt: 3, maxTokens: 8, topP: 1, temperature: 1, stop: [] },
-    optimization: {
-      maxSteps: 6,
-      seed: 7,
-      learningRate: 1e-3,
-      lossAggregation: LossAggregation.LOSS_AGGREGATION_TOKEN_MEAN,
-      miniBatchPrompts: 4,
-    },
-    aepo: { reinforceCount: 2 },
-    checkpoint: { everyNSteps: 2, keepLast: 10 },
-    labels: {},
-    ...over,
-  };
+  return runnerSpec({ algorithm: Algorithm.ALGORITHM_AEPO, aepo: { reinforceCount: 2 }, ...over });
 }
 
 let dir: string;
