@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { EngineProcess, EngineStartError } from './engine-process.js';
 
 // A stand-in for `uv`: records its arguments, logs a line, marks itself ready, then waits to be killed.
@@ -43,7 +43,8 @@ describe('EngineProcess', () => {
     expect(readFileSync(join(dir, 'args'), 'utf8').trim()).toBe(
       `run --frozen --project ${dir}/apps/gpu-executor/engine python -m aepo_engine serve --address unix://${socket} --exit-with-parent`,
     );
-    expect(logs).toContain('serving mark-1');
+    // The ready file can be seen before the pipe delivers the line printed just before it.
+    await vi.waitFor(() => expect(logs).toContain('serving mark-1'), { timeout: 5000 });
     await proc.stop(2000);
     expect(proc.running).toBe(false);
     expect(await proc.exited).toBe('SIGTERM');
