@@ -206,10 +206,24 @@ describe('datasets', () => {
 
   it('is idempotent by request_id and pages newest first', async () => {
     const meta = { displayName: 'idem', labels: {}, requestId: 'upload-1' };
-    const a = await upload(c, md, [{ metadata: meta, rows: tinyRows(3) }]);
-    const b = await upload(c, md, [{ metadata: meta, rows: tinyRows(9) }]);
-    expect(b.dataset!.id).toBe(a.dataset!.id);
-    expect(b.dataset!.rowCount).toBe(3);
+    const rows = tinyRows(3);
+    const a = await upload(c, md, [{ metadata: meta, rows }]);
+    // The same rows, split differently across messages: the same upload, answered with its dataset.
+    const b = await upload(c, md, [{ metadata: meta, rows: rows.slice(0, 1) }, { rows: rows.slice(1) }]);
+    expect(b.dataset).toEqual(a.dataset);
+    // Other rows, other metadata or rows the first upload would have refused: another upload.
+    for (const retry of [
+      [{ metadata: meta, rows: tinyRows(9) }],
+      [{ metadata: meta, rows: [...rows.slice(0, 2), { ...rows[2]!, answer: 'other' }] }],
+      [{ metadata: { ...meta, labels: { team: 'b' } }, rows }],
+      [{ metadata: { ...meta, displayName: 'other' }, rows }],
+      [{ metadata: meta, rows: [...rows, { prompt: '', answer: '1', id: '' }] }],
+    ] as Parameters<typeof upload>[2][]) {
+      const reused = await failure(upload(c, md, retry));
+      expect(reused).toMatchObject({ code: status.ALREADY_EXISTS, fields: ['metadata.request_id'] });
+      expect(reused.message).toContain(a.dataset!.id);
+    }
+    expect((await call(c, c.getDataset, { id: a.dataset!.id }, md)).dataset).toEqual(a.dataset);
     const ids: string[] = [];
     let token = '';
     do {
@@ -255,7 +269,7 @@ describe('jobs', () => {
     // AEPO.md reference values.
     expect(s.aepo).toMatchObject({ tHigh: 1.2, tLow: 0.8, resampleFraction: 0.25, reinforceCount: 60 });
     expect(s.aepo!.positiveThreshold).toBe(0.05);
-    expect(s.aepo!.controller!.kind).toBe(ControllerKind.CONTROLLER_KIND_BANG_BANG);
+    expect(s.aepo!.controller!.kind).toBe(ControllerKind.CONTROLLER_KIND_DUAL);
     expect(s.rollout).toMatchObject({
       promptsPerStep: 512,
       samplesPerPrompt: 5,

@@ -78,7 +78,8 @@ export interface ControllerConfig {
    * 'dual': the reference rule on temperature and share, plus a second actuator, a signed
    * entropy-loss coefficient lambda (loss = pg_loss - lambda * H) driven as a dual variable by the
    * tracking error, for targets the first cannot reach alone (entropy-coef.ts).
-   * Default bang-bang (the only rule that measured as well or better at small scale, AEPO.md).
+   * Default 'dual': the reference rule alone saturates away from where GRPO rests (docs/results);
+   * 'bang-bang' reproduces the paper exactly.
    */
   readonly mode: ControllerMode;
   /** What the proportional/PI rule moves. Default temperature. */
@@ -229,7 +230,7 @@ export const DEFAULT_CONFIG: AlgorithmConfig = deepFreeze({
     share: { kind: 'count', count: 60 },
     halveAboveTarget: true,
     controller: {
-      mode: 'bang-bang',
+      mode: 'dual',
       actuator: 'temperature',
       kp: 2,
       ki: 0.2,

@@ -6,7 +6,7 @@ import { decodePageToken, encodePageToken, pageSize, TIME_ID_CURSOR } from '../c
 import { checkDisplayName, checkLabels, REQUEST_ID_RE, UUID_RE, Violations } from '../common/violations.js';
 import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
 import type { DatasetEntity } from '../database/entities/index.js';
-import { DatasetUploadParser } from './dataset-upload.parser.js';
+import { DatasetUploadParser, type UploadLimits } from './dataset-upload.parser.js';
 import { DatasetRepository, DatasetUpload, type RowData } from './dataset.repository.js';
 import { ProjectQuotas } from '../quotas/project-quotas.js';
 
@@ -44,15 +44,44 @@ function checkUploadMetadata(metadata: NonNullable<UploadDatasetRequest['metadat
   if (!v.empty) throw ApiError.invalid(v.list);
 }
 
-/** Reads a retried upload to its end without looking at it, then answers with the stored dataset. */
-async function drain(
-  messages: AsyncIterable<UploadDatasetRequest>,
+/**
+ * A retried upload (its request_id already stored a dataset) is read to its end and hashed the way the
+ * first one was: the same rows, display name and labels answer the stored dataset; anything else is
+ * ALREADY_EXISTS, so a client never mistakes another upload's dataset for its own.
+ */
+async function sameUpload(
+  requestId: string,
+  metadata: NonNullable<UploadDatasetRequest['metadata']>,
+  first: UploadDatasetRequest,
+  rest: AsyncIterable<UploadDatasetRequest>,
   stored: DatasetEntity,
+  limits: UploadLimits,
 ): Promise<DatasetEntity> {
-  for await (const _ of messages) {
-    // the first upload with this request_id already stored its rows
+  const parser = new DatasetUploadParser(limits);
+  let sha256: string | null = null;
+  try {
+    parser.add(first);
+    for await (const message of rest) parser.add(message);
+    sha256 = parser.finish().sha256;
+  } catch (err) {
+    // Rows the first upload would have refused cannot be that upload.
+    if (!(err instanceof ApiError)) throw err;
   }
-  return stored;
+  const sameMetadata =
+    metadata.displayName === stored.displayName && sameLabels(metadata.labels, stored.labels);
+  if (sha256 === stored.sha256 && sameMetadata) return stored;
+  const what = sha256 === stored.sha256 ? 'display name or labels' : 'rows';
+  throw new ApiError(
+    ApiErrorCode.ALREADY_EXISTS,
+    `request_id ${JSON.stringify(requestId)} was already used by an upload with other ${what} ` +
+      `(dataset ${stored.id}); retry with the same upload, or use a new request_id for a new dataset`,
+    [{ field: 'metadata.request_id', description: `already used by another upload (dataset ${stored.id})` }],
+  );
+}
+
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => b[k] === a[k]);
 }
 
 export function toDatasetProto(e: DatasetEntity): Dataset {
@@ -90,8 +119,14 @@ export class DatasetService {
     checkUploadMetadata(metadata);
     const requestId = metadata.requestId === '' ? null : metadata.requestId;
     const rest = { [Symbol.asyncIterator]: () => iterator };
+    const limits: UploadLimits = {
+      maxRows: this.config.datasetMaxRows,
+      maxRowBytes: this.config.datasetMaxRowBytes,
+      maxBytes: this.config.datasetMaxBytes,
+    };
     const existing = requestId ? await this.datasets.getByRequestId(projectId, requestId) : null;
-    if (existing) return toDatasetProto(await drain(rest, existing));
+    if (existing)
+      return toDatasetProto(await sameUpload(requestId ?? '', metadata, first.value, rest, existing, limits));
 
     const releaseSlot = this.quotas.acquireUpload(projectId);
     let upload: DatasetUpload | null = null;
@@ -108,13 +143,9 @@ export class DatasetService {
         // An identical retry committed first: answer with its dataset.
         const winner = requestId ? await this.datasets.getByRequestId(projectId, requestId) : null;
         if (!winner) throw new Error('dataset insert conflicted but no dataset carries its request_id');
-        return toDatasetProto(await drain(rest, winner));
+        return toDatasetProto(await sameUpload(requestId ?? '', metadata, first.value, rest, winner, limits));
       }
-      const parser = new DatasetUploadParser({
-        maxRows: this.config.datasetMaxRows,
-        maxRowBytes: this.config.datasetMaxRowBytes,
-        maxBytes: this.config.datasetMaxBytes,
-      });
+      const parser = new DatasetUploadParser(limits);
       const batch = new RowBatch();
       const flush = async (writer: DatasetUpload) => {
         this.quotas.checkStoredBytes(projectId, storedBefore + parser.bytes);

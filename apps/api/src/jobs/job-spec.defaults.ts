@@ -122,7 +122,7 @@ export function applySpecDefaults(
         kind:
           a?.controller?.kind === undefined ||
           a.controller.kind === ControllerKind.CONTROLLER_KIND_UNSPECIFIED
-            ? ControllerKind.CONTROLLER_KIND_BANG_BANG
+            ? ControllerKind.CONTROLLER_KIND_DUAL
             : a.controller.kind,
         variable:
           a?.controller?.variable === undefined ||
