@@ -128,7 +128,6 @@ export class DatasetService {
     if (existing)
       return toDatasetProto(await sameUpload(requestId ?? '', metadata, first.value, rest, existing, limits));
 
-    const releaseSlot = this.quotas.acquireUpload(projectId);
     let upload: DatasetUpload | null = null;
     try {
       const storedBefore = await this.quotas.storedDatasetBytes(projectId);
@@ -145,6 +144,7 @@ export class DatasetService {
         if (!winner) throw new Error('dataset insert conflicted but no dataset carries its request_id');
         return toDatasetProto(await sameUpload(requestId ?? '', metadata, first.value, rest, winner, limits));
       }
+      await this.quotas.takeUploadSlot(projectId, upload);
       const parser = new DatasetUploadParser(limits);
       const batch = new RowBatch();
       const flush = async (writer: DatasetUpload) => {
@@ -160,10 +160,11 @@ export class DatasetService {
       }
       const totals = parser.finish();
       await flush(upload);
+      // The early checks read the bytes stored when this upload began; this one is exact.
+      this.quotas.checkStoredBytes(projectId, (await upload.lockedStoredBytes(projectId)) + totals.sizeBytes);
       return toDatasetProto(await upload.finish(totals));
     } finally {
       await upload?.abort();
-      releaseSlot();
     }
   }
 

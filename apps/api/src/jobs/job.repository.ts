@@ -6,6 +6,7 @@ import { hydrate } from '../database/hydrate.js';
 import { JOB_CHANNEL, NotifyRepository, QUEUE_CHANNEL } from '../database/notify.repository.js';
 import { rowsOf } from '../database/sql-rows.js';
 import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
+import type { Queryable } from '../quotas/quota.repository.js';
 import { JobReadCache } from './job-read.cache.js';
 
 /** A job event to append (the sequence number is assigned here). */
@@ -97,14 +98,15 @@ export class JobRepository {
    * caller then reads that job).
    */
   async insertQueued(
+    tx: Queryable,
     job: Partial<JobEntity> & { id: string; projectId: string },
     datasetIds: string[],
     createdMessage = 'job created',
   ): Promise<{ job: JobEntity | null; missingDatasets: string[] }> {
-    // One statement (one round trip, one implicit transaction): lock the datasets FOR SHARE (a
+    // One statement, in the caller's transaction (the quota's count shares it): lock the datasets FOR SHARE (a
     // concurrent DeleteDataset holds FOR UPDATE), insert the job only if all exist, add its CREATED
     // event and wake waiting executors. The LEFT JOIN always yields a row so a miss can be explained.
-    const rows: Record<string, unknown>[] = await this.ds.query(
+    const rows: Record<string, unknown>[] = await tx.query(
       `WITH ds AS (
          SELECT id FROM datasets WHERE id = ANY($11::uuid[]) AND project_id = $2::uuid FOR SHARE
        ), j AS (

@@ -41,8 +41,9 @@ export class JobService {
       spec.trainingDatasetId,
       ...(spec.validationDatasetId ? [spec.validationDatasetId] : []),
     ];
-    const { job, missingDatasets } = await this.quotas.withJobSlot(projectId, () =>
+    const { job, missingDatasets } = await this.quotas.withJobSlot(projectId, (tx) =>
       this.jobs.insertQueued(
+        tx,
         {
           id: randomUUID(),
           projectId,

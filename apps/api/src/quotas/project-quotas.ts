@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { QuotaExceededError } from '../common/api-error.js';
 import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
-import { QuotaRepository } from './quota.repository.js';
+import type { DatasetUpload } from '../datasets/dataset.repository.js';
+import { QuotaRepository, type Queryable } from './quota.repository.js';
 
 /** Names of the quotas, as the QuotaFailure detail carries them. */
 export type QuotaId = 'concurrent_jobs' | 'concurrent_uploads' | 'stored_dataset_bytes' | 'open_streams';
@@ -48,30 +49,28 @@ class OpenSlots {
 }
 
 /**
- * Per-project quotas (AEPO_API_QUOTA_*). Uploads and streams are counted in this API process (each
- * replica enforces its own count); active jobs and stored bytes are counted in Postgres.
+ * Per-project quotas (AEPO_API_QUOTA_*). Active jobs, uploads in progress and stored bytes are counted
+ * in Postgres under advisory locks, so they hold across API replicas; open streams are counted in this
+ * API process (each replica enforces its own count: a stream holds sockets and memory of one process).
  */
 @Injectable()
 export class ProjectQuotas {
-  private readonly uploads: OpenSlots;
   private readonly streams: OpenSlots;
-  /** CreateJob's count-then-insert, one at a time per project, so parallel creates cannot overshoot. */
+  /** CreateJob's count-then-insert, one at a time per project here (no pool connection waits idle). */
   private readonly jobTurns = new Map<string, Promise<unknown>>();
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(QuotaRepository) private readonly held: QuotaRepository,
   ) {
-    this.uploads = new OpenSlots(
-      'concurrent_uploads',
-      config.quotas.concurrentUploads,
-      'too many dataset uploads in progress',
-    );
     this.streams = new OpenSlots('open_streams', config.quotas.openStreams, 'too many open streams');
   }
 
-  acquireUpload(projectId: string): () => void {
-    return this.uploads.acquire(projectId);
+  /** Takes one of the project's upload slots for the upload's transaction, or throws the quota error. */
+  async takeUploadSlot(projectId: string, upload: DatasetUpload): Promise<void> {
+    const limit = this.config.quotas.concurrentUploads;
+    if (!(await upload.takeSlot(`dataset-uploads:${projectId}`, limit)))
+      throw quotaExceeded(projectId, 'concurrent_uploads', limit, 'too many dataset uploads in progress');
   }
 
   acquireStream(projectId: string): () => void {
@@ -95,15 +94,21 @@ export class ProjectQuotas {
       );
   }
 
-  /** Runs `insert` when the project has fewer active jobs than its quota, one call at a time per project. */
-  async withJobSlot<T>(projectId: string, insert: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `insert` (in the transaction it is given) when the project has fewer active jobs than its
+   * quota. Creates of a project take turns: here in this process, and across replicas under the
+   * project's advisory lock, which the count and the insert share.
+   */
+  async withJobSlot<T>(projectId: string, insert: (tx: Queryable) => Promise<T>): Promise<T> {
     const previous = this.jobTurns.get(projectId) ?? Promise.resolve();
-    const turn = previous.then(async () => {
-      const limit = this.config.quotas.activeJobs;
-      if ((await this.held.activeJobs(projectId)) >= limit)
-        throw quotaExceeded(projectId, 'concurrent_jobs', limit, 'too many QUEUED, RUNNING or PAUSED jobs');
-      return insert();
-    });
+    const turn = previous.then(() =>
+      this.held.underProjectLock(`jobs:${projectId}`, async (tx) => {
+        const limit = this.config.quotas.activeJobs;
+        if ((await this.held.activeJobs(projectId, tx)) >= limit)
+          throw quotaExceeded(projectId, 'concurrent_jobs', limit, 'too many QUEUED, RUNNING or PAUSED jobs');
+        return insert(tx);
+      }),
+    );
     const settled = turn.catch(() => undefined);
     this.jobTurns.set(projectId, settled);
     void settled.then(() => {

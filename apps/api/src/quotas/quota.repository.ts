@@ -1,6 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { DATA_SOURCE } from '../database/data-source.js';
+
+/** Where a statement runs: the pool, or one transaction. */
+export type Queryable = Pick<EntityManager, 'query'>;
 
 /** What a project holds in Postgres, as the quotas count it. */
 @Injectable()
@@ -8,8 +11,8 @@ export class QuotaRepository {
   constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
 
   /** QUEUED, RUNNING and PAUSED jobs of the project. */
-  async activeJobs(projectId: string): Promise<number> {
-    const rows: { n: string }[] = await this.ds.query(
+  async activeJobs(projectId: string, tx: Queryable = this.ds): Promise<number> {
+    const rows: { n: string }[] = await tx.query(
       `SELECT count(*) AS n FROM jobs WHERE project_id = $1 AND state IN ('QUEUED', 'RUNNING', 'PAUSED')`,
       [projectId],
     );
@@ -23,5 +26,13 @@ export class QuotaRepository {
       [projectId],
     );
     return Number(rows[0]?.bytes ?? 0);
+  }
+
+  /** Runs `work` in a transaction holding the advisory lock `key` (taken in turn by every replica). */
+  underProjectLock<T>(key: string, work: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.ds.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+      return work(tx);
+    });
   }
 }

@@ -53,14 +53,48 @@ const rowsOfBytes = (n: number, bytes: number) =>
 
 const meta = (displayName: string) => ({ metadata: { displayName, labels: {}, requestId: '' } });
 
+/** Opens an upload on `client` and sends its first message; the stream stays open. */
+function openUpload(client: FineTuningServiceClient, md: Metadata, first: Partial<UploadDatasetRequest>) {
+  let answer!: Promise<UploadDatasetResponse>;
+  const stream = new Promise<ReturnType<FineTuningServiceClient['uploadDataset']>>((resolve) => {
+    answer = new Promise((res, rej) => {
+      const s = client.uploadDataset(md, (err, r) => (err ? rej(err) : res(r)));
+      s.write(UploadDatasetRequest.fromPartial(first));
+      resolve(s);
+    });
+  });
+  return { stream, answer };
+}
+
+/**
+ * Uploads a row on `client` until the project's open upload has taken its slot (the server takes it
+ * once it has read that upload's first message), then returns the refusal's violation.
+ */
+async function refusedUpload(
+  client: FineTuningServiceClient,
+  md: Metadata,
+): Promise<QuotaViolation | undefined> {
+  for (let i = 0; i < 200; i++) {
+    const other = await upload(client, md, [{ ...meta(`other${i}`), rows: tinyRows(1) }]).then(
+      () => undefined,
+      (e: ServiceError) => e,
+    );
+    if (other !== undefined) {
+      expect(other.code).toBe(status.RESOURCE_EXHAUSTED);
+      return parseQuotaFailure(other)[0];
+    }
+  }
+  return undefined;
+}
+
 async function newDataset(md: Metadata): Promise<string> {
   return (await upload(c, md, [{ ...meta('tiny'), rows: tinyRows(4) }])).dataset!.id;
 }
 
-const createJob = (md: Metadata, datasetId: string) =>
+const createJob = (md: Metadata, datasetId: string, client: FineTuningServiceClient = c) =>
   call(
-    c,
-    c.createJob,
+    client,
+    client.createJob,
     CreateJobRequest.fromPartial({
       spec: JobSpec.fromPartial({
         baseModel: 'builtin:tiny-arith',
@@ -112,27 +146,9 @@ describe('quota: stored dataset bytes', () => {
 describe('quota: concurrent uploads', () => {
   it('refuses an upload while the project has its maximum in progress, frees when it ends', async () => {
     const { projectId, md } = await t.newProject('uploads');
-    let answer!: Promise<UploadDatasetResponse>;
-    const open = await new Promise<ReturnType<FineTuningServiceClient['uploadDataset']>>((resolve) => {
-      answer = new Promise((res, rej) => {
-        const s = c.uploadDataset(md, (err, r) => (err ? rej(err) : res(r)));
-        s.write(UploadDatasetRequest.fromPartial({ ...meta('slow'), rows: tinyRows(3) }));
-        resolve(s);
-      });
-    });
-    // The open upload takes its slot once the server read its first message: until then a second
-    // upload may still pass, after that each one is refused.
-    let v: QuotaViolation | undefined;
-    for (let i = 0; i < 200 && v === undefined; i++) {
-      const other = await upload(c, md, [{ ...meta(`other${i}`), rows: tinyRows(1) }]).then(
-        () => undefined,
-        (e: ServiceError) => e,
-      );
-      if (other !== undefined) {
-        expect(other.code).toBe(status.RESOURCE_EXHAUSTED);
-        v = parseQuotaFailure(other)[0];
-      }
-    }
+    const { stream, answer } = openUpload(c, md, { ...meta('slow'), rows: tinyRows(3) });
+    const open = await stream;
+    const v = await refusedUpload(c, md);
     expect(v).toMatchObject({
       subject: `projects/${projectId}`,
       quotaId: 'concurrent_uploads',
@@ -179,6 +195,65 @@ describe('quota: open streams', () => {
     expect(admitted).toBe(true);
     open[1]!.on('error', () => undefined);
     open[1]!.cancel();
+  });
+});
+
+describe('quotas across API replicas: a second API on the same database', () => {
+  let t2: TestApi;
+  let c2: FineTuningServiceClient;
+
+  beforeAll(async () => {
+    t2 = await startTestApi({ quotas: QUOTAS, databaseUrl: t.api.databaseUrl });
+    c2 = t2.fineTuning();
+  });
+
+  afterAll(async () => {
+    await t2?.close();
+  });
+
+  it('parallel creates spread over both replicas admit exactly the active-jobs quota', async () => {
+    const { md } = await t.newProject('replica-jobs');
+    const datasetId = await newDataset(md);
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => createJob(md, datasetId, i % 2 === 0 ? c : c2)),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(QUOTAS.activeJobs);
+    for (const r of results)
+      if (r.status === 'rejected') expect((r.reason as ServiceError).code).toBe(status.RESOURCE_EXHAUSTED);
+  });
+
+  it('an upload in progress on one replica takes the project slot on the other', async () => {
+    const { projectId, md } = await t.newProject('replica-uploads');
+    const { stream, answer } = openUpload(c, md, { ...meta('slow'), rows: tinyRows(3) });
+    const open = await stream;
+    const v = await refusedUpload(c2, md);
+    expect(v).toMatchObject({ subject: `projects/${projectId}`, quotaId: 'concurrent_uploads' });
+    open.end();
+    expect((await answer).dataset!.rowCount).toBe(3);
+    await upload(c2, md, [{ ...meta('after'), rows: tinyRows(1) }]);
+  });
+
+  it('two uploads in progress at once cannot both fit into the same free bytes', async () => {
+    const t3 = await startTestApi({
+      quotas: { ...QUOTAS, concurrentUploads: 2 },
+      databaseUrl: t.api.databaseUrl,
+    });
+    try {
+      const c3 = t3.fineTuning();
+      const { projectId, md } = await t.newProject('replica-bytes');
+      // Both start with nothing stored; each alone fits (120 kB of 200 kB), not both.
+      const { stream, answer } = openUpload(c3, md, { ...meta('first'), rows: rowsOfBytes(120, 1000) });
+      const open = await stream;
+      const second = await upload(c3, md, [{ ...meta('second'), rows: rowsOfBytes(120, 1000) }]);
+      expect(second.dataset!.sizeBytes).toBe(120_000);
+      open.end();
+      const v = await quotaFailure(answer);
+      expect(v).toMatchObject({ subject: `projects/${projectId}`, quotaId: 'stored_dataset_bytes' });
+      const list = await call(c3, c3.listDatasets, { pageSize: 100, pageToken: '' }, md);
+      expect(list.datasets.map((d) => d.displayName)).toEqual(['second']);
+    } finally {
+      await t3.close();
+    }
   });
 });
 
