@@ -8,7 +8,7 @@ function aepo(over: Parameters<typeof resolveConfig>[0] = {}): AepoConfig {
 const zero = INITIAL_CONTROLLER_STATE;
 
 describe('bang-bang controller (reference rule)', () => {
-  const cfg = aepo();
+  const cfg = aepo({ aepo: { controller: { mode: 'bang-bang' } } });
   it('starts hot on the first step', () => {
     const { decision } = decideTemperature(cfg, 0.35, null, zero);
     expect(decision).toEqual({

@@ -160,9 +160,10 @@ describe('Trainer, GRPO', () => {
 });
 
 describe('Trainer, AEPO', () => {
+  // The reference rule: these tests follow its mechanism step by step ('dual' has its own tests).
   const aepo = {
     algorithm: 'aepo',
-    aepo: { resampleFraction: 0.5, share: { kind: 'count', count: 60 } },
+    aepo: { resampleFraction: 0.5, share: { kind: 'count', count: 60 }, controller: { mode: 'bang-bang' } },
   } as const;
 
   it('re-samples the first prompts in the same Sample call and mixes the positives in', async () => {

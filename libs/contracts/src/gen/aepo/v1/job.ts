@@ -284,7 +284,7 @@ export function scheduleKindToNumber(object: ScheduleKind): number {
 
 /** Entropy controller rule. */
 export enum ControllerKind {
-  /** CONTROLLER_KIND_UNSPECIFIED - Unset: BANG_BANG. */
+  /** CONTROLLER_KIND_UNSPECIFIED - Unset: DUAL. */
   CONTROLLER_KIND_UNSPECIFIED = 'CONTROLLER_KIND_UNSPECIFIED',
   /** CONTROLLER_KIND_BANG_BANG - The paper's rule: T_high at or below target, T_low above. */
   CONTROLLER_KIND_BANG_BANG = 'CONTROLLER_KIND_BANG_BANG',
@@ -686,13 +686,13 @@ export interface AepoConfig {
   halveAboveTarget?: boolean | undefined;
   /** A re-sample qualifies when its group advantage exceeds this. >= 0. Default 0.05. */
   positiveThreshold?: number | undefined;
-  /** Feedback rule choosing the temperature (or share). Default bang-bang. */
+  /** Feedback rule choosing the temperature (or share). Default DUAL (the paper's rule plus a second actuator). */
   controller?: ControllerConfig | undefined;
 }
 
 /** The entropy controller. */
 export interface ControllerConfig {
-  /** Rule. Default CONTROLLER_KIND_BANG_BANG (T_high below target, T_low above). */
+  /** Rule. Default CONTROLLER_KIND_DUAL; CONTROLLER_KIND_BANG_BANG is the paper's rule alone. */
   kind: ControllerKind;
   /** PROPORTIONAL only: what the rule moves. Default CONTROL_VARIABLE_TEMPERATURE. */
   variable: ControlVariable;
