@@ -94,12 +94,14 @@ export interface ControllerConfig {
   readonly tCenter: number;
   /**
    * 'dual' only: lambda grows by coefGain x (relative error beyond coefDeadband) per step while the
-   * entropy is not already closing on the target. Default 0.004 (lambda 0.02 in 50 steps at 10% error).
+   * entropy is not already closing on the target. Default 0.02 (lambda 0.08 in 50 steps at 10% error;
+   * 0.004 left a 4.6% bias at H* 0.4 on tiny-arith, docs/benchmarks.md).
    */
   readonly coefGain: number;
   /** 'dual' only: rate limit, most |change of lambda| per step. Default 0.002. */
   readonly coefMaxStep: number;
-  /** 'dual' only: clip, |lambda| <= coefLimit (anti-windup: no integration past it). Default 0.1. */
+  /** 'dual' only: clip, |lambda| <= coefLimit (anti-windup: no integration past it). Default 0.2
+   * (0.1 was reached holding 0.5 H0 on tiny-arith). */
   readonly coefLimit: number;
   /** 'dual' only: relative errors within this do not move lambda. Default 0.02. */
   readonly coefDeadband: number;
@@ -236,9 +238,9 @@ export const DEFAULT_CONFIG: AlgorithmConfig = deepFreeze({
       ki: 0.2,
       integralLimit: 2,
       tCenter: 1,
-      coefGain: 0.004,
+      coefGain: 0.02,
       coefMaxStep: 0.002,
-      coefLimit: 0.1,
+      coefLimit: 0.2,
       coefDeadband: 0.02,
       minProgress: 0.001,
     },

@@ -25,9 +25,9 @@ export const SPEC_DEFAULTS = {
   proportionalGain: 1.0,
   integralGain: 0,
   // The DUAL controller's entropy coefficient (libs/aepo's ControllerConfig defaults).
-  entropyCoefGain: 0.004,
+  entropyCoefGain: 0.02,
   entropyCoefMaxStep: 0.002,
-  entropyCoefLimit: 0.1,
+  entropyCoefLimit: 0.2,
   entropyCoefDeadband: 0.02,
   promptsPerStep: 512,
   samplesPerPrompt: 5,

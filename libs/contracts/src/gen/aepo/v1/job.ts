@@ -703,12 +703,12 @@ export interface ControllerConfig {
   /**
    * DUAL only: the second actuator, a signed entropy-loss coefficient lambda (loss = pg_loss -
    * lambda * H), grows by this x the relative tracking error per step while the entropy is not
-   * already closing on the target. In [0, 1]. Default 0.004.
+   * already closing on the target. In [0, 1]. Default 0.02.
    */
   entropyCoefGain?: number | undefined;
   /** DUAL only: rate limit, the most lambda changes in one step. In [0, 1]. Default 0.002. */
   entropyCoefMaxStep?: number | undefined;
-  /** DUAL only: clip, |lambda| <= this (no integration beyond: anti-windup). In [0, 10]. Default 0.1. */
+  /** DUAL only: clip, |lambda| <= this (no integration beyond: anti-windup). In [0, 10]. Default 0.2. */
   entropyCoefLimit?: number | undefined;
   /** DUAL only: relative errors within this leave lambda unchanged. In [0, 1]. Default 0.02. */
   entropyCoefDeadband?: number | undefined;
