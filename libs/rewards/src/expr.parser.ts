@@ -59,13 +59,17 @@ class Parser {
   parseList(): Node {
     this.enter();
     const items = [this.parseRel()];
+    /** items.length at each `;` */
+    const semis: number[] = [];
     while (this.isOp(',') || this.isOp(';')) {
+      if (this.isOp(';')) semis.push(items.length);
       this.pos++;
       if (this.atListEnd()) break; // trailing comma
       items.push(this.parseRel());
     }
     this.depth--;
-    return items.length === 1 ? items[0]! : { t: 'list', items };
+    if (items.length === 1) return items[0]!;
+    return solutionsList(items, semis) ?? { t: 'list', items };
   }
 
   private atListEnd(): boolean {
@@ -472,9 +476,9 @@ class Parser {
         return { t: 'group', open: s as Delim, close: close as Delim, items };
       }
       case '{': {
-        const { items, close } = this.parseItemsUntil(['}']);
-        if (items.length === 1) return items[0]!;
-        return { t: 'group', open: '{', close: close as Delim, items };
+        // unescaped braces only group in LaTeX: `{1,3}` shows as the bare list 1, 3 (a set is `\{…\}`)
+        const { items } = this.parseItemsUntil(['}']);
+        return items.length === 1 ? items[0]! : { t: 'list', items };
       }
       case '\\{': {
         const { items } = this.parseItemsUntil(['\\}']);
@@ -519,4 +523,29 @@ class Parser {
       throw new ParseError('ragged matrix');
     return { t: 'matrix', rows };
   }
+}
+
+/** `p = 5` with a plain variable on the left. */
+function isAssignment(n: Node): boolean {
+  return n.t === 'rel' && n.parts.length === 2 && n.ops[0] === '=' && n.parts[0]!.t === 'sym';
+}
+
+/**
+ * Solutions written as assignment lists separated by `;` (`p=5, q=2; p=7, q=2`): a list of
+ * solutions, each the list of its assignments, so each compares with a tuple (`(5,2), (7,2)`).
+ * Only when every `;` segment assigns two or more distinct variables; null otherwise (a plain
+ * `1; 2` or `x = 1; x = 2` stays one flat list).
+ */
+function solutionsList(items: Node[], semis: number[]): Node | null {
+  if (semis.length === 0) return null;
+  const bounds = [0, ...semis, items.length];
+  const segments: Node[] = [];
+  for (let k = 0; k + 1 < bounds.length; k++) {
+    const seg = items.slice(bounds[k], bounds[k + 1]);
+    if (seg.length < 2 || !seg.every(isAssignment)) return null;
+    const names = seg.map((a) => ((a as Node & { t: 'rel' }).parts[0] as Node & { t: 'sym' }).name);
+    if (new Set(names).size !== names.length) return null;
+    segments.push({ t: 'list', items: seg });
+  }
+  return { t: 'list', items: segments };
 }

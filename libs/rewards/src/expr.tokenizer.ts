@@ -384,6 +384,11 @@ const SHORT_WORDS = new Set([
   'non',
 ]);
 
+/** A lower-case run of letters the tokenizer reads as text, not as a product of variables. */
+export function readsAsWord(w: string): boolean {
+  return !FUNCTIONS.has(w) && !Object.hasOwn(WORD_CMDS, w) && (w.length > 3 || SHORT_WORDS.has(w));
+}
+
 /**
  * A run of letters: a function name, a known word (`pi`, `and`), single letters, or a text word.
  * Runs like `xy` are products of single-letter variables; longer unknown runs are text.
@@ -398,8 +403,9 @@ function pushWord(w: string, out: Tok[]): void {
     out.push(known);
     return;
   }
-  if (w.length <= 3 && !SHORT_WORDS.has(w.toLowerCase())) {
-    // `xy`, `abc`: implicit products of variables; longer runs are words.
+  // `xy`, `abc`: implicit products of variables; longer runs are words. A capital run (`NO`, `AB`)
+  // names points (`\frac{NO}{BO}`), even when it spells a short word.
+  if (w.length <= 3 && (!SHORT_WORDS.has(w.toLowerCase()) || /^[A-Z]+$/.test(w))) {
     for (const ch of w) out.push({ k: 'id', s: ch });
     return;
   }

@@ -102,7 +102,7 @@ function cleanPhraseAnswer(line: string): string {
       .replace(/I hope it is correct\.?/i, '')
       .replace(/\*\*/g, '')
       .trim()
-      .replace(/^["“](.*)["”]$/, '$1') // a quoted answer
+      .replace(/^\\?["“](.*?)\\?["”]$/, '$1') // a quoted answer, quotes escaped or not (`\"$12$\"`)
       // A sentence-ending period (not a decimal point) closes the answer.
       .replace(/\.\s*$/, '')
       .trim()
@@ -157,11 +157,11 @@ export function findLastNumber(text: string): string | null {
 }
 
 /**
- * LaTeX thousands separators in running text (`45,\!210`, `23{,}504`) as plain commas, so the
+ * LaTeX thousands separators in running text (`45,\!210`, `23{,}504`, spaced `14 {, }916`) as plain commas, so the
  * last-number scan reads them as one number.
  */
 export function plainSeparators(text: string): string {
-  return text.replace(/(\d)(?:\{,\}|,\\!)[ \t]*(?=\d)/g, '$1,');
+  return text.replace(/(\d)[ \t]?(?:\{[ \t]?,[ \t]?\}|,\\!)[ \t]*(?=\d)/g, '$1,');
 }
 
 /**

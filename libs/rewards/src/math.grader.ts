@@ -13,6 +13,7 @@ import type { GradeResult } from './grader.types.js';
 import { LIMITS } from './limits.js';
 import { nodesEqual, parseAnswerText, preparedEqual } from './math.compare.js';
 import { numericValue } from './expr.evaluate.js';
+import { readsAsWord } from './expr.tokenizer.js';
 import { prepareAnswer, type PreparedAnswer } from './normalize.answer.js';
 
 /** An output (or gold) this short on one line may be the answer itself. */
@@ -58,8 +59,9 @@ interface Region {
 /** Math regions of a text in order: `$…$`, `$$…$$`, `\(…\)`, `\[…\]`. */
 function mathRegions(text: string): Region[] {
   const out: Region[] = [];
+  // an escaped dollar (`\$5`) is a currency sign, never a delimiter, inside or outside math
   const re =
-    /\$\$([^$]{1,2000})\$\$|\$([^$\n]{1,1000})\$|\\\(([\s\S]{1,1000}?)\\\)|\\\[([\s\S]{1,2000}?)\\\]/g;
+    /(?<!\\)\$\$([^$]{1,2000})\$\$|(?<!\\)\$((?:[^$\\\n]|\\[^\n]){1,1000})\$|\\\(([\s\S]{1,1000}?)\\\)|\\\[([\s\S]{1,2000}?)\\\]/g;
   for (let m = re.exec(text); m; m = re.exec(text))
     out.push({ text: m[1] ?? m[2] ?? m[3] ?? m[4] ?? '', at: m.index, end: m.index + m[0].length });
   return out;
@@ -90,6 +92,11 @@ function judge(gold: Gold, predText: string, budget: Budget): Verdict {
   const pp = prepareAnswer(predText);
   if (pp.text.trim() === '') return { ok: false, parsed: false };
   if (pp.text.replace(/\s+/g, '') === gold.prep.text.replace(/\s+/g, '') && gold.prep.percent === pp.percent)
+    return { ok: true, parsed: true };
+  // the same word on each side (`NO` vs `no`): a capital run parses as point names, but a whole
+  // answer that spells a word is that word, compared without case (`xy` vs `YX` stays algebra)
+  const gw = gold.prep.text.trim().toLowerCase();
+  if (/^[a-z]+$/.test(gw) && readsAsWord(gw) && pp.text.trim().toLowerCase() === gw)
     return { ok: true, parsed: true };
   if (gold.choice) {
     const m = CHOICE_RE.exec(pp.text.trim()) ?? /^\(?([A-Ea-e])\)[\s.:]/.exec(pp.text.trim());
