@@ -23,13 +23,24 @@ const MAX_REGIONS_TRIED = 8;
 const CHOICE_RE = /^\(?\s*([A-Ea-e])\s*\)?$/;
 const PLAIN_NUMBER = /^\s*(-?)0*(\d+)(?:\.(\d*?)0*)?\s*$/;
 
-/** Text that only separates answers: commas, semicolons, "and", math delimiters, spaces. */
-const BOX_SEPARATOR = /^(?:[\s,;$]|\\[()[\],;! ]|\band\b|\bor\b)*$/;
+/** A word after a box that takes it back or moves on (`no`, `wrong`, `then`): the boxes are not one list. */
+const NOT_A_NAME = String.raw`(?!(?:no|not|wrong|incorrect|rather|actually|instead|wait|sorry|oops|so|then|thus|hence|but)\b)`;
+
+/**
+ * Text that only separates answers: punctuation (commas, semicolons, dashes, `++`), math
+ * delimiters, spaces, "and"/"or", with no letter, digit or relation; or a word or two naming the
+ * box before it, then "and"/"or"/a comma (`\boxed{1} papers and \boxed{2} bins`), none of them a
+ * correction (`\boxed{1} no, \boxed{2}` and `\boxed{5} is wrong and \boxed{6}` are not lists).
+ */
+const BOX_SEPARATOR = new RegExp(
+  String.raw`^(?:(?:[^A-Za-z\d=<>\\]|\\[()[\],;! ]|\band\b|\bor\b)*|\s*${NOT_A_NAME}[A-Za-z]+(?:\s+${NOT_A_NAME}[A-Za-z]+)?\s*(?:,\s*(?:and\b|or\b)?|\band\b|\bor\b)\s*)$`,
+  'i',
+);
 
 /**
  * The gold answer: a full solution is worth its boxed answer. Boxes written one after another with
- * only separators between them (`\boxed{1}, \boxed{2}`, `\boxed{1} and \boxed{2}`) are one answer
- * listing them; otherwise the last box is the final answer and earlier boxes are parts of the
+ * only separators between them (`\boxed{1}, \boxed{2}`, `\boxed{1} and \boxed{2}`,
+ * `\boxed{1} papers and \boxed{2} bins`; see BOX_SEPARATOR) are one answer listing them; otherwise the last box is the final answer and earlier boxes are parts of the
  * solution (`(a) \boxed{3} (b) \boxed{5}` is worth 5). The same box twice counts once.
  */
 function goldTexts(gold: string): string[] {
