@@ -176,7 +176,9 @@ class Parser {
         this.pos++;
         a = { t: 'div', a, b: this.parseUnary() };
       } else if (this.startsImplicit()) {
-        a = { t: 'mul', a, b: this.parsePow() };
+        // `f(x)` reads as a product, remembering it may be a function value (a label's dummy argument)
+        const call = a.t === 'sym' && this.isOp('(');
+        a = call ? { t: 'mul', a, b: this.parsePow(), call } : { t: 'mul', a, b: this.parsePow() };
       } else break;
     }
     return a;

@@ -222,8 +222,13 @@ export function tokenize(src: string, budget: Budget): Tok[] {
       let j = i;
       while (j < n && isLetter(src[j]!)) j++;
       const w = src.slice(i, j);
+      // `W(x)=1orW(x)=-1`, `x=2andy=3`: a conjunction glued between a value and the next item
+      const glued = /^(or|and)([a-zA-Z]{1,3})$/.exec(w);
+      if (glued && i > 0 && (isDigit(src[i - 1]!) || src[i - 1] === ')')) {
+        out.push({ k: 'op', s: ',' });
+        pushWord(glued[2]!, out);
+      } else pushWord(w, out);
       i = j;
-      pushWord(w, out);
       continue;
     }
     if (c === '\\') {
