@@ -33,7 +33,7 @@ const NOT_A_NAME = String.raw`(?!(?:no|not|wrong|incorrect|rather|actually|inste
  * correction (`\boxed{1} no, \boxed{2}` and `\boxed{5} is wrong and \boxed{6}` are not lists).
  */
 const BOX_SEPARATOR = new RegExp(
-  String.raw`^(?:(?:[^A-Za-z\d=<>\\]|\\[()[\],;! ]|\band\b|\bor\b)*|\s*${NOT_A_NAME}[A-Za-z]+(?:\s+${NOT_A_NAME}[A-Za-z]+)?\s*(?:,\s*(?:and\b|or\b)?|\band\b|\bor\b)\s*)$`,
+  String.raw`^(?:(?:[^A-Za-z\d=<>\\]|\\[()[\],;! ]|\\text\{\s*(?:and|or)\s*\}|\band\b|\bor\b)*|\s*${NOT_A_NAME}[A-Za-z]+(?:\s+${NOT_A_NAME}[A-Za-z]+)?\s*(?:,\s*(?:and\b|or\b)?|\band\b|\bor\b)\s*)$`,
   'i',
 );
 
