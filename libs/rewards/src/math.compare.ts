@@ -576,7 +576,10 @@ function ratiosEqual(g: Node, p: Node, budget: Budget): boolean {
   const ps = asItems(p);
   if (gs && ps) {
     if (gs.length !== ps.length) return false;
-    // g_i · p_0 = p_i · g_0 for every i, with no zero first term
+    // a zero term is no ratio to scale (`12:00` is a time, and `12:00` ≠ `1:00`): term by term
+    const zero = (n: Node) => exactValue(n, budget)?.isZero() ?? false;
+    if (gs.some(zero) || ps.some(zero)) return orderedEqual(gs, ps, (x, y) => scalarEqual(x, y, budget));
+    // g_i · p_0 = p_i · g_0 for every i
     return gs.every((gi, i) =>
       scalarEqual({ t: 'mul', a: gi, b: ps[0]! }, { t: 'mul', a: ps[i]!, b: gs[0]! }, budget),
     );

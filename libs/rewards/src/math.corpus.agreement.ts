@@ -127,6 +127,14 @@ const ABSOLUTE_BOUNDS: CorpusRow[] = [
   N('|x| < a', '(-a, a)', 'symbolic bound: not solved'),
 ];
 
+/** A ratio with a zero term is not scaled (a clock time `12:00` is not `1:00`). */
+const ZERO_TERM_RATIOS: CorpusRow[] = [
+  N('$12:00$', '$1:00$', 'a zero term: no scaling'),
+  N('3:0', '6:0', 'degenerate ratio compared term by term'),
+  Y('$12:00$', '12:0', 'the same time, zero written once'),
+  Y('4:6', '2:3', 'ratios without zero terms still scale'),
+];
+
 export const AGREEMENT_CORPUS: CorpusRow[] = [
   ...ESCAPED_DOLLARS,
   ...SPACED_SEPARATORS,
@@ -137,4 +145,5 @@ export const AGREEMENT_CORPUS: CorpusRow[] = [
   ...GLUED_AND_DUMMIES,
   ...JOINED_GOLD_BOXES,
   ...ABSOLUTE_BOUNDS,
+  ...ZERO_TERM_RATIOS,
 ];
