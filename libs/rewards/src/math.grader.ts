@@ -26,6 +26,9 @@ const PLAIN_NUMBER = /^\s*(-?)0*(\d+)(?:\.(\d*?)0*)?\s*$/;
 /** A word after a box that takes it back or moves on (`no`, `wrong`, `then`): the boxes are not one list. */
 const NOT_A_NAME = String.raw`(?!(?:no|not|wrong|incorrect|rather|actually|instead|wait|sorry|oops|so|then|thus|hence|but)\b)`;
 
+/** Space or math delimiters around the words between two boxes (`\boxed{2}$ cm and $\boxed{3}`). */
+const SPACE = String.raw`(?:[\s$]|\\[()])*`;
+
 /**
  * Text that only separates answers: punctuation (commas, semicolons, dashes, `++`), math
  * delimiters, spaces, "and"/"or", with no letter, digit or relation; or a word or two naming the
@@ -33,7 +36,7 @@ const NOT_A_NAME = String.raw`(?!(?:no|not|wrong|incorrect|rather|actually|inste
  * correction (`\boxed{1} no, \boxed{2}` and `\boxed{5} is wrong and \boxed{6}` are not lists).
  */
 const BOX_SEPARATOR = new RegExp(
-  String.raw`^(?:(?:[^A-Za-z\d=<>\\]|\\[()[\],;! ]|\\text\{\s*(?:and|or)\s*\}|\band\b|\bor\b)*|\s*${NOT_A_NAME}[A-Za-z]+(?:\s+${NOT_A_NAME}[A-Za-z]+)?\s*(?:,\s*(?:and\b|or\b)?|\band\b|\bor\b)\s*)$`,
+  String.raw`^(?:(?:[^A-Za-z\d=<>\\]|\\[()[\],;! ]|\\q?quad\b|\\text\{\s*(?:and|or)\s*\}|\band\b|\bor\b)*|${SPACE}${NOT_A_NAME}[A-Za-z]+(?:\s+${NOT_A_NAME}[A-Za-z]+)?${SPACE}(?:,${SPACE}(?:and\b|or\b)?|\band\b|\bor\b)${SPACE})$`,
   'i',
 );
 
