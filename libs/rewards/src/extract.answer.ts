@@ -141,9 +141,12 @@ export function findPhraseAnswerAt(text: string): { text: string; at: number } |
 }
 
 const NUMBER_RE =
-  /(?<![A-Za-z\d.])(?:-?\d+(?:(?:,\d{3})+(?!\d)|,\d{1,2}(?!\d))?(?:\.\d+)?(?:\/\d+)?|-?\.\d+)/g;
+  /(?<![A-Za-z\d.])(?:-?\d+ \d+\/\d+(?![\d./])|-?\d+(?:(?:,\d{3})+(?!\d)|,\d{1,2}(?!\d))?(?:\.\d+)?(?:\/\d+)?|-?\.\d+)/g;
 
-/** The last number in the text (`-12`, `3.5`, `1,000`, `2/3`) and where it starts, or null. */
+/**
+ * The last number in the text (`-12`, `3.5`, `1,000`, `2/3`, a mixed number `4 4/9` as one) and
+ * where it starts, or null.
+ */
 export function findLastNumberAt(text: string): { text: string; at: number } | null {
   const re = new RegExp(NUMBER_RE);
   let last: { text: string; at: number } | null = null;

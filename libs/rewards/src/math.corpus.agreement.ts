@@ -138,6 +138,39 @@ const ZERO_TERM_RATIOS: CorpusRow[] = [
   Y('4:6', '2:3', 'ratios without zero terms still scale'),
 ];
 
+/** Mixed numbers: a whole part, one space, a proper fraction; anything else is no number. */
+const MIXED_NUMBERS: CorpusRow[] = [
+  Y('29/8', '+3 5/8', 'mixed number with an explicit plus sign'),
+  Y('6011/6', '1 001 5/6', 'mixed number whose whole part has a spaced thousands separator'),
+  Y('29/8', 'So she needs 3 5/8 cups.', 'a mixed number in prose is one number'),
+  N('5/8', 'So she needs 3 5/8 cups.', 'the fraction part of a mixed number in prose is not the answer'),
+  N('10', '9 5/5', 'an improper fraction part: not a mixed number'),
+  N('1', '9 5/5', 'nor its fraction part'),
+  N('9', 'The answer is 9 5/5.', 'nor its whole part'),
+  N('7', '7 3/0', 'a zero denominator: no number'),
+  Y('7', '7 0/3', 'a zero fraction part is the whole number'),
+  N('29/8', '3\n5/8', 'a line break does not form a mixed number'),
+];
+
+/** Sums, products, integrals and limits are not evaluated: only a computation's result counts. */
+const BIG_OPERATORS: CorpusRow[] = [
+  Y('15', 'The answer is $\\sum_{k=1}^{5} k = 15$.', 'a sum written as a computation is worth its result'),
+  N('15', 'The answer is $\\sum_{k=1}^{5} k = 16$.', 'a computation with a wrong result'),
+  Y('\\frac{1}{3}', '$\\int_0^1 x^2\\,dx = \\frac{1}{3}$', 'an integral computed'),
+  Y(
+    '42',
+    '$\\prod_{j=0}^{m}\\bigl(j\\bigr)$ and $42$',
+    'an unevaluated product is skipped for the next answer',
+  ),
+  Y(
+    '42',
+    'Final answer is $\\sum_{i=0}^m\\bigl(i\\bigr)$. I hope. 42',
+    'a number after an unread answer line',
+  ),
+  N('0', '$\\sum_{i=0}^m\\bigl(i\\bigr)$', 'the bounds of an unevaluated sum are no answer'),
+  Y('a_n = \\sum_{k=0}^{n-1} a_k', 'a_n = \\sum_{k=0}^{n-1} a_k', 'the same sum on both sides'),
+];
+
 export const AGREEMENT_CORPUS: CorpusRow[] = [
   ...ESCAPED_DOLLARS,
   ...SPACED_SEPARATORS,
@@ -149,4 +182,6 @@ export const AGREEMENT_CORPUS: CorpusRow[] = [
   ...JOINED_GOLD_BOXES,
   ...ABSOLUTE_BOUNDS,
   ...ZERO_TERM_RATIOS,
+  ...MIXED_NUMBERS,
+  ...BIG_OPERATORS,
 ];

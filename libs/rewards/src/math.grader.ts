@@ -101,10 +101,34 @@ interface Gold {
 
 type Verdict = { ok: boolean; parsed: boolean };
 
+/** Operators with a bound variable that are never evaluated: `\sum`, `\prod`, `\int`, `\lim`. */
+const BIG_OPERATOR = /\\(?:sum|prod|i{1,3}nt|oint|lim)(?![a-zA-Z])/;
+
+/** The text after the last `=` outside every bracket (`\sum_{k=1}^{4} k = 10` gives `10`), or null. */
+function afterLastTopLevelEquals(text: string): string | null {
+  let depth = 0;
+  let last = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\\') i++;
+    else if (c === '{' || c === '(' || c === '[') depth++;
+    else if (c === '}' || c === ')' || c === ']') depth--;
+    else if (c === '=' && depth === 0) last = i;
+  }
+  return last < 0 ? null : text.slice(last + 1);
+}
+
 function judge(gold: Gold, predText: string, budget: Budget): Verdict {
   if (predText.length > LIMITS.answerChars) return { ok: false, parsed: false };
   const pp = prepareAnswer(predText);
   if (pp.text.trim() === '') return { ok: false, parsed: false };
+  // a sum, product, integral or limit is no value unless the gold is one too: a computation
+  // `\sum_{k=1}^{4} k = 10` is worth its result, anything else is unread (extraction moves on)
+  if (BIG_OPERATOR.test(pp.text) && !BIG_OPERATOR.test(gold.prep.text)) {
+    const result = afterLastTopLevelEquals(pp.text);
+    if (result === null || BIG_OPERATOR.test(result)) return { ok: false, parsed: false };
+    return judge(gold, result, budget);
+  }
   if (pp.text.replace(/\s+/g, '') === gold.prep.text.replace(/\s+/g, '') && gold.prep.percent === pp.percent)
     return { ok: true, parsed: true };
   // the same word on each side (`NO` vs `no`): a capital run parses as point names, but a whole
