@@ -171,6 +171,17 @@ const BIG_OPERATORS: CorpusRow[] = [
   Y('a_n = \\sum_{k=0}^{n-1} a_k', 'a_n = \\sum_{k=0}^{n-1} a_k', 'the same sum on both sides'),
 ];
 
+/** Sentence punctuation inside the math ends the answer; an ellipsis continues a list. */
+const TRAILING_PUNCTUATION: CorpusRow[] = [
+  Y('$\\frac{2}{7}$', 'The answer is $\\frac{2}{7}.$', 'a period inside the math'),
+  Y('$(3,4)$', '$(3,4),$', 'a comma inside the math after a tuple'),
+  N('$4, 5, 6$', '$4, 5, 6, ...$', 'a list ending in an ellipsis goes on: not the finite set'),
+  N('$4, 5, 6$', '$4, 5, 6, \\ldots$', 'the same with \\ldots'),
+  Y('4, 5, 6, \\ldots', '4, 5, 6, ...', 'both sides continue the list'),
+  N('4, 5, 6, \\ldots', '456', 'the digits of a sequence are not the sequence'),
+  N('$3$', '$3^{4}.$', 'a power then a period is not its base'),
+];
+
 export const AGREEMENT_CORPUS: CorpusRow[] = [
   ...ESCAPED_DOLLARS,
   ...SPACED_SEPARATORS,
@@ -184,4 +195,5 @@ export const AGREEMENT_CORPUS: CorpusRow[] = [
   ...ZERO_TERM_RATIOS,
   ...MIXED_NUMBERS,
   ...BIG_OPERATORS,
+  ...TRAILING_PUNCTUATION,
 ];

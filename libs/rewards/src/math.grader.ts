@@ -118,6 +118,11 @@ function afterLastTopLevelEquals(text: string): string | null {
   return last < 0 ? null : text.slice(last + 1);
 }
 
+/** Text without spaces, ellipses spelled one way: digits with their punctuation. */
+function punctuated(text: string): string {
+  return text.replace(/\\[lc]?dots|…/g, '...').replace(/\s+/g, '');
+}
+
 function judge(gold: Gold, predText: string, budget: Budget): Verdict {
   if (predText.length > LIMITS.answerChars) return { ok: false, parsed: false };
   const pp = prepareAnswer(predText);
@@ -140,7 +145,13 @@ function judge(gold: Gold, predText: string, budget: Budget): Verdict {
     const m = CHOICE_RE.exec(pp.text.trim()) ?? /^\(?([A-Ea-e])\)[\s.:]/.exec(pp.text.trim());
     if (m) return { ok: m[1]!.toUpperCase() === gold.choice, parsed: true };
   }
-  if (!gold.parsed) return { ok: pp.key !== '' && pp.key === gold.prep.key, parsed: /[a-z]/.test(pp.key) };
+  if (!gold.parsed) {
+    // a gold that is not mathematics is compared as text: on its letters and digits when it has
+    // letters; digits alone only with the same punctuation (`1, 2, 3, \ldots` is not `123`)
+    const sameKey = pp.key !== '' && pp.key === gold.prep.key;
+    const ok = sameKey && (/[a-z]/.test(pp.key) || punctuated(pp.text) === punctuated(gold.prep.text));
+    return { ok, parsed: ok || /[a-z]/.test(pp.key) };
+  }
   const r = preparedEqual(gold.prep, pp, budget);
   if (r === null) return { ok: false, parsed: false };
   // a parse of the prediction exists iff some reading parsed; preparedEqual returns false otherwise

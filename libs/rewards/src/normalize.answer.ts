@@ -197,10 +197,10 @@ export function prepareAnswer(raw: string): PreparedAnswer {
   // LaTeX spaces left where a unit was removed (before trim, which would split `\ `)
   s = s.replace(/(?:\\[,;:! ]|\s)+$/, '');
   s = s.trim().replace(/^[=:]\s*/, '');
-  s = s
-    .replace(/[\s.,;:]+$/, '')
-    .replace(/\\\\\s*$/, '')
-    .trim();
+  // sentence punctuation ends the answer, but a list that ends `, ...` goes on (`1, 2, 3, ...` is
+  // not the set {1, 2, 3}), so its ellipsis stays and keeps it from parsing as one
+  if (!/,\s*(?:\.{3}|…|\\[lc]?dots)[\s.,;:]*$/.test(s)) s = s.replace(/[\s.,;:]+$/, '');
+  s = s.replace(/\\\\\s*$/, '').trim();
   s = stripTrailingUnits(s).trim();
   s = s.replace(/^\\(?:approx|sim)\s*/, '');
 
