@@ -182,6 +182,14 @@ const TRAILING_PUNCTUATION: CorpusRow[] = [
   N('$3$', '$3^{4}.$', 'a power then a period is not its base'),
 ];
 
+/** A multiple-choice letter that opens a short answer as its label. */
+const CHOICE_LABELS: CorpusRow[] = [
+  Y('C', 'C. Because the other options fail', 'the letter opening the answer, then its reason'),
+  N('D', 'C. Because D is not valid', 'the opening letter is the choice, not a letter in the reason'),
+  Y('(B)', 'B: only this one is even', 'letter and colon'),
+  N('A', 'A student gets 5 marks', 'an article is not a choice'),
+];
+
 export const AGREEMENT_CORPUS: CorpusRow[] = [
   ...ESCAPED_DOLLARS,
   ...SPACED_SEPARATORS,
@@ -196,4 +204,5 @@ export const AGREEMENT_CORPUS: CorpusRow[] = [
   ...MIXED_NUMBERS,
   ...BIG_OPERATORS,
   ...TRAILING_PUNCTUATION,
+  ...CHOICE_LABELS,
 ];

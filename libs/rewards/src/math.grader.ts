@@ -142,7 +142,11 @@ function judge(gold: Gold, predText: string, budget: Budget): Verdict {
   if (/^[a-z]+$/.test(gw) && readsAsWord(gw) && pp.text.trim().toLowerCase() === gw)
     return { ok: true, parsed: true };
   if (gold.choice) {
-    const m = CHOICE_RE.exec(pp.text.trim()) ?? /^\(?([A-Ea-e])\)[\s.:]/.exec(pp.text.trim());
+    // `(B) because …`, or a capital letter opening the answer as its label: `A. Because …`, `C: …`
+    const m =
+      CHOICE_RE.exec(pp.text.trim()) ??
+      /^\(?([A-Ea-e])\)[\s.:]/.exec(pp.text.trim()) ??
+      /^([A-E])[.:]\s/.exec(pp.text.trim());
     if (m) return { ok: m[1]!.toUpperCase() === gold.choice, parsed: true };
   }
   if (!gold.parsed) {
