@@ -483,6 +483,19 @@ class Parser {
         return items.length === 1 ? items[0]! : { t: 'list', items };
       }
       case '\\{': {
+        // set-builder `\{x : 1 \le x < 2\}` / `\{x \mid …\}`: the condition (an inequality is an interval)
+        const bar = this.peek(1);
+        if (
+          this.peek()?.k === 'id' &&
+          bar &&
+          ((bar.k === 'op' && (bar.s === ':' || bar.s === '|')) || (bar.k === 'cmd' && bar.s === 'mid'))
+        ) {
+          this.pos += 2;
+          const cond = this.parseList();
+          this.expectOp('\\}');
+          if (cond.t !== 'rel') throw new ParseError('set-builder condition is not a relation');
+          return cond;
+        }
         const { items } = this.parseItemsUntil(['\\}']);
         return { t: 'group', open: '{', close: '}', items };
       }

@@ -190,6 +190,14 @@ const CHOICE_LABELS: CorpusRow[] = [
   N('A', 'A student gets 5 marks', 'an article is not a choice'),
 ];
 
+/** Set-builder notation with an inequality is that interval. */
+const SET_BUILDER: CorpusRow[] = [
+  Y('[-3, 5)', '\\boxed{\\{x : -3 \\le x < 5\\}}', 'set-builder with a colon'),
+  Y('(4, \\infty)', '\\{t \\mid t > 4\\}', 'set-builder with \\mid'),
+  N('[-3, 5)', '\\boxed{\\{x : -3 < x < 5\\}}', 'an end opened'),
+  N('\\{-3, 5\\}', '\\{x : -3 \\le x \\le 5\\}', 'an interval is not the set of its two ends'),
+];
+
 export const AGREEMENT_CORPUS: CorpusRow[] = [
   ...ESCAPED_DOLLARS,
   ...SPACED_SEPARATORS,
@@ -205,4 +213,5 @@ export const AGREEMENT_CORPUS: CorpusRow[] = [
   ...BIG_OPERATORS,
   ...TRAILING_PUNCTUATION,
   ...CHOICE_LABELS,
+  ...SET_BUILDER,
 ];
