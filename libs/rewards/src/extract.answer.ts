@@ -160,8 +160,8 @@ export function findLastNumber(text: string): string | null {
 }
 
 /**
- * LaTeX thousands separators in running text (`45,\!210`, `23{,}504`, spaced `14 {, }916`) as plain commas, so the
- * last-number scan reads them as one number.
+ * LaTeX thousands separators in running text (`45,\!210`, `23{,}504`, spaced `14 {, }916`) as plain
+ * commas, so the last-number scan reads them as one number.
  */
 export function plainSeparators(text: string): string {
   return text.replace(/(\d)[ \t]?(?:\{[ \t]?,[ \t]?\}|,\\!)[ \t]*(?=\d)/g, '$1,');

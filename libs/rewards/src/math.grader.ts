@@ -23,7 +23,7 @@ const MAX_REGIONS_TRIED = 8;
 const CHOICE_RE = /^\(?\s*([A-Ea-e])\s*\)?$/;
 const PLAIN_NUMBER = /^\s*(-?)0*(\d+)(?:\.(\d*?)0*)?\s*$/;
 
-/** A word after a box that takes it back or moves on (`no`, `wrong`, `then`): the boxes are not one list. */
+/** A word after a box that takes it back or moves on (`no`, `wrong`, `then`): no list of boxes. */
 const NOT_A_NAME = String.raw`(?!(?:no|not|wrong|incorrect|rather|actually|instead|wait|sorry|oops|so|then|thus|hence|but)\b)`;
 
 /** Space or math delimiters around the words between two boxes (`\boxed{2}$ cm and $\boxed{3}`). */
@@ -43,8 +43,9 @@ const BOX_SEPARATOR = new RegExp(
 /**
  * The gold answer: a full solution is worth its boxed answer. Boxes written one after another with
  * only separators between them (`\boxed{1}, \boxed{2}`, `\boxed{1} and \boxed{2}`,
- * `\boxed{1} papers and \boxed{2} bins`; see BOX_SEPARATOR) are one answer listing them; otherwise the last box is the final answer and earlier boxes are parts of the
- * solution (`(a) \boxed{3} (b) \boxed{5}` is worth 5). The same box twice counts once.
+ * `\boxed{1} papers and \boxed{2} bins`; see BOX_SEPARATOR) are one answer listing them; otherwise
+ * the last box is the final answer and earlier boxes are parts of the solution
+ * (`(a) \boxed{3} (b) \boxed{5}` is worth 5). The same box twice counts once.
  */
 function goldTexts(gold: string): string[] {
   const boxes = findBoxedAt(gold).filter((b) => b.text.trim() !== '');
