@@ -59,13 +59,17 @@ class Parser {
   parseList(): Node {
     this.enter();
     const items = [this.parseRel()];
+    /** items.length at each `;` */
+    const semis: number[] = [];
     while (this.isOp(',') || this.isOp(';')) {
+      if (this.isOp(';')) semis.push(items.length);
       this.pos++;
       if (this.atListEnd()) break; // trailing comma
       items.push(this.parseRel());
     }
     this.depth--;
-    return items.length === 1 ? items[0]! : { t: 'list', items };
+    if (items.length === 1) return items[0]!;
+    return solutionsList(items, semis) ?? { t: 'list', items };
   }
 
   private atListEnd(): boolean {
@@ -172,7 +176,9 @@ class Parser {
         this.pos++;
         a = { t: 'div', a, b: this.parseUnary() };
       } else if (this.startsImplicit()) {
-        a = { t: 'mul', a, b: this.parsePow() };
+        // `f(x)` reads as a product, remembering it may be a function value (a label's dummy argument)
+        const call = a.t === 'sym' && this.isOp('(');
+        a = call ? { t: 'mul', a, b: this.parsePow(), call } : { t: 'mul', a, b: this.parsePow() };
       } else break;
     }
     return a;
@@ -472,11 +478,24 @@ class Parser {
         return { t: 'group', open: s as Delim, close: close as Delim, items };
       }
       case '{': {
-        const { items, close } = this.parseItemsUntil(['}']);
-        if (items.length === 1) return items[0]!;
-        return { t: 'group', open: '{', close: close as Delim, items };
+        // unescaped braces only group in LaTeX: `{1,3}` shows as the bare list 1, 3 (a set is `\{…\}`)
+        const { items } = this.parseItemsUntil(['}']);
+        return items.length === 1 ? items[0]! : { t: 'list', items };
       }
       case '\\{': {
+        // set-builder `\{x : 1 \le x < 2\}` / `\{x \mid …\}`: the condition (an inequality is an interval)
+        const bar = this.peek(1);
+        if (
+          this.peek()?.k === 'id' &&
+          bar &&
+          ((bar.k === 'op' && (bar.s === ':' || bar.s === '|')) || (bar.k === 'cmd' && bar.s === 'mid'))
+        ) {
+          this.pos += 2;
+          const cond = this.parseList();
+          this.expectOp('\\}');
+          if (cond.t !== 'rel') throw new ParseError('set-builder condition is not a relation');
+          return cond;
+        }
         const { items } = this.parseItemsUntil(['\\}']);
         return { t: 'group', open: '{', close: '}', items };
       }
@@ -519,4 +538,29 @@ class Parser {
       throw new ParseError('ragged matrix');
     return { t: 'matrix', rows };
   }
+}
+
+/** `p = 5` with a plain variable on the left. */
+function isAssignment(n: Node): boolean {
+  return n.t === 'rel' && n.parts.length === 2 && n.ops[0] === '=' && n.parts[0]!.t === 'sym';
+}
+
+/**
+ * Solutions written as assignment lists separated by `;` (`p=5, q=2; p=7, q=2`): a list of
+ * solutions, each the list of its assignments, so each compares with a tuple (`(5,2), (7,2)`).
+ * Only when every `;` segment assigns two or more distinct variables; null otherwise (a plain
+ * `1; 2` or `x = 1; x = 2` stays one flat list).
+ */
+function solutionsList(items: Node[], semis: number[]): Node | null {
+  if (semis.length === 0) return null;
+  const bounds = [0, ...semis, items.length];
+  const segments: Node[] = [];
+  for (let k = 0; k + 1 < bounds.length; k++) {
+    const seg = items.slice(bounds[k], bounds[k + 1]);
+    if (seg.length < 2 || !seg.every(isAssignment)) return null;
+    const names = seg.map((a) => ((a as Node & { t: 'rel' }).parts[0] as Node & { t: 'sym' }).name);
+    if (new Set(names).size !== names.length) return null;
+    segments.push({ t: 'list', items: seg });
+  }
+  return { t: 'list', items: segments };
 }

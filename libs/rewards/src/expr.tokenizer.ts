@@ -222,8 +222,13 @@ export function tokenize(src: string, budget: Budget): Tok[] {
       let j = i;
       while (j < n && isLetter(src[j]!)) j++;
       const w = src.slice(i, j);
+      // `W(x)=1orW(x)=-1`, `x=2andy=3`: a conjunction glued between a value and the next item
+      const glued = /^(or|and)([a-zA-Z]{1,3})$/.exec(w);
+      if (glued && i > 0 && (isDigit(src[i - 1]!) || src[i - 1] === ')')) {
+        out.push({ k: 'op', s: ',' });
+        pushWord(glued[2]!, out);
+      } else pushWord(w, out);
       i = j;
-      pushWord(w, out);
       continue;
     }
     if (c === '\\') {
@@ -384,6 +389,11 @@ const SHORT_WORDS = new Set([
   'non',
 ]);
 
+/** A lower-case run of letters the tokenizer reads as text, not as a product of variables. */
+export function readsAsWord(w: string): boolean {
+  return !FUNCTIONS.has(w) && !Object.hasOwn(WORD_CMDS, w) && (w.length > 3 || SHORT_WORDS.has(w));
+}
+
 /**
  * A run of letters: a function name, a known word (`pi`, `and`), single letters, or a text word.
  * Runs like `xy` are products of single-letter variables; longer unknown runs are text.
@@ -398,8 +408,9 @@ function pushWord(w: string, out: Tok[]): void {
     out.push(known);
     return;
   }
-  if (w.length <= 3 && !SHORT_WORDS.has(w.toLowerCase())) {
-    // `xy`, `abc`: implicit products of variables; longer runs are words.
+  // `xy`, `abc`: implicit products of variables; longer runs are words. A capital run (`NO`, `AB`)
+  // names points (`\frac{NO}{BO}`), even when it spells a short word.
+  if (w.length <= 3 && (!SHORT_WORDS.has(w.toLowerCase()) || /^[A-Z]+$/.test(w))) {
     for (const ch of w) out.push({ k: 'id', s: ch });
     return;
   }

@@ -18,7 +18,7 @@ export type Node =
   | { t: 'add'; a: Node; b: Node }
   | { t: 'sub'; a: Node; b: Node }
   | { t: 'pm'; a: Node | null; b: Node } // a ± b (a null: unary ±)
-  | { t: 'mul'; a: Node; b: Node }
+  | { t: 'mul'; a: Node; b: Node; call?: true } // call: a variable written before `(…)`, `f(x)`
   | { t: 'div'; a: Node; b: Node }
   | { t: 'neg'; a: Node }
   | { t: 'pow'; a: Node; b: Node }

@@ -102,7 +102,7 @@ function cleanPhraseAnswer(line: string): string {
       .replace(/I hope it is correct\.?/i, '')
       .replace(/\*\*/g, '')
       .trim()
-      .replace(/^["“](.*)["”]$/, '$1') // a quoted answer
+      .replace(/^\\?["“](.*?)\\?["”]$/, '$1') // a quoted answer, quotes escaped or not (`\"$12$\"`)
       // A sentence-ending period (not a decimal point) closes the answer.
       .replace(/\.\s*$/, '')
       .trim()
@@ -141,9 +141,12 @@ export function findPhraseAnswerAt(text: string): { text: string; at: number } |
 }
 
 const NUMBER_RE =
-  /(?<![A-Za-z\d.])(?:-?\d+(?:(?:,\d{3})+(?!\d)|,\d{1,2}(?!\d))?(?:\.\d+)?(?:\/\d+)?|-?\.\d+)/g;
+  /(?<![A-Za-z\d.])(?:-?\d+ \d+\/\d+(?![\d./])|-?\d+(?:(?:,\d{3})+(?!\d)|,\d{1,2}(?!\d))?(?:\.\d+)?(?:\/\d+)?|-?\.\d+)/g;
 
-/** The last number in the text (`-12`, `3.5`, `1,000`, `2/3`) and where it starts, or null. */
+/**
+ * The last number in the text (`-12`, `3.5`, `1,000`, `2/3`, a mixed number `4 4/9` as one) and
+ * where it starts, or null.
+ */
 export function findLastNumberAt(text: string): { text: string; at: number } | null {
   const re = new RegExp(NUMBER_RE);
   let last: { text: string; at: number } | null = null;
@@ -157,11 +160,11 @@ export function findLastNumber(text: string): string | null {
 }
 
 /**
- * LaTeX thousands separators in running text (`45,\!210`, `23{,}504`) as plain commas, so the
- * last-number scan reads them as one number.
+ * LaTeX thousands separators in running text (`45,\!210`, `23{,}504`, spaced `14 {, }916`) as plain
+ * commas, so the last-number scan reads them as one number.
  */
 export function plainSeparators(text: string): string {
-  return text.replace(/(\d)(?:\{,\}|,\\!)[ \t]*(?=\d)/g, '$1,');
+  return text.replace(/(\d)[ \t]?(?:\{[ \t]?,[ \t]?\}|,\\!)[ \t]*(?=\d)/g, '$1,');
 }
 
 /**

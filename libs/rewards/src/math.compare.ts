@@ -185,7 +185,8 @@ function isConstant(n: Node): boolean {
 /**
  * The name of what an inequality bounds, when it is a label: a variable (`x`), a function value
  * (`g(t)`) or an absolute value of one (`|x|`, `|f(x)|`). The interval is the range of that
- * label; nothing is solved (`|x| < 4` is `(-∞, 4)` in |x|, never `(-4, 4)` in x).
+ * label (`0 ≤ |f(x)| ≤ 3` is [0, 3]); only a gold's bound on |x| for a variable x is solved
+ * (solveAbsoluteBound).
  */
 function boundedName(n: Node): string | null {
   if (n.t === 'sym') return n.name;
@@ -229,6 +230,33 @@ function relationToInterval(n: Node & { t: 'rel' }): { v: string; iv: Interval }
   return null;
 }
 
+/** `|x|`: the bounded label is the absolute value of a variable (not of a function value). */
+function isAbsOfVariable(label: string): boolean {
+  return /^\|[^|()]+\|$/.test(label);
+}
+
+/**
+ * The real x allowed by a bound on |x| given as an interval of |x|: `|x| < b` is (-b, b),
+ * `a ≤ |x| ≤ b` (a > 0) is [-b, -a] ∪ [a, b], `|x| > a` (a ≥ 0) is (-∞, -a) ∪ (a, ∞). Null when a
+ * bound is not a number or the set is empty or all of ℝ (nothing to compare).
+ */
+function solveAbsoluteBound(iv: Interval, budget: Budget): Interval[] | null {
+  const value = (n: Node) => numericValue(n, new Map(), budget);
+  const lo = iv.lo === NEG_INF ? -Infinity : value(iv.lo);
+  const hi = iv.hi === POS_INF ? Infinity : value(iv.hi);
+  if (Number.isNaN(lo) || Number.isNaN(hi) || hi < 0 || (hi === 0 && !iv.hiClosed)) return null;
+  const neg = (n: Node): Node => (n === POS_INF ? NEG_INF : { t: 'neg', a: n });
+  // no lower bound on |x| above zero: one interval symmetric about 0
+  if (lo < 0 || (lo === 0 && iv.loClosed)) {
+    if (hi === Infinity) return null;
+    return [{ lo: neg(iv.hi), hi: iv.hi, loClosed: iv.hiClosed, hiClosed: iv.hiClosed }];
+  }
+  return [
+    { lo: neg(iv.hi), hi: neg(iv.lo), loClosed: iv.hiClosed, hiClosed: iv.loClosed },
+    { lo: iv.lo, hi: iv.hi, loClosed: iv.loClosed, hiClosed: iv.hiClosed },
+  ];
+}
+
 /** An interval or union of intervals as a list; null when the node is not one. */
 function toIntervals(n: Node, allowOpenPair: boolean): Interval[] | null {
   if (
@@ -246,8 +274,10 @@ function toIntervals(n: Node, allowOpenPair: boolean): Interval[] | null {
     return a && b ? [...a, ...b] : null;
   }
   if (n.t === 'rel') {
+    // `|x| < 4` is not an interval of |x|: as a gold it is solved (solveAbsoluteBound), as a
+    // prediction it restates the question
     const r = relationToInterval(n);
-    return r ? [r.iv] : null;
+    return r && !isAbsOfVariable(r.v) ? [r.iv] : null;
   }
   if (n.t === 'list' && n.items.every((x) => x.t === 'rel')) {
     // `x < 1 or x > 2`
@@ -398,6 +428,11 @@ function proportional(f: Node, g: Node, positive: boolean, budget: Budget): bool
   return valid >= 3 && k !== null && k !== 0 && (!positive || k > 0);
 }
 
+/** `f(x)`: the function name when the node is a function written at one variable, else null. */
+function functionOfVariable(n: Node): string | null {
+  return n.t === 'mul' && n.call && n.a.t === 'sym' && n.b.t === 'sym' ? n.a.name : null;
+}
+
 function relationsEqual(a: Node & { t: 'rel' }, b: Node & { t: 'rel' }, budget: Budget): boolean {
   const va = chainValue(a);
   const vb = chainValue(b);
@@ -405,11 +440,19 @@ function relationsEqual(a: Node & { t: 'rel' }, b: Node & { t: 'rel' }, budget: 
     const la = a.parts[0]!;
     const lb = b.parts[0]!;
     if (la.t === 'sym' && lb.t === 'sym' && la.name === lb.name) return nodesEqual(va, vb, budget);
+    // `W(n) = 1` vs `W(x) = 1`: the argument's name is a dummy
+    const fa = functionOfVariable(la);
+    if (fa !== null && fa === functionOfVariable(lb)) return nodesEqual(va, vb, budget);
     if (a.parts.length >= 3 || b.parts.length >= 3) return nodesEqual(va, vb, budget);
   }
   const ia = relationToInterval(a);
   const ib = relationToInterval(b);
-  if (ia && ib) return ia.v === ib.v && intervalEqual(ia.iv, ib.iv, budget);
+  if (ia && ib) {
+    if (ia.v === ib.v) return intervalEqual(ia.iv, ib.iv, budget);
+    // a gold bounding |x| against a prediction solved for x (`|x| < 4` vs `-4 < x < 4`)
+    const solved = ia.v === `|${ib.v}|` ? solveAbsoluteBound(ia.iv, budget) : null;
+    return !!solved && unorderedEqual(solved, [ib.iv], (x, y) => intervalEqual(x, y, budget));
+  }
   const fa = relationFunction(a);
   const fb = relationFunction(b);
   if (fa && fb && fa.op === fb.op) {
@@ -452,7 +495,9 @@ export function nodesEqual(gold: Node, pred: Node, budget: Budget): boolean {
   if (g.t === 'rel') {
     const v = chainValue(g);
     if (v) return nodesEqual(v, p, budget);
-    const iv = toIntervals(g, true);
+    // a gold bounding |x| stands for the x it allows (`1 ≤ |z| ≤ 3/2` = `[-3/2, -1] ∪ [1, 3/2]`)
+    const r = relationToInterval(g);
+    const iv = r && isAbsOfVariable(r.v) ? solveAbsoluteBound(r.iv, budget) : toIntervals(g, true);
     const pv = toIntervals(p, true);
     return !!iv && !!pv && unorderedEqual(iv, pv, (a, b) => intervalEqual(a, b, budget));
   }
@@ -531,7 +576,10 @@ function ratiosEqual(g: Node, p: Node, budget: Budget): boolean {
   const ps = asItems(p);
   if (gs && ps) {
     if (gs.length !== ps.length) return false;
-    // g_i · p_0 = p_i · g_0 for every i, with no zero first term
+    // a zero term is no ratio to scale (`12:00` is a time, and `12:00` ≠ `1:00`): term by term
+    const zero = (n: Node) => exactValue(n, budget)?.isZero() ?? false;
+    if (gs.some(zero) || ps.some(zero)) return orderedEqual(gs, ps, (x, y) => scalarEqual(x, y, budget));
+    // g_i · p_0 = p_i · g_0 for every i
     return gs.every((gi, i) =>
       scalarEqual({ t: 'mul', a: gi, b: ps[0]! }, { t: 'mul', a: ps[i]!, b: gs[0]! }, budget),
     );

@@ -192,7 +192,7 @@ const INEQUALITIES: CorpusRow[] = [
   Y('[0, 3]', '0 \\le |f(x)| \\le 3', 'absolute value of a function value'),
   Y('[2, \\infty)', 'f(x) \\geq 2', 'one-sided function-value bound'),
   N('(2, \\infty)', 'f(x) \\geq 2', 'strict versus non-strict'),
-  N('(-4, 4)', '|x| < 4', 'no solving: |x| < 4 bounds |x|, not x'),
+  N('(-4, 4)', '|x| < 4', 'a prediction bounding |x| restates the question, it is not solved'),
   Y('x > 3', '(3, \\infty)', 'plain variable still works'),
   Y('x < 2', '2x < 4', 'proportional inequality'),
 ];

@@ -1,4 +1,5 @@
 import { ACCURACY_CORPUS } from './math.corpus.accuracy.js';
+import { AGREEMENT_CORPUS } from './math.corpus.agreement.js';
 
 /**
  * Gold/pred pairs by category. `match: false` rows are near misses; `why` says what makes them wrong.
@@ -396,6 +397,7 @@ function intervals(): CorpusRow[] {
 export const CORPUS: CorpusRow[] = [
   ...HAND,
   ...ACCURACY_CORPUS,
+  ...AGREEMENT_CORPUS,
   ...tinyArith(),
   ...fractions(),
   ...polynomials(),

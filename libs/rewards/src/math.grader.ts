@@ -13,6 +13,7 @@ import type { GradeResult } from './grader.types.js';
 import { LIMITS } from './limits.js';
 import { nodesEqual, parseAnswerText, preparedEqual } from './math.compare.js';
 import { numericValue } from './expr.evaluate.js';
+import { readsAsWord } from './expr.tokenizer.js';
 import { prepareAnswer, type PreparedAnswer } from './normalize.answer.js';
 
 /** An output (or gold) this short on one line may be the answer itself. */
@@ -22,14 +23,29 @@ const MAX_REGIONS_TRIED = 8;
 const CHOICE_RE = /^\(?\s*([A-Ea-e])\s*\)?$/;
 const PLAIN_NUMBER = /^\s*(-?)0*(\d+)(?:\.(\d*?)0*)?\s*$/;
 
-/** Text that only separates answers: commas, semicolons, "and", math delimiters, spaces. */
-const BOX_SEPARATOR = /^(?:[\s,;$]|\\[()[\],;! ]|\band\b|\bor\b)*$/;
+/** A word after a box that takes it back or moves on (`no`, `wrong`, `then`): no list of boxes. */
+const NOT_A_NAME = String.raw`(?!(?:no|not|wrong|incorrect|rather|actually|instead|wait|sorry|oops|so|then|thus|hence|but)\b)`;
+
+/** Space or math delimiters around the words between two boxes (`\boxed{2}$ cm and $\boxed{3}`). */
+const SPACE = String.raw`(?:[\s$]|\\[()])*`;
+
+/**
+ * Text that only separates answers: punctuation (commas, semicolons, dashes, `++`), math
+ * delimiters, spaces, "and"/"or", with no letter, digit or relation; or a word or two naming the
+ * box before it, then "and"/"or"/a comma (`\boxed{1} papers and \boxed{2} bins`), none of them a
+ * correction (`\boxed{1} no, \boxed{2}` and `\boxed{5} is wrong and \boxed{6}` are not lists).
+ */
+const BOX_SEPARATOR = new RegExp(
+  String.raw`^(?:(?:[^A-Za-z\d=<>\\]|\\[()[\],;! ]|\\q?quad\b|\\text\{\s*(?:and|or)\s*\}|\band\b|\bor\b)*|${SPACE}${NOT_A_NAME}[A-Za-z]+(?:\s+${NOT_A_NAME}[A-Za-z]+)?${SPACE}(?:,${SPACE}(?:and\b|or\b)?|\band\b|\bor\b)${SPACE})$`,
+  'i',
+);
 
 /**
  * The gold answer: a full solution is worth its boxed answer. Boxes written one after another with
- * only separators between them (`\boxed{1}, \boxed{2}`, `\boxed{1} and \boxed{2}`) are one answer
- * listing them; otherwise the last box is the final answer and earlier boxes are parts of the
- * solution (`(a) \boxed{3} (b) \boxed{5}` is worth 5). The same box twice counts once.
+ * only separators between them (`\boxed{1}, \boxed{2}`, `\boxed{1} and \boxed{2}`,
+ * `\boxed{1} papers and \boxed{2} bins`; see BOX_SEPARATOR) are one answer listing them; otherwise
+ * the last box is the final answer and earlier boxes are parts of the solution
+ * (`(a) \boxed{3} (b) \boxed{5}` is worth 5). The same box twice counts once.
  */
 function goldTexts(gold: string): string[] {
   const boxes = findBoxedAt(gold).filter((b) => b.text.trim() !== '');
@@ -58,8 +74,9 @@ interface Region {
 /** Math regions of a text in order: `$…$`, `$$…$$`, `\(…\)`, `\[…\]`. */
 function mathRegions(text: string): Region[] {
   const out: Region[] = [];
+  // an escaped dollar (`\$5`) is a currency sign, never a delimiter, inside or outside math
   const re =
-    /\$\$([^$]{1,2000})\$\$|\$([^$\n]{1,1000})\$|\\\(([\s\S]{1,1000}?)\\\)|\\\[([\s\S]{1,2000}?)\\\]/g;
+    /(?<!\\)\$\$([^$]{1,2000})\$\$|(?<!\\)\$((?:[^$\\\n]|\\[^\n]){1,1000})\$|\\\(([\s\S]{1,1000}?)\\\)|\\\[([\s\S]{1,2000}?)\\\]/g;
   for (let m = re.exec(text); m; m = re.exec(text))
     out.push({ text: m[1] ?? m[2] ?? m[3] ?? m[4] ?? '', at: m.index, end: m.index + m[0].length });
   return out;
@@ -85,17 +102,61 @@ interface Gold {
 
 type Verdict = { ok: boolean; parsed: boolean };
 
+/** Operators with a bound variable that are never evaluated: `\sum`, `\prod`, `\int`, `\lim`. */
+const BIG_OPERATOR = /\\(?:sum|prod|i{1,3}nt|oint|lim)(?![a-zA-Z])/;
+
+/** The text after the last `=` outside every bracket (`\sum_{k=1}^{4} k = 10` gives `10`), or null. */
+function afterLastTopLevelEquals(text: string): string | null {
+  let depth = 0;
+  let last = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\\') i++;
+    else if (c === '{' || c === '(' || c === '[') depth++;
+    else if (c === '}' || c === ')' || c === ']') depth--;
+    else if (c === '=' && depth === 0) last = i;
+  }
+  return last < 0 ? null : text.slice(last + 1);
+}
+
+/** Text without spaces, ellipses spelled one way: digits with their punctuation. */
+function punctuated(text: string): string {
+  return text.replace(/\\[lc]?dots|…/g, '...').replace(/\s+/g, '');
+}
+
 function judge(gold: Gold, predText: string, budget: Budget): Verdict {
   if (predText.length > LIMITS.answerChars) return { ok: false, parsed: false };
   const pp = prepareAnswer(predText);
   if (pp.text.trim() === '') return { ok: false, parsed: false };
+  // a sum, product, integral or limit is no value unless the gold is one too: a computation
+  // `\sum_{k=1}^{4} k = 10` is worth its result, anything else is unread (extraction moves on)
+  if (BIG_OPERATOR.test(pp.text) && !BIG_OPERATOR.test(gold.prep.text)) {
+    const result = afterLastTopLevelEquals(pp.text);
+    if (result === null || BIG_OPERATOR.test(result)) return { ok: false, parsed: false };
+    return judge(gold, result, budget);
+  }
   if (pp.text.replace(/\s+/g, '') === gold.prep.text.replace(/\s+/g, '') && gold.prep.percent === pp.percent)
     return { ok: true, parsed: true };
+  // the same word on each side (`NO` vs `no`): a capital run parses as point names, but a whole
+  // answer that spells a word is that word, compared without case (`xy` vs `YX` stays algebra)
+  const gw = gold.prep.text.trim().toLowerCase();
+  if (/^[a-z]+$/.test(gw) && readsAsWord(gw) && pp.text.trim().toLowerCase() === gw)
+    return { ok: true, parsed: true };
   if (gold.choice) {
-    const m = CHOICE_RE.exec(pp.text.trim()) ?? /^\(?([A-Ea-e])\)[\s.:]/.exec(pp.text.trim());
+    // `(B) because …`, or a capital letter opening the answer as its label: `A. Because …`, `C: …`
+    const m =
+      CHOICE_RE.exec(pp.text.trim()) ??
+      /^\(?([A-Ea-e])\)[\s.:]/.exec(pp.text.trim()) ??
+      /^([A-E])[.:]\s/.exec(pp.text.trim());
     if (m) return { ok: m[1]!.toUpperCase() === gold.choice, parsed: true };
   }
-  if (!gold.parsed) return { ok: pp.key !== '' && pp.key === gold.prep.key, parsed: /[a-z]/.test(pp.key) };
+  if (!gold.parsed) {
+    // a gold that is not mathematics is compared as text: on its letters and digits when it has
+    // letters; digits alone only with the same punctuation (`1, 2, 3, \ldots` is not `123`)
+    const sameKey = pp.key !== '' && pp.key === gold.prep.key;
+    const ok = sameKey && (/[a-z]/.test(pp.key) || punctuated(pp.text) === punctuated(gold.prep.text));
+    return { ok, parsed: ok || /[a-z]/.test(pp.key) };
+  }
   const r = preparedEqual(gold.prep, pp, budget);
   if (r === null) return { ok: false, parsed: false };
   // a parse of the prediction exists iff some reading parsed; preparedEqual returns false otherwise

@@ -197,10 +197,10 @@ export function prepareAnswer(raw: string): PreparedAnswer {
   // LaTeX spaces left where a unit was removed (before trim, which would split `\ `)
   s = s.replace(/(?:\\[,;:! ]|\s)+$/, '');
   s = s.trim().replace(/^[=:]\s*/, '');
-  s = s
-    .replace(/[\s.,;:]+$/, '')
-    .replace(/\\\\\s*$/, '')
-    .trim();
+  // sentence punctuation ends the answer, but a list that ends `, ...` goes on (`1, 2, 3, ...` is
+  // not the set {1, 2, 3}), so its ellipsis stays and keeps it from parsing as one
+  if (!/,\s*(?:\.{3}|…|\\[lc]?dots)[\s.,;:]*$/.test(s)) s = s.replace(/[\s.,;:]+$/, '');
+  s = s.replace(/\\\\\s*$/, '').trim();
   s = stripTrailingUnits(s).trim();
   s = s.replace(/^\\(?:approx|sim)\s*/, '');
 
@@ -214,8 +214,13 @@ export function prepareAnswer(raw: string): PreparedAnswer {
     alts.push(compact.replace(',', ', '));
     s = compact.replace(',', '.');
   } else {
-    const mixed = /^(-?)(\d+)\s+(\d+)\s*\/\s*(\d+)$/.exec(compact);
-    if (mixed) s = `${mixed[1]}(${mixed[2]}+\\frac{${mixed[3]}}{${mixed[4]}})`;
+    const mixed = /^([-+]?)([1-9]\d{0,2}(?: \d{3})+|\d+)\s+(\d+)\s*\/\s*(\d+)$/.exec(compact);
+    if (mixed) {
+      const [, sign, whole, num, den] = mixed as unknown as [string, string, string, string, string];
+      // a mixed number's fraction is proper: `11 6/6` or `4 4/0` is no number at all (not 12, not 4)
+      const proper = BigInt(num) < BigInt(den);
+      s = proper ? `${sign === '-' ? '-' : ''}(${whole.replace(/ /g, '')}+\\frac{${num}}{${den}})` : '';
+    }
   }
   // thousands separators inside longer answers: only unambiguous groups (two or more commas)
   s = s.replace(
