@@ -80,7 +80,12 @@ export interface TrainResult {
   /** Fraction of tokens clipped at 1 - clipLow / 1 + clipHigh. */
   clipFractionLow: number;
   clipFractionHigh: number;
+  /** Fraction of tokens whose loss the dual clip capped (negative advantages). */
+  clipFractionDual: number;
+  /** Approximate KL(old || new) over the updates: how far this Train moved the policy. */
   approxKl: number;
+  /** KL to the reference model (k3 estimator, token mean); 0 without a KL penalty. */
+  kl: number;
   gradNorm: number;
   lr: number;
   tokens: number;

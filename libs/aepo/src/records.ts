@@ -67,7 +67,11 @@ export interface StepRecord {
   loss: number;
   clipFractionLow: number;
   clipFractionHigh: number;
+  clipFractionDual: number;
+  /** Approximate KL(old || new) of this step's update. */
   approxKl: number;
+  /** KL to the reference model; 0 without a KL penalty. */
+  kl: number;
   gradNorm: number;
   lr: number;
   /** Tokens sampled this step (main + re-samples) and tokens trained on. */

@@ -53,7 +53,9 @@ class FakeEngine implements PolicyEngine {
       policyLoss: -0.1,
       clipFractionLow: 0.01,
       clipFractionHigh: 0.02,
+      clipFractionDual: 0.004,
       approxKl: 0.003,
+      kl: 0.05,
       gradNorm: 0.7,
       lr: 3e-4,
       tokens: 123,
@@ -121,6 +123,13 @@ describe('Trainer, GRPO', () => {
     const correct = req.groups.reduce((a, g) => a + correctOf(g.prompt), 0);
     expect(record.accuracy).toBeCloseTo(correct / 16, 12);
     expect(record.rewardMean).toBeCloseTo(correct / 16, 12);
+    // The engine's Train numbers, each in its own field.
+    expect(record).toMatchObject({
+      approxKl: 0.003,
+      kl: 0.05,
+      clipFractionDual: 0.004,
+      clipFractionHigh: 0.02,
+    });
     const zeroVar = req.groups.filter((g) => [0, 4].includes(correctOf(g.prompt))).length;
     expect(record.zeroVarianceGroupFraction).toBeCloseTo(zeroVar / 4, 12);
     expect(record).toMatchObject({

@@ -27,6 +27,7 @@ export const STEP_COLUMNS: [string, keyof StepRecord][] = [
   ['clip_fraction', 'clipFraction'],
   ['dual_clip_fraction', 'dualClipFraction'],
   ['kl', 'kl'],
+  ['approx_kl', 'approxKl'],
   ['grad_norm', 'gradNorm'],
   ['generated_tokens', 'generatedTokens'],
   ['trained_tokens', 'trainedTokens'],

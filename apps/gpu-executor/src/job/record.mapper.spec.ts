@@ -20,7 +20,9 @@ const base = {
   loss: Number.NaN,
   clipFractionLow: 0.01,
   clipFractionHigh: 0.02,
+  clipFractionDual: 0.003,
   approxKl: Number.NEGATIVE_INFINITY,
+  kl: 0.25,
   gradNorm: Number.POSITIVE_INFINITY,
   generatedTokens: 100,
   trainedTokens: 90,
@@ -34,9 +36,12 @@ describe('record mapper', () => {
     const r = toProtoStep(base, 1, 0.5);
     expect(r.loss).toBeNaN();
     expect(r.gradNorm).toBe(Number.POSITIVE_INFINITY);
-    expect(r.kl).toBe(Number.NEGATIVE_INFINITY);
+    expect(r.approxKl).toBe(Number.NEGATIVE_INFINITY);
     expect(r.entropy).toBe(0.4);
     expect(r.stepSeconds).toBe(3.7);
+    // The reference KL and the dual-clip share as the engine reported them (were: approx KL and 0).
+    expect(r.kl).toBe(0.25);
+    expect(r.dualClipFraction).toBe(0.003);
     // record.proto documents temperature 0 when nothing was re-sampled.
     expect(r.temperature).toBe(0);
   });

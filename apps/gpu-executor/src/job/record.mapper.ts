@@ -32,9 +32,9 @@ export function toProtoStep(
     responseLengthMean: r.responseLengthMean,
     loss: r.loss,
     clipFraction: r.clipFractionLow + r.clipFractionHigh,
-    // The engine does not report the dual-clip share separately.
-    dualClipFraction: 0,
-    kl: r.approxKl,
+    dualClipFraction: r.clipFractionDual,
+    kl: r.kl,
+    approxKl: r.approxKl,
     gradNorm: r.gradNorm,
     generatedTokens: r.generatedTokens,
     trainedTokens: r.trainedTokens,

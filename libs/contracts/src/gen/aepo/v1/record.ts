@@ -216,7 +216,7 @@ export interface StepRecord {
   clipFraction: number;
   /** Fraction of tokens clipped by the dual clip. */
   dualClipFraction: number;
-  /** KL to the reference policy (0 when not computed). */
+  /** KL to the reference model (k3 estimator, token mean); 0 without a KL penalty (kl_coef 0). */
   kl: number;
   /** Gradient norm before clipping (mean over optimizer steps). */
   gradNorm: number;
@@ -270,6 +270,11 @@ export interface StepRecord {
    * smoothed accuracy stays far below its best of the run); empty otherwise.
    */
   unreachableReason: string;
+  /**
+   * Approximate KL(old || new) of this step's update, mean of 0.5 (log ratio)^2 over tokens: how far
+   * one step moved the policy (not the distance from the reference model: that is `kl`).
+   */
+  approxKl: number;
 }
 
 /** A validation run at one step. */
@@ -382,6 +387,7 @@ function createBaseStepRecord(): StepRecord {
     entropyCoef: 0,
     entropyClosing: false,
     unreachableReason: '',
+    approxKl: 0,
   };
 }
 
@@ -494,6 +500,9 @@ export const StepRecord: MessageFns<StepRecord> = {
     }
     if (message.unreachableReason !== '') {
       writer.uint32(514).string(message.unreachableReason);
+    }
+    if (message.approxKl !== 0) {
+      writer.uint32(521).double(message.approxKl);
     }
     return writer;
   },
@@ -799,6 +808,14 @@ export const StepRecord: MessageFns<StepRecord> = {
             message.unreachableReason = reader.string();
             continue;
           }
+          case 65: {
+            if (tag !== 521) {
+              break;
+            }
+
+            message.approxKl = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -965,6 +982,11 @@ export const StepRecord: MessageFns<StepRecord> = {
         : isSet(object.unreachable_reason)
           ? globalThis.String(object.unreachable_reason)
           : '',
+      approxKl: isSet(object.approxKl)
+        ? globalThis.Number(object.approxKl)
+        : isSet(object.approx_kl)
+          ? globalThis.Number(object.approx_kl)
+          : 0,
     };
   },
 
@@ -1078,6 +1100,9 @@ export const StepRecord: MessageFns<StepRecord> = {
     if (message.unreachableReason !== '') {
       obj.unreachableReason = message.unreachableReason;
     }
+    if (message.approxKl !== 0) {
+      obj.approxKl = floatToJson(message.approxKl);
+    }
     return obj;
   },
 
@@ -1122,6 +1147,7 @@ export const StepRecord: MessageFns<StepRecord> = {
     message.entropyCoef = object.entropyCoef ?? 0;
     message.entropyClosing = object.entropyClosing ?? false;
     message.unreachableReason = object.unreachableReason ?? '';
+    message.approxKl = object.approxKl ?? 0;
     return message;
   },
 };
