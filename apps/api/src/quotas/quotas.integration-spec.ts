@@ -16,7 +16,7 @@ import {
   type UploadDatasetResponse,
 } from '@aepo/contracts';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { failure, tinyRows, upload } from '../testing/grpc-helpers.js';
 import { call, startTestApi, type TestApi } from '../testing/test-api.js';
 
@@ -67,24 +67,27 @@ function openUpload(client: FineTuningServiceClient, md: Metadata, first: Partia
 }
 
 /**
- * Uploads a row on `client` until the project's open upload has taken its slot (the server takes it
- * once it has read that upload's first message), then returns the refusal's violation.
+ * Waits until an upload holds one of the upload slots: the transaction-scoped advisory locks of two
+ * int4 keys (objsubid 2; the other advisory locks here are single bigint keys). The tests of this file
+ * run one at a time, so the slot is the open upload's. Until it is taken, another upload may take the
+ * slot first and the open one would be the one refused.
  */
-async function refusedUpload(
-  client: FineTuningServiceClient,
-  md: Metadata,
-): Promise<QuotaViolation | undefined> {
-  for (let i = 0; i < 200; i++) {
-    const other = await upload(client, md, [{ ...meta(`other${i}`), rows: tinyRows(1) }]).then(
-      () => undefined,
-      (e: ServiceError) => e,
-    );
-    if (other !== undefined) {
-      expect(other.code).toBe(status.RESOURCE_EXHAUSTED);
-      return parseQuotaFailure(other)[0];
-    }
+async function uploadSlotHeld(): Promise<void> {
+  const db = new pg.Client({ connectionString: t.api.databaseUrl });
+  await db.connect();
+  try {
+    const held = async () =>
+      Number(
+        (
+          await db.query<{ n: string }>(
+            "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND granted",
+          )
+        ).rows[0]!.n,
+      ) > 0;
+    await vi.waitFor(async () => expect(await held()).toBe(true), { timeout: 30_000, interval: 20 });
+  } finally {
+    await db.end();
   }
-  return undefined;
 }
 
 async function newDataset(md: Metadata): Promise<string> {
@@ -148,7 +151,8 @@ describe('quota: concurrent uploads', () => {
     const { projectId, md } = await t.newProject('uploads');
     const { stream, answer } = openUpload(c, md, { ...meta('slow'), rows: tinyRows(3) });
     const open = await stream;
-    const v = await refusedUpload(c, md);
+    await uploadSlotHeld();
+    const v = await quotaFailure(upload(c, md, [{ ...meta('other'), rows: tinyRows(1) }]));
     expect(v).toMatchObject({
       subject: `projects/${projectId}`,
       quotaId: 'concurrent_uploads',
@@ -226,7 +230,8 @@ describe('quotas across API replicas: a second API on the same database', () => 
     const { projectId, md } = await t.newProject('replica-uploads');
     const { stream, answer } = openUpload(c, md, { ...meta('slow'), rows: tinyRows(3) });
     const open = await stream;
-    const v = await refusedUpload(c2, md);
+    await uploadSlotHeld();
+    const v = await quotaFailure(upload(c2, md, [{ ...meta('other'), rows: tinyRows(1) }]));
     expect(v).toMatchObject({ subject: `projects/${projectId}`, quotaId: 'concurrent_uploads' });
     open.end();
     expect((await answer).dataset!.rowCount).toBe(3);
