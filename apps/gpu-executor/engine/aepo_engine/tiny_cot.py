@@ -33,21 +33,23 @@ LR = 3e-3
 
 # Weighted alternatives; the weights are skewed so the policy has room to raise their entropy too.
 TEMPLATES = {"columns": 0.35, "places": 0.2, "restate": 0.25, "short": 0.2}
-CONNECTIVES = {", ": 0.3, "; ": 0.2, " ": 0.15, ",": 0.1, ";": 0.1, " so ": 0.08, " & ": 0.07}
-ONES = {"ones ": 0.35, "units ": 0.2, "1s ": 0.15, "o:": 0.15, "u=": 0.15}
-TENS = {"tens ": 0.4, "10s ": 0.2, "t:": 0.2, "t=": 0.2}
+# Filler before the shorter templates (the column sums are long enough without).
+OPENERS = {"": 0.5, "ok ": 0.12, "so ": 0.1, "hm ": 0.1, "um ": 0.08, "now ": 0.05, "well ": 0.05}
+CONNECTIVES = {", ": 0.25, "; ": 0.2, " ": 0.15, ",": 0.1, ";": 0.1, " so ": 0.1, " & ": 0.1}
+ONES = {"ones ": 0.3, "units ": 0.2, "1s ": 0.2, "o:": 0.15, "u=": 0.15}
+TENS = {"tens ": 0.35, "10s ": 0.25, "t:": 0.2, "t=": 0.2}
 VERBS = {
-    " is ": 0.25,
+    " is ": 0.2,
     "=": 0.2,
     " = ": 0.15,
     " makes ": 0.15,
     " gives ": 0.1,
-    " -> ": 0.08,
-    ": ": 0.07,
+    " -> ": 0.1,
+    ": ": 0.1,
 }
-LEADS = {"so ": 0.25, "sum ": 0.2, "total ": 0.15, "thus ": 0.1, "ok ": 0.1, "= ": 0.1, "": 0.1}
+LEADS = {"sum ": 0.25, "total ": 0.2, "thus ": 0.15, "= ": 0.15, "that's ": 0.1, "": 0.15}
 # Chance of a space on each side of an operator, and after the `####` marker.
-OPERATOR_SPACE = 0.3
+OPERATOR_SPACE = 0.35
 MARKER_SPACE = 0.5
 
 
@@ -91,11 +93,12 @@ def solution(a: int, b: int, rng: random.Random) -> str:
         work = terms(rng, a % 10, b % 10) + operator(rng, "=") + str(ones) + pick(rng, CONNECTIVES)
         work += terms(rng, a // 10, b // 10, *carried) + operator(rng, "=") + str(tens)
     elif template == "places":
-        work = pick(rng, ONES) + str(ones) + pick(rng, CONNECTIVES) + pick(rng, TENS) + str(tens)
+        work = pick(rng, OPENERS) + pick(rng, ONES) + str(ones) + pick(rng, CONNECTIVES)
+        work += pick(rng, TENS) + str(tens)
     elif template == "restate":
-        work = terms(rng, a, b) + pick(rng, VERBS) + str(total)
+        work = pick(rng, OPENERS) + terms(rng, a, b) + pick(rng, VERBS) + str(total)
     else:
-        work = pick(rng, LEADS) + str(total)
+        work = pick(rng, OPENERS) + pick(rng, LEADS) + str(total)
     return work + "\n####" + pick(rng, {"": 1 - MARKER_SPACE, " ": MARKER_SPACE}) + str(total)
 
 
