@@ -1,3 +1,4 @@
+import { grade } from '@aepo/rewards';
 import { describe, expect, it } from 'vitest';
 import { ENTROPY_COMMON } from './entropy-settings.js';
 import { TESTBEDS, testbed } from './testbeds.js';
@@ -22,5 +23,26 @@ describe('entropy experiment testbeds', () => {
     expect(() => testbed('tiny-nothing')).toThrow(
       `TESTBED=tiny-nothing: unknown testbed (known: ${Object.keys(TESTBEDS).join(', ')})`,
     );
+  });
+
+  it("the math grader reads tiny-cot's answer line, not its worked solution", () => {
+    // One completion of each template of the engine's tiny_cot.py, then the same with a wrong answer.
+    const solutions = [
+      '7+8=15; 3+4+1=8',
+      '8 + 7= 15 & 1+4 +3 =8',
+      'ones 15, tens 8',
+      'hm u=15;t:8',
+      'so 48 + 37 makes 85',
+      '37+48 -> 85',
+      'total 85',
+      'um 85',
+    ];
+    for (const work of solutions) {
+      for (const line of ['\n#### ', '\n####']) {
+        expect(grade(`${work}${line}85`, '85')?.score, work).toBe(1);
+        expect(grade(`${work}${line}86`, '85')?.score, work).toBe(0);
+        expect(grade(`${work}${line}58`, '85')?.score, work).toBe(0);
+      }
+    }
   });
 });
