@@ -27,7 +27,7 @@ MAX_NEW_TOKENS = 40
 
 # Warm-start recipe, tuned by hand so that T=1 accuracy lands at 30-60% (measured values:
 # docs/benchmarks.md, ## tiny-cot testbed). One thread, as for tiny-arith.
-STEPS = 2500
+STEPS = 2000
 BATCH = 64
 LR = 3e-3
 
@@ -48,9 +48,10 @@ VERBS = {
     ": ": 0.1,
 }
 LEADS = {"sum ": 0.25, "total ": 0.2, "thus ": 0.15, "= ": 0.15, "that's ": 0.1, "": 0.15}
-# Chance of a space on each side of an operator, and after the `####` marker.
+# Chance of a space on each side of an operator.
 OPERATOR_SPACE = 0.35
-MARKER_SPACE = 0.5
+# Spaces between the `####` marker and the answer (the grader takes any).
+MARKER_SPACES = {"": 0.5, " ": 0.5}
 
 
 def cache_dir_name(seed: int) -> str:
@@ -99,7 +100,7 @@ def solution(a: int, b: int, rng: random.Random) -> str:
         work = pick(rng, OPENERS) + terms(rng, a, b) + pick(rng, VERBS) + str(total)
     else:
         work = pick(rng, OPENERS) + pick(rng, LEADS) + str(total)
-    return work + "\n####" + pick(rng, {"": 1 - MARKER_SPACE, " ": MARKER_SPACE}) + str(total)
+    return work + "\n####" + pick(rng, MARKER_SPACES) + str(total)
 
 
 def example(rng: random.Random) -> tuple[str, str]:

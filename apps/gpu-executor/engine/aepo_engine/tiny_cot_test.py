@@ -14,10 +14,11 @@ from aepo_engine.engine import GroupSpec, LoadSpec, PolicyCore
 from aepo_engine.errors import EngineError
 from aepo_engine.models import resolve_model
 
-# Measured on recipe v1 (docs/benchmarks.md, ## tiny-cot testbed) with margins for a model rebuilt
-# on another machine (CPU training is not bitwise reproducible across machines).
-ACCURACY_BAND = (0.25, 0.70)
-MIN_ENTROPY = 0.5
+# A trained warm start, not a random or collapsed one. Wide: the build is reproducible on one machine
+# but not across machines, and warm starts on this steep slope differ far more between builds than
+# between RL runs (tiny-arith's build seeds 0 and 1 gave 42% and 87%; docs/benchmarks.md).
+ACCURACY_BAND = (0.15, 0.85)
+ENTROPY_BAND = (0.35, 1.2)
 
 
 def test_every_completion_ends_in_the_gradeable_sum_and_the_wording_varies():
@@ -89,4 +90,4 @@ def test_samples_worked_solutions_in_the_accuracy_and_entropy_band(settings, tin
     entropy = sum(c.entropy * c.tokens for c, _ in comps) / sum(c.tokens for c, _ in comps)
     assert marked > 0.9, [c.text for c, _ in comps[:8]]
     assert ACCURACY_BAND[0] < accuracy < ACCURACY_BAND[1], accuracy
-    assert entropy > MIN_ENTROPY, entropy
+    assert ENTROPY_BAND[0] < entropy < ENTROPY_BAND[1], entropy
