@@ -115,6 +115,8 @@ def final_answer(completion: str) -> str | None:
 
 
 def is_right(completion: str, gold: int) -> bool:
+    """The build's own check: the number after `####` is the sum. Stricter than the math grader,
+    which without a marker falls back to the last number in the text."""
     answer = final_answer(completion)
     return answer is not None and answer.isdigit() and int(answer) == gold
 
