@@ -1,7 +1,8 @@
 /**
  * `npm run experiment:entropy`: the paper's central picture at small scale. Trains GRPO, Entropy-Reg,
  * Entropy-Adv and AEPO at five targets (the 'dual' controller and the paper's bang-bang rule) from the
- * same initial weights on builtin:tiny-arith, then writes docs/results/entropy.{svg,png,md,json}.
+ * same initial weights on a built-in testbed (TESTBED=tiny-arith, the default, or tiny-cot; see
+ * testbeds.ts), then writes docs/results/entropy.{svg,png,md,json} (tiny-cot: entropy-tiny-cot.*).
  * Settings come from the environment (SEEDS="1 2 3", STEPS, ENGINES, CONTROLLERS, TARGETS, and
  * BASELINES=0 to leave the baselines out).
  */
@@ -21,6 +22,7 @@ import {
 import { summarize } from './entropy-summary.js';
 import { type Series, lineChartSvg } from './svg-chart.js';
 import { ENTROPY_COMMON, aepoSpec, baselineSpecs } from './entropy-settings.js';
+import { testbed } from './testbeds.js';
 
 const seeds = (process.env.SEEDS ?? '1')
   .split(/[\s,]+/)
@@ -29,6 +31,9 @@ const seeds = (process.env.SEEDS ?? '1')
 const steps = Number(process.env.STEPS ?? ENTROPY_COMMON.steps);
 const engines = Number(process.env.ENGINES ?? 2);
 const out = process.env.OUT_DIR ?? 'docs/results';
+const bed = testbed(process.env.TESTBED);
+/** The budget every run of a seed shares, on this testbed's model. */
+const testbedCommon: CommonSettings = { ...ENTROPY_COMMON, ...bed.common };
 
 /**
  * Five targets spread from half of GRPO's resting entropy (about 0.6 H0 on tiny-arith, so 0.3 H0) to
@@ -120,7 +125,7 @@ async function main(): Promise<void> {
   const results: RunResult[] = await withEngines(engines, async (clients) => {
     const jobs: { common: CommonSettings; spec: RunSpec }[] = [];
     for (const seed of seeds) {
-      const common: CommonSettings = { ...ENTROPY_COMMON, steps, seed };
+      const common: CommonSettings = { ...testbedCommon, steps, seed };
       h0s[seed] = await measureStartEntropy(clients[0]!, common, tinyArith(64, 13));
       console.error(`seed ${seed}: initial entropy ${h0s[seed]!.toFixed(3)}`);
       jobs.push(...specsFor(h0s[seed]!).map((spec) => ({ common, spec })));
@@ -160,15 +165,15 @@ async function main(): Promise<void> {
     ];
   });
   const svg = lineChartSvg(panels, {
-    title: 'Entropy control on builtin:tiny-arith: GRPO vs Entropy-Reg vs Entropy-Adv vs AEPO',
+    title: `Entropy control on ${testbedCommon.model}: GRPO vs Entropy-Reg vs Entropy-Adv vs AEPO`,
   });
-  writeFileSync(join(out, 'entropy.svg'), svg);
+  writeFileSync(join(out, `${bed.outputStem}.svg`), svg);
   let png = false;
   try {
     // @resvg/resvg-js is a dependency of the CLI (hoisted); without it the PNG is skipped.
     const { Resvg } = await import('@resvg/resvg-js');
     writeFileSync(
-      join(out, 'entropy.png'),
+      join(out, `${bed.outputStem}.png`),
       new Resvg(svg, { background: 'white', font: { loadSystemFonts: true } }).render().asPng(),
     );
     png = true;
@@ -183,24 +188,24 @@ async function main(): Promise<void> {
     return `| ${r.name} | ${r.seed} | ${r.target ?? '-'} | ${s.startEntropy.toFixed(3)} | ${s.lastThirdMean.toFixed(3)} | ${pct(s.meanErrorRelative)} | ${pct(s.madRelative)} | ${pct(s.inBandFraction)} | ${s.reinforceMean.toFixed(1)} | ${(r.records.at(-1)?.entropyCoef ?? 0).toFixed(4)} | ${s.finalAccuracy.toFixed(3)} | ${lastEval ? lastEval.accuracy.toFixed(3) : '-'} | ${lastEval ? (lastEval.passAtK['4'] ?? 0).toFixed(3) : '-'} | ${s.unreachableSteps} | ${s.secondsPerStep.toFixed(2)} |`;
   });
   const md = [
-    '# Entropy control at small scale (builtin:tiny-arith, CPU)',
+    `# Entropy control at small scale (${testbedCommon.model}, CPU)`,
     '',
-    `Command: \`SEEDS="${seeds.join(' ')}" STEPS=${steps} ENGINES=${engines} npm run experiment:entropy\` (${wall.toFixed(0)} s wall on this machine).`,
+    `Command: \`${bed.name === 'tiny-arith' ? '' : `TESTBED=${bed.name} `}SEEDS="${seeds.join(' ')}" STEPS=${steps} ENGINES=${engines} npm run experiment:entropy\` (${wall.toFixed(0)} s wall on this machine).`,
     `Versions: ${versions()}.`,
-    `Initial entropy H0 (T=1 samples of 64 prompts x ${ENTROPY_COMMON.samplesPerPrompt}): ${seeds.map((s) => `seed ${s}: ${h0s[s]!.toFixed(3)}`).join(', ')}; targets are fractions of it.`,
-    `Budget per run: ${steps} steps x ${ENTROPY_COMMON.promptsPerStep} prompts x ${ENTROPY_COMMON.samplesPerPrompt} samples, lr ${ENTROPY_COMMON.lr}, same initial weights (${ENTROPY_COMMON.model}, seed = run seed) for every run of a seed.`,
+    `Initial entropy H0 (T=1 samples of 64 prompts x ${testbedCommon.samplesPerPrompt}): ${seeds.map((s) => `seed ${s}: ${h0s[s]!.toFixed(3)}`).join(', ')}; targets are fractions of it.`,
+    `Budget per run: ${steps} steps x ${testbedCommon.promptsPerStep} prompts x ${testbedCommon.samplesPerPrompt} samples (at most ${testbedCommon.maxTokens} tokens each), lr ${testbedCommon.lr}, same initial weights (${testbedCommon.model}, seed = run seed) for every run of a seed.`,
     "Entropy: token-mean full-vocabulary entropy of the step's on-policy T=1 samples (the controller signal). Last third = the last floor(steps/3) steps. Tracking error = |last-third mean - H*| / H*; MAD = mean |H - H*| / H* over the last third; band = 10% of H*. Final accuracy = on-policy T=1 accuracy over the last tenth of the steps; validation = pass@1 / unbiased pass@4 on 200 held-out prompts at T=1 after the last step.",
     '',
-    `![entropy over steps](entropy.svg)${png ? ' (also entropy.png)' : ''}`,
+    `![entropy over steps](${bed.outputStem}.svg)${png ? ` (also ${bed.outputStem}.png)` : ''}`,
     '',
     '| run | seed | H* | start H | last-third H | tracking error | MAD | in band | REINFORCE/step | final lambda | final acc | val pass@1 | val pass@4 | unreachable steps | s/step |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
   ].join('\n');
-  writeFileSync(join(out, 'entropy.md'), md);
+  writeFileSync(join(out, `${bed.outputStem}.md`), md);
   writeFileSync(
-    join(out, 'entropy-runs.json'),
+    join(out, `${bed.outputStem}-runs.json`),
     JSON.stringify(
       results.map((r) => ({
         name: r.name,

@@ -1,7 +1,8 @@
 /**
  * The entropy comparison shared by the integration test (test/aepo-entropy.e2e-spec.ts) and the
  * experiment (scripts/experiment-entropy.sh): every run loads the same initial weights
- * (builtin:tiny-arith, same seed) and trains for the same budget on the same prompts.
+ * (builtin:tiny-arith, or the testbed's model: testbeds.ts) and trains for the same budget on the
+ * same prompts.
  */
 import {
   type AlgorithmConfigInput,

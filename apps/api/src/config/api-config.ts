@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-const DEFAULT_MODELS = 'builtin:tiny-arith,hf:Qwen/Qwen2.5-Math-7B';
+const DEFAULT_MODELS = 'builtin:tiny-arith,builtin:tiny-cot,hf:Qwen/Qwen2.5-Math-7B';
 
 const intFrom = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);

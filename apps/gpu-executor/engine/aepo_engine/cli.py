@@ -1,4 +1,4 @@
-"""Command line: `python -m aepo_engine serve --address ...` and `build-tiny-arith`."""
+"""Command line: `python -m aepo_engine serve --address ...`, `build-tiny-arith` and `build-tiny-cot`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import os
 import torch
 
 from aepo_engine.config import EngineSettings
+from aepo_engine.models import BUILTINS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,8 +26,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="exit when the parent closes stdin or dies (the executor passes this)",
     )
-    p_build = sub.add_parser("build-tiny-arith", help="build builtin:tiny-arith into the cache")
-    p_build.add_argument("--seed", type=int, default=0)
+    # `build-<name>` for each built-in model `builtin:<name>`.
+    for builtin_id in BUILTINS:
+        name = builtin_id.removeprefix("builtin:")
+        p_build = sub.add_parser(f"build-{name}", help=f"build {builtin_id} into the cache")
+        p_build.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
     settings = EngineSettings()
@@ -39,11 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
-    if args.command == "build-tiny-arith":
-        from aepo_engine import tiny_arith
-
-        path = tiny_arith.ensure_built(settings.model_cache, args.seed)
-        stats = json.loads((path / "tiny_arith.json").read_text())
+    if args.command.startswith("build-"):
+        builtin = BUILTINS[f"builtin:{args.command.removeprefix('build-')}"]
+        path = builtin.ensure_built(settings.model_cache, args.seed)
+        stats = json.loads((path / builtin.STATS_FILE).read_text())
         print(json.dumps({"path": str(path), **stats}))
         return 0
 

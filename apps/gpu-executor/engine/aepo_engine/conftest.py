@@ -1,5 +1,5 @@
-"""Shared pytest fixtures: a random tiny Qwen2 model (instant) and builtin:tiny-arith (built once into
-the shared model cache, reused across runs)."""
+"""Shared pytest fixtures: a random tiny Qwen2 model (instant), builtin:tiny-arith and builtin:tiny-cot
+(each built once into the shared model cache, reused across runs)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from aepo_engine import tiny_arith
+from aepo_engine import tiny_arith, tiny_cot
 from aepo_engine.config import EngineSettings
 from aepo_engine.engine import LoadSpec, PolicyCore
 
@@ -39,6 +39,11 @@ def settings() -> EngineSettings:
 @pytest.fixture(scope="session")
 def tiny_arith_path(settings) -> Path:
     return tiny_arith.ensure_built(settings.model_cache)
+
+
+@pytest.fixture(scope="session")
+def tiny_cot_path(settings) -> Path:
+    return tiny_cot.ensure_built(settings.model_cache, settings.builtin_seed)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import grpc
 import torch
 
-from aepo_engine import tiny_arith
+from aepo_engine import tiny_arith, tiny_cot
 from aepo_engine.config import EngineSettings
 from aepo_engine.errors import EngineError, invalid, not_found, precondition
 from aepo_engine.hf_hub import HF_PREFIX, resolve_hf
@@ -17,18 +17,24 @@ from aepo_engine.hf_hub import HF_PREFIX, resolve_hf
 # them to the architecture's own tokenizer class (Qwen2Tokenizer), which ignores a custom pipeline.
 GENERIC_TOKENIZER_CLASSES = {"TokenizersBackend", "PreTrainedTokenizerFast"}
 
+# The built-in models by id: each module builds its model once into the cache (ensure_built).
+BUILTINS = {m.BUILTIN_ID: m for m in (tiny_arith, tiny_cot)}
+
 
 def resolve_model(model: str, settings: EngineSettings) -> Path:
-    """The HF folder of a model id: builtin:tiny-arith (built once into the cache), hf:org/name[@rev]
+    """The HF folder of a model id: builtin:tiny-arith / builtin:tiny-cot (built once into the
+    cache), hf:org/name[@rev]
     (hf_hub.resolve_hf), an absolute folder, or an id inside settings.model_dir."""
     if not model:
         raise invalid("model", "required")
     if model.startswith(HF_PREFIX):
         return resolve_hf(model, settings.model_dir)
     if model.startswith("builtin:"):
-        if model != tiny_arith.BUILTIN_ID:
-            raise not_found(f"unknown built-in model {model!r} (known: {tiny_arith.BUILTIN_ID})")
-        return tiny_arith.ensure_built(settings.model_cache, settings.builtin_seed)
+        builtin = BUILTINS.get(model)
+        if builtin is None:
+            known = ", ".join(sorted(BUILTINS))
+            raise not_found(f"unknown built-in model {model!r} (known: {known})")
+        return builtin.ensure_built(settings.model_cache, settings.builtin_seed)
     path = Path(model)
     if not path.is_absolute():
         if settings.model_dir is None:

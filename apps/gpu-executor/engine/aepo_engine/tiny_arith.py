@@ -10,24 +10,18 @@ move (AEPO's mechanism needs them; see /work/shared/AEPO.md).
 
 from __future__ import annotations
 
-import json
-import logging
-import os
 import random
-import shutil
 import string
-import tempfile
-import time
 from pathlib import Path
 
-import torch
-
-log = logging.getLogger(__name__)
+from aepo_engine import warm_start
 
 BUILTIN_ID = "builtin:tiny-arith"
 # Bump when the recipe changes: a new folder name rebuilds instead of reusing a stale cache.
 RECIPE_VERSION = "v3"
 DEFAULT_SEED = 0
+# The build stats, written beside the model.
+STATS_FILE = "tiny_arith.json"
 
 PAD, EOS, UNK = "<pad>", "<eos>", "<unk>"
 # Printable ASCII (plus newline) keeps any text prompt tokenizable; the task uses 13 of them.
@@ -49,25 +43,9 @@ def cache_dir_name(seed: int) -> str:
 
 
 def ensure_built(cache: Path, seed: int = DEFAULT_SEED) -> Path:
-    """The cached model folder, building it first when absent. Safe when several processes build at
-    once: each builds into its own temporary folder and renames it into place; the loser discards
-    its copy."""
-    target = cache / cache_dir_name(seed)
-    if (target / "config.json").exists():
-        return target
-    cache.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=cache))
-    try:
-        build(tmp, seed)
-        try:
-            os.rename(tmp, target)
-        except OSError:
-            if not (target / "config.json").exists():
-                raise
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return target
+    """The cached model folder, building it first when absent (warm_start.ensure_built: atomic,
+    safe when several processes build at once)."""
+    return warm_start.ensure_built(cache / cache_dir_name(seed), lambda out: build(out, seed))
 
 
 def build_tokenizer():
@@ -117,99 +95,43 @@ def answer_form(total: int, rng: random.Random) -> str:
     return " " * spaces + "0" * zeros + str(total)
 
 
-def make_batch(rng: random.Random, tokenizer, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Right-padded input ids and labels (-100 on prompt and padding: only answers are learned)."""
-    rows, labels = [], []
-    for _ in range(n):
-        a, b = rng.randint(0, 99), rng.randint(0, 99)
-        prompt = tokenizer.encode(f"{a}+{b}=", add_special_tokens=False)
-        answer = tokenizer.encode(answer_form(a + b, rng), add_special_tokens=False)
-        answer.append(tokenizer.eos_token_id)
-        rows.append(prompt + answer)
-        labels.append([-100] * len(prompt) + answer)
-    width = max(len(r) for r in rows)
-    ids = torch.full((n, width), tokenizer.pad_token_id, dtype=torch.long)
-    lab = torch.full((n, width), -100, dtype=torch.long)
-    for i, (r, lb) in enumerate(zip(rows, labels, strict=True)):
-        ids[i, : len(r)] = torch.tensor(r)
-        lab[i, : len(lb)] = torch.tensor(lb)
-    return ids, lab
+def example(rng: random.Random) -> tuple[str, str]:
+    """One training pair: `a+b=` and one written form of the sum."""
+    a, b = rng.randint(0, 99), rng.randint(0, 99)
+    return f"{a}+{b}=", answer_form(a + b, rng)
+
+
+def problem(rng: random.Random) -> tuple[str, int]:
+    a, b = rng.randint(0, 99), rng.randint(0, 99)
+    return f"{a}+{b}=", a + b
+
+
+def is_right(completion: str, gold: int) -> bool:
+    """Any equivalent form of the right sum (leading spaces and zeros)."""
+    text = completion.strip()
+    return text.isdigit() and int(text) == gold
 
 
 def evaluate(model, tokenizer, seed: int, prompts: int = 256, n: int = 2) -> tuple[float, float]:
-    """T=1 accuracy (any equivalent form of the right sum) and mean full-vocabulary entropy per
-    response token, on `prompts` fresh problems x n samples."""
-    from aepo_engine.sampling import RowSpec, sample_rows
-
-    rng = random.Random(seed + 1_000_003)
-    rows, golds = [], []
-    for _ in range(prompts):
-        a, b = rng.randint(0, 99), rng.randint(0, 99)
-        ids = tokenizer.encode(f"{a}+{b}=", add_special_tokens=False)
-        rows += [RowSpec(ids, 1.0, 1.0, 8, ())] * n
-        golds += [a + b] * n
-    out = sample_rows(
-        model, tokenizer, rows, [tokenizer.eos_token_id], tokenizer.pad_token_id, seed
+    """T=1 accuracy and mean full-vocabulary entropy per response token (warm_start.evaluate)."""
+    return warm_start.evaluate(
+        model, tokenizer, seed, problem, is_right, max_new_tokens=8, prompts=prompts, n=n
     )
-    right = tokens = 0
-    entropy = 0.0
-    for r, gold in zip(out, golds, strict=True):
-        text = tokenizer.decode(r.token_ids.tolist(), skip_special_tokens=True).strip()
-        right += text.isdigit() and int(text) == gold
-        entropy += float(r.entropies.sum())
-        tokens += int(r.token_ids.numel())
-    return right / len(rows), entropy / max(tokens, 1)
 
 
 def build(out: Path, seed: int = DEFAULT_SEED) -> dict:
     """Builds, warm-starts and saves the model and tokenizer into `out`; returns the build stats."""
-    from transformers import Qwen2ForCausalLM
-
-    started = time.monotonic()
     tokenizer = build_tokenizer()
-    config = build_config(len(tokenizer), tokenizer.pad_token_id, tokenizer.eos_token_id)
-    rng_state = torch.random.get_rng_state()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    torch.manual_seed(seed)
-    try:
-        model = Qwen2ForCausalLM(config)
-        model.train()
-        opt = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.0)
-        data_rng = random.Random(seed)
-        for step in range(STEPS):
-            ids, labels = make_batch(data_rng, tokenizer, BATCH)
-            out_ = model(input_ids=ids, attention_mask=(ids != tokenizer.pad_token_id).long())
-            logits = out_.logits[:, :-1].float()
-            loss = torch.nn.functional.cross_entropy(
-                logits.reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1), ignore_index=-100
-            )
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            # Linear decay keeps the end of the short run from bouncing.
-            for group in opt.param_groups:
-                group["lr"] = LR * (1.0 - step / STEPS)
-            opt.step()
-    finally:
-        torch.random.set_rng_state(rng_state)
-        torch.set_num_threads(threads)
-    model.eval()
-    model.generation_config.pad_token_id = tokenizer.pad_token_id
-    model.generation_config.eos_token_id = tokenizer.eos_token_id
-    out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out, safe_serialization=True)
-    tokenizer.save_pretrained(out)
-    accuracy, entropy = evaluate(model, tokenizer, seed)
-    stats = {
-        "recipe": RECIPE_VERSION,
-        "t1_accuracy": round(accuracy, 4),
-        "t1_entropy": round(entropy, 4),
-        "seed": seed,
-        "steps": STEPS,
-        "final_loss": float(loss.item()),
-        "parameters": sum(p.numel() for p in model.parameters()),
-        "build_seconds": round(time.monotonic() - started, 2),
-    }
-    (out / "tiny_arith.json").write_text(json.dumps(stats, indent=2) + "\n")
-    log.info("built %s in %.1fs", out, stats["build_seconds"])
-    return stats
+    return warm_start.build_and_save(
+        out,
+        recipe=RECIPE_VERSION,
+        stats_file=STATS_FILE,
+        tokenizer=tokenizer,
+        config=build_config(len(tokenizer), tokenizer.pad_token_id, tokenizer.eos_token_id),
+        example=example,
+        check=evaluate,
+        seed=seed,
+        steps=STEPS,
+        batch=BATCH,
+        lr=LR,
+    )
