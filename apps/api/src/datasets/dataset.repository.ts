@@ -4,6 +4,7 @@ import { DATA_SOURCE } from '../database/data-source.js';
 import { DatasetEntity } from '../database/entities/index.js';
 import { hydrate } from '../database/hydrate.js';
 import { rowsOf } from '../database/sql-rows.js';
+import type { Queryable } from '../quotas/quota.repository.js';
 
 export interface RowData {
   prompt: string;
@@ -42,35 +43,9 @@ export class DatasetUpload {
     this.rowCount += rows.length;
   }
 
-  /**
-   * Takes one of `slots` advisory locks named `key` for this upload's transaction (released by its
-   * commit or rollback, or when its connection dies); false when every slot is held, by this or
-   * another API replica on the same database.
-   */
-  async takeSlot(key: string, slots: number): Promise<boolean> {
-    for (let slot = 0; slot < slots; slot++) {
-      const rows = rowsOf<{ taken: boolean }>(
-        await this.runner.query('SELECT pg_try_advisory_xact_lock(hashtext($1), $2) AS taken', [key, slot]),
-      );
-      if (rows[0]?.taken) return true;
-    }
-    return false;
-  }
-
-  /**
-   * The bytes of the project's committed datasets, read under the project's advisory lock (held to
-   * this transaction's end): uploads of a project finishing at once, on any replica, take turns here,
-   * so two cannot both fit into the same free bytes.
-   */
-  async lockedStoredBytes(projectId: string): Promise<number> {
-    await this.runner.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`dataset-bytes:${projectId}`]);
-    const rows = rowsOf<{ bytes: string }>(
-      await this.runner.query(
-        'SELECT coalesce(sum(size_bytes), 0) AS bytes FROM datasets WHERE project_id = $1',
-        [projectId],
-      ),
-    );
-    return Number(rows[0]?.bytes ?? 0);
+  /** The upload's transaction, for checks that must see and lock within it (the quotas). */
+  get tx(): Queryable {
+    return this.runner;
   }
 
   /** Writes the totals and commits: the dataset becomes visible with all its rows. */

@@ -144,7 +144,7 @@ export class DatasetService {
         if (!winner) throw new Error('dataset insert conflicted but no dataset carries its request_id');
         return toDatasetProto(await sameUpload(requestId ?? '', metadata, first.value, rest, winner, limits));
       }
-      await this.quotas.takeUploadSlot(projectId, upload);
+      await this.quotas.takeUploadSlot(projectId, upload.tx);
       const parser = new DatasetUploadParser(limits);
       const batch = new RowBatch();
       const flush = async (writer: DatasetUpload) => {
@@ -161,7 +161,7 @@ export class DatasetService {
       const totals = parser.finish();
       await flush(upload);
       // The early checks read the bytes stored when this upload began; this one is exact.
-      this.quotas.checkStoredBytes(projectId, (await upload.lockedStoredBytes(projectId)) + totals.sizeBytes);
+      await this.quotas.checkStoredBytesAtCommit(projectId, upload.tx, totals.sizeBytes);
       return toDatasetProto(await upload.finish(totals));
     } finally {
       await upload?.abort();

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { QuotaExceededError } from '../common/api-error.js';
 import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
-import type { DatasetUpload } from '../datasets/dataset.repository.js';
 import { QuotaRepository, type Queryable } from './quota.repository.js';
 
 /** Names of the quotas, as the QuotaFailure detail carries them. */
@@ -67,9 +66,9 @@ export class ProjectQuotas {
   }
 
   /** Takes one of the project's upload slots for the upload's transaction, or throws the quota error. */
-  async takeUploadSlot(projectId: string, upload: DatasetUpload): Promise<void> {
+  async takeUploadSlot(projectId: string, upload: Queryable): Promise<void> {
     const limit = this.config.quotas.concurrentUploads;
-    if (!(await upload.takeSlot(`dataset-uploads:${projectId}`, limit)))
+    if (!(await this.held.tryTakeSlot(upload, `dataset-uploads:${projectId}`, limit)))
       throw quotaExceeded(projectId, 'concurrent_uploads', limit, 'too many dataset uploads in progress');
   }
 
@@ -80,6 +79,16 @@ export class ProjectQuotas {
   /** Bytes the project's datasets already take (read once when an upload starts). */
   storedDatasetBytes(projectId: string): Promise<number> {
     return this.held.storedDatasetBytes(projectId);
+  }
+
+  /**
+   * The exact check before an upload commits: under the project's lock (held to the upload's end),
+   * the committed datasets plus this upload's `bytes`. Uploads of a project finishing at once, on any
+   * replica, take turns here, so two cannot both fit into the same free bytes.
+   */
+  async checkStoredBytesAtCommit(projectId: string, upload: Queryable, bytes: number): Promise<void> {
+    await this.held.lock(upload, `dataset-bytes:${projectId}`);
+    this.checkStoredBytes(projectId, (await this.held.storedDatasetBytes(projectId, upload)) + bytes);
   }
 
   /** Throws when storing `bytes` in all would exceed the project's dataset bytes. */

@@ -20,8 +20,8 @@ export class QuotaRepository {
   }
 
   /** Bytes of the project's committed datasets (their rows' prompt, answer and id). */
-  async storedDatasetBytes(projectId: string): Promise<number> {
-    const rows: { bytes: string }[] = await this.ds.query(
+  async storedDatasetBytes(projectId: string, tx: Queryable = this.ds): Promise<number> {
+    const rows: { bytes: string }[] = await tx.query(
       'SELECT coalesce(sum(size_bytes), 0) AS bytes FROM datasets WHERE project_id = $1',
       [projectId],
     );
@@ -31,8 +31,29 @@ export class QuotaRepository {
   /** Runs `work` in a transaction holding the advisory lock `key` (taken in turn by every replica). */
   underProjectLock<T>(key: string, work: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.ds.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+      await this.lock(tx, key);
       return work(tx);
     });
+  }
+
+  /** Waits for the advisory lock `key`, held until `tx` commits or rolls back. */
+  async lock(tx: Queryable, key: string): Promise<void> {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+  }
+
+  /**
+   * Takes one of `slots` advisory locks named `key` for `tx` (released by its commit or rollback, or
+   * when its connection dies); false when every slot is held, by this or another API replica. Two
+   * int4 keys, a lock space apart from `lock`'s single bigint keys.
+   */
+  async tryTakeSlot(tx: Queryable, key: string, slots: number): Promise<boolean> {
+    for (let slot = 0; slot < slots; slot++) {
+      const rows: { taken: boolean }[] = await tx.query(
+        'SELECT pg_try_advisory_xact_lock(hashtext($1), $2) AS taken',
+        [key, slot],
+      );
+      if (rows[0]?.taken) return true;
+    }
+    return false;
   }
 }
