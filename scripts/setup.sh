@@ -27,6 +27,8 @@ if ! command -v uv >/dev/null 2>&1; then
 fi
 log "syncing the engine's Python environment (uv sync --frozen)"
 (cd apps/gpu-executor/engine && uv sync --frozen --quiet)
+log "syncing the Python client's environment (uv sync --frozen)"
+(cd clients/python && uv sync --frozen --quiet)
 
 log "building TypeScript"
 npx tsc -b tsconfig.build.json

@@ -15,7 +15,8 @@ import { CliError, ExitCode } from '../output/cli-error.js';
 import { age, fixed, iso, json, labels, shortAlgorithm, shortState } from '../output/format.js';
 import { renderFields, renderTable } from '../output/table.js';
 import { watchJob } from '../watch/job-watch.js';
-import { intArg, labelArg, print, usage, withClient } from './command-context.js';
+import { intArg, labelArg, numberArg, print, usage, withClient } from './command-context.js';
+import { finishWait, waitForTerminal } from './job-wait.js';
 import {
   addJobSpecOptions,
   addTargetOptions,
@@ -180,6 +181,29 @@ export function jobsCommand(): Command {
         watchJob(client, id, { ...watchOutput(!!o.json, !!o.plain), afterStep: o.afterStep }),
       );
       exitForFinalState(job);
+    });
+
+  cmd
+    .command('wait')
+    .description(
+      'wait quietly until a job is terminal; exit 0 SUCCEEDED, 3 FAILED, 4 CANCELLED, 5 timed out (for pipeline steps)',
+    )
+    .argument('<id>', 'job id')
+    .option('--max-wait <seconds>', 'give up after this many seconds (default: no limit)', numberArg)
+    .option('--interval <seconds>', 'longest pause between two status reads', numberArg, 10)
+    .option('--json', 'print the final job as JSON')
+    .action(async (id: string, o: { maxWait?: number; interval: number; json?: boolean }, self: Command) => {
+      if (o.interval <= 0) throw usage('--interval must be > 0');
+      if (o.maxWait !== undefined && o.maxWait <= 0) throw usage('--max-wait must be > 0');
+      const job = await withClient(self, (client) =>
+        waitForTerminal(client, id, {
+          intervalMs: o.interval * 1000,
+          timeoutMs: o.maxWait === undefined ? undefined : o.maxWait * 1000,
+        }),
+      );
+      const { line, exitCode } = finishWait(job);
+      print(o.json ? json(GetJobResponse.toJSON({ job })) : line);
+      process.exitCode = exitCode;
     });
 
   return cmd;

@@ -9,7 +9,12 @@ export const ExitCode = {
   OK: 0,
   INTERNAL: 1,
   USAGE: 2,
+  /** `watch`: the job did not succeed; `wait`: the job FAILED. */
   JOB_NOT_SUCCEEDED: 3,
+  /** `wait`: the job was CANCELLED. */
+  JOB_CANCELLED: 4,
+  /** `wait --max-wait`: the job was still running when the time ran out. */
+  WAIT_TIMEOUT: 5,
   GRPC_BASE: 10,
 } as const;
 

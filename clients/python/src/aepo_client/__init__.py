@@ -1,0 +1,28 @@
+"""Python client of the AEPO fine-tuning service.
+
+    from aepo_client import Client
+    with Client("127.0.0.1:50051", api_key="...") as aepo:
+        dataset = aepo.upload_dataset_file("train.jsonl")
+        job = aepo.create_job({"baseModel": "builtin:tiny-arith", "trainingDatasetId": dataset.id,
+                               "entropyTarget": {"constant": 0.4}})
+        for record in aepo.step_records(job.id):
+            print(record.step, record.entropy)
+        job = aepo.wait(job.id)
+
+The generated messages and stubs are in the `aepo.v1` package (typed: .pyi files beside them).
+"""
+
+from .client import TERMINAL_STATES, Client
+from .errors import ApiError, FieldViolation, JobNotSucceeded, state_name
+from .spec import SpecError, load_spec
+
+__all__ = [
+    "TERMINAL_STATES",
+    "ApiError",
+    "Client",
+    "FieldViolation",
+    "JobNotSucceeded",
+    "SpecError",
+    "load_spec",
+    "state_name",
+]

@@ -1,0 +1,110 @@
+"""Pipeline steps against the real service: the Kubeflow component and `aepo jobs wait` for shell steps."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from kfp import compiler, dsl
+
+from aepo_client import Client, JobNotSucceeded
+from aepo_client.kfp_component import fine_tune, fine_tune_component
+
+from .conftest import Service, arith_rows, quick_spec
+
+
+@pytest.fixture(scope="module")
+def dataset_id(service: Service) -> str:
+    with Client(service.endpoint, service.api_key) as aepo:
+        return aepo.upload_dataset(arith_rows(64, seed=11), "pipeline-test").id
+
+
+def test_the_kfp_component_trains_and_outputs_the_model_and_metrics(service, dataset_id, tmp_path):
+    metrics = dsl.Metrics(name="metrics", uri=str(tmp_path / "metrics"), metadata={})
+    spec = quick_spec(dataset_id, max_steps=3)
+
+    job_id, model_uri, checkpoint_step, final_entropy, _ = fine_tune(
+        endpoint=service.endpoint,
+        api_key=service.api_key,
+        spec_json=json.dumps(spec),
+        metrics=metrics,
+        display_name="kfp-step",
+        request_id="kfp-run-1-fine-tune",
+    )
+
+    with Client(service.endpoint, service.api_key) as aepo:
+        job = aepo.get_job(job_id)
+        model = aepo.model_checkpoint(job)
+    assert job.display_name == "kfp-step"
+    assert model_uri == model.uri and checkpoint_step == model.step
+    assert final_entropy == pytest.approx(job.latest_step.entropy)
+    assert metrics.metadata["final_entropy"] == pytest.approx(job.latest_step.entropy)
+    assert metrics.metadata["steps"] == 3
+    # A retried step (same request id) finds the same job instead of training a second one.
+    again_job_id, *_ = fine_tune(
+        endpoint=service.endpoint,
+        api_key=service.api_key,
+        spec_json=json.dumps(spec),
+        metrics=metrics,
+        display_name="kfp-step",
+        request_id="kfp-run-1-fine-tune",
+    )
+    assert again_job_id == job_id
+
+
+def test_the_kfp_component_fails_the_step_when_the_job_does_not_succeed(service, dataset_id, tmp_path):
+    metrics = dsl.Metrics(name="metrics", uri=str(tmp_path / "metrics"), metadata={})
+    # A base model the executor cannot load: the job is accepted, then FAILS.
+    spec = quick_spec(dataset_id, baseModel="hf:/nonexistent/model-dir")
+    with pytest.raises(JobNotSucceeded):
+        fine_tune(service.endpoint, service.api_key, json.dumps(spec), metrics)
+
+
+def test_the_component_compiles_into_a_pipeline(tmp_path):
+    component = fine_tune_component(packages_to_install=["aepo-client==0.1.0"])
+
+    @dsl.pipeline(name="aepo-fine-tune")
+    def pipeline(endpoint: str, api_key: str, spec_json: str):
+        component(
+            endpoint=endpoint,
+            api_key=api_key,
+            spec_json=spec_json,
+            request_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
+        )
+
+    path = tmp_path / "pipeline.yaml"
+    compiler.Compiler().compile(pipeline, str(path))
+    spec = yaml.safe_load(path.read_text())
+    outputs = spec["components"]["comp-fine-tune"]["outputDefinitions"]
+    assert set(outputs["parameters"]) == {
+        "job_id",
+        "model_uri",
+        "checkpoint_step",
+        "final_entropy",
+        "final_accuracy",
+    }
+    assert outputs["artifacts"]["metrics"]["artifactType"]["schemaTitle"] == "system.Metrics"
+    assert "aepo-client==0.1.0" in json.dumps(spec["deploymentSpec"])
+
+
+def test_aepo_jobs_wait_exits_by_terminal_state(service, dataset_id):
+    with Client(service.endpoint, service.api_key) as aepo:
+        ok = aepo.create_job(quick_spec(dataset_id, max_steps=2))
+        long = aepo.create_job(quick_spec(dataset_id, max_steps=10_000))
+
+    done = service.cli("jobs", "wait", ok.id, "--interval", "1")
+    assert done.returncode == 0, done.stderr
+    assert f"job {ok.id} succeeded at step 2/2" in done.stdout
+
+    timed_out = service.cli("jobs", "wait", long.id, "--max-wait", "1", "--interval", "0.2")
+    assert timed_out.returncode == 5, timed_out.stderr
+    assert "not finished after 1 s" in timed_out.stderr
+
+    assert service.cli("jobs", "cancel", long.id).returncode == 0
+    cancelled = service.cli("jobs", "wait", long.id, "--json")
+    assert cancelled.returncode == 4, cancelled.stderr
+    assert json.loads(cancelled.stdout)["job"]["state"] == "JOB_STATE_CANCELLED"
+
+    missing = service.cli("jobs", "wait", "00000000-0000-4000-8000-000000000000")
+    assert missing.returncode == 15  # 10 + NOT_FOUND
