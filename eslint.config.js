@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/gen/**', 'apps/gpu-executor/engine/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/gen/**', 'apps/gpu-executor/engine/**', 'clients/python/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
