@@ -1,7 +1,6 @@
 """Pipeline steps against the real service: the Kubeflow component and `aepo jobs wait` for shell steps."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: kfp reads the pipeline's parameter types as objects.
 import json
 
 import pytest
@@ -55,10 +54,20 @@ def test_the_kfp_component_trains_and_outputs_the_model_and_metrics(service, dat
 
 def test_the_kfp_component_fails_the_step_when_the_job_does_not_succeed(service, dataset_id, tmp_path):
     metrics = dsl.Metrics(name="metrics", uri=str(tmp_path / "metrics"), metadata={})
-    # A base model the executor cannot load: the job is accepted, then FAILS.
-    spec = quick_spec(dataset_id, baseModel="hf:/nonexistent/model-dir")
-    with pytest.raises(JobNotSucceeded):
-        fine_tune(service.endpoint, service.api_key, json.dumps(spec), metrics)
+    spec = quick_spec(dataset_id, max_steps=10_000)
+    # The job the step will create (same spec and request id) is created and cancelled first.
+    with Client(service.endpoint, service.api_key) as aepo:
+        job = aepo.create_job(spec, request_id="kfp-run-2-fine-tune")
+        aepo.cancel_job(job.id)
+
+    with pytest.raises(JobNotSucceeded) as failed:
+        fine_tune(
+            service.endpoint, service.api_key, json.dumps(spec), metrics, request_id="kfp-run-2-fine-tune"
+        )
+
+    assert failed.value.job.id == job.id
+    assert "CANCELLED" in str(failed.value)
+    assert metrics.metadata == {}
 
 
 def test_the_component_compiles_into_a_pipeline(tmp_path):
@@ -95,7 +104,7 @@ def test_aepo_jobs_wait_exits_by_terminal_state(service, dataset_id):
 
     done = service.cli("jobs", "wait", ok.id, "--interval", "1")
     assert done.returncode == 0, done.stderr
-    assert f"job {ok.id} succeeded at step 2/2" in done.stdout
+    assert f"job {ok.id} SUCCEEDED at step 2/2" in done.stdout
 
     timed_out = service.cli("jobs", "wait", long.id, "--max-wait", "1", "--interval", "0.2")
     assert timed_out.returncode == 5, timed_out.stderr
