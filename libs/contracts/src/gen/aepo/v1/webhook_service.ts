@@ -2041,7 +2041,7 @@ export const WebhookServiceService = {
   },
   /**
    * Gets an endpoint (never its secret).
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (`id` not a uuid); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty id); UNAUTHENTICATED.
    */
   getWebhookEndpoint: {
     path: '/aepo.v1.WebhookService/GetWebhookEndpoint' as const,
@@ -2076,8 +2076,9 @@ export const WebhookServiceService = {
    * Updates the fields of an endpoint named in `update_mask` (`url`, `event_types`, `enabled`,
    * `description`). Events recorded while an endpoint is disabled are not queued for it; deliveries
    * already queued wait until it is enabled again.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty or unknown `update_mask` path; field rules as in
-   * CreateWebhookEndpoint); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty `endpoint.id`; empty or unknown `update_mask` path;
+   * `endpoint.url`, `endpoint.event_types`, `endpoint.description` rules as in CreateWebhookEndpoint);
+   * UNAUTHENTICATED.
    */
   updateWebhookEndpoint: {
     path: '/aepo.v1.WebhookService/UpdateWebhookEndpoint' as const,
@@ -2094,7 +2095,7 @@ export const WebhookServiceService = {
   },
   /**
    * Deletes an endpoint and its delivery log; nothing more is sent to it.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (`id` not a uuid); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty id); UNAUTHENTICATED.
    */
   deleteWebhookEndpoint: {
     path: '/aepo.v1.WebhookService/DeleteWebhookEndpoint' as const,
@@ -2112,7 +2113,7 @@ export const WebhookServiceService = {
   /**
    * Lists deliveries (the delivery log), newest first, of one endpoint or of every endpoint of the
    * project, optionally only those in the given states.
-   * Errors: NOT_FOUND (endpoint_id); INVALID_ARGUMENT (bad endpoint_id, page_size or page_token);
+   * Errors: NOT_FOUND (endpoint_id); INVALID_ARGUMENT (bad `states[N]`, page_size or page_token);
    * UNAUTHENTICATED.
    */
   listWebhookDeliveries: {
@@ -2131,7 +2132,7 @@ export const WebhookServiceService = {
   /**
    * Sends a delivery again as soon as possible, whatever its state (a FAILED one gets a fresh attempt
    * budget), with the same `webhook-id` and body.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (`delivery_id` not a uuid); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty delivery_id); UNAUTHENTICATED.
    */
   redeliverWebhook: {
     path: '/aepo.v1.WebhookService/RedeliverWebhook' as const,
@@ -2155,7 +2156,7 @@ export interface WebhookServiceServer extends UntypedServiceImplementation {
   createWebhookEndpoint: handleUnaryCall<CreateWebhookEndpointRequest, CreateWebhookEndpointResponse>;
   /**
    * Gets an endpoint (never its secret).
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (`id` not a uuid); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty id); UNAUTHENTICATED.
    */
   getWebhookEndpoint: handleUnaryCall<GetWebhookEndpointRequest, GetWebhookEndpointResponse>;
   /**
@@ -2167,26 +2168,27 @@ export interface WebhookServiceServer extends UntypedServiceImplementation {
    * Updates the fields of an endpoint named in `update_mask` (`url`, `event_types`, `enabled`,
    * `description`). Events recorded while an endpoint is disabled are not queued for it; deliveries
    * already queued wait until it is enabled again.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty or unknown `update_mask` path; field rules as in
-   * CreateWebhookEndpoint); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty `endpoint.id`; empty or unknown `update_mask` path;
+   * `endpoint.url`, `endpoint.event_types`, `endpoint.description` rules as in CreateWebhookEndpoint);
+   * UNAUTHENTICATED.
    */
   updateWebhookEndpoint: handleUnaryCall<UpdateWebhookEndpointRequest, UpdateWebhookEndpointResponse>;
   /**
    * Deletes an endpoint and its delivery log; nothing more is sent to it.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (`id` not a uuid); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty id); UNAUTHENTICATED.
    */
   deleteWebhookEndpoint: handleUnaryCall<DeleteWebhookEndpointRequest, DeleteWebhookEndpointResponse>;
   /**
    * Lists deliveries (the delivery log), newest first, of one endpoint or of every endpoint of the
    * project, optionally only those in the given states.
-   * Errors: NOT_FOUND (endpoint_id); INVALID_ARGUMENT (bad endpoint_id, page_size or page_token);
+   * Errors: NOT_FOUND (endpoint_id); INVALID_ARGUMENT (bad `states[N]`, page_size or page_token);
    * UNAUTHENTICATED.
    */
   listWebhookDeliveries: handleUnaryCall<ListWebhookDeliveriesRequest, ListWebhookDeliveriesResponse>;
   /**
    * Sends a delivery again as soon as possible, whatever its state (a FAILED one gets a fresh attempt
    * budget), with the same `webhook-id` and body.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (`delivery_id` not a uuid); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty delivery_id); UNAUTHENTICATED.
    */
   redeliverWebhook: handleUnaryCall<RedeliverWebhookRequest, RedeliverWebhookResponse>;
 }
@@ -2214,7 +2216,7 @@ export interface WebhookServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Gets an endpoint (never its secret).
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (`id` not a uuid); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty id); UNAUTHENTICATED.
    */
   getWebhookEndpoint(
     request: GetWebhookEndpointRequest,
@@ -2254,8 +2256,9 @@ export interface WebhookServiceClient extends Client {
    * Updates the fields of an endpoint named in `update_mask` (`url`, `event_types`, `enabled`,
    * `description`). Events recorded while an endpoint is disabled are not queued for it; deliveries
    * already queued wait until it is enabled again.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty or unknown `update_mask` path; field rules as in
-   * CreateWebhookEndpoint); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty `endpoint.id`; empty or unknown `update_mask` path;
+   * `endpoint.url`, `endpoint.event_types`, `endpoint.description` rules as in CreateWebhookEndpoint);
+   * UNAUTHENTICATED.
    */
   updateWebhookEndpoint(
     request: UpdateWebhookEndpointRequest,
@@ -2274,7 +2277,7 @@ export interface WebhookServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Deletes an endpoint and its delivery log; nothing more is sent to it.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (`id` not a uuid); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty id); UNAUTHENTICATED.
    */
   deleteWebhookEndpoint(
     request: DeleteWebhookEndpointRequest,
@@ -2294,7 +2297,7 @@ export interface WebhookServiceClient extends Client {
   /**
    * Lists deliveries (the delivery log), newest first, of one endpoint or of every endpoint of the
    * project, optionally only those in the given states.
-   * Errors: NOT_FOUND (endpoint_id); INVALID_ARGUMENT (bad endpoint_id, page_size or page_token);
+   * Errors: NOT_FOUND (endpoint_id); INVALID_ARGUMENT (bad `states[N]`, page_size or page_token);
    * UNAUTHENTICATED.
    */
   listWebhookDeliveries(
@@ -2315,7 +2318,7 @@ export interface WebhookServiceClient extends Client {
   /**
    * Sends a delivery again as soon as possible, whatever its state (a FAILED one gets a fresh attempt
    * budget), with the same `webhook-id` and body.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (`delivery_id` not a uuid); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty delivery_id); UNAUTHENTICATED.
    */
   redeliverWebhook(
     request: RedeliverWebhookRequest,
