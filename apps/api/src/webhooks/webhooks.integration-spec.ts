@@ -15,6 +15,7 @@ import type { WebhookDeliveryConfig } from '../config/api-config.js';
 import { failure, tinyRows, upload } from '../testing/grpc-helpers.js';
 import { bearer, call, EXECUTOR_TOKEN, startTestApi, type TestApi } from '../testing/test-api.js';
 import { WebhookReceiver } from '../testing/webhook-receiver.js';
+import { buildCli, cliEnv, removeCliEnvs, runCli } from '../../../../test/cli-support/cli-runner.js';
 
 const { Outcome } = executorV1;
 const { WEBHOOK_DELIVERY_STATE_DELIVERED: DELIVERED, WEBHOOK_DELIVERY_STATE_FAILED: FAILED } =
@@ -73,6 +74,7 @@ afterAll(async () => {
   await sender?.close();
   await db?.close();
   await receiver.close();
+  removeCliEnvs();
 });
 
 async function newEndpoint(path: string, eventTypes = ALL_TYPES, key = md) {
@@ -445,5 +447,49 @@ describe('delivery', () => {
       expect(copies[1]!.body).toBe(h.body);
     }
     expect(got).toHaveLength(6);
+  });
+});
+
+describe('aepo webhooks (the CLI)', () => {
+  it('creates, lists, shows deliveries, redelivers and deletes; bad input names the field', async () => {
+    await buildCli();
+    const key = String(md.get('authorization')[0]).replace(/^Bearer /, '');
+    const env = cliEnv({ AEPO_ENDPOINT: db.api.grpcAddress, AEPO_API_KEY: key });
+    const aepo = (...args: string[]) => runCli(['webhooks', ...args], env);
+
+    const bad = await aepo('create', '--url', 'ftp://example.com', '--event', 'job.exploded');
+    expect(bad.code).toBe(10 + status.INVALID_ARGUMENT);
+    expect(bad.stderr).toMatch(
+      /^aepo: INVALID_ARGUMENT: url: scheme ftp not allowed.*; event_types\[0\]: unknown/,
+    );
+
+    const created = await aepo(
+      'create',
+      '--url',
+      receiver.url('/cli'),
+      '--event',
+      'job.state_changed',
+      '--json',
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const { endpoint, secret } = JSON.parse(created.stdout) as { endpoint: { id: string }; secret: string };
+    receiver.secret('/cli', secret);
+    expect((await aepo('list')).stdout).toContain(endpoint.id);
+
+    await createJob();
+    await logUntil(endpoint.id, (d) => d.length === 1 && d[0]!.state === DELIVERED);
+    const shown = await aepo('deliveries', '--endpoint-id', endpoint.id, '--state', 'delivered');
+    expect(shown.stdout, shown.stderr).toMatch(/job\.state_changed .* delivered +1 +200 /);
+    const [delivery] = await deliveries(endpoint.id);
+    const again = await aepo('redeliver', delivery!.id);
+    expect(again.stdout).toContain(delivery!.webhookId);
+    await receiver.until(() => receiver.on('/cli').length === 2);
+    expect(receiver.on('/cli').map((r) => [r.id, r.validSignature])).toEqual([
+      [delivery!.webhookId, true],
+      [delivery!.webhookId, true],
+    ]);
+
+    expect((await aepo('delete', endpoint.id)).code).toBe(0);
+    expect((await aepo('list')).stdout).not.toContain(endpoint.id);
   });
 });
