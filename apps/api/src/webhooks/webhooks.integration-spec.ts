@@ -12,9 +12,12 @@ import {
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookDeliveryConfig } from '../config/api-config.js';
+import { createDataSource } from '../database/data-source.js';
 import { failure, tinyRows, upload } from '../testing/grpc-helpers.js';
 import { bearer, call, EXECUTOR_TOKEN, startTestApi, type TestApi } from '../testing/test-api.js';
 import { WebhookReceiver } from '../testing/webhook-receiver.js';
+import { webhookIdOf } from './webhook-signature.js';
+import { WebhookRepository } from './webhook.repository.js';
 import { buildCli, cliEnv, removeCliEnvs, runCli } from '../../../../test/cli-support/cli-runner.js';
 
 const { Outcome } = executorV1;
@@ -447,6 +450,28 @@ describe('delivery', () => {
       expect(copies[1]!.body).toBe(h.body);
     }
     expect(got).toHaveLength(6);
+  });
+  it('sends again, same webhook-id, once the claim of a replica that died mid-attempt runs out', async () => {
+    const ep = await newEndpoint('/crash', ['job.state_changed']);
+    await sender.close();
+    await createJob();
+    // A replica claims the delivery and dies: it neither answers nor hands the claim back.
+    const ds = createDataSource(db.api.databaseUrl, 1);
+    await ds.initialize();
+    try {
+      const dead = new WebhookRepository(ds);
+      const claimed = (await dead.claimDue(100, 300)).filter((d) => d.url === receiver.url('/crash'));
+      expect(claimed).toHaveLength(1);
+      sender = await startTestApi({ databaseUrl: db.api.databaseUrl, webhooks: FAST });
+      const [d] = await logUntil(ep.id, (list) => list[0]?.state === DELIVERED);
+      expect(d).toMatchObject({ attemptCount: 2, webhookId: webhookIdOf(claimed[0]!.id) });
+      expect(receiver.on('/crash').map((r) => [r.id, r.validSignature])).toEqual([[d!.webhookId, true]]);
+      // The dead replica's late answer cannot overwrite the outcome.
+      expect(await dead.markDelivered(claimed[0]!.id, claimed[0]!.claim_id, 200)).toBe(false);
+    } finally {
+      await ds.destroy();
+    }
+    await call(w, w.deleteWebhookEndpoint, { id: ep.id }, md);
   });
 });
 
