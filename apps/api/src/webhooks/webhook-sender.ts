@@ -33,9 +33,8 @@ export async function postWebhook(
       signal: AbortSignal.any([abort, timeout]),
     });
     const ok = res.status >= 200 && res.status < 300;
-    // Read (and bound) the answer so the connection can be reused; only a failure's text is kept.
-    const text = ok ? '' : (await res.text()).slice(0, ERROR_BODY_CHARS);
-    if (ok) await res.body?.cancel();
+    const text = ok ? '' : await startOf(res, ERROR_BODY_CHARS);
+    await res.body?.cancel();
     return { ok, statusCode: res.status, error: ok ? '' : `HTTP ${res.status}${text ? `: ${text}` : ''}` };
   } catch (err) {
     if (timeout.aborted) return { ok: false, statusCode: 0, error: `timed out after ${timeoutMs} ms` };
@@ -43,4 +42,22 @@ export async function postWebhook(
     const cause = (err as { cause?: { message?: string; code?: string } }).cause;
     return { ok: false, statusCode: 0, error: cause?.message ?? (err as Error).message };
   }
+}
+
+/** The first `chars` characters of an answer's body, reading no more than that (whatever its size). */
+async function startOf(res: Response, chars: number): Promise<string> {
+  const reader = res.body?.getReader();
+  if (!reader) return '';
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    while (text.length < chars) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  return text.slice(0, chars).trim();
 }

@@ -451,6 +451,21 @@ describe('delivery', () => {
     }
     expect(got).toHaveLength(6);
   });
+  it('two sending replicas share the outbox: each delivery is sent once', async () => {
+    const second = await startTestApi({ databaseUrl: db.api.databaseUrl, webhooks: FAST });
+    try {
+      const ep = await newEndpoint('/replicas', ['job.state_changed']);
+      for (let i = 0; i < 5; i++) await call(c, c.cancelJob, { id: (await createJob()).id }, md);
+      const log = await logUntil(ep.id, (d) => d.length === 10 && d.every((x) => x.state === DELIVERED));
+      const got = receiver.on('/replicas');
+      expect(got.map((r) => r.id).sort()).toEqual(log.map((d) => d.webhookId).sort());
+      expect(log.every((d) => d.attemptCount === 1)).toBe(true);
+      await call(w, w.deleteWebhookEndpoint, { id: ep.id }, md);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('sends again, same webhook-id, once the claim of a replica that died mid-attempt runs out', async () => {
     const ep = await newEndpoint('/crash', ['job.state_changed']);
     await sender.close();
