@@ -94,9 +94,14 @@ describe('loadApiConfig', () => {
       retryBaseMs: 5000,
       retryMaxMs: 3_600_000,
       pollMs: 5000,
+      allowPrivate: false,
     });
-    const c = loadApiConfig({ AEPO_API_WEBHOOK_CONCURRENCY: '0', AEPO_API_WEBHOOK_RETRY_HOURS: '2' });
-    expect(c.webhooks).toMatchObject({ concurrency: 0, maxAgeSeconds: 7200 });
+    const c = loadApiConfig({
+      AEPO_API_WEBHOOK_CONCURRENCY: '0',
+      AEPO_API_WEBHOOK_RETRY_HOURS: '2',
+      AEPO_API_WEBHOOK_ALLOW_PRIVATE: 'true',
+    });
+    expect(c.webhooks).toMatchObject({ concurrency: 0, maxAgeSeconds: 7200, allowPrivate: true });
     expect(
       problems({ AEPO_API_WEBHOOK_TIMEOUT_MS: '5', AEPO_API_WEBHOOK_MAX_ATTEMPTS: 'many' }).map(
         (p) => p.split(':')[0],

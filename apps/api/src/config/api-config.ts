@@ -78,6 +78,10 @@ const envSchema = z.object({
   AEPO_API_WEBHOOK_RETRY_BASE_MS: intFrom(10, 3_600_000, 5000),
   AEPO_API_WEBHOOK_RETRY_MAX_MS: intFrom(10, 86_400_000, 3_600_000),
   AEPO_API_WEBHOOK_POLL_MS: intFrom(50, 600_000, 5000),
+  AEPO_API_WEBHOOK_ALLOW_PRIVATE: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((s) => s === 'true' || s === '1'),
   AEPO_API_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -139,6 +143,8 @@ export interface WebhookDeliveryConfig {
   retryMaxMs: number;
   /** Polling fallback of the NOTIFY wake-up. */
   pollMs: number;
+  /** Let endpoints reach loopback, private and link-local addresses (off: refused, against SSRF). */
+  allowPrivate: boolean;
 }
 
 /** TLS of the gRPC port: the server's certificate, and the CA that executors' client certificates need. */
@@ -215,6 +221,7 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
       retryBaseMs: e.AEPO_API_WEBHOOK_RETRY_BASE_MS,
       retryMaxMs: e.AEPO_API_WEBHOOK_RETRY_MAX_MS,
       pollMs: e.AEPO_API_WEBHOOK_POLL_MS,
+      allowPrivate: e.AEPO_API_WEBHOOK_ALLOW_PRIVATE,
     },
   };
 }

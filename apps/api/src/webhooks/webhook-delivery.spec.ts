@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Violations } from '../common/violations.js';
 import { retryDelayMs } from './webhook-backoff.js';
+import { isPrivateAddress } from './webhook-address.guard.js';
 import { checkEventTypes, checkUpdateMask, checkUrl } from './webhook-endpoint.validator.js';
 import { newWebhookSecret, signWebhook, webhookHeaders, webhookIdOf } from './webhook-signature.js';
 
@@ -57,14 +58,29 @@ describe('endpoint validation', () => {
   };
 
   it('accepts http(s) URLs only', () => {
-    expect(fields((v) => checkUrl(v, 'url', 'https://hooks.example.com/aepo?x=1'))).toEqual([]);
-    expect(fields((v) => checkUrl(v, 'url', 'http://127.0.0.1:8080/'))).toEqual([]);
+    expect(fields((v) => checkUrl(v, 'url', 'https://hooks.example.com/aepo?x=1', false))).toEqual([]);
+    expect(fields((v) => checkUrl(v, 'url', 'http://127.0.0.1:8080/', true))).toEqual([]);
     for (const bad of ['', 'ftp://example.com/x', 'file:///etc/passwd', 'example.com/hook', 'http://'])
       expect(
-        fields((v) => checkUrl(v, 'url', bad)),
+        fields((v) => checkUrl(v, 'url', bad, true)),
         bad,
       ).toEqual(['url']);
-    expect(fields((v) => checkUrl(v, 'url', `https://e.com/${'a'.repeat(2100)}`))).toEqual(['url']);
+    expect(fields((v) => checkUrl(v, 'url', `https://e.com/${'a'.repeat(2100)}`, true))).toEqual(['url']);
+  });
+
+  it('refuses private IP literals unless allowed', () => {
+    for (const url of [
+      'http://127.0.0.1:8080/',
+      'http://10.1.2.3/',
+      'http://169.254.169.254/latest',
+      'http://[::1]/',
+    ])
+      expect(
+        fields((v) => checkUrl(v, 'url', url, false)),
+        url,
+      ).toEqual(['url']);
+    expect(fields((v) => checkUrl(v, 'url', 'http://93.184.215.14/', false))).toEqual([]);
+    expect(fields((v) => checkUrl(v, 'url', 'http://10.1.2.3/', true))).toEqual([]);
   });
 
   it('names the unknown or repeated event type, and refuses an empty subscription', () => {
@@ -83,5 +99,36 @@ describe('endpoint validation', () => {
     expect(v.empty).toBe(true);
     expect(fields((x) => checkUpdateMask(x, []))).toEqual(['update_mask']);
     expect(fields((x) => checkUpdateMask(x, ['secret']))).toEqual(['update_mask']);
+  });
+});
+
+describe('private addresses (SSRF guard)', () => {
+  it('covers loopback, private, link-local, CGNAT, unspecified, multicast, and v4-mapped v6', () => {
+    const blocked = [
+      '127.0.0.1',
+      '10.0.0.5',
+      '172.31.255.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '224.0.0.1',
+      '255.255.255.255',
+      '::1',
+      '::',
+      'fd00::1',
+      'fe80::1',
+      '::ffff:127.0.0.1',
+    ];
+    const open = [
+      '8.8.8.8',
+      '172.32.0.1',
+      '93.184.215.14',
+      '2606:4700::1111',
+      '::ffff:8.8.8.8',
+      'example.com',
+    ];
+    expect(blocked.filter((a) => !isPrivateAddress(a))).toEqual([]);
+    expect(open.filter((a) => isPrivateAddress(a))).toEqual([]);
   });
 });

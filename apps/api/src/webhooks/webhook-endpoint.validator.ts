@@ -1,4 +1,5 @@
 import type { Violations } from '../common/violations.js';
+import { ipLiteralOf, isPrivateAddress } from './webhook-address.guard.js';
 import { isWebhookEventType, WEBHOOK_EVENT_TYPES } from './webhook-events.js';
 
 const MAX_URL = 2048;
@@ -8,8 +9,11 @@ const MAX_DESCRIPTION = 500;
 export const UPDATABLE_PATHS = ['url', 'event_types', 'enabled', 'description'] as const;
 export type UpdatablePath = (typeof UPDATABLE_PATHS)[number];
 
-/** An absolute http:// or https:// URL with a host. */
-export function checkUrl(v: Violations, field: string, url: string): void {
+/**
+ * An absolute http:// or https:// URL with a host; without `allowPrivate`, not a private IP literal
+ * (names are checked when sent, against the addresses they resolve to).
+ */
+export function checkUrl(v: Violations, field: string, url: string, allowPrivate: boolean): void {
   if (url.trim() === '') return v.add(field, 'is required');
   if (url.length > MAX_URL) return v.add(field, `must be at most ${MAX_URL} characters`);
   let parsed: URL;
@@ -20,7 +24,10 @@ export function checkUrl(v: Violations, field: string, url: string): void {
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
     return v.add(field, `scheme ${parsed.protocol.replace(/:$/, '')} not allowed: use http or https`);
-  if (parsed.hostname === '') v.add(field, 'must name a host');
+  if (parsed.hostname === '') return v.add(field, 'must name a host');
+  const literal = ipLiteralOf(parsed);
+  if (!allowPrivate && literal !== undefined && isPrivateAddress(literal))
+    v.add(field, `${literal} is a private address (the server's AEPO_API_WEBHOOK_ALLOW_PRIVATE is off)`);
 }
 
 /** At least one known event type, none twice. */

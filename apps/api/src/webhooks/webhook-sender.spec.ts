@@ -36,7 +36,12 @@ afterAll(async () => {
 });
 
 const post = (path: string, timeoutMs = 5000, abort = new AbortController().signal) =>
-  postWebhook(`${base}${path}`, '{"a":1}', { 'webhook-id': 'msg_1' }, timeoutMs, abort);
+  postWebhook(
+    `${base}${path}`,
+    '{"a":1}',
+    { 'webhook-id': 'msg_1' },
+    { timeoutMs, abort, allowPrivate: true },
+  );
 
 describe('postWebhook', () => {
   it('POSTs the body as JSON with the given headers; any 2xx is success', async () => {
@@ -61,8 +66,11 @@ describe('postWebhook', () => {
       `http://127.0.0.1:${await freePort()}/`,
       '{}',
       {},
-      2000,
-      new AbortController().signal,
+      {
+        timeoutMs: 2000,
+        abort: new AbortController().signal,
+        allowPrivate: true,
+      },
     );
     expect(closed).toMatchObject({ ok: false, statusCode: 0 });
     expect(closed.error).toMatch(/ECONNREFUSED/);
@@ -70,5 +78,20 @@ describe('postWebhook', () => {
     const pending = post('/slow', 10_000, abort.signal);
     setTimeout(() => abort.abort(), 100);
     expect(await pending).toEqual({ ok: false, statusCode: 0, error: 'aborted: the API replica stopped' });
+  });
+});
+
+describe('postWebhook without private addresses', () => {
+  it('refuses a private IP literal and a name resolving to one, sending nothing', async () => {
+    const before = seen.length;
+    const opts = { timeoutMs: 2000, abort: new AbortController().signal, allowPrivate: false };
+    const literal = await postWebhook(`${base}/ok`, '{}', {}, opts);
+    expect(literal).toMatchObject({ ok: false, statusCode: 0 });
+    expect(literal.error).toMatch(/^127\.0\.0\.1 is a private address/);
+    const port = new URL(base).port;
+    const named = await postWebhook(`http://localhost:${port}/ok`, '{}', {}, opts);
+    expect(named).toMatchObject({ ok: false, statusCode: 0 });
+    expect(named.error).toMatch(/^localhost resolves to (127\.0\.0\.1|::1), a private address/);
+    expect(seen.length).toBe(before);
   });
 });

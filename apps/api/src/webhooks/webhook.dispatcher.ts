@@ -115,7 +115,11 @@ export class WebhookDispatcher {
   private async attempt(d: ClaimedDelivery, abort: AbortSignal): Promise<void> {
     const s = this.settings;
     const headers = webhookHeaders(d.secret, webhookIdOf(d.id), d.payload);
-    const outcome = await postWebhook(d.url, d.payload, headers, s.timeoutMs, abort);
+    const outcome = await postWebhook(d.url, d.payload, headers, {
+      timeoutMs: s.timeoutMs,
+      abort,
+      allowPrivate: s.allowPrivate,
+    });
     // Stopping: the claim is handed back instead (stop()), the attempt is not recorded.
     if (abort.aborted) return;
     if (outcome.ok) {

@@ -13,6 +13,7 @@ import type {
 import { ApiError } from '../common/api-error.js';
 import { decodePageToken, encodePageToken, pageSize, TIME_ID_CURSOR } from '../common/page-token.js';
 import { UUID_RE, Violations } from '../common/violations.js';
+import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
 import {
   checkDescription,
   checkEventTypes,
@@ -43,11 +44,18 @@ function nextToken(rows: { create_time: Date; id: string }[], limit: number, fil
 /** Per-project webhook endpoints and their delivery log. */
 @Injectable()
 export class WebhookService {
-  constructor(@Inject(WebhookRepository) private readonly repo: WebhookRepository) {}
+  private readonly allowPrivate: boolean;
+
+  constructor(
+    @Inject(WebhookRepository) private readonly repo: WebhookRepository,
+    @Inject(API_CONFIG) config: ApiConfig,
+  ) {
+    this.allowPrivate = config.webhooks.allowPrivate;
+  }
 
   async create(projectId: string, req: CreateWebhookEndpointRequest): Promise<CreateWebhookEndpointResponse> {
     const v = new Violations();
-    checkUrl(v, 'url', req.url);
+    checkUrl(v, 'url', req.url, this.allowPrivate);
     checkEventTypes(v, 'event_types', req.eventTypes);
     checkDescription(v, 'description', req.description);
     if (!v.empty) throw ApiError.invalid(v.list);
@@ -84,7 +92,7 @@ export class WebhookService {
     const changes: EndpointChanges = {};
     for (const path of paths) {
       if (path === 'url') {
-        checkUrl(v, 'endpoint.url', given.url);
+        checkUrl(v, 'endpoint.url', given.url, this.allowPrivate);
         changes.url = given.url;
       } else if (path === 'event_types') {
         checkEventTypes(v, 'endpoint.event_types', given.eventTypes);
