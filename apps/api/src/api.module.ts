@@ -25,6 +25,10 @@ import { RecordController } from './records/record.controller.js';
 import { RecordRepository } from './records/record.repository.js';
 import { RecordService } from './records/record.service.js';
 import { ShutdownSignal } from './server/shutdown.signal.js';
+import { WebhookController } from './webhooks/webhook.controller.js';
+import { WebhookDispatcher } from './webhooks/webhook.dispatcher.js';
+import { WebhookRepository } from './webhooks/webhook.repository.js';
+import { WebhookService } from './webhooks/webhook.service.js';
 
 /** Process-level resources created before Nest (database, LISTEN connection), passed in as values. */
 export interface ApiRuntime {
@@ -40,7 +44,14 @@ export class ApiModule {
   static forRoot(runtime: ApiRuntime): DynamicModule {
     return {
       module: ApiModule,
-      controllers: [AdminController, DatasetController, JobController, RecordController, ExecutorController],
+      controllers: [
+        AdminController,
+        DatasetController,
+        JobController,
+        RecordController,
+        ExecutorController,
+        WebhookController,
+      ],
       providers: [
         { provide: API_CONFIG, useValue: runtime.config },
         { provide: LOGGER, useValue: runtime.logger },
@@ -61,6 +72,9 @@ export class ApiModule {
         ApiMetricsService,
         QuotaRepository,
         ProjectQuotas,
+        WebhookRepository,
+        WebhookService,
+        WebhookDispatcher,
       ],
     };
   }

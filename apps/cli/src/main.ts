@@ -11,6 +11,7 @@ import { gradeCommand } from './commands/grade.command.js';
 import { jobsCommand } from './commands/jobs.command.js';
 import { metricsCommand } from './commands/metrics.command.js';
 import { serveCommand } from './commands/serve.command.js';
+import { webhooksCommand } from './commands/webhooks.command.js';
 import { ExitCode, toCliError } from './output/cli-error.js';
 
 // A thin registry: each subcommand lives in ./commands/<name>.command.ts and is added here.
@@ -28,6 +29,7 @@ program.addCommand(datasetsCommand());
 program.addCommand(jobsCommand());
 program.addCommand(metricsCommand());
 program.addCommand(checkpointsCommand());
+program.addCommand(webhooksCommand());
 program.addCommand(chartCommand());
 program.addCommand(adminCommand());
 program.addCommand(serveCommand());

@@ -16,6 +16,7 @@ export * from './gen/aepo/v1/job_state.js';
 export * from './gen/aepo/v1/model.js';
 export * from './gen/aepo/v1/project.js';
 export * from './gen/aepo/v1/record.js';
+export * from './gen/aepo/v1/webhook_service.js';
 export * as executorV1 from './gen/aepo/executor/v1/executor_service.js';
 export * as engineV1 from './gen/aepo/engine/v1/engine.js';
 export * from './gen/google/rpc/status.js';

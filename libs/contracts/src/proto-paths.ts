@@ -4,7 +4,11 @@ import { fileURLToPath } from 'node:url';
 export const PROTO_ROOT = fileURLToPath(new URL('../../../proto/', import.meta.url));
 
 /** Proto files of the public API (package aepo.v1), relative to PROTO_ROOT. */
-export const PUBLIC_API_PROTO_FILES = ['aepo/v1/fine_tuning_service.proto', 'aepo/v1/admin_service.proto'];
+export const PUBLIC_API_PROTO_FILES = [
+  'aepo/v1/fine_tuning_service.proto',
+  'aepo/v1/admin_service.proto',
+  'aepo/v1/webhook_service.proto',
+];
 
 /** Proto files of the executor protocol (package aepo.executor.v1), relative to PROTO_ROOT. */
 export const EXECUTOR_PROTO_FILES = ['aepo/executor/v1/executor_service.proto'];

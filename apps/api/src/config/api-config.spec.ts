@@ -85,4 +85,27 @@ describe('loadApiConfig', () => {
     });
     expect(problems({ AEPO_API_QUOTA_ACTIVE_JOBS: '0' })[0]).toMatch(/^AEPO_API_QUOTA_ACTIVE_JOBS/);
   });
+  it('reads the webhook delivery settings (defaults, overrides, 0 replicas sending, bad values)', () => {
+    expect(loadApiConfig({}).webhooks).toEqual({
+      concurrency: 8,
+      timeoutMs: 10_000,
+      maxAttempts: 12,
+      maxAgeSeconds: 72 * 3600,
+      retryBaseMs: 5000,
+      retryMaxMs: 3_600_000,
+      pollMs: 5000,
+      allowPrivate: false,
+    });
+    const c = loadApiConfig({
+      AEPO_API_WEBHOOK_CONCURRENCY: '0',
+      AEPO_API_WEBHOOK_RETRY_HOURS: '2',
+      AEPO_API_WEBHOOK_ALLOW_PRIVATE: 'true',
+    });
+    expect(c.webhooks).toMatchObject({ concurrency: 0, maxAgeSeconds: 7200, allowPrivate: true });
+    expect(
+      problems({ AEPO_API_WEBHOOK_TIMEOUT_MS: '5', AEPO_API_WEBHOOK_MAX_ATTEMPTS: 'many' }).map(
+        (p) => p.split(':')[0],
+      ),
+    ).toEqual(['AEPO_API_WEBHOOK_TIMEOUT_MS', 'AEPO_API_WEBHOOK_MAX_ATTEMPTS']);
+  });
 });

@@ -70,6 +70,18 @@ const envSchema = z.object({
   AEPO_API_TLS_KEY_FILE: z.string().min(1).optional(),
   AEPO_API_TLS_CLIENT_CA_FILE: z.string().min(1).optional(),
   AEPO_API_TLS_RELOAD_SECONDS: intFrom(1, 86_400, 300),
+  // Webhook delivery (apps/api/src/webhooks).
+  AEPO_API_WEBHOOK_CONCURRENCY: intFrom(0, 256, 8),
+  AEPO_API_WEBHOOK_TIMEOUT_MS: intFrom(100, 300_000, 10_000),
+  AEPO_API_WEBHOOK_MAX_ATTEMPTS: intFrom(1, 100, 12),
+  AEPO_API_WEBHOOK_RETRY_HOURS: intFrom(1, 720, 72),
+  AEPO_API_WEBHOOK_RETRY_BASE_MS: intFrom(10, 3_600_000, 5000),
+  AEPO_API_WEBHOOK_RETRY_MAX_MS: intFrom(10, 86_400_000, 3_600_000),
+  AEPO_API_WEBHOOK_POLL_MS: intFrom(50, 600_000, 5000),
+  AEPO_API_WEBHOOK_ALLOW_PRIVATE: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((s) => s === 'true' || s === '1'),
   AEPO_API_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -100,6 +112,7 @@ export interface ApiConfig {
   bootstrapFile: string | undefined;
   /** Unset: plaintext gRPC (local use; a warning is logged). */
   tls: ApiTlsConfig | undefined;
+  webhooks: WebhookDeliveryConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -113,6 +126,25 @@ export interface ProjectQuotaLimits {
   datasetBytes: number;
   /** StreamStepRecords and StreamJobEvents calls open at once. */
   openStreams: number;
+}
+
+/** How this replica delivers webhooks (every replica may; the outbox hands each delivery to one). */
+export interface WebhookDeliveryConfig {
+  /** Deliveries in flight at once; 0: this replica sends none. */
+  concurrency: number;
+  /** Deadline of one HTTP attempt (connect to end of response headers). */
+  timeoutMs: number;
+  /** Attempts before a delivery is FAILED ... */
+  maxAttempts: number;
+  /** ... or seconds since it was queued (or redelivered), whichever comes first. */
+  maxAgeSeconds: number;
+  /** Backoff after the first failed attempt; doubles each attempt, jittered, up to retryMaxMs. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Polling fallback of the NOTIFY wake-up. */
+  pollMs: number;
+  /** Let endpoints reach loopback, private and link-local addresses (off: refused, against SSRF). */
+  allowPrivate: boolean;
 }
 
 /** TLS of the gRPC port: the server's certificate, and the CA that executors' client certificates need. */
@@ -181,6 +213,16 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     bootstrapProject: e.AEPO_API_BOOTSTRAP_PROJECT,
     bootstrapFile: e.AEPO_API_BOOTSTRAP_FILE,
     logLevel: e.AEPO_API_LOG_LEVEL,
+    webhooks: {
+      concurrency: e.AEPO_API_WEBHOOK_CONCURRENCY,
+      timeoutMs: e.AEPO_API_WEBHOOK_TIMEOUT_MS,
+      maxAttempts: e.AEPO_API_WEBHOOK_MAX_ATTEMPTS,
+      maxAgeSeconds: e.AEPO_API_WEBHOOK_RETRY_HOURS * 3600,
+      retryBaseMs: e.AEPO_API_WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: e.AEPO_API_WEBHOOK_RETRY_MAX_MS,
+      pollMs: e.AEPO_API_WEBHOOK_POLL_MS,
+      allowPrivate: e.AEPO_API_WEBHOOK_ALLOW_PRIVATE,
+    },
   };
 }
 

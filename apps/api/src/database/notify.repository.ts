@@ -7,6 +7,8 @@ import type { EntityManager } from 'typeorm';
 export const QUEUE_CHANNEL = 'aepo_queue';
 /** Channel with a job id as payload: the job, its events or its records changed. */
 export const JOB_CHANNEL = 'aepo_job';
+/** Channel without payload: webhook deliveries were queued (sent by migration 0005's triggers). */
+export const WEBHOOK_CHANNEL = 'aepo_webhook';
 
 /**
  * Postgres LISTEN/NOTIFY: one dedicated connection listens and fans notifications out in-process.
@@ -38,11 +40,12 @@ export class NotifyRepository {
       this.scheduleReconnect();
     });
     await client.connect();
-    await client.query(`LISTEN ${QUEUE_CHANNEL}; LISTEN ${JOB_CHANNEL}`);
+    await client.query(`LISTEN ${QUEUE_CHANNEL}; LISTEN ${JOB_CHANNEL}; LISTEN ${WEBHOOK_CHANNEL}`);
     this.client = client;
     // Anything may have changed while we were not listening.
     this.emitter.emit('connected', true);
     this.emitter.emit(QUEUE_CHANNEL, '*');
+    this.emitter.emit(WEBHOOK_CHANNEL, '');
   }
 
   private scheduleReconnect(): void {
@@ -73,6 +76,12 @@ export class NotifyRepository {
   onJob(jobId: string, listener: () => void): () => void {
     this.emitter.on(`job:${jobId}`, listener);
     return () => this.emitter.off(`job:${jobId}`, listener);
+  }
+
+  /** Webhook deliveries were queued (also after a LISTEN reconnect: some may have been missed). */
+  onWebhook(listener: () => void): () => void {
+    this.emitter.on(WEBHOOK_CHANNEL, listener);
+    return () => this.emitter.off(WEBHOOK_CHANNEL, listener);
   }
 
   /** Every job notification (payload: job id). */

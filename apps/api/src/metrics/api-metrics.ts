@@ -10,7 +10,12 @@ export interface ApiMetrics {
   queueDepth: Gauge;
   activeLeases: Gauge;
   leaseExpirations: Counter;
+  webhookDeliveries: Counter<'outcome'>;
+  webhookQueueDepth: Gauge;
 }
+
+/** Outcomes of a webhook attempt in the `outcome` label of `aepo_api_webhook_deliveries_total`. */
+export type WebhookAttemptOutcome = 'delivered' | 'retry' | 'failed';
 
 /** Registers the API metrics of docs/metrics.md on `registry` and returns them. */
 export function registerApiMetrics(registry: Registry): ApiMetrics {
@@ -42,6 +47,17 @@ export function registerApiMetrics(registry: Registry): ApiMetrics {
     leaseExpirations: new Counter({
       name: 'aepo_api_lease_expirations_total',
       help: 'Leases that expired and were reaped',
+      registers: [registry],
+    }),
+    webhookDeliveries: new Counter({
+      name: 'aepo_api_webhook_deliveries_total',
+      help: 'Webhook attempts by outcome: delivered (2xx), retry (failed, tried again later), failed (gave up)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    webhookQueueDepth: new Gauge({
+      name: 'aepo_api_webhook_queue_depth',
+      help: 'Webhook deliveries not yet delivered nor given up (PENDING)',
       registers: [registry],
     }),
   };

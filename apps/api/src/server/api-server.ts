@@ -28,6 +28,7 @@ import { grpcServerCredentials } from './grpc-tls.js';
 import { createHttpServer } from './http-server.js';
 import { PinoNestLogger } from './nest-logger.js';
 import { ShutdownSignal } from './shutdown.signal.js';
+import { WebhookDispatcher } from '../webhooks/webhook.dispatcher.js';
 
 export interface StartApiOptions {
   /** Environment to read (default process.env). */
@@ -54,7 +55,12 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-const SERVICES = ['aepo.v1.FineTuningService', 'aepo.v1.AdminService', 'aepo.executor.v1.ExecutorService'];
+const SERVICES = [
+  'aepo.v1.FineTuningService',
+  'aepo.v1.AdminService',
+  'aepo.v1.WebhookService',
+  'aepo.executor.v1.ExecutorService',
+];
 
 async function resolveAddress(address: string): Promise<string> {
   const i = address.lastIndexOf(':');
@@ -162,6 +168,11 @@ export async function startApiServer(options: StartApiOptions = {}): Promise<Run
     }, config.reaperIntervalMs);
     reaper.unref();
     cleanups.push(async () => clearInterval(reaper));
+
+    // Stops before the database closes (cleanups run in reverse): hands back attempts in flight.
+    const webhooks = app.get(WebhookDispatcher);
+    webhooks.start();
+    cleanups.push(() => webhooks.stop());
 
     const http = createHttpServer(
       {

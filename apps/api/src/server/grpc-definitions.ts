@@ -7,6 +7,7 @@ import {
   FineTuningServiceService,
   PROTO_ROOT,
   PUBLIC_API_PROTO_FILES,
+  WebhookServiceService,
   executorV1,
 } from '@aepo/contracts';
 import { fileDescriptorProtos } from './reflection-descriptors.js';
@@ -23,6 +24,7 @@ export function servicePackageDefinition(): Record<string, unknown> {
   return {
     'aepo.v1.FineTuningService': guardDecoders(FineTuningServiceService, types),
     'aepo.v1.AdminService': guardDecoders(AdminServiceService, types),
+    'aepo.v1.WebhookService': guardDecoders(WebhookServiceService, types),
     'aepo.executor.v1.ExecutorService': guardDecoders(executorV1.ExecutorServiceService, types),
   };
 }

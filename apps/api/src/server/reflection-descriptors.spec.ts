@@ -121,6 +121,7 @@ service Things { rpc Get(Thing) returns (stream Other); }`,
       'aepo.executor.v1.ExecutorService',
       'aepo.v1.AdminService',
       'aepo.v1.FineTuningService',
+      'aepo.v1.WebhookService',
       'grpc.health.v1.Health',
     ]);
   });

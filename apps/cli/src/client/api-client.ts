@@ -6,7 +6,7 @@ import {
   type ClientReadableStream,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { AdminServiceClient, FineTuningServiceClient } from '@aepo/contracts';
+import { AdminServiceClient, FineTuningServiceClient, WebhookServiceClient } from '@aepo/contracts';
 import { readFileSync } from 'node:fs';
 import { CliError, ExitCode } from '../output/cli-error.js';
 
@@ -73,6 +73,7 @@ type Unary<Req, Res> = (
 export class ApiClient {
   readonly ft: FineTuningServiceClient;
   readonly admin: AdminServiceClient;
+  readonly webhooks: WebhookServiceClient;
   private readonly timeoutMs: number;
 
   constructor(private readonly conn: Connection) {
@@ -84,6 +85,7 @@ export class ApiClient {
       );
     this.ft = new FineTuningServiceClient(target, creds);
     this.admin = new AdminServiceClient(target, creds, { channelOverride: this.ft.getChannel() });
+    this.webhooks = new WebhookServiceClient(target, creds, { channelOverride: this.ft.getChannel() });
     this.timeoutMs = (conn.timeoutSeconds ?? 30) * 1000;
   }
 
@@ -111,6 +113,11 @@ export class ApiClient {
     return this.invoke(this.ft, method, req, this.projectMetadata());
   }
 
+  /** Calls a unary method of the webhook API (project-scoped, like the public API). */
+  callWebhooks<Req, Res>(method: Unary<Req, Res>, req: Req): Promise<Res> {
+    return this.invoke(this.webhooks, method, req, this.projectMetadata());
+  }
+
   /** Calls a unary method of the admin API. */
   callAdmin<Req, Res>(method: Unary<Req, Res>, req: Req): Promise<Res> {
     return this.invoke(this.admin, method, req, this.adminMetadata());
@@ -136,6 +143,7 @@ export class ApiClient {
   close(): void {
     this.ft.close();
     this.admin.close();
+    this.webhooks.close();
   }
 }
 
