@@ -19,6 +19,11 @@ export const artifactKeys = {
   manifest(folderKey: string): string {
     return folderKey + MANIFEST_NAME;
   },
+  /** The step of any key inside a checkpoint folder, else null. */
+  stepOf(key: string): number | null {
+    const m = /\/checkpoints\/step-(\d+)\//.exec(key);
+    return m ? Number(m[1]) : null;
+  },
   /** The step of a checkpoint manifest's key (`<job>/checkpoints/step-N/manifest.json`), else null. */
   stepOfManifest(key: string): number | null {
     const m = /\/checkpoints\/step-(\d+)\/manifest\.json$/.exec(key);
