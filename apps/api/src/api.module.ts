@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AdminController } from './admin/admin.controller.js';
 import { AdminService } from './admin/admin.service.js';
+import { ArtifactController } from './artifacts/artifact.controller.js';
+import { ArtifactRepository } from './artifacts/artifact.repository.js';
+import { ArtifactService } from './artifacts/artifact.service.js';
 import { ApiKeyRepository } from './auth/api-key.repository.js';
 import { AuthService } from './auth/auth.service.js';
 import { LOGGER } from './common/logger.js';
@@ -40,7 +43,14 @@ export class ApiModule {
   static forRoot(runtime: ApiRuntime): DynamicModule {
     return {
       module: ApiModule,
-      controllers: [AdminController, DatasetController, JobController, RecordController, ExecutorController],
+      controllers: [
+        AdminController,
+        DatasetController,
+        JobController,
+        RecordController,
+        ExecutorController,
+        ArtifactController,
+      ],
       providers: [
         { provide: API_CONFIG, useValue: runtime.config },
         { provide: LOGGER, useValue: runtime.logger },
@@ -61,6 +71,8 @@ export class ApiModule {
         ApiMetricsService,
         QuotaRepository,
         ProjectQuotas,
+        ArtifactRepository,
+        ArtifactService,
       ],
     };
   }
