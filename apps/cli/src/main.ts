@@ -10,6 +10,7 @@ import { demoCommand } from './commands/demo.command.js';
 import { gradeCommand } from './commands/grade.command.js';
 import { jobsCommand } from './commands/jobs.command.js';
 import { metricsCommand } from './commands/metrics.command.js';
+import { modelsCommand } from './commands/models.command.js';
 import { serveCommand } from './commands/serve.command.js';
 import { ExitCode, toCliError } from './output/cli-error.js';
 
@@ -28,6 +29,7 @@ program.addCommand(datasetsCommand());
 program.addCommand(jobsCommand());
 program.addCommand(metricsCommand());
 program.addCommand(checkpointsCommand());
+program.addCommand(modelsCommand());
 program.addCommand(chartCommand());
 program.addCommand(adminCommand());
 program.addCommand(serveCommand());
