@@ -1,4 +1,4 @@
-// vitest config of bench:executor only (the bench is not part of `npm test`).
+// vitest config of bench:executor and bench:artifacts (benches are not part of `npm test`).
 import { fileURLToPath } from 'node:url';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
@@ -17,7 +17,7 @@ export default defineConfig({
   },
   test: {
     root: src('../..'),
-    include: ['test/bench/executor-bench.run.ts'],
+    include: ['test/bench/*-bench.run.ts'],
     testTimeout: 3_600_000,
     hookTimeout: 600_000,
   },
