@@ -68,9 +68,9 @@ function killPod(ex: ExecutorProcess): void {
   }
 }
 
-async function createJob(maxSteps: number, keepLast: number) {
-  const spec = tinyJobSpec(datasetId, { maxSteps, checkpointEvery: 2 });
-  spec.checkpoint = { everyNSteps: 2, keepLast };
+async function createJob(maxSteps: number, keepLast: number, every = 2) {
+  const spec = tinyJobSpec(datasetId, { maxSteps });
+  spec.checkpoint = { everyNSteps: every, keepLast };
   return client.createJob({ spec, displayName: 'artifacts-e2e', requestId: '' });
 }
 
@@ -279,9 +279,11 @@ describe('artifacts in object storage', () => {
 
   it('waits out the object store going down during a checkpoint, keeping the last good checkpoint', async () => {
     const b = executors[1]!;
-    const job = await createJob(6, 3);
+    // Checkpoints at 3, 6, 9: the store goes down right after the first one is reported, two steps
+    // before the next one is due.
+    const job = await createJob(9, 3, 3);
     await waitFor(
-      'the checkpoint of step 2',
+      'the checkpoint of step 3',
       async () => (await client.checkpoints(job.id)).length > 0,
       240_000,
     );
@@ -291,24 +293,24 @@ describe('artifacts in object storage', () => {
       b.proc.lines
         .slice(seen)
         .filter(
-          (l) => l.includes('object store call failed; retrying') && l.includes('checkpoint of step 4'),
+          (l) => l.includes('object store call failed; retrying') && l.includes('checkpoint of step 6'),
         );
     await waitFor(
-      'the executor retrying the checkpoint of step 4',
+      'the executor retrying the checkpoint of step 6',
       () => retrying().length >= 3,
       240_000,
       200,
     );
-    // Meanwhile: the job runs on, and the API still lists the checkpoint of step 2 (nothing pruned).
+    // Meanwhile: the job runs on, and the API still lists the checkpoint of step 3 (nothing pruned).
     expect((await client.getJob(job.id)).state).toBe(JobState.JOB_STATE_RUNNING);
-    expect((await client.checkpoints(job.id)).map((c) => c.step)).toEqual([2]);
+    expect((await client.checkpoints(job.id)).map((c) => c.step)).toEqual([3]);
     await s3.start();
     await client.waitForState(job.id, [JobState.JOB_STATE_SUCCEEDED], 300_000);
-    expect((await client.steps(job.id)).map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect((await client.checkpoints(job.id)).map((c) => c.step)).toEqual([2, 4, 6]);
-    // The checkpoint of step 2 survived intact: its model pulls with matching checksums.
+    expect((await client.steps(job.id)).map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect((await client.checkpoints(job.id)).map((c) => c.step)).toEqual([3, 6, 9]);
+    // The checkpoint of step 3 survived intact: its model pulls with matching checksums.
     const out = path.join(dir, 'pulled-after-outage');
-    expect((await pull(job.id, out, '--checkpoint', '2')).code).toBe(0);
-    await expectPulled(out, (await manifestOf(artifactKeys.checkpoint(job.id, 2)))!);
+    expect((await pull(job.id, out, '--checkpoint', '3')).code).toBe(0);
+    await expectPulled(out, (await manifestOf(artifactKeys.checkpoint(job.id, 3)))!);
   });
 });

@@ -29,6 +29,10 @@ export class ObjectStore {
       ...(config.credentials ? { credentials: config.credentials } : {}),
       // Callers retry with their own (longer, bounded) backoff; the SDK's quick retries only add noise.
       maxAttempts: 2,
+      // Our own manifest carries every file's sha256; the SDK's default CRC trailers (aws-chunked
+      // uploads) are not understood by every S3-compatible server.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
       requestHandler: { connectionTimeout: 5_000, requestTimeout: 120_000 },
     });
   }
