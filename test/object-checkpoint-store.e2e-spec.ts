@@ -105,7 +105,9 @@ describe('ObjectCheckpointStore with SeaweedFS', () => {
     await a.save(meta(4, false, 0.1), trainer(4), engineWrites(4));
     await a.save(meta(6, false, 0.2), trainer(6), engineWrites(6));
     // An upload cut short before its manifest (step 5): cleaned up as older than the newest checkpoint.
-    await bucket.putFile(`${artifactKeys.checkpoint(JOB, 5)}trainer.json`, path.join(dir, 'junk'));
+    const partial = path.join(dir, 'partial');
+    writeFileSync(partial, '{}');
+    await bucket.putFile(`${artifactKeys.checkpoint(JOB, 5)}trainer.json`, partial);
     expect(await a.prune(JOB, 1)).toEqual(['step-4']);
     const steps = new Set(
       (await bucket.list(artifactKeys.checkpoints(JOB))).map((k) => artifactKeys.stepOf(k)),

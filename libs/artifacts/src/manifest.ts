@@ -61,11 +61,12 @@ export async function describeFolder(
   return files;
 }
 
+/** Code-point order: the same on every machine, whatever its locale. */
+const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
 async function walk(dir: string): Promise<string[]> {
   const out: string[] = [];
-  for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
-    a.name.localeCompare(b.name),
-  )) {
+  for (const e of (await readdir(dir, { withFileTypes: true })).sort(byName)) {
     const p = join(dir, e.name);
     if (e.isDirectory()) out.push(...(await walk(p)));
     else if (e.isFile()) out.push(p);
