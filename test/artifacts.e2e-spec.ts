@@ -11,7 +11,7 @@ import { JobState, parseBadRequest } from '@aepo/contracts';
 import { type Manifest, artifactKeys, parseManifest, sha256File } from '@aepo/artifacts';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -30,6 +30,7 @@ import {
   tinyJobSpec,
   waitFor,
 } from './support/executor-processes.js';
+import { findUv } from '../apps/gpu-executor/src/engine/uv-binary.js';
 import { S3TestServer } from './support/seaweedfs.js';
 
 const PREFIX = 'deploy-e2e';
@@ -129,6 +130,8 @@ async function expectPulled(out: string, m: Manifest): Promise<void> {
 }
 
 beforeAll(async () => {
+  // Embedded Postgres runs as its own user when started as root: it must reach api/ below this folder.
+  chmodSync(dir, 0o755);
   [s3] = await Promise.all([S3TestServer.start(path.join(dir, 's3')), buildApps().then(buildCli)]);
   api = await startApi({
     dataDir: path.join(dir, 'api'),
@@ -210,7 +213,7 @@ describe('artifacts in object storage', () => {
     );
 
     const loaded = await promisify(execFile)(
-      'uv',
+      findUv(),
       [
         'run',
         '--frozen',

@@ -10,7 +10,7 @@
 import { JobState } from '@aepo/contracts';
 import { artifactKeys } from '@aepo/artifacts';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
@@ -46,6 +46,8 @@ interface StepLine {
 
 it('bench:artifacts', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'aepo-artifacts-bench-'));
+  // Embedded Postgres runs as its own user when started as root: it must reach api/ below this folder.
+  chmodSync(dir, 0o755);
   const [s3] = await Promise.all([S3TestServer.start(path.join(dir, 's3')), buildApps()]);
   const api = await startApi({
     dataDir: path.join(dir, 'api'),
