@@ -37,6 +37,10 @@ const median = (xs: number[]) => {
   return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
+/** Median wall time of the steps that saved no checkpoint. */
+const plain = (ls: StepLine[]) =>
+  median(ls.filter((l) => l.checkpointSeconds === 0).map((l) => l.wallSeconds));
+
 interface StepLine {
   jobId: string;
   step: number;
@@ -72,6 +76,8 @@ it('bench:artifacts', async () => {
     }
   };
   const pooled = { local: [] as StepLine[], store: [] as StepLine[] };
+  // Per job: the spread between jobs of the same mode is the noise any difference must beat.
+  const perJob = { local: [] as number[], store: [] as number[] };
   const storeJobs: string[] = [];
   try {
     for (let round = 0; round < ROUNDS; round++) {
@@ -99,12 +105,12 @@ it('bench:artifacts', async () => {
           );
           expect(end.state, end.error?.message).toBe(JobState.JOB_STATE_SUCCEEDED);
           // Warm-up: the first 3 steps are left out.
-          pooled[mode].push(
-            ...ex.proc.lines
-              .filter((l) => l.includes('"step done"') && l.includes(job.id))
-              .map((l) => JSON.parse(l) as StepLine)
-              .filter((l) => l.step > 3),
-          );
+          const measured = ex.proc.lines
+            .filter((l) => l.includes('"step done"') && l.includes(job.id))
+            .map((l) => JSON.parse(l) as StepLine)
+            .filter((l) => l.step > 3);
+          pooled[mode].push(...measured);
+          perJob[mode].push(plain(measured));
           if (mode === 'store') storeJobs.push(job.id);
           else
             expect(existsSync(path.join(dir, `checkpoints-${mode}-${round}`, job.id, `step-${STEPS}`))).toBe(
@@ -119,8 +125,10 @@ it('bench:artifacts', async () => {
     // Correctness: manifests of the listed checkpoints, and the exported model via presigned URLs.
     const store = s3.store(PREFIX);
     let verifiedFiles = 0;
+    const checkpointBytes: number[] = [];
     for (const id of storeJobs) {
       for (const c of await client.checkpoints(id)) {
+        checkpointBytes.push(c.sizeBytes);
         expect(
           await store.getJson(artifactKeys.manifest(artifactKeys.checkpoint(id, c.step))),
         ).not.toBeNull();
@@ -138,8 +146,6 @@ it('bench:artifacts', async () => {
     }
     store.close();
 
-    const plain = (ls: StepLine[]) =>
-      median(ls.filter((l) => l.checkpointSeconds === 0).map((l) => l.wallSeconds));
     const save = (ls: StepLine[]) =>
       median(ls.filter((l) => l.checkpointSeconds > 0).map((l) => l.checkpointSeconds));
     const perStep = (ls: StepLine[]) => ls.reduce((s, l) => s + l.wallSeconds, 0) / ls.length;
@@ -156,9 +162,11 @@ it('bench:artifacts', async () => {
       },
       stepsMeasured: { local: pooled.local.length, store: pooled.store.length },
       medianStepWithoutCheckpoint: { local: plain(pooled.local), store: plain(pooled.store) },
+      medianStepWithoutCheckpointPerJob: perJob,
       stepOverheadShare: plain(pooled.store) / plain(pooled.local) - 1,
       medianCheckpointSeconds: { local: save(pooled.local), store: save(pooled.store) },
       meanStepIncludingCheckpoints: { local: perStep(pooled.local), store: perStep(pooled.store) },
+      medianCheckpointBytes: median(checkpointBytes),
       correctness: { storeJobs: storeJobs.length, exportedFilesVerified: verifiedFiles },
     };
     const out = process.env.BENCH_OUT ?? path.join(tmpdir(), 'aepo-artifacts-bench.json');
