@@ -31,7 +31,7 @@ import {
   waitFor,
 } from './support/executor-processes.js';
 import { findUv } from '../apps/gpu-executor/src/engine/uv-binary.js';
-import { S3TestServer } from './support/seaweedfs.js';
+import { INSTALL_TIMEOUT_MS, S3TestServer } from './support/seaweedfs.js';
 
 const PREFIX = 'deploy-e2e';
 const dir = mkdtempSync(path.join(tmpdir(), 'aepo-artifacts-e2e-'));
@@ -144,7 +144,7 @@ beforeAll(async () => {
   client = new PublicClient(api.grpcAddress, api.apiKey!);
   datasetId = await client.uploadDataset('tiny-arith', tinyArithRows(200, 7));
   await newExecutor('ex-a');
-});
+}, INSTALL_TIMEOUT_MS);
 
 afterAll(async () => {
   client?.close();

@@ -16,7 +16,7 @@ import {
   type CheckpointMeta,
 } from '../apps/gpu-executor/src/checkpoint/checkpoint.store.js';
 import { ObjectCheckpointStore } from '../apps/gpu-executor/src/checkpoint/object-checkpoint.store.js';
-import { S3TestServer } from './support/seaweedfs.js';
+import { INSTALL_TIMEOUT_MS, S3TestServer } from './support/seaweedfs.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'aepo-object-store-'));
 const JOB = 'job-object-store';
@@ -57,7 +57,7 @@ const trainer = (step: number) => ({ step }) as unknown as TrainerState;
 beforeAll(async () => {
   s3 = await S3TestServer.start(path.join(dir, 's3'));
   bucket = s3.store('unit');
-});
+}, INSTALL_TIMEOUT_MS);
 
 afterAll(async () => {
   bucket?.close();

@@ -17,11 +17,17 @@ import { Proc, REPO_ROOT, WaitAbort, waitFor } from './executor-processes.js';
 const ACCESS_KEY = 'aepo-test-access-key';
 const SECRET_KEY = 'aepo-test-secret-key-0123456789';
 
-/** Installs `weed` (a no-op once built); answers its path. The first build takes minutes. */
+/**
+ * Time a beforeAll that starts the server may take: the first build of `weed` compiles about 1,700 Go
+ * packages (over 30 minutes on 2 busy cores); with Go's build cache it only links (about 30 s).
+ */
+export const INSTALL_TIMEOUT_MS = 3_600_000;
+
+/** Installs `weed` (a no-op once built); answers its path. */
 export async function installSeaweedfs(): Promise<string> {
   const { stdout } = await promisify(execFile)('bash', ['test/tools/install-seaweedfs.sh'], {
     cwd: REPO_ROOT,
-    timeout: 3_600_000,
+    timeout: INSTALL_TIMEOUT_MS,
     maxBuffer: 16 * 1024 * 1024,
   });
   return stdout.trim().split('\n').pop()!;
