@@ -126,4 +126,23 @@ describe('ObjectCheckpointStore with SeaweedFS', () => {
       ['config.json', 'manifest.json', 'model.safetensors'].map((n) => artifactKeys.model(JOB) + n),
     );
   });
+
+  it("exports a LoRA job's merged model (engine/merged), not its adapter", async () => {
+    const a = pod('pod-lora');
+    const job = 'job-lora';
+    const saved = await a.save({ ...meta(4, false, 0.3), jobId: job }, trainer(4), async (engineDir) => {
+      mkdirSync(path.join(engineDir, 'merged'), { recursive: true });
+      writeFileSync(path.join(engineDir, 'adapter_model.safetensors'), 'adapter');
+      writeFileSync(path.join(engineDir, 'adapter_config.json'), '{}');
+      writeFileSync(path.join(engineDir, 'engine_state.pt'), 'optimizer');
+      writeFileSync(path.join(engineDir, 'merged', 'model.safetensors'), 'merged weights');
+      writeFileSync(path.join(engineDir, 'merged', 'config.json'), '{}');
+    });
+    await a.exportModel(saved);
+    const m = parseManifest(await bucket.getJson(artifactKeys.manifest(artifactKeys.model(job))), 'model');
+    expect(m.files.map((f) => [f.path, f.size])).toEqual([
+      ['config.json', 2],
+      ['model.safetensors', 14],
+    ]);
+  });
 });
