@@ -5,7 +5,7 @@
  * export holds only the model's files.
  */
 import type { TrainerState } from '@aepo/aepo';
-import { type ObjectStore, artifactKeys, parseManifest } from '@aepo/artifacts';
+import { MIN_PART_BYTES, type ObjectStore, artifactKeys, parseManifest, sha256File } from '@aepo/artifacts';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -144,5 +144,27 @@ describe('ObjectCheckpointStore with SeaweedFS', () => {
       ['config.json', 2],
       ['model.safetensors', 14],
     ]);
+  });
+
+  it('uploads a file larger than a part in parts (multipart) and reads it back intact', async () => {
+    const store = new ObjectCheckpointStore({
+      store: s3.store('unit', MIN_PART_BYTES),
+      scratch: new CheckpointStore(path.join(dir, 'pod-big')),
+      retry: { initialMs: 50, maxMs: 200, giveUpAfterMs: 2_000 },
+      log,
+    });
+    const job = 'job-big';
+    const big = Buffer.alloc(MIN_PART_BYTES * 2 + 12345);
+    for (let i = 0; i < big.length; i += 4096) big[i] = i % 251;
+    const saved = await store.save({ ...meta(2, false, 0), jobId: job }, trainer(2), async (engineDir) => {
+      mkdirSync(engineDir, { recursive: true });
+      writeFileSync(path.join(engineDir, 'model.safetensors'), big);
+    });
+    const restored = await pod('pod-big-reader').read(saved.uri);
+    const weights = path.join(restored.engineDir, 'model.safetensors');
+    expect(await sha256File(weights)).toBe(
+      await sha256File(path.join(saved.dir, 'engine', 'model.safetensors')),
+    );
+    expect(readFileSync(weights).length).toBe(big.length);
   });
 });

@@ -101,8 +101,8 @@ export class S3TestServer {
   }
 
   /** A client of the bucket, for tests to look inside (close it when done). */
-  store(prefix = ''): ObjectStore {
-    return new ObjectStore(this.config(prefix));
+  store(prefix = '', partBytes?: number): ObjectStore {
+    return new ObjectStore(this.config(prefix), partBytes);
   }
 
   get running(): boolean {

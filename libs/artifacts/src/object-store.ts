@@ -11,6 +11,7 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -18,10 +19,21 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ObjectStoreConfig } from './config.js';
 
+/** S3's smallest multipart part; files up to one part go in a single PUT. */
+export const MIN_PART_BYTES = 5 * 1024 * 1024;
+
 export class ObjectStore {
   private readonly s3: S3Client;
 
-  constructor(readonly config: ObjectStoreConfig) {
+  /**
+   * `partBytes`: files larger than this are uploaded in parts of this size (multipart), so that a
+   * weights file over S3's 5 GiB single-PUT limit still goes up; 64 MiB parts reach 625 GiB.
+   */
+  constructor(
+    readonly config: ObjectStoreConfig,
+    private readonly partBytes = 64 * 1024 * 1024,
+  ) {
+    if (partBytes < MIN_PART_BYTES) throw new Error(`parts must be at least ${MIN_PART_BYTES} bytes`);
     this.s3 = new S3Client({
       region: config.region,
       forcePathStyle: config.forcePathStyle,
@@ -54,14 +66,25 @@ export class ObjectStore {
 
   async putFile(key: string, path: string): Promise<void> {
     const { size } = await stat(path);
-    await this.s3.send(
-      new PutObjectCommand({
-        Bucket: this.config.bucket,
-        Key: this.full(key),
-        Body: createReadStream(path),
-        ContentLength: size,
-      }),
-    );
+    if (size <= this.partBytes) {
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.config.bucket,
+          Key: this.full(key),
+          Body: createReadStream(path),
+          ContentLength: size,
+        }),
+      );
+      return;
+    }
+    // Upload aborts the multipart upload when a part fails, so an outage leaves no parts behind.
+    await new Upload({
+      client: this.s3,
+      params: { Bucket: this.config.bucket, Key: this.full(key), Body: createReadStream(path) },
+      partSize: this.partBytes,
+      queueSize: 2,
+      leavePartsOnError: false,
+    }).done();
   }
 
   async putJson(key: string, value: unknown): Promise<void> {
