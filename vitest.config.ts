@@ -20,6 +20,7 @@ export default defineConfig({
       '@aepo/contracts': src('./libs/contracts/src/index.ts'),
       '@aepo/rewards': src('./libs/rewards/src/index.ts'),
       '@aepo/aepo': src('./libs/aepo/src/index.ts'),
+      '@aepo/artifacts': src('./libs/artifacts/src/index.ts'),
     },
   },
   test: {

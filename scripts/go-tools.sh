@@ -27,3 +27,33 @@ install_go_tool() {
     return 1
   fi
 }
+
+# install_go_module_tool NAME MODULE VERSION SUBDIR BIN: like install_go_tool, for a module whose go.mod
+# has replace directives, which `go install PACKAGE@VERSION` refuses (SeaweedFS's does): downloads the
+# module into Go's module cache (`go mod download`) and builds SUBDIR inside it as the main module, so
+# the replace directives apply; the binary lands as BIN/NAME-VERSION.
+install_go_module_tool() {
+  local name=$1 module=$2 version=$3 subdir=$4 bin=$5
+  [ -x "$bin/$name-$version" ] && return 0
+  command -v go >/dev/null 2>&1 || {
+    echo "installing $name needs the Go toolchain: not on PATH nor in /usr/local/go/bin" >&2
+    return 1
+  }
+  mkdir -p "$bin"
+  local dir start=$SECONDS
+  printf '[go-tools] installing %s %s (go mod download + go build)\n' "$name" "$version" >&2
+  dir=$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -n "$dir" ] || {
+    echo "go mod download $module@$version gave no module folder" >&2
+    return 1
+  }
+  # Built to a temporary name, then renamed: an interrupted build never leaves a half-written binary.
+  if (cd "$dir" && GOFLAGS="-buildvcs=false -trimpath -mod=readonly" CGO_ENABLED=0 \
+    go build -o "$bin/.$name-$version.partial" "./$subdir"); then
+    mv "$bin/.$name-$version.partial" "$bin/$name-$version"
+    printf '[go-tools] %s installed in %d s\n' "$name" $((SECONDS - start)) >&2
+  else
+    rm -f "$bin/.$name-$version.partial"
+    return 1
+  fi
+}

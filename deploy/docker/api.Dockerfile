@@ -9,6 +9,7 @@ COPY package.json package-lock.json tsconfig.base.json tsconfig.build.json ./
 COPY libs/contracts/package.json libs/contracts/
 COPY libs/rewards/package.json libs/rewards/
 COPY libs/aepo/package.json libs/aepo/
+COPY libs/artifacts/package.json libs/artifacts/
 COPY apps/api/package.json apps/api/
 COPY apps/gpu-executor/package.json apps/gpu-executor/
 COPY apps/cli/package.json apps/cli/
@@ -27,6 +28,7 @@ COPY package.json package-lock.json ./
 COPY libs/contracts/package.json libs/contracts/
 COPY libs/rewards/package.json libs/rewards/
 COPY libs/aepo/package.json libs/aepo/
+COPY libs/artifacts/package.json libs/artifacts/
 COPY apps/api/package.json apps/api/
 COPY apps/gpu-executor/package.json apps/gpu-executor/
 COPY apps/cli/package.json apps/cli/
@@ -45,6 +47,8 @@ COPY --from=build /src/libs/contracts/package.json libs/contracts/
 COPY --from=build /src/libs/contracts/dist/ libs/contracts/dist/
 COPY --from=build /src/libs/rewards/package.json libs/rewards/
 COPY --from=build /src/libs/rewards/dist/ libs/rewards/dist/
+COPY --from=build /src/libs/artifacts/package.json libs/artifacts/
+COPY --from=build /src/libs/artifacts/dist/ libs/artifacts/dist/
 COPY --from=build /src/apps/api/package.json apps/api/
 COPY --from=build /src/apps/api/dist/ apps/api/dist/
 COPY migrations/ migrations/

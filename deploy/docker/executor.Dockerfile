@@ -15,6 +15,7 @@ COPY package.json package-lock.json tsconfig.base.json tsconfig.build.json ./
 COPY libs/contracts/package.json libs/contracts/
 COPY libs/rewards/package.json libs/rewards/
 COPY libs/aepo/package.json libs/aepo/
+COPY libs/artifacts/package.json libs/artifacts/
 COPY apps/api/package.json apps/api/
 COPY apps/gpu-executor/package.json apps/gpu-executor/
 COPY apps/cli/package.json apps/cli/
@@ -54,6 +55,8 @@ COPY --from=build /src/libs/rewards/package.json libs/rewards/
 COPY --from=build /src/libs/rewards/dist/ libs/rewards/dist/
 COPY --from=build /src/libs/aepo/package.json libs/aepo/
 COPY --from=build /src/libs/aepo/dist/ libs/aepo/dist/
+COPY --from=build /src/libs/artifacts/package.json libs/artifacts/
+COPY --from=build /src/libs/artifacts/dist/ libs/artifacts/dist/
 COPY --from=build /src/apps/gpu-executor/package.json apps/gpu-executor/
 COPY --from=build /src/apps/gpu-executor/dist/ apps/gpu-executor/dist/
 # At run time the environment is used as built: no sync, no cache writes (read-only root filesystem).

@@ -9,4 +9,4 @@
 # Results: printed, and written to $BENCH_OUT (default: $TMPDIR/aepo-executor-bench.json, with every RSS sample).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-exec npx vitest run --config test/bench/executor-bench.vitest.config.ts
+exec npx vitest run --config test/bench/executor-bench.vitest.config.ts test/bench/executor-bench.run.ts

@@ -1,4 +1,4 @@
-// vitest config of bench:executor only (the bench is not part of `npm test`).
+// vitest config of bench:executor and bench:artifacts (benches are not part of `npm test`).
 import { fileURLToPath } from 'node:url';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
@@ -12,11 +12,12 @@ export default defineConfig({
       '@aepo/contracts': src('../../libs/contracts/src/index.ts'),
       '@aepo/rewards': src('../../libs/rewards/src/index.ts'),
       '@aepo/aepo': src('../../libs/aepo/src/index.ts'),
+      '@aepo/artifacts': src('../../libs/artifacts/src/index.ts'),
     },
   },
   test: {
     root: src('../..'),
-    include: ['test/bench/executor-bench.run.ts'],
+    include: ['test/bench/*-bench.run.ts'],
     testTimeout: 3_600_000,
     hookTimeout: 600_000,
   },

@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AdminController } from './admin/admin.controller.js';
 import { AdminService } from './admin/admin.service.js';
+import { ArtifactController } from './artifacts/artifact.controller.js';
+import { ArtifactRepository } from './artifacts/artifact.repository.js';
+import { ArtifactService } from './artifacts/artifact.service.js';
 import { ApiKeyRepository } from './auth/api-key.repository.js';
 import { AuthService } from './auth/auth.service.js';
 import { LOGGER } from './common/logger.js';
@@ -51,6 +54,7 @@ export class ApiModule {
         RecordController,
         ExecutorController,
         WebhookController,
+        ArtifactController,
       ],
       providers: [
         { provide: API_CONFIG, useValue: runtime.config },
@@ -75,6 +79,8 @@ export class ApiModule {
         WebhookRepository,
         WebhookService,
         WebhookDispatcher,
+        ArtifactRepository,
+        ArtifactService,
       ],
     };
   }

@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { apiChannelCredentials, usesApiTls } from './api/api-credentials.js';
 import { ExecutorApiClient } from './api/executor-api.client.js';
 import type { ExecutorApi } from './api/executor-api.port.js';
-import { CheckpointStore } from './checkpoint/checkpoint.store.js';
+import { checkpointBackend } from './checkpoint/checkpoint-backend.factory.js';
 import { LOGGER, type Logger, createLogger } from './common/logger.js';
 import { EXECUTOR_CONFIG, type ExecutorConfig } from './config/executor-config.js';
 import { type ClosableEngine, connectEngine } from './engine/engine-client.factory.js';
@@ -115,7 +115,7 @@ export class ExecutorModule {
             new JobRunner({
               api,
               engine,
-              store: new CheckpointStore(config.checkpointRoot),
+              store: checkpointBackend(config, log),
               grader,
               metrics,
               log,

@@ -13,6 +13,10 @@ export enum ApiErrorCode {
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   LEASE_LOST = 'LEASE_LOST',
   SHUTTING_DOWN = 'SHUTTING_DOWN',
+  /** The deployment lacks what the call needs (e.g. no object store configured). */
+  NOT_CONFIGURED = 'NOT_CONFIGURED',
+  /** A service the API depends on (e.g. the object store) did not answer. */
+  DEPENDENCY_UNAVAILABLE = 'DEPENDENCY_UNAVAILABLE',
 }
 
 /** A failure the caller can act on; anything else is answered INTERNAL. */

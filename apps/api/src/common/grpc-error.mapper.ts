@@ -42,6 +42,10 @@ export function toGrpcError(err: unknown, logger: Logger, context: Record<string
         return plain(status.ABORTED, err.message);
       case ApiErrorCode.SHUTTING_DOWN:
         return plain(status.UNAVAILABLE, err.message);
+      case ApiErrorCode.NOT_CONFIGURED:
+        return plain(status.FAILED_PRECONDITION, err.message);
+      case ApiErrorCode.DEPENDENCY_UNAVAILABLE:
+        return plain(status.UNAVAILABLE, err.message);
       default: {
         const unreachable: never = err.code;
         throw new Error(`unmapped error code ${String(unreachable)}`);

@@ -1,3 +1,4 @@
+import { type ObjectStoreConfig, ObjectStoreConfigError, objectStoreConfigFromEnv } from '@aepo/artifacts';
 import { z } from 'zod';
 
 const DEFAULT_MODELS = 'builtin:tiny-arith,builtin:tiny-cot,hf:Qwen/Qwen2.5-Math-7B';
@@ -83,6 +84,7 @@ const envSchema = z.object({
     .default('false')
     .transform((s) => s === 'true' || s === '1'),
   AEPO_API_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  AEPO_API_ARTIFACT_URL_TTL_SECONDS: intFrom(1, 604_800, 900),
 });
 
 export type ApiEnv = z.input<typeof envSchema>;
@@ -114,6 +116,10 @@ export interface ApiConfig {
   tls: ApiTlsConfig | undefined;
   webhooks: WebhookDeliveryConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Where executors put checkpoints and exported models (AEPO_ARTIFACTS_S3_*); unset: no downloads. */
+  objectStore: ObjectStoreConfig | undefined;
+  /** Default lifetime of presigned artifact download URLs. */
+  artifactUrlTtlSeconds: number;
 }
 
 /** Per-project limits, answered RESOURCE_EXHAUSTED with a google.rpc.QuotaFailure naming the quota. */
@@ -223,7 +229,18 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
       pollMs: e.AEPO_API_WEBHOOK_POLL_MS,
       allowPrivate: e.AEPO_API_WEBHOOK_ALLOW_PRIVATE,
     },
+    objectStore: objectStoreFromEnv(env),
+    artifactUrlTtlSeconds: e.AEPO_API_ARTIFACT_URL_TTL_SECONDS,
   };
+}
+
+function objectStoreFromEnv(env: Record<string, string | undefined>): ObjectStoreConfig | undefined {
+  try {
+    return objectStoreConfigFromEnv(env);
+  } catch (e) {
+    if (e instanceof ObjectStoreConfigError) throw new ConfigError(e.problems);
+    throw e;
+  }
 }
 
 function tlsConfig(e: z.output<typeof envSchema>): ApiTlsConfig | undefined {

@@ -43,10 +43,30 @@ export class CheckpointError extends Error {
   }
 }
 
-const TRAINER_FILE = 'trainer.json';
-const ENGINE_DIR = 'engine';
+export const TRAINER_FILE = 'trainer.json';
+export const ENGINE_DIR = 'engine';
 
-export class CheckpointStore {
+/** A checkpoint read back: its trainer file and the local folders the engine loads. */
+export interface RestoredCheckpoint {
+  file: CheckpointFile;
+  engineDir: string;
+  dir: string;
+}
+
+/** Where checkpoints go: this folder (CheckpointStore) or an object store (ObjectCheckpointStore). */
+export interface CheckpointBackend {
+  save(
+    meta: CheckpointMeta,
+    trainer: TrainerState,
+    saveEngine: (dir: string) => Promise<unknown>,
+  ): Promise<SavedCheckpoint>;
+  read(uri: string): Promise<RestoredCheckpoint>;
+  prune(jobId: string, keepLast: number): Promise<string[]>;
+  /** After the job succeeded: publishes the model of its last checkpoint; answers where, or null. */
+  exportModel(saved: SavedCheckpoint): Promise<string | null>;
+}
+
+export class CheckpointStore implements CheckpointBackend {
   readonly root: string;
 
   constructor(root: string) {
@@ -70,7 +90,7 @@ export class CheckpointStore {
     const jobDir = this.jobDir(meta.jobId);
     await mkdir(jobDir, { recursive: true });
     const tmp = join(jobDir, `.tmp-step-${meta.step}-${randomBytes(4).toString('hex')}`);
-    const final = join(jobDir, `step-${meta.step}`);
+    const final = this.stepDir(meta.jobId, meta.step);
     await mkdir(tmp, { recursive: true });
     try {
       await saveEngine(join(tmp, ENGINE_DIR));
@@ -86,7 +106,7 @@ export class CheckpointStore {
   }
 
   /** Reads a checkpoint reported earlier (by this or another executor sharing the volume). */
-  async read(uri: string): Promise<{ file: CheckpointFile; engineDir: string; dir: string }> {
+  async read(uri: string): Promise<RestoredCheckpoint> {
     let dir: string;
     try {
       dir = uri.startsWith('file:') ? fileURLToPath(uri) : uri;
@@ -112,6 +132,18 @@ export class CheckpointStore {
    * (highest validation accuracy, else highest reward mean), which the API may point users to.
    */
   async prune(jobId: string, keepLast: number): Promise<string[]> {
+    const metas = await this.list(jobId);
+    const removed: string[] = [];
+    for (const meta of checkpointsToPrune(metas, keepLast)) {
+      const name = `step-${meta.step}`;
+      await rm(join(this.jobDir(jobId), name), { recursive: true, force: true });
+      removed.push(name);
+    }
+    return removed;
+  }
+
+  /** The metas of a job's readable checkpoints. */
+  async list(jobId: string): Promise<CheckpointMeta[]> {
     const jobDir = this.jobDir(jobId);
     let names: string[];
     try {
@@ -119,34 +151,52 @@ export class CheckpointStore {
     } catch {
       return [];
     }
-    const metas: { name: string; meta: CheckpointMeta }[] = [];
+    const metas: CheckpointMeta[] = [];
     for (const name of names) {
       if (!/^step-\d+$/.test(name)) continue;
       try {
         const file = JSON.parse(await readFile(join(jobDir, name, TRAINER_FILE), 'utf8')) as CheckpointFile;
-        metas.push({ name, meta: file.meta });
+        metas.push(file.meta);
       } catch {
         // Unreadable: leave it alone.
       }
     }
-    metas.sort((a, b) => b.meta.step - a.meta.step);
-    const keep = new Set(metas.slice(0, keepLast).map((m) => m.name));
-    const best = metas
-      .filter((m) => m.meta.inBand)
-      .sort(
-        (a, b) =>
-          (b.meta.validationAccuracy ?? -1) - (a.meta.validationAccuracy ?? -1) ||
-          b.meta.rewardMean - a.meta.rewardMean,
-      )[0];
-    if (best) keep.add(best.name);
-    const removed: string[] = [];
-    for (const { name } of metas) {
-      if (keep.has(name)) continue;
-      await rm(join(jobDir, name), { recursive: true, force: true });
-      removed.push(name);
-    }
-    return removed;
+    return metas;
   }
+
+  /** The folder a checkpoint of `step` is saved in. */
+  stepDir(jobId: string, step: number): string {
+    return join(this.jobDir(jobId), `step-${step}`);
+  }
+
+  /** Removes every checkpoint folder of the job but step `keep`'s (an object store's scratch copies). */
+  async keepOnly(jobId: string, keep: number): Promise<void> {
+    for (const meta of await this.list(jobId)) {
+      if (meta.step !== keep) await rm(this.stepDir(jobId, meta.step), { recursive: true, force: true });
+    }
+  }
+
+  /** On the volume the last checkpoint's folder is the model already: nothing to export. */
+  exportModel(): Promise<string | null> {
+    return Promise.resolve(null);
+  }
+}
+
+/**
+ * The retention rule of every backend (and of the API's records, which mirror it): keep the newest
+ * `keepLast` checkpoints and the best one inside the band (highest validation accuracy, then highest
+ * reward mean); answers the others, to delete.
+ */
+export function checkpointsToPrune(metas: CheckpointMeta[], keepLast: number): CheckpointMeta[] {
+  const newestFirst = [...metas].sort((a, b) => b.step - a.step);
+  const keep = new Set(newestFirst.slice(0, keepLast).map((m) => m.step));
+  const best = newestFirst
+    .filter((m) => m.inBand)
+    .sort(
+      (a, b) => (b.validationAccuracy ?? -1) - (a.validationAccuracy ?? -1) || b.rewardMean - a.rewardMean,
+    )[0];
+  if (best) keep.add(best.step);
+  return newestFirst.filter((m) => !keep.has(m.step));
 }
 
 async function dirSize(dir: string): Promise<number> {

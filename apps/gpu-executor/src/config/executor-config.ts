@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type ObjectStoreConfig, ObjectStoreConfigError, objectStoreConfigFromEnv } from '@aepo/artifacts';
 import { z } from 'zod';
 
 const hostPort = (example: string) =>
@@ -77,6 +78,13 @@ const configSchema = z
     /** Grading worker threads. */
     gradingWorkers: int(1, 256).default(1),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // Artifacts in an object store (issue 17). Set: checkpoints and the exported model go to this
+    // bucket (AEPO_ARTIFACTS_S3_*) and checkpointRoot is only the scratch folder they are built in.
+    objectStore: z.custom<ObjectStoreConfig>((v) => typeof v === 'object' && v !== null).optional(),
+    /** Backoff of object-store calls that failed (store down): first delay, cap, and when to give up. */
+    artifactsRetryInitialMs: int(1, 600_000).default(1_000),
+    artifactsRetryMaxMs: int(1, 3_600_000).default(30_000),
+    artifactsGiveUpSeconds: int(1, 86_400).default(900),
   })
   .superRefine((c, ctx) => {
     // A client certificate without its key (or the reverse) cannot be presented.
@@ -119,6 +127,9 @@ export const ENV_NAMES = {
   repoRoot: 'AEPO_EXECUTOR_REPO_ROOT',
   gradingWorkers: 'AEPO_EXECUTOR_GRADING_WORKERS',
   logLevel: 'AEPO_EXECUTOR_LOG_LEVEL',
+  artifactsRetryInitialMs: 'AEPO_EXECUTOR_ARTIFACTS_RETRY_INITIAL_MS',
+  artifactsRetryMaxMs: 'AEPO_EXECUTOR_ARTIFACTS_RETRY_MAX_MS',
+  artifactsGiveUpSeconds: 'AEPO_EXECUTOR_ARTIFACTS_GIVE_UP_SECONDS',
 } as const satisfies Partial<Record<keyof ExecutorConfigInput, string>>;
 
 /** Thrown when the settings are invalid; the message names every bad one. */
@@ -165,6 +176,13 @@ export function loadExecutorConfig(env: Record<string, string | undefined>): Exe
     if (name.startsWith('AEPO_ENGINE_') && value !== undefined) engineEnv[name] = value;
   }
   input.engineEnv = engineEnv;
+  try {
+    const objectStore = objectStoreConfigFromEnv(env);
+    if (objectStore) input.objectStore = objectStore;
+  } catch (e) {
+    if (e instanceof ObjectStoreConfigError) throw new ExecutorConfigError(e.problems);
+    throw e;
+  }
   return resolveExecutorConfig(input as ExecutorConfigInput, ENV_NAMES);
 }
 

@@ -26,10 +26,11 @@ import type { Logger } from 'pino';
 import { LeaseLostError, withApiRetry } from '../api/api-retry.js';
 import type { ExecutorApi } from '../api/executor-api.port.js';
 import {
+  type CheckpointBackend,
   CheckpointError,
-  type CheckpointStore,
   type SavedCheckpoint,
 } from '../checkpoint/checkpoint.store.js';
+import { ObjectStoreUnavailableError } from '../checkpoint/store-retry.js';
 import type { ExecutorEngine } from '../engine/engine.port.js';
 import { EngineTimer } from '../engine/engine-timer.js';
 import type { MetricsReporter } from '../metrics/metrics.reporter.js';
@@ -61,7 +62,7 @@ export interface Grader {
 export interface JobRunnerOptions {
   api: ExecutorApi;
   engine: EngineHandle;
-  store: CheckpointStore;
+  store: CheckpointBackend;
   grader: Grader;
   metrics: MetricsReporter;
   log: Logger;
@@ -149,9 +150,11 @@ export class JobRunner {
           ? e
           : e instanceof JobSpecError
             ? new JobFailure(status.INVALID_ARGUMENT, e.message)
-            : e instanceof CheckpointError
-              ? new JobFailure(status.FAILED_PRECONDITION, e.message)
-              : new JobFailure(status.INTERNAL, `executor error: ${errorMessage(e)}`);
+            : e instanceof ObjectStoreUnavailableError
+              ? new JobFailure(status.UNAVAILABLE, e.message)
+              : e instanceof CheckpointError
+                ? new JobFailure(status.FAILED_PRECONDITION, e.message)
+                : new JobFailure(status.INTERNAL, `executor error: ${errorMessage(e)}`);
       log.error({ err: failure.message, stack: (e as Error).stack }, 'job failed');
       try {
         await session.complete(executorV1.Outcome.OUTCOME_FAILED, {
@@ -362,6 +365,10 @@ export class JobRunner {
         },
         'step done',
       );
+    }
+    if (ctx.lastCheckpoint) {
+      const model = await this.o.store.exportModel(ctx.lastCheckpoint);
+      if (model) log.info({ uri: model, step: ctx.lastCheckpoint.meta.step }, 'model exported');
     }
     await session.complete(executorV1.Outcome.OUTCOME_SUCCEEDED);
     log.info({ steps: ctx.trainer.step }, 'job succeeded');

@@ -22,6 +22,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import { Timestamp } from '../../google/protobuf/timestamp.js';
 import { Dataset, DatasetRow } from './dataset.js';
 import { EntropyTarget, Job, JobSpec } from './job.js';
 import { JobState, jobStateFromJSON, jobStateToJSON, jobStateToNumber } from './job_state.js';
@@ -319,6 +320,44 @@ export interface ListCheckpointsResponse {
   checkpoints: Checkpoint[];
   /** Token of the next page; empty on the last page. */
   nextPageToken: string;
+}
+
+/** Request of GetArtifactDownloadUrls. */
+export interface GetArtifactDownloadUrlsRequest {
+  /** Required. Job id. */
+  jobId: string;
+  /** A listed (not pruned) checkpoint, by the step it was saved after; >= 0. */
+  checkpointStep?: number | undefined;
+  /** The job's best checkpoint inside the entropy band (Job.best_checkpoint_id); must be true. */
+  bestCheckpoint?: boolean | undefined;
+  /** The model exported when the job succeeded (its last checkpoint's model); must be true. */
+  exportedModel?: boolean | undefined;
+  /** Lifetime of the URLs in seconds, 1..604800; 0 means 900. */
+  urlTtlSeconds: number;
+}
+
+/** Response of GetArtifactDownloadUrls. */
+export interface GetArtifactDownloadUrlsResponse {
+  /** Step the weights are from. */
+  step: number;
+  /** Where the artifact is stored (s3://bucket/key/). */
+  uri: string;
+  /** Every file of the model folder. */
+  files: ArtifactFile[];
+  /** When the URLs stop working. */
+  expireTime?: Date | undefined;
+}
+
+/** One file of an artifact. */
+export interface ArtifactFile {
+  /** Path inside the model folder, '/'-separated (e.g. model.safetensors). */
+  path: string;
+  /** Size in bytes. */
+  sizeBytes: number;
+  /** SHA-256 of the content, lowercase hex. */
+  sha256: string;
+  /** Presigned GET URL: works without credentials until expire_time. */
+  url: string;
 }
 
 function createBaseUploadDatasetRequest(): UploadDatasetRequest {
@@ -3669,6 +3708,417 @@ export const ListCheckpointsResponse: MessageFns<ListCheckpointsResponse> = {
   },
 };
 
+function createBaseGetArtifactDownloadUrlsRequest(): GetArtifactDownloadUrlsRequest {
+  return {
+    jobId: '',
+    checkpointStep: undefined,
+    bestCheckpoint: undefined,
+    exportedModel: undefined,
+    urlTtlSeconds: 0,
+  };
+}
+
+export const GetArtifactDownloadUrlsRequest: MessageFns<GetArtifactDownloadUrlsRequest> = {
+  encode(message: GetArtifactDownloadUrlsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== '') {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.checkpointStep !== undefined) {
+      writer.uint32(16).int64(message.checkpointStep);
+    }
+    if (message.bestCheckpoint !== undefined) {
+      writer.uint32(24).bool(message.bestCheckpoint);
+    }
+    if (message.exportedModel !== undefined) {
+      writer.uint32(32).bool(message.exportedModel);
+    }
+    if (message.urlTtlSeconds !== 0) {
+      writer.uint32(40).int32(message.urlTtlSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetArtifactDownloadUrlsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetArtifactDownloadUrlsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.checkpointStep = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.bestCheckpoint = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.exportedModel = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.urlTtlSeconds = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetArtifactDownloadUrlsRequest {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+          ? globalThis.String(object.job_id)
+          : '',
+      checkpointStep: isSet(object.checkpointStep)
+        ? globalThis.Number(object.checkpointStep)
+        : isSet(object.checkpoint_step)
+          ? globalThis.Number(object.checkpoint_step)
+          : undefined,
+      bestCheckpoint: isSet(object.bestCheckpoint)
+        ? globalThis.Boolean(object.bestCheckpoint)
+        : isSet(object.best_checkpoint)
+          ? globalThis.Boolean(object.best_checkpoint)
+          : undefined,
+      exportedModel: isSet(object.exportedModel)
+        ? globalThis.Boolean(object.exportedModel)
+        : isSet(object.exported_model)
+          ? globalThis.Boolean(object.exported_model)
+          : undefined,
+      urlTtlSeconds: isSet(object.urlTtlSeconds)
+        ? globalThis.Number(object.urlTtlSeconds)
+        : isSet(object.url_ttl_seconds)
+          ? globalThis.Number(object.url_ttl_seconds)
+          : 0,
+    };
+  },
+
+  toJSON(message: GetArtifactDownloadUrlsRequest): unknown {
+    const obj: any = {};
+    if (message.jobId !== '') {
+      obj.jobId = message.jobId;
+    }
+    if (message.checkpointStep !== undefined) {
+      obj.checkpointStep = Math.round(message.checkpointStep);
+    }
+    if (message.bestCheckpoint !== undefined) {
+      obj.bestCheckpoint = message.bestCheckpoint;
+    }
+    if (message.exportedModel !== undefined) {
+      obj.exportedModel = message.exportedModel;
+    }
+    if (message.urlTtlSeconds !== 0) {
+      obj.urlTtlSeconds = Math.round(message.urlTtlSeconds);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetArtifactDownloadUrlsRequest>, I>>(
+    base?: I,
+  ): GetArtifactDownloadUrlsRequest {
+    return GetArtifactDownloadUrlsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetArtifactDownloadUrlsRequest>, I>>(
+    object: I,
+  ): GetArtifactDownloadUrlsRequest {
+    const message = createBaseGetArtifactDownloadUrlsRequest();
+    message.jobId = object.jobId ?? '';
+    message.checkpointStep = object.checkpointStep ?? undefined;
+    message.bestCheckpoint = object.bestCheckpoint ?? undefined;
+    message.exportedModel = object.exportedModel ?? undefined;
+    message.urlTtlSeconds = object.urlTtlSeconds ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetArtifactDownloadUrlsResponse(): GetArtifactDownloadUrlsResponse {
+  return { step: 0, uri: '', files: [], expireTime: undefined };
+}
+
+export const GetArtifactDownloadUrlsResponse: MessageFns<GetArtifactDownloadUrlsResponse> = {
+  encode(message: GetArtifactDownloadUrlsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.step !== 0) {
+      writer.uint32(8).int64(message.step);
+    }
+    if (message.uri !== '') {
+      writer.uint32(18).string(message.uri);
+    }
+    for (const v of message.files) {
+      ArtifactFile.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.expireTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.expireTime), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetArtifactDownloadUrlsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetArtifactDownloadUrlsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.step = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.uri = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.files.push(ArtifactFile.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.expireTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetArtifactDownloadUrlsResponse {
+    return {
+      step: isSet(object.step) ? globalThis.Number(object.step) : 0,
+      uri: isSet(object.uri) ? globalThis.String(object.uri) : '',
+      files: globalThis.Array.isArray(object?.files)
+        ? object.files.map((e: any) => ArtifactFile.fromJSON(e))
+        : [],
+      expireTime: isSet(object.expireTime)
+        ? fromJsonTimestamp(object.expireTime)
+        : isSet(object.expire_time)
+          ? fromJsonTimestamp(object.expire_time)
+          : undefined,
+    };
+  },
+
+  toJSON(message: GetArtifactDownloadUrlsResponse): unknown {
+    const obj: any = {};
+    if (message.step !== 0) {
+      obj.step = Math.round(message.step);
+    }
+    if (message.uri !== '') {
+      obj.uri = message.uri;
+    }
+    if (message.files?.length) {
+      obj.files = message.files.map((e) => ArtifactFile.toJSON(e));
+    }
+    if (message.expireTime !== undefined) {
+      obj.expireTime = message.expireTime.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetArtifactDownloadUrlsResponse>, I>>(
+    base?: I,
+  ): GetArtifactDownloadUrlsResponse {
+    return GetArtifactDownloadUrlsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetArtifactDownloadUrlsResponse>, I>>(
+    object: I,
+  ): GetArtifactDownloadUrlsResponse {
+    const message = createBaseGetArtifactDownloadUrlsResponse();
+    message.step = object.step ?? 0;
+    message.uri = object.uri ?? '';
+    message.files = object.files?.map((e) => ArtifactFile.fromPartial(e)) || [];
+    message.expireTime = object.expireTime ?? undefined;
+    return message;
+  },
+};
+
+function createBaseArtifactFile(): ArtifactFile {
+  return { path: '', sizeBytes: 0, sha256: '', url: '' };
+}
+
+export const ArtifactFile: MessageFns<ArtifactFile> = {
+  encode(message: ArtifactFile, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== '') {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.sizeBytes !== 0) {
+      writer.uint32(16).int64(message.sizeBytes);
+    }
+    if (message.sha256 !== '') {
+      writer.uint32(26).string(message.sha256);
+    }
+    if (message.url !== '') {
+      writer.uint32(34).string(message.url);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ArtifactFile {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseArtifactFile();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.sizeBytes = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.url = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ArtifactFile {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : '',
+      sizeBytes: isSet(object.sizeBytes)
+        ? globalThis.Number(object.sizeBytes)
+        : isSet(object.size_bytes)
+          ? globalThis.Number(object.size_bytes)
+          : 0,
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : '',
+      url: isSet(object.url) ? globalThis.String(object.url) : '',
+    };
+  },
+
+  toJSON(message: ArtifactFile): unknown {
+    const obj: any = {};
+    if (message.path !== '') {
+      obj.path = message.path;
+    }
+    if (message.sizeBytes !== 0) {
+      obj.sizeBytes = Math.round(message.sizeBytes);
+    }
+    if (message.sha256 !== '') {
+      obj.sha256 = message.sha256;
+    }
+    if (message.url !== '') {
+      obj.url = message.url;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ArtifactFile>, I>>(base?: I): ArtifactFile {
+    return ArtifactFile.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ArtifactFile>, I>>(object: I): ArtifactFile {
+    const message = createBaseArtifactFile();
+    message.path = object.path ?? '';
+    message.sizeBytes = object.sizeBytes ?? 0;
+    message.sha256 = object.sha256 ?? '';
+    message.url = object.url ?? '';
+    return message;
+  },
+};
+
 /**
  * The public API: datasets, fine-tuning jobs, their step metrics, events and checkpoints.
  *
@@ -3973,6 +4423,31 @@ export const FineTuningServiceService = {
       Buffer.from(ListCheckpointsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListCheckpointsResponse => ListCheckpointsResponse.decode(value),
   },
+  /**
+   * Short-lived presigned download URLs, one per file, of a job's model: a listed checkpoint (by
+   * step), its best checkpoint inside the band, or the model exported when it succeeded. The files
+   * form a Hugging Face model folder (weights, config, tokenizer; a LoRA job's adapter, or its merged
+   * model when model.adapter.export_merged); each comes with its size and sha256 from the artifact's
+   * manifest, to verify the download against. Needs an object store (AEPO_ARTIFACTS_S3_*).
+   * Errors: INVALID_ARGUMENT (no job_id, not exactly one of checkpoint_step / best_checkpoint /
+   * exported_model, a negative step, url_ttl_seconds out of range); NOT_FOUND (no such job, no such
+   * listed checkpoint, no checkpoint in band, no exported model yet, or its manifest is missing);
+   * FAILED_PRECONDITION (no object store configured, or the checkpoint is stored elsewhere, e.g. on an
+   * executor's volume); UNAVAILABLE (the object store did not answer); UNAUTHENTICATED.
+   */
+  getArtifactDownloadUrls: {
+    path: '/aepo.v1.FineTuningService/GetArtifactDownloadUrls' as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetArtifactDownloadUrlsRequest): Buffer =>
+      Buffer.from(GetArtifactDownloadUrlsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetArtifactDownloadUrlsRequest =>
+      GetArtifactDownloadUrlsRequest.decode(value),
+    responseSerialize: (value: GetArtifactDownloadUrlsResponse): Buffer =>
+      Buffer.from(GetArtifactDownloadUrlsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetArtifactDownloadUrlsResponse =>
+      GetArtifactDownloadUrlsResponse.decode(value),
+  },
 } as const;
 
 export interface FineTuningServiceServer extends UntypedServiceImplementation {
@@ -4087,6 +4562,19 @@ export interface FineTuningServiceServer extends UntypedServiceImplementation {
    * Errors: NOT_FOUND; INVALID_ARGUMENT (bad page_size or page_token); UNAUTHENTICATED.
    */
   listCheckpoints: handleUnaryCall<ListCheckpointsRequest, ListCheckpointsResponse>;
+  /**
+   * Short-lived presigned download URLs, one per file, of a job's model: a listed checkpoint (by
+   * step), its best checkpoint inside the band, or the model exported when it succeeded. The files
+   * form a Hugging Face model folder (weights, config, tokenizer; a LoRA job's adapter, or its merged
+   * model when model.adapter.export_merged); each comes with its size and sha256 from the artifact's
+   * manifest, to verify the download against. Needs an object store (AEPO_ARTIFACTS_S3_*).
+   * Errors: INVALID_ARGUMENT (no job_id, not exactly one of checkpoint_step / best_checkpoint /
+   * exported_model, a negative step, url_ttl_seconds out of range); NOT_FOUND (no such job, no such
+   * listed checkpoint, no checkpoint in band, no exported model yet, or its manifest is missing);
+   * FAILED_PRECONDITION (no object store configured, or the checkpoint is stored elsewhere, e.g. on an
+   * executor's volume); UNAVAILABLE (the object store did not answer); UNAUTHENTICATED.
+   */
+  getArtifactDownloadUrls: handleUnaryCall<GetArtifactDownloadUrlsRequest, GetArtifactDownloadUrlsResponse>;
 }
 
 export interface FineTuningServiceClient extends Client {
@@ -4442,6 +4930,33 @@ export interface FineTuningServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListCheckpointsResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Short-lived presigned download URLs, one per file, of a job's model: a listed checkpoint (by
+   * step), its best checkpoint inside the band, or the model exported when it succeeded. The files
+   * form a Hugging Face model folder (weights, config, tokenizer; a LoRA job's adapter, or its merged
+   * model when model.adapter.export_merged); each comes with its size and sha256 from the artifact's
+   * manifest, to verify the download against. Needs an object store (AEPO_ARTIFACTS_S3_*).
+   * Errors: INVALID_ARGUMENT (no job_id, not exactly one of checkpoint_step / best_checkpoint /
+   * exported_model, a negative step, url_ttl_seconds out of range); NOT_FOUND (no such job, no such
+   * listed checkpoint, no checkpoint in band, no exported model yet, or its manifest is missing);
+   * FAILED_PRECONDITION (no object store configured, or the checkpoint is stored elsewhere, e.g. on an
+   * executor's volume); UNAVAILABLE (the object store did not answer); UNAUTHENTICATED.
+   */
+  getArtifactDownloadUrls(
+    request: GetArtifactDownloadUrlsRequest,
+    callback: (error: ServiceError | null, response: GetArtifactDownloadUrlsResponse) => void,
+  ): ClientUnaryCall;
+  getArtifactDownloadUrls(
+    request: GetArtifactDownloadUrlsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetArtifactDownloadUrlsResponse) => void,
+  ): ClientUnaryCall;
+  getArtifactDownloadUrls(
+    request: GetArtifactDownloadUrlsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetArtifactDownloadUrlsResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const FineTuningServiceClient = makeGenericClientConstructor(
@@ -4473,6 +4988,28 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin
   ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === 'string') {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());
