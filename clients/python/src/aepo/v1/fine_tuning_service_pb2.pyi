@@ -1,8 +1,11 @@
+import datetime
+
 from aepo.v1 import dataset_pb2 as _dataset_pb2
 from aepo.v1 import job_pb2 as _job_pb2
 from aepo.v1 import job_state_pb2 as _job_state_pb2
 from aepo.v1 import model_pb2 as _model_pb2
 from aepo.v1 import record_pb2 as _record_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -296,3 +299,41 @@ class ListCheckpointsResponse(_message.Message):
     checkpoints: _containers.RepeatedCompositeFieldContainer[_record_pb2.Checkpoint]
     next_page_token: str
     def __init__(self, checkpoints: _Optional[_Iterable[_Union[_record_pb2.Checkpoint, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetArtifactDownloadUrlsRequest(_message.Message):
+    __slots__ = ("job_id", "checkpoint_step", "best_checkpoint", "exported_model", "url_ttl_seconds")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_STEP_FIELD_NUMBER: _ClassVar[int]
+    BEST_CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
+    EXPORTED_MODEL_FIELD_NUMBER: _ClassVar[int]
+    URL_TTL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    checkpoint_step: int
+    best_checkpoint: bool
+    exported_model: bool
+    url_ttl_seconds: int
+    def __init__(self, job_id: _Optional[str] = ..., checkpoint_step: _Optional[int] = ..., best_checkpoint: _Optional[bool] = ..., exported_model: _Optional[bool] = ..., url_ttl_seconds: _Optional[int] = ...) -> None: ...
+
+class GetArtifactDownloadUrlsResponse(_message.Message):
+    __slots__ = ("step", "uri", "files", "expire_time")
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    URI_FIELD_NUMBER: _ClassVar[int]
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    step: int
+    uri: str
+    files: _containers.RepeatedCompositeFieldContainer[ArtifactFile]
+    expire_time: _timestamp_pb2.Timestamp
+    def __init__(self, step: _Optional[int] = ..., uri: _Optional[str] = ..., files: _Optional[_Iterable[_Union[ArtifactFile, _Mapping]]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ArtifactFile(_message.Message):
+    __slots__ = ("path", "size_bytes", "sha256", "url")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    size_bytes: int
+    sha256: str
+    url: str
+    def __init__(self, path: _Optional[str] = ..., size_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., url: _Optional[str] = ...) -> None: ...

@@ -132,6 +132,11 @@ class FineTuningServiceStub:
                 request_serializer=aepo_dot_v1_dot_fine__tuning__service__pb2.ListCheckpointsRequest.SerializeToString,
                 response_deserializer=aepo_dot_v1_dot_fine__tuning__service__pb2.ListCheckpointsResponse.FromString,
                 _registered_method=True)
+        self.GetArtifactDownloadUrls = channel.unary_unary(
+                '/aepo.v1.FineTuningService/GetArtifactDownloadUrls',
+                request_serializer=aepo_dot_v1_dot_fine__tuning__service__pb2.GetArtifactDownloadUrlsRequest.SerializeToString,
+                response_deserializer=aepo_dot_v1_dot_fine__tuning__service__pb2.GetArtifactDownloadUrlsResponse.FromString,
+                _registered_method=True)
 
 
 class FineTuningServiceServicer:
@@ -310,6 +315,22 @@ class FineTuningServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetArtifactDownloadUrls(self, request, context):
+        """Short-lived presigned download URLs, one per file, of a job's model: a listed checkpoint (by
+        step), its best checkpoint inside the band, or the model exported when it succeeded. The files
+        form a Hugging Face model folder (weights, config, tokenizer; a LoRA job's adapter, or its merged
+        model when model.adapter.export_merged); each comes with its size and sha256 from the artifact's
+        manifest, to verify the download against. Needs an object store (AEPO_ARTIFACTS_S3_*).
+        Errors: INVALID_ARGUMENT (no job_id, not exactly one of checkpoint_step / best_checkpoint /
+        exported_model, a negative step, url_ttl_seconds out of range); NOT_FOUND (no such job, no such
+        listed checkpoint, no checkpoint in band, no exported model yet, or its manifest is missing);
+        FAILED_PRECONDITION (no object store configured, or the checkpoint is stored elsewhere, e.g. on an
+        executor's volume); UNAVAILABLE (the object store did not answer); UNAUTHENTICATED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FineTuningServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -402,6 +423,11 @@ def add_FineTuningServiceServicer_to_server(servicer, server):
                     servicer.ListCheckpoints,
                     request_deserializer=aepo_dot_v1_dot_fine__tuning__service__pb2.ListCheckpointsRequest.FromString,
                     response_serializer=aepo_dot_v1_dot_fine__tuning__service__pb2.ListCheckpointsResponse.SerializeToString,
+            ),
+            'GetArtifactDownloadUrls': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetArtifactDownloadUrls,
+                    request_deserializer=aepo_dot_v1_dot_fine__tuning__service__pb2.GetArtifactDownloadUrlsRequest.FromString,
+                    response_serializer=aepo_dot_v1_dot_fine__tuning__service__pb2.GetArtifactDownloadUrlsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -898,6 +924,33 @@ class FineTuningService:
             '/aepo.v1.FineTuningService/ListCheckpoints',
             aepo_dot_v1_dot_fine__tuning__service__pb2.ListCheckpointsRequest.SerializeToString,
             aepo_dot_v1_dot_fine__tuning__service__pb2.ListCheckpointsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetArtifactDownloadUrls(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aepo.v1.FineTuningService/GetArtifactDownloadUrls',
+            aepo_dot_v1_dot_fine__tuning__service__pb2.GetArtifactDownloadUrlsRequest.SerializeToString,
+            aepo_dot_v1_dot_fine__tuning__service__pb2.GetArtifactDownloadUrlsResponse.FromString,
             options,
             channel_credentials,
             insecure,
