@@ -121,7 +121,7 @@ async function runJob(
     const steps = [];
     for (let n = first; n < first + 50 && n <= o.steps; n++) steps.push(stepRecord(n));
     const evaluations = steps.filter((s) => s.step % 10 === 0).map((s) => evaluation(s.step));
-    await call(ex, ex.heartbeat, { jobId, attempt, steps, evaluations }, emd);
+    await call(ex, ex.heartbeat, { jobId, attempt, steps, evaluations, rewindReason: '' }, emd);
   }
   for (const ck of o.checkpoints ?? []) {
     await call(
