@@ -55,6 +55,14 @@ export async function syncJob(ctx: SyncContext, run: TrackedRun, job: TrackedJob
     ctx.runs.update(run, set, ctx.claimTtlSeconds);
   const spec = JobSpec.fromJSON(job.spec);
   const tracking = spec.mlflow!;
+  // An idle running job costs one query per round, and its server no request.
+  const idle =
+    run.runId !== null &&
+    run.paramsLogged &&
+    !terminalStatus &&
+    run.outageSince === null &&
+    !(await ctx.runs.hasNew(run));
+  if (idle) return false;
 
   let artifactUri: string;
   if (run.runId === null) {

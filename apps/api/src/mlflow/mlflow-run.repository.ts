@@ -254,6 +254,19 @@ export class MlflowRunRepository {
     };
   }
 
+  /** Whether the job has records or events past the run's cursors (one cheap query before any HTTP). */
+  async hasNew(run: TrackedRun): Promise<boolean> {
+    const rows = rowsOf<{ any: boolean }>(
+      await this.ds.query(
+        `SELECT EXISTS (SELECT 1 FROM step_records WHERE job_id = $1 AND revision > $2)
+             OR EXISTS (SELECT 1 FROM evaluation_records WHERE job_id = $1 AND revision > $3)
+             OR EXISTS (SELECT 1 FROM job_events WHERE job_id = $1 AND sequence > $4) AS any`,
+        [run.jobId, run.stepRevision, run.evalRevision, run.eventSequence],
+      ),
+    );
+    return rows[0]?.any === true;
+  }
+
   /** Step records of unfinished tracked jobs not yet in MLflow (the lag gauge). */
   async lagSteps(): Promise<number> {
     const rows = rowsOf<{ n: string }>(

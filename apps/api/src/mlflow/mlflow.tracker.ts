@@ -13,6 +13,8 @@ import { ClaimLostError, MlflowRunRepository, type TrackedRun } from './mlflow-r
 /** A replica that stops renewing its claim (crashed) lets another take the job after this. */
 const CLAIM_TTL_SECONDS = 60;
 const FIRST_RETRY_MS = 500;
+/** Due jobs claimed per round for each of the `concurrency` workers. */
+const CLAIMS_PER_WORKER = 8;
 
 /** Exponential backoff with jitter: 0.5 s, 1 s, 2 s, ... up to `maxMs`. */
 export function retryDelayMs(failures: number, maxMs: number, random: () => number = Math.random): number {
@@ -61,11 +63,19 @@ export class MlflowTracker implements OnApplicationBootstrap, OnModuleDestroy {
     this.timer.unref();
   }
 
-  /** One round: picks up new tracked jobs, then syncs the due ones (at most `concurrency` at once). */
+  /**
+   * One round: picks up new tracked jobs, then syncs the due ones, `concurrency` at once. It claims
+   * more than that (most due jobs have nothing new: one query each), so that every running job is
+   * looked at about once per interval.
+   */
   async runOnce(): Promise<void> {
     await this.runs.discover();
-    const claimed = await this.runs.claim(randomUUID(), this.config.mlflow.concurrency, CLAIM_TTL_SECONDS);
-    await Promise.all(claimed.map((run) => this.syncOne(run)));
+    const { concurrency } = this.config.mlflow;
+    const queue = await this.runs.claim(randomUUID(), concurrency * CLAIMS_PER_WORKER, CLAIM_TTL_SECONDS);
+    const worker = async () => {
+      for (let run = queue.shift(); run; run = queue.shift()) await this.syncOne(run);
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
   }
 
   private async syncOne(run: TrackedRun): Promise<void> {
