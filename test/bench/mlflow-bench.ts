@@ -7,6 +7,7 @@
  *
  *   npm run bench:mlflow
  *   STEPS=500 PACE_MS=10 ROUNDS=3 SYNC_MS=100 npm run bench:mlflow
+ *   MLFLOW_CPUS=1 taskset -c 0 npm run bench:mlflow   # the MLflow server on the other core
  *
  * Correctness beside the numbers: after each tracked round the MLflow run must hold exactly one point
  * per step of `entropy` with the values sent.
@@ -72,6 +73,7 @@ async function round(tracked: boolean, mlflowUrl: string, reader: MlflowReader, 
     const { lease } = await call(ex, ex.leaseJob, { executorId: 'bench', waitSeconds: 5, models: [] }, emd);
     const attempt = lease!.attempt;
     const latencies: number[] = [];
+    const cpuBefore = process.cpuUsage();
     for (let step = 1; step <= STEPS; step++) {
       const record = StepRecord.fromPartial({
         step,
@@ -94,6 +96,8 @@ async function round(tracked: boolean, mlflowUrl: string, reader: MlflowReader, 
       await new Promise((r) => setTimeout(r, PACE_MS));
     }
     const ended = Date.now();
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuMsPerStep = (cpu.user + cpu.system) / 1000 / STEPS;
     await call(
       ex,
       ex.completeJob,
@@ -122,7 +126,7 @@ async function round(tracked: boolean, mlflowUrl: string, reader: MlflowReader, 
     console.log(
       `round ${n} tracking ${tracked ? 'on ' : 'off'}: heartbeat p50 ${quantile(latencies, 0.5).toFixed(2)} ms, ` +
         `p95 ${quantile(latencies, 0.95).toFixed(2)} ms, p99 ${quantile(latencies, 0.99).toFixed(2)} ms, ` +
-        `mean ${mean(latencies).toFixed(2)} ms; ${check}` +
+        `mean ${mean(latencies).toFixed(2)} ms; this process (API + client) ${cpuMsPerStep.toFixed(2)} CPU ms/step; ${check}` +
         (tracked ? `; MLflow complete ${drainS.toFixed(1)} s after the last step` : ''),
     );
     return latencies;
@@ -136,7 +140,9 @@ async function main() {
   const installS = await installMlflow();
   console.log(`mlflow environment ready in ${installS.toFixed(1)} s (uv sync --frozen)`);
   const started = Date.now();
-  const server = await startMlflowServer();
+  // MLFLOW_CPUS=1 (with the bench itself under `taskset -c 0`) keeps the local MLflow server's own work
+  // off the API's core, as a remote server would be.
+  const server = await startMlflowServer({ cpus: process.env['MLFLOW_CPUS'] });
   console.log(`mlflow server up in ${((Date.now() - started) / 1000).toFixed(1)} s at ${server.url}`);
   const reader = new MlflowReader(server.url);
   const all: Record<'off' | 'on', number[]> = { off: [], on: [] };

@@ -51,6 +51,8 @@ export interface MlflowServerOptions {
   stopped?: boolean;
   /** Seconds to wait for /health. */
   startTimeoutS?: number;
+  /** Pin the server to these CPUs (`taskset -c`), e.g. to keep it off the API's core in a benchmark. */
+  cpus?: string;
 }
 
 /** Starts `mlflow server` (installing it first if needed) and waits until /health answers. */
@@ -65,9 +67,11 @@ export async function startMlflowServer(o: MlflowServerOptions = {}): Promise<Ml
 
   const start = async () => {
     output = '';
+    const command = o.cpus ? ['taskset', '-c', o.cpus, MLFLOW_BIN] : [MLFLOW_BIN];
     child = spawn(
-      MLFLOW_BIN,
+      command[0]!,
       [
+        ...command.slice(1),
         'server',
         '--backend-store-uri',
         `sqlite:///${path.join(dir, 'mlflow.db')}`,

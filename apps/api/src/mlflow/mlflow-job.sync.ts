@@ -23,8 +23,11 @@ import type {
 } from './mlflow-run.repository.js';
 import { registerModel } from './mlflow-model.registrar.js';
 
-/** Records read from the database per round trip. */
-const RECORD_PAGE = 500;
+/**
+ * Records read from the database per round trip: small enough that turning one page into metrics
+ * holds the event loop (which also serves the executors' rpcs) for a millisecond or two at most.
+ */
+const RECORD_PAGE = 100;
 const TERMINAL: Record<string, MlflowRunStatus> = {
   SUCCEEDED: 'FINISHED',
   FAILED: 'FAILED',
@@ -140,6 +143,8 @@ async function sendRecords(
       (r) => r.revision,
     );
     for (const batch of batches) {
+      // Let waiting rpcs run before the next batch is serialized.
+      await new Promise((resolve) => setImmediate(resolve));
       await ctx.client.logBatch(run.runId!, { metrics: batch.metrics });
       ctx.onMetricsLogged(batch.metrics.length);
       run[field] = batch.cursor;

@@ -108,7 +108,12 @@ export class MlflowClient {
         code,
       );
     }
-    return (text === '' ? {} : JSON.parse(text)) as T;
+    try {
+      return (text === '' ? {} : JSON.parse(text)) as T;
+    } catch {
+      // Something else answers at that URL (a proxy's or another app's page).
+      throw new MlflowError(`${method} ${path}: the answer is not MLflow's JSON`, res.status, 'BAD_RESPONSE');
+    }
   }
 
   /** The experiment's id, creating it when missing (a racing creator's experiment is taken). */

@@ -230,10 +230,11 @@ async function expectOnePointPerStep(reader: MlflowReader, run: MlflowRunView, s
 let server: MlflowServer;
 let reader: MlflowReader;
 
+// A cold install (uv sync) plus the server's first start (imports, SQLite schema) on a loaded machine.
 beforeAll(async () => {
   server = await startMlflowServer();
   reader = new MlflowReader(server.url);
-});
+}, 600_000);
 
 afterAll(async () => {
   await server?.close();
