@@ -8,6 +8,7 @@
  *   npm run bench:mlflow
  *   STEPS=500 PACE_MS=10 ROUNDS=3 SYNC_MS=100 npm run bench:mlflow
  *   MLFLOW_CPUS=1 taskset -c 0 npm run bench:mlflow   # the MLflow server on the other core
+ *   MLFLOW_DIR=/dev/shm npm run bench:mlflow           # its SQLite store in memory, not on the disk
  *
  * Correctness beside the numbers: after each tracked round the MLflow run must hold exactly one point
  * per step of `entropy` with the values sent.
@@ -142,7 +143,11 @@ async function main() {
   const started = Date.now();
   // MLFLOW_CPUS=1 (with the bench itself under `taskset -c 0`) keeps the local MLflow server's own work
   // off the API's core, as a remote server would be.
-  const server = await startMlflowServer({ cpus: process.env['MLFLOW_CPUS'] });
+  // MLFLOW_DIR=/dev/shm keeps its SQLite commits off the disk that Postgres commits to.
+  const server = await startMlflowServer({
+    cpus: process.env['MLFLOW_CPUS'],
+    parentDir: process.env['MLFLOW_DIR'],
+  });
   console.log(`mlflow server up in ${((Date.now() - started) / 1000).toFixed(1)} s at ${server.url}`);
   const reader = new MlflowReader(server.url);
   const all: Record<'off' | 'on', number[]> = { off: [], on: [] };

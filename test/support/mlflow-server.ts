@@ -51,6 +51,8 @@ export interface MlflowServerOptions {
   stopped?: boolean;
   /** Seconds to wait for /health. */
   startTimeoutS?: number;
+  /** Where its store and artifacts go (default: the OS temp folder). */
+  parentDir?: string;
   /** Pin the server to these CPUs (`taskset -c`), e.g. to keep it off the API's core in a benchmark. */
   cpus?: string;
 }
@@ -59,7 +61,7 @@ export interface MlflowServerOptions {
 export async function startMlflowServer(o: MlflowServerOptions = {}): Promise<MlflowServer> {
   await installMlflow();
   const port = o.port ?? (await freePort());
-  const dir = mkdtempSync(path.join(tmpdir(), 'aepo-mlflow-'));
+  const dir = mkdtempSync(path.join(o.parentDir ?? tmpdir(), 'aepo-mlflow-'));
   mkdirSync(path.join(dir, 'artifacts'));
   const url = `http://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
