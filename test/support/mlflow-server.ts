@@ -222,7 +222,14 @@ export class MlflowReader {
 }
 
 export interface MlflowRunView {
-  info: { run_id: string; run_name: string; status: string; artifact_uri: string; end_time?: string };
+  info: {
+    run_id: string;
+    run_name: string;
+    experiment_id: string;
+    status: string;
+    artifact_uri: string;
+    end_time?: string;
+  };
   data: {
     metrics?: { key: string; value: number; step: string }[];
     params?: { key: string; value: string }[];

@@ -417,6 +417,35 @@ describe('MLflow outages and restarts', () => {
     }
   });
 
+  it('shares the work between two API replicas on one database without sending a point twice', async () => {
+    const config = { mlflow: trackerConfig({ trackingUri: server.url, concurrency: 2 }) };
+    const first = await startTestApi(config);
+    const second = await startTestApi({ ...config, databaseUrl: first.api.databaseUrl });
+    try {
+      const h = await harness(first);
+      const jobs = [];
+      for (let i = 0; i < 3; i++) {
+        const job = await createJob(h, { experimentName: 'it-replicas' });
+        await runJob(h, job.id, { steps: 150, checkpoints: [{ step: 150, uri: '/shared/x', inBand: true }] });
+        jobs.push(job);
+      }
+      for (const job of jobs) {
+        await untilDone(first, job.id);
+        const runs = await reader.post<{ runs?: MlflowRunView[] }>('/api/2.0/mlflow/runs/search', {
+          experiment_ids: [(await reader.runByName('it-replicas', job.id))!.info.experiment_id],
+          filter: `attributes.run_name = '${job.id}'`,
+        });
+        expect(runs.runs).toHaveLength(1);
+        await expectOnePointPerStep(reader, runs.runs![0]!, 150);
+        const versions = await reader.modelVersions('aepo-builtin-tiny-arith');
+        expect(versions.filter((v) => v.run_id === runs.runs![0]!.info.run_id)).toHaveLength(1);
+      }
+    } finally {
+      await second.close();
+      await first.close();
+    }
+  });
+
   it('continues after an API restart in the middle of a sync without sending a point twice', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'aepo-mlflow-restart-'));
     const config = {
