@@ -22,6 +22,7 @@ import { JobController } from './jobs/job.controller.js';
 import { JobRepository } from './jobs/job.repository.js';
 import { JobService } from './jobs/job.service.js';
 import { ApiMetricsService } from './metrics/api-metrics.service.js';
+import { MLFLOW_PROVIDERS } from './mlflow/mlflow.providers.js';
 import { ProjectQuotas } from './quotas/project-quotas.js';
 import { QuotaRepository } from './quotas/quota.repository.js';
 import { RecordController } from './records/record.controller.js';
@@ -81,6 +82,7 @@ export class ApiModule {
         WebhookDispatcher,
         ArtifactRepository,
         ArtifactService,
+        ...MLFLOW_PROVIDERS,
       ],
     };
   }

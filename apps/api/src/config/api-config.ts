@@ -83,6 +83,18 @@ const envSchema = z.object({
     .enum(['true', 'false', '1', '0'])
     .default('false')
     .transform((s) => s === 'true' || s === '1'),
+  // MLflow tracking (apps/api/src/mlflow): the deployment's server; a job's spec.mlflow overrides it.
+  AEPO_MLFLOW_TRACKING_URI: z
+    .string()
+    .max(2048)
+    .regex(/^https?:\/\/[^\s/]+/, 'must be an http:// or https:// URL')
+    .optional(),
+  AEPO_MLFLOW_EXPERIMENT_NAME: z.string().min(1).max(500).default('aepo'),
+  AEPO_MLFLOW_TRACKING_TOKEN: z.string().min(1).optional(),
+  AEPO_MLFLOW_SYNC_INTERVAL_MS: intFrom(20, 600_000, 2000),
+  AEPO_MLFLOW_RETRY_MAX_MS: intFrom(100, 3_600_000, 60_000),
+  AEPO_MLFLOW_REQUEST_TIMEOUT_MS: intFrom(100, 600_000, 15_000),
+  AEPO_MLFLOW_CONCURRENCY: intFrom(1, 64, 4),
   AEPO_API_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AEPO_API_ARTIFACT_URL_TTL_SECONDS: intFrom(1, 604_800, 900),
 });
@@ -120,6 +132,24 @@ export interface ApiConfig {
   objectStore: ObjectStoreConfig | undefined;
   /** Default lifetime of presigned artifact download URLs. */
   artifactUrlTtlSeconds: number;
+  mlflow: MlflowConfig;
+}
+
+/** MLflow tracking of jobs (the tracker in apps/api/src/mlflow runs in every API replica). */
+export interface MlflowConfig {
+  /** The deployment's tracking server; unset: only jobs that name one in spec.mlflow are tracked. */
+  trackingUri: string | undefined;
+  /** Experiment of jobs that name none. */
+  experimentName: string;
+  /** Bearer token, sent only to trackingUri (never to a server a job names). */
+  token: string | undefined;
+  /** How often the tracker looks for records to send. */
+  syncIntervalMs: number;
+  /** Longest wait between retries while a tracking server is unreachable. */
+  retryMaxMs: number;
+  requestTimeoutMs: number;
+  /** Jobs synced at once by one API replica. */
+  concurrency: number;
 }
 
 /** Per-project limits, answered RESOURCE_EXHAUSTED with a google.rpc.QuotaFailure naming the quota. */
@@ -231,6 +261,15 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     },
     objectStore: objectStoreFromEnv(env),
     artifactUrlTtlSeconds: e.AEPO_API_ARTIFACT_URL_TTL_SECONDS,
+    mlflow: {
+      trackingUri: e.AEPO_MLFLOW_TRACKING_URI,
+      experimentName: e.AEPO_MLFLOW_EXPERIMENT_NAME,
+      token: e.AEPO_MLFLOW_TRACKING_TOKEN,
+      syncIntervalMs: e.AEPO_MLFLOW_SYNC_INTERVAL_MS,
+      retryMaxMs: e.AEPO_MLFLOW_RETRY_MAX_MS,
+      requestTimeoutMs: e.AEPO_MLFLOW_REQUEST_TIMEOUT_MS,
+      concurrency: e.AEPO_MLFLOW_CONCURRENCY,
+    },
   };
 }
 

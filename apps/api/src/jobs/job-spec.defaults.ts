@@ -9,6 +9,7 @@ import {
   type ModelConfig,
   type GraderSpec,
   type JobSpec,
+  type MlflowTracking,
 } from '@aepo/contracts';
 import { randomInt } from 'node:crypto';
 
@@ -94,6 +95,7 @@ function graderWithDefaults(grader: GraderSpec | undefined): GraderSpec {
 export function applySpecDefaults(
   spec: JobSpec,
   seed: () => number = () => randomInt(0, 2 ** 31 - 1),
+  deployment: DeploymentDefaults = {},
 ): JobSpec {
   const d = SPEC_DEFAULTS;
   const o = spec.optimization;
@@ -181,7 +183,34 @@ export function applySpecDefaults(
     labels: { ...spec.labels },
     model: modelWithDefaults(spec.model),
   };
+  const mlflow = mlflowWithDefaults(spec.mlflow, spec.baseModel, deployment.mlflow);
+  if (mlflow) out.mlflow = mlflow;
   return out;
+}
+
+/** Spec defaults that come from the deployment's configuration rather than the reference values. */
+export interface DeploymentDefaults {
+  /** AEPO_MLFLOW_TRACKING_URI (unset: no default server) and AEPO_MLFLOW_EXPERIMENT_NAME. */
+  mlflow?: { trackingUri: string | undefined; experimentName: string };
+}
+
+/**
+ * JobSpec.mlflow with its defaults: the deployment's tracking server and experiment, and a registered
+ * model named after the base model. Undefined (not tracked) when neither the job nor the deployment
+ * names a server.
+ */
+export function mlflowWithDefaults(
+  m: MlflowTracking | undefined,
+  baseModel: string,
+  deployment: DeploymentDefaults['mlflow'],
+): MlflowTracking | undefined {
+  const trackingUri = m?.trackingUri || deployment?.trackingUri;
+  if (!trackingUri) return undefined;
+  return {
+    trackingUri,
+    experimentName: m?.experimentName || deployment?.experimentName || 'aepo',
+    registeredModelName: m?.registeredModelName || `aepo-${baseModel.replace(/[:/]/g, '-')}`,
+  };
 }
 
 /**

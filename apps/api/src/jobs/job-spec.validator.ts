@@ -8,6 +8,7 @@ import {
   type GraderSpec,
   type JobSpec,
   type ModelConfig,
+  type MlflowTracking,
 } from '@aepo/contracts';
 import { checkLabels, UUID_RE, Violations } from '../common/violations.js';
 import { SPEC_DEFAULTS } from './job-spec.defaults.js';
@@ -242,6 +243,7 @@ export function validateJobSpec(spec: JobSpec | undefined, models: readonly stri
     v.range(`${p}.checkpoint.keep_last`, ck.keepLast, 1, 1000, { integer: true });
   }
   validateModelConfig(v, `${p}.model`, spec.model);
+  validateMlflow(v, `${p}.mlflow`, spec.mlflow);
   checkLabels(v, `${p}.labels`, spec.labels);
   return v;
 }
@@ -267,4 +269,25 @@ function validateModelConfig(v: Violations, prefix: string, m: ModelConfig | und
     if (!MODULE_NAME_RE.test(name))
       v.add(`${prefix}.adapter.target_modules[${i}]`, 'must be 1..64 characters of [A-Za-z0-9_.]');
   });
+}
+
+/** JobSpec.mlflow: empty fields take the deployment's defaults; set ones must be usable by MLflow. */
+function validateMlflow(v: Violations, prefix: string, m: MlflowTracking | undefined): void {
+  if (m === undefined) return;
+  if (m.trackingUri !== '') {
+    let url: URL | undefined;
+    try {
+      url = new URL(m.trackingUri);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || m.trackingUri.length > 2048)
+      v.add(`${prefix}.tracking_uri`, 'must be an http:// or https:// URL of at most 2048 characters');
+    else if (url.username !== '' || url.password !== '')
+      v.add(`${prefix}.tracking_uri`, 'must not carry credentials (they would be stored in the spec)');
+  }
+  if (m.experimentName.length > 500) v.add(`${prefix}.experiment_name`, 'at most 500 characters');
+  const name = m.registeredModelName;
+  if (name.length > 256 || /[/:]/.test(name) || (name !== '' && name.trim() === ''))
+    v.add(`${prefix}.registered_model_name`, "must be 1..256 characters without '/' or ':'");
 }

@@ -36,7 +36,7 @@ export class JobService {
       if (existing) return sameRequest(existing, req.requestId, requestHash);
     }
     if (!v.empty || req.spec === undefined) throw ApiError.invalid(v.list);
-    const spec = applySpecDefaults(req.spec);
+    const spec = applySpecDefaults(req.spec, undefined, { mlflow: this.config.mlflow });
     const datasetIds = [
       spec.trainingDatasetId,
       ...(spec.validationDatasetId ? [spec.validationDatasetId] : []),

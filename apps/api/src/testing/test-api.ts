@@ -57,9 +57,15 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-/** One real API on an embedded Postgres in a temp folder, with real grpc-js clients over TCP. */
-export async function startTestApi(config: Partial<ApiConfig> = {}): Promise<TestApi> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'aepo-api-test-'));
+/**
+ * One real API on an embedded Postgres in a temp folder, with real grpc-js clients over TCP. With
+ * `dataDir` the database lives there and outlives close() (a restart of the same API).
+ */
+export async function startTestApi(
+  config: Partial<ApiConfig> = {},
+  options: { dataDir?: string } = {},
+): Promise<TestApi> {
+  const dir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'aepo-api-test-'));
   // As root, Postgres runs as the `postgres` user, which must be able to reach its data folder.
   chmodSync(dir, 0o755);
   const api = await startApiServer({
@@ -97,7 +103,7 @@ export async function startTestApi(config: Partial<ApiConfig> = {}): Promise<Tes
     close: async () => {
       for (const c of clients) c.close();
       await api.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (options.dataDir === undefined) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

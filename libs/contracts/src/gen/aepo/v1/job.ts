@@ -569,11 +569,39 @@ export interface JobSpec {
   labels: { [key: string]: string };
   /** How the model is held and trained: precision, memory budget, LoRA adapter, chat template. */
   model?: ModelConfig | undefined;
+  /**
+   * MLflow tracking of this job (numbers 80-89 are MLflow's). Unset: the deployment's
+   * AEPO_MLFLOW_TRACKING_URI, if any; the stored spec has the resolved values (unset when neither
+   * names a server: the job is not tracked).
+   */
+  mlflow?: MlflowTracking | undefined;
 }
 
 export interface JobSpec_LabelsEntry {
   key: string;
   value: string;
+}
+
+/**
+ * Where a job is tracked in MLflow: one run per job (params, step and evaluation metrics, events) and,
+ * on success, a new version of a registered model.
+ */
+export interface MlflowTracking {
+  /**
+   * http:// or https:// URL of the MLflow tracking server, at most 2048 characters. Default: the
+   * deployment's AEPO_MLFLOW_TRACKING_URI.
+   */
+  trackingUri: string;
+  /**
+   * Experiment of the run (created if missing), 1..500 characters. Default: the deployment's
+   * AEPO_MLFLOW_EXPERIMENT_NAME (`aepo`).
+   */
+  experimentName: string;
+  /**
+   * Registered model that gets a new version when the job succeeds, 1..256 characters without `/` or
+   * `:`. Default: `aepo-` + the base model with `:` and `/` replaced by `-`.
+   */
+  registeredModelName: string;
 }
 
 /**
@@ -1267,6 +1295,7 @@ function createBaseJobSpec(): JobSpec {
     checkpoint: undefined,
     labels: {},
     model: undefined,
+    mlflow: undefined,
   };
 }
 
@@ -1316,6 +1345,9 @@ export const JobSpec: MessageFns<JobSpec> = {
     });
     if (message.model !== undefined) {
       ModelConfig.encode(message.model, writer.uint32(162).fork()).join();
+    }
+    if (message.mlflow !== undefined) {
+      MlflowTracking.encode(message.mlflow, writer.uint32(642).fork()).join();
     }
     return writer;
   },
@@ -1456,6 +1488,14 @@ export const JobSpec: MessageFns<JobSpec> = {
             message.model = ModelConfig.decode(reader, reader.uint32());
             continue;
           }
+          case 80: {
+            if (tag !== 642) {
+              break;
+            }
+
+            message.mlflow = MlflowTracking.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1524,6 +1564,7 @@ export const JobSpec: MessageFns<JobSpec> = {
           )
         : {},
       model: isSet(object.model) ? ModelConfig.fromJSON(object.model) : undefined,
+      mlflow: isSet(object.mlflow) ? MlflowTracking.fromJSON(object.mlflow) : undefined,
     };
   },
 
@@ -1579,6 +1620,9 @@ export const JobSpec: MessageFns<JobSpec> = {
     }
     if (message.model !== undefined) {
       obj.model = ModelConfig.toJSON(message.model);
+    }
+    if (message.mlflow !== undefined) {
+      obj.mlflow = MlflowTracking.toJSON(message.mlflow);
     }
     return obj;
   },
@@ -1637,6 +1681,10 @@ export const JobSpec: MessageFns<JobSpec> = {
     );
     message.model =
       object.model !== undefined && object.model !== null ? ModelConfig.fromPartial(object.model) : undefined;
+    message.mlflow =
+      object.mlflow !== undefined && object.mlflow !== null
+        ? MlflowTracking.fromPartial(object.mlflow)
+        : undefined;
     return message;
   },
 };
@@ -1722,6 +1770,119 @@ export const JobSpec_LabelsEntry: MessageFns<JobSpec_LabelsEntry> = {
     const message = createBaseJobSpec_LabelsEntry();
     message.key = object.key ?? '';
     message.value = object.value ?? '';
+    return message;
+  },
+};
+
+function createBaseMlflowTracking(): MlflowTracking {
+  return { trackingUri: '', experimentName: '', registeredModelName: '' };
+}
+
+export const MlflowTracking: MessageFns<MlflowTracking> = {
+  encode(message: MlflowTracking, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.trackingUri !== '') {
+      writer.uint32(10).string(message.trackingUri);
+    }
+    if (message.experimentName !== '') {
+      writer.uint32(18).string(message.experimentName);
+    }
+    if (message.registeredModelName !== '') {
+      writer.uint32(26).string(message.registeredModelName);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MlflowTracking {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMlflowTracking();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.trackingUri = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.experimentName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.registeredModelName = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MlflowTracking {
+    return {
+      trackingUri: isSet(object.trackingUri)
+        ? globalThis.String(object.trackingUri)
+        : isSet(object.tracking_uri)
+          ? globalThis.String(object.tracking_uri)
+          : '',
+      experimentName: isSet(object.experimentName)
+        ? globalThis.String(object.experimentName)
+        : isSet(object.experiment_name)
+          ? globalThis.String(object.experiment_name)
+          : '',
+      registeredModelName: isSet(object.registeredModelName)
+        ? globalThis.String(object.registeredModelName)
+        : isSet(object.registered_model_name)
+          ? globalThis.String(object.registered_model_name)
+          : '',
+    };
+  },
+
+  toJSON(message: MlflowTracking): unknown {
+    const obj: any = {};
+    if (message.trackingUri !== '') {
+      obj.trackingUri = message.trackingUri;
+    }
+    if (message.experimentName !== '') {
+      obj.experimentName = message.experimentName;
+    }
+    if (message.registeredModelName !== '') {
+      obj.registeredModelName = message.registeredModelName;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MlflowTracking>, I>>(base?: I): MlflowTracking {
+    return MlflowTracking.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MlflowTracking>, I>>(object: I): MlflowTracking {
+    const message = createBaseMlflowTracking();
+    message.trackingUri = object.trackingUri ?? '';
+    message.experimentName = object.experimentName ?? '';
+    message.registeredModelName = object.registeredModelName ?? '';
     return message;
   },
 };

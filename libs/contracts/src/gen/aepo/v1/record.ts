@@ -47,6 +47,13 @@ export enum JobEventType {
   JOB_EVENT_TYPE_RECORDS_SUPERSEDED = 'JOB_EVENT_TYPE_RECORDS_SUPERSEDED',
   /** JOB_EVENT_TYPE_ENGINE_RESTARTED - The executor's engine process died and was restarted; training went back to the last checkpoint. */
   JOB_EVENT_TYPE_ENGINE_RESTARTED = 'JOB_EVENT_TYPE_ENGINE_RESTARTED',
+  /**
+   * JOB_EVENT_TYPE_TRACKING_UNAVAILABLE - The job's MLflow tracking server could not be reached (once per outage, not per retry): training
+   * goes on, the records are sent when it is back.
+   */
+  JOB_EVENT_TYPE_TRACKING_UNAVAILABLE = 'JOB_EVENT_TYPE_TRACKING_UNAVAILABLE',
+  /** JOB_EVENT_TYPE_TRACKING_RECOVERED - The MLflow tracking server answered again after an outage; the gap is being filled. */
+  JOB_EVENT_TYPE_TRACKING_RECOVERED = 'JOB_EVENT_TYPE_TRACKING_RECOVERED',
   UNRECOGNIZED = 'UNRECOGNIZED',
 }
 
@@ -94,6 +101,12 @@ export function jobEventTypeFromJSON(object: any): JobEventType {
     case 13:
     case 'JOB_EVENT_TYPE_ENGINE_RESTARTED':
       return JobEventType.JOB_EVENT_TYPE_ENGINE_RESTARTED;
+    case 14:
+    case 'JOB_EVENT_TYPE_TRACKING_UNAVAILABLE':
+      return JobEventType.JOB_EVENT_TYPE_TRACKING_UNAVAILABLE;
+    case 15:
+    case 'JOB_EVENT_TYPE_TRACKING_RECOVERED':
+      return JobEventType.JOB_EVENT_TYPE_TRACKING_RECOVERED;
     case -1:
     case 'UNRECOGNIZED':
     default:
@@ -131,6 +144,10 @@ export function jobEventTypeToJSON(object: JobEventType): string {
       return 'JOB_EVENT_TYPE_RECORDS_SUPERSEDED';
     case JobEventType.JOB_EVENT_TYPE_ENGINE_RESTARTED:
       return 'JOB_EVENT_TYPE_ENGINE_RESTARTED';
+    case JobEventType.JOB_EVENT_TYPE_TRACKING_UNAVAILABLE:
+      return 'JOB_EVENT_TYPE_TRACKING_UNAVAILABLE';
+    case JobEventType.JOB_EVENT_TYPE_TRACKING_RECOVERED:
+      return 'JOB_EVENT_TYPE_TRACKING_RECOVERED';
     case JobEventType.UNRECOGNIZED:
     default:
       return 'UNRECOGNIZED';
@@ -167,6 +184,10 @@ export function jobEventTypeToNumber(object: JobEventType): number {
       return 12;
     case JobEventType.JOB_EVENT_TYPE_ENGINE_RESTARTED:
       return 13;
+    case JobEventType.JOB_EVENT_TYPE_TRACKING_UNAVAILABLE:
+      return 14;
+    case JobEventType.JOB_EVENT_TYPE_TRACKING_RECOVERED:
+      return 15;
     case JobEventType.UNRECOGNIZED:
     default:
       return -1;

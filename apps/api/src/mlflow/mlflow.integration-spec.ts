@@ -1,0 +1,483 @@
+/**
+ * The MLflow tracker against a real `mlflow server` (test/support/mlflow-server.ts): jobs driven
+ * through the real API and executor protocol, checked through MLflow's REST API.
+ */
+import type { Metadata } from '@grpc/grpc-js';
+import {
+  CreateJobRequest,
+  EvaluationRecord,
+  JobEventType,
+  JobSpec,
+  JobState,
+  StepRecord,
+  executorV1,
+  type FineTuningServiceClient,
+  type Job,
+  type MlflowTracking,
+} from '@aepo/contracts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  MlflowReader,
+  startMlflowServer,
+  type MlflowRunView,
+  type MlflowServer,
+} from '../../../../test/support/mlflow-server.js';
+import type { MlflowConfig } from '../config/api-config.js';
+import { tinyRows, upload } from '../testing/grpc-helpers.js';
+import { bearer, call, EXECUTOR_TOKEN, startTestApi, type TestApi } from '../testing/test-api.js';
+import { specParams, stepMetrics } from './mlflow.mapping.js';
+
+const { Outcome } = executorV1;
+const emd = bearer(EXECUTOR_TOKEN);
+
+const trackerConfig = (over: Partial<MlflowConfig> = {}): MlflowConfig => ({
+  trackingUri: undefined,
+  experimentName: 'aepo',
+  token: undefined,
+  syncIntervalMs: 100,
+  retryMaxMs: 400,
+  requestTimeoutMs: 20_000,
+  concurrency: 4,
+  ...over,
+});
+
+/** A step record whose every number differs from step to step (a wrong step mapping shows). */
+const stepRecord = (n: number): StepRecord =>
+  StepRecord.fromPartial({
+    step: n,
+    entropy: 0.3 + n / 1000,
+    entropySampled: 0.31 + n / 1000,
+    entropyTarget: 0.3,
+    entropyTargetLower: 0.25,
+    entropyTargetUpper: 0.35,
+    temperature: n % 2 === 0 ? 1.2 : 0.8,
+    reinforceCount: n % 7,
+    rewardMean: n / 100,
+    accuracy: (n % 10) / 10,
+    sampleSeconds: 0.5 + n / 100,
+    trainSeconds: 0.25 + n / 100,
+    stepSeconds: 1 + n / 100,
+    generatedTokens: 1000 + n,
+    loss: n === 3 ? Number.NaN : -n / 10,
+  });
+
+const evaluation = (n: number): EvaluationRecord =>
+  EvaluationRecord.fromPartial({ step: n, accuracy: n / 100, passAtK: n / 50, k: 2, promptCount: 7 });
+
+interface Harness {
+  t: TestApi;
+  c: FineTuningServiceClient;
+  md: Metadata;
+  datasetId: string;
+}
+
+async function harness(t: TestApi): Promise<Harness> {
+  const c = t.fineTuning();
+  const { md } = await t.newProject('mlflow');
+  const datasetId = (
+    await upload(c, md, [
+      { metadata: { displayName: 'train', labels: {}, requestId: '' }, rows: tinyRows(10) },
+    ])
+  ).dataset!.id;
+  return { t, c, md, datasetId };
+}
+
+async function createJob(h: Harness, mlflow: Partial<MlflowTracking>): Promise<Job> {
+  const res = await call(
+    h.c,
+    h.c.createJob,
+    CreateJobRequest.fromPartial({
+      spec: {
+        baseModel: 'builtin:tiny-arith',
+        trainingDatasetId: h.datasetId,
+        entropyTarget: { constant: 0.3 },
+        rollout: { promptsPerStep: 4, samplesPerPrompt: 2 },
+        labels: { team: 'mlops' },
+        mlflow: { trackingUri: '', experimentName: '', registeredModelName: '', ...mlflow },
+      },
+    }),
+    h.md,
+  );
+  return res.job!;
+}
+
+/** Leases the job and reports `steps` steps (in heartbeats of 50), evaluations every 10, and checkpoints. */
+async function runJob(
+  h: Harness,
+  jobId: string,
+  o: { steps: number; checkpoints?: { step: number; uri: string; inBand: boolean }[]; complete?: boolean },
+): Promise<{ attempt: number }> {
+  const ex = h.t.executor;
+  const { lease } = await call(ex, ex.leaseJob, { executorId: 'it', waitSeconds: 5, models: [] }, emd, {
+    deadline: Date.now() + 20_000,
+  });
+  expect(lease?.job?.id).toBe(jobId);
+  const attempt = lease!.attempt;
+  for (let first = 1; first <= o.steps; first += 50) {
+    const steps = [];
+    for (let n = first; n < first + 50 && n <= o.steps; n++) steps.push(stepRecord(n));
+    const evaluations = steps.filter((s) => s.step % 10 === 0).map((s) => evaluation(s.step));
+    await call(ex, ex.heartbeat, { jobId, attempt, steps, evaluations, rewindReason: '' }, emd);
+  }
+  for (const ck of o.checkpoints ?? []) {
+    await call(
+      ex,
+      ex.reportCheckpoint,
+      {
+        jobId,
+        attempt,
+        step: ck.step,
+        uri: ck.uri,
+        entropy: 0.3,
+        inBand: ck.inBand,
+        rewardMean: 0.5,
+        sizeBytes: 10,
+      },
+      emd,
+    );
+  }
+  if (o.complete !== false) await complete(h, jobId, attempt);
+  return { attempt };
+}
+
+async function complete(h: Harness, jobId: string, attempt: number, outcome = Outcome.OUTCOME_SUCCEEDED) {
+  const ex = h.t.executor;
+  const done = await call(
+    ex,
+    ex.completeJob,
+    {
+      jobId,
+      attempt,
+      outcome,
+      steps: [],
+      evaluations: [],
+      ...(outcome === Outcome.OUTCOME_FAILED ? { error: { code: 13, message: 'boom', details: [] } } : {}),
+    },
+    emd,
+  );
+  return done.job!;
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The tracker's row of the job (migration 0006). */
+async function trackerRow(databaseUrl: string, jobId: string): Promise<Record<string, unknown> | undefined> {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    return (await db.query('SELECT * FROM mlflow_runs WHERE job_id = $1', [jobId])).rows[0];
+  } finally {
+    await db.end();
+  }
+}
+
+const untilDone = (t: TestApi, jobId: string) =>
+  until(`the MLflow sync of ${jobId}`, async () => {
+    const row = await trackerRow(t.api.databaseUrl, jobId);
+    return row?.['done'] === true ? row : undefined;
+  });
+
+async function events(h: Harness, jobId: string) {
+  return (await call(h.c, h.c.listJobEvents, { jobId, pageSize: 1000, pageToken: '' }, h.md)).events;
+}
+
+async function metricsText(t: TestApi): Promise<string> {
+  return (await fetch(`${t.api.httpUrl}/metrics`)).text();
+}
+
+const metricValue = (text: string, name: string): number => {
+  const line = text.split('\n').find((l) => l.startsWith(name + ' ') || l.startsWith(name + '{'));
+  return line === undefined ? Number.NaN : Number(line.split(' ').pop());
+};
+
+/** Asserts one point per step 1..steps for every step metric, none twice. */
+async function expectOnePointPerStep(reader: MlflowReader, run: MlflowRunView, steps: number) {
+  const keys = stepMetrics(1, StepRecord.toJSON(stepRecord(1)), 0).map((m) => m.key);
+  expect(keys).toEqual(
+    expect.arrayContaining([
+      'entropy',
+      'entropy_target',
+      'entropy_target_lower',
+      'entropy_target_upper',
+      'temperature',
+      'reinforce_count',
+      'reward_mean',
+      'accuracy',
+      'step_seconds',
+    ]),
+  );
+  for (const key of keys) {
+    const points = await reader.history(run.info.run_id, key);
+    expect(
+      points.map((p) => p.step).sort((a, b) => a - b),
+      key,
+    ).toEqual(Array.from({ length: steps }, (_, i) => i + 1));
+  }
+}
+
+let server: MlflowServer;
+let reader: MlflowReader;
+
+// A cold install (uv sync) plus the server's first start (imports, SQLite schema) on a loaded machine.
+beforeAll(async () => {
+  server = await startMlflowServer();
+  reader = new MlflowReader(server.url);
+}, 600_000);
+
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('MLflow tracking', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness(await startTestApi({ mlflow: trackerConfig({ trackingUri: server.url }) }));
+  });
+  afterAll(async () => {
+    await h?.t.close();
+  });
+
+  it('makes each job a run: spec as params, one point per step, evaluations, events, status, a model version', async () => {
+    const job = await createJob(h, { experimentName: 'it-tracking' });
+    expect(job.spec!.mlflow).toEqual({
+      trackingUri: server.url,
+      experimentName: 'it-tracking',
+      registeredModelName: 'aepo-builtin-tiny-arith',
+    });
+    await runJob(h, job.id, {
+      steps: 60,
+      checkpoints: [
+        { step: 30, uri: `/shared/checkpoints/${job.id}/step-30`, inBand: true },
+        { step: 60, uri: `/shared/checkpoints/${job.id}/step-60`, inBand: false },
+      ],
+    });
+    const row = await untilDone(h.t, job.id);
+    const run = (await reader.runByName('it-tracking', job.id))!;
+    expect(run.info.run_id).toBe(row['run_id']);
+    expect(run.info.status).toBe('FINISHED');
+    const tags = Object.fromEntries((run.data.tags ?? []).map((t) => [t.key, t.value]));
+    expect(tags).toMatchObject({ job_id: job.id, target_entropy: '0.3', 'mlflow.runName': job.id });
+    expect(tags['project_id']).toMatch(/^[0-9a-f-]{36}$/);
+
+    const params = Object.fromEntries((run.data.params ?? []).map((p) => [p.key, p.value]));
+    const stored = (await call(h.c, h.c.getJob, { id: job.id }, h.md)).job!;
+    expect(params).toEqual(
+      Object.fromEntries(specParams(JobSpec.toJSON(stored.spec!)).map((p) => [p.key, p.value])),
+    );
+    expect(params).toMatchObject({
+      base_model: 'builtin:tiny-arith',
+      'aepo.t_high': '1.2',
+      'rollout.prompts_per_step': '4',
+      'entropy_target.constant': '0.3',
+      'labels.team': 'mlops',
+    });
+    expect(Object.keys(params).some((k) => k.startsWith('mlflow'))).toBe(false);
+
+    await expectOnePointPerStep(reader, run, 60);
+    const entropy = await reader.history(run.info.run_id, 'entropy');
+    expect(entropy.find((p) => p.step === 42)!.value).toBeCloseTo(0.342, 9);
+    const reinforce = await reader.history(run.info.run_id, 'reinforce_count');
+    expect(reinforce.find((p) => p.step === 12)!.value).toBe(5);
+    const loss = await reader.history(run.info.run_id, 'loss');
+    expect(String(loss.find((p) => p.step === 3)!.value)).toBe('NaN');
+    const evalAccuracy = await reader.history(run.info.run_id, 'eval_accuracy');
+    expect(evalAccuracy.map((p) => [p.step, p.value]).sort((a, b) => a[0]! - b[0]!)).toEqual(
+      [10, 20, 30, 40, 50, 60].map((s) => [s, s / 100]),
+    );
+
+    const eventLines = (await reader.artifact(run.info.run_id, 'events.jsonl'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { sequence: number; type: string; to_state?: string });
+    expect(eventLines.map((e) => e.sequence)).toEqual(eventLines.map((_, i) => i + 1));
+    expect(eventLines.some((e) => e.type === 'STATE_CHANGED' && e.to_state === 'SUCCEEDED')).toBe(true);
+    expect(eventLines.filter((e) => e.type === 'CHECKPOINT_SAVED')).toHaveLength(2);
+
+    // The best-in-band checkpoint (step 30), a local path: registered through a run artifact.
+    const versions = await reader.modelVersions('aepo-builtin-tiny-arith');
+    const mine = versions.filter((v) => v.run_id === run.info.run_id);
+    expect(mine).toHaveLength(1);
+    const v = mine[0]!;
+    expect(v.version).toBe(row['model_version']);
+    expect(v.source).toBe(`runs:/${run.info.run_id}/checkpoint`);
+    const vtags = Object.fromEntries((v.tags ?? []).map((t) => [t.key, t.value]));
+    expect(vtags).toMatchObject({
+      job_id: job.id,
+      target_entropy: '0.3',
+      checkpoint_uri: `/shared/checkpoints/${job.id}/step-30`,
+      checkpoint_step: '30',
+    });
+    const pointer = JSON.parse(await reader.artifact(run.info.run_id, 'checkpoint/aepo-checkpoint.json')) as {
+      uri: string;
+      step: number;
+    };
+    expect(pointer).toMatchObject({ uri: `/shared/checkpoints/${job.id}/step-30`, step: 30 });
+  });
+
+  it('registers an object-store checkpoint by its URI, and ends a failed job FAILED without a version', async () => {
+    const s3 = await createJob(h, { experimentName: 'it-tracking', registeredModelName: 'it-s3-model' });
+    await runJob(h, s3.id, {
+      steps: 5,
+      checkpoints: [{ step: 5, uri: 's3://models/aepo/step-5', inBand: false }],
+    });
+    await untilDone(h.t, s3.id);
+    const versions = await reader.modelVersions('it-s3-model');
+    expect(versions.map((v) => v.source)).toEqual(['s3://models/aepo/step-5']);
+
+    const failed = await createJob(h, { experimentName: 'it-tracking', registeredModelName: 'it-failed' });
+    const { attempt } = await runJob(h, failed.id, {
+      steps: 3,
+      checkpoints: [{ step: 3, uri: 's3://models/x', inBand: true }],
+      complete: false,
+    });
+    await complete(h, failed.id, attempt, Outcome.OUTCOME_FAILED);
+    const row = await untilDone(h.t, failed.id);
+    expect(row['run_status']).toBe('FAILED');
+    expect((await reader.runByName('it-tracking', failed.id))!.info.status).toBe('FAILED');
+    expect(await reader.modelVersions('it-failed')).toEqual([]);
+  });
+
+  it('refuses a tracking URI that is not http(s), and fills in the deployment defaults', async () => {
+    const err = await createJob(h, { trackingUri: 'file:///tmp/mlruns' }).catch((e: Error) => e);
+    expect(String((err as Error).message)).toMatch(/spec\.mlflow\.tracking_uri/);
+    // A job that names no server is tracked on the deployment's (AEPO_MLFLOW_TRACKING_URI).
+    const untracked = await call(
+      h.c,
+      h.c.createJob,
+      CreateJobRequest.fromPartial({
+        spec: {
+          baseModel: 'builtin:tiny-arith',
+          trainingDatasetId: h.datasetId,
+          entropyTarget: { constant: 0.3 },
+        },
+      }),
+      h.md,
+    );
+    expect(untracked.job!.spec!.mlflow).toEqual({
+      trackingUri: server.url,
+      experimentName: 'aepo',
+      registeredModelName: 'aepo-builtin-tiny-arith',
+    });
+    await call(h.c, h.c.cancelJob, { id: untracked.job!.id }, h.md);
+  });
+});
+
+describe('MLflow outages and restarts', () => {
+  it('finishes a job while MLflow is down, reports the gap once, and fills it when MLflow is back', async () => {
+    const down = await startMlflowServer({ stopped: true });
+    const t = await startTestApi({ mlflow: trackerConfig() });
+    try {
+      const h = await harness(t);
+      const job = await createJob(h, { trackingUri: down.url, experimentName: 'it-outage' });
+      await runJob(h, job.id, { steps: 40, checkpoints: [{ step: 40, uri: '/shared/c/40', inBand: true }] });
+      expect((await call(h.c, h.c.getJob, { id: job.id }, h.md)).job!.state).toBe(
+        JobState.JOB_STATE_SUCCEEDED,
+      );
+      // Several retries fail, one event says so.
+      await until('three failed syncs', async () =>
+        metricValue(await metricsText(t), 'aepo_mlflow_sync_failures_total') >= 3 ? true : undefined,
+      );
+      const text = await metricsText(t);
+      expect(metricValue(text, 'aepo_mlflow_sync_lag_steps')).toBe(40);
+      expect(metricValue(text, 'aepo_mlflow_jobs_unavailable')).toBe(1);
+      const unavailable = (await events(h, job.id)).filter(
+        (e) => e.type === JobEventType.JOB_EVENT_TYPE_TRACKING_UNAVAILABLE,
+      );
+      expect(unavailable).toHaveLength(1);
+      expect(unavailable[0]!.message).toContain(down.url);
+
+      await down.start();
+      await untilDone(t, job.id);
+      const downReader = new MlflowReader(down.url);
+      const run = (await downReader.runByName('it-outage', job.id))!;
+      expect(run.info.status).toBe('FINISHED');
+      await expectOnePointPerStep(downReader, run, 40);
+      const evs = await events(h, job.id);
+      expect(evs.filter((e) => e.type === JobEventType.JOB_EVENT_TYPE_TRACKING_UNAVAILABLE)).toHaveLength(1);
+      expect(evs.filter((e) => e.type === JobEventType.JOB_EVENT_TYPE_TRACKING_RECOVERED)).toHaveLength(1);
+      expect(await downReader.modelVersions('aepo-builtin-tiny-arith')).toHaveLength(1);
+      const after = await metricsText(t);
+      expect(metricValue(after, 'aepo_mlflow_sync_lag_steps')).toBe(0);
+      expect(metricValue(after, 'aepo_mlflow_jobs_unavailable')).toBe(0);
+    } finally {
+      await t.close();
+      await down.close();
+    }
+  });
+
+  it('shares the work between two API replicas on one database without sending a point twice', async () => {
+    const config = { mlflow: trackerConfig({ trackingUri: server.url, concurrency: 2 }) };
+    const first = await startTestApi(config);
+    const second = await startTestApi({ ...config, databaseUrl: first.api.databaseUrl });
+    try {
+      const h = await harness(first);
+      const jobs = [];
+      for (let i = 0; i < 3; i++) {
+        const job = await createJob(h, { experimentName: 'it-replicas' });
+        await runJob(h, job.id, { steps: 150, checkpoints: [{ step: 150, uri: '/shared/x', inBand: true }] });
+        jobs.push(job);
+      }
+      for (const job of jobs) {
+        await untilDone(first, job.id);
+        const runs = await reader.post<{ runs?: MlflowRunView[] }>('/api/2.0/mlflow/runs/search', {
+          experiment_ids: [(await reader.runByName('it-replicas', job.id))!.info.experiment_id],
+          filter: `attributes.run_name = '${job.id}'`,
+        });
+        expect(runs.runs).toHaveLength(1);
+        await expectOnePointPerStep(reader, runs.runs![0]!, 150);
+        const versions = await reader.modelVersions('aepo-builtin-tiny-arith');
+        expect(versions.filter((v) => v.run_id === runs.runs![0]!.info.run_id)).toHaveLength(1);
+      }
+    } finally {
+      await second.close();
+      await first.close();
+    }
+  });
+
+  it('continues after an API restart in the middle of a sync without sending a point twice', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'aepo-mlflow-restart-'));
+    const config = {
+      mlflow: trackerConfig({ trackingUri: server.url, concurrency: 1 }),
+      leaseTtlSeconds: 120,
+    };
+    let t = await startTestApi(config, { dataDir });
+    try {
+      const h = await harness(t);
+      const job = await createJob(h, { experimentName: 'it-restart' });
+      const steps = 600;
+      await runJob(h, job.id, { steps, checkpoints: [{ step: steps, uri: '/shared/r', inBand: true }] });
+      // Stop the API once part of the records are in MLflow and the rest are not.
+      const partial = await until('a partly synced run', async () => {
+        const run = await reader.runByName('it-restart', job.id);
+        if (!run) return undefined;
+        const n = (await reader.history(run.info.run_id, 'entropy')).length;
+        return n > 0 ? n : undefined;
+      });
+      await t.close();
+      const run = (await reader.runByName('it-restart', job.id))!;
+      const atStop = (await reader.history(run.info.run_id, 'entropy')).length;
+      expect(partial).toBeLessThan(steps);
+      expect(atStop).toBeLessThan(steps);
+
+      t = await startTestApi(config, { dataDir });
+      await untilDone(t, job.id);
+      expect((await reader.runByName('it-restart', job.id))!.info.run_id).toBe(run.info.run_id);
+      await expectOnePointPerStep(reader, run, steps);
+    } finally {
+      await t.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
