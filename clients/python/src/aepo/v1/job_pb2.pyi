@@ -127,7 +127,7 @@ class Job(_message.Message):
     def __init__(self, id: _Optional[str] = ..., display_name: _Optional[str] = ..., spec: _Optional[_Union[JobSpec, _Mapping]] = ..., state: _Optional[_Union[_job_state_pb2.JobState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ..., attempt: _Optional[int] = ..., current_step: _Optional[int] = ..., cancel_requested: _Optional[bool] = ..., pause_requested: _Optional[bool] = ..., entropy_target_revision: _Optional[int] = ..., latest_step: _Optional[_Union[_record_pb2.StepRecord, _Mapping]] = ..., best_checkpoint_id: _Optional[str] = ..., lease_expirations: _Optional[int] = ...) -> None: ...
 
 class JobSpec(_message.Message):
-    __slots__ = ("base_model", "training_dataset_id", "validation_dataset_id", "algorithm", "entropy_target", "aepo", "rollout", "optimization", "entropy_reg", "entropy_adv", "grader", "validation", "checkpoint", "labels", "model")
+    __slots__ = ("base_model", "training_dataset_id", "validation_dataset_id", "algorithm", "entropy_target", "aepo", "rollout", "optimization", "entropy_reg", "entropy_adv", "grader", "validation", "checkpoint", "labels", "model", "mlflow")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -150,6 +150,7 @@ class JobSpec(_message.Message):
     CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
+    MLFLOW_FIELD_NUMBER: _ClassVar[int]
     base_model: str
     training_dataset_id: str
     validation_dataset_id: str
@@ -165,7 +166,18 @@ class JobSpec(_message.Message):
     checkpoint: CheckpointConfig
     labels: _containers.ScalarMap[str, str]
     model: ModelConfig
-    def __init__(self, base_model: _Optional[str] = ..., training_dataset_id: _Optional[str] = ..., validation_dataset_id: _Optional[str] = ..., algorithm: _Optional[_Union[Algorithm, str]] = ..., entropy_target: _Optional[_Union[EntropyTarget, _Mapping]] = ..., aepo: _Optional[_Union[AepoConfig, _Mapping]] = ..., rollout: _Optional[_Union[RolloutConfig, _Mapping]] = ..., optimization: _Optional[_Union[OptimizationConfig, _Mapping]] = ..., entropy_reg: _Optional[_Union[EntropyRegConfig, _Mapping]] = ..., entropy_adv: _Optional[_Union[EntropyAdvConfig, _Mapping]] = ..., grader: _Optional[_Union[GraderSpec, _Mapping]] = ..., validation: _Optional[_Union[ValidationConfig, _Mapping]] = ..., checkpoint: _Optional[_Union[CheckpointConfig, _Mapping]] = ..., labels: _Optional[_Mapping[str, str]] = ..., model: _Optional[_Union[ModelConfig, _Mapping]] = ...) -> None: ...
+    mlflow: MlflowTracking
+    def __init__(self, base_model: _Optional[str] = ..., training_dataset_id: _Optional[str] = ..., validation_dataset_id: _Optional[str] = ..., algorithm: _Optional[_Union[Algorithm, str]] = ..., entropy_target: _Optional[_Union[EntropyTarget, _Mapping]] = ..., aepo: _Optional[_Union[AepoConfig, _Mapping]] = ..., rollout: _Optional[_Union[RolloutConfig, _Mapping]] = ..., optimization: _Optional[_Union[OptimizationConfig, _Mapping]] = ..., entropy_reg: _Optional[_Union[EntropyRegConfig, _Mapping]] = ..., entropy_adv: _Optional[_Union[EntropyAdvConfig, _Mapping]] = ..., grader: _Optional[_Union[GraderSpec, _Mapping]] = ..., validation: _Optional[_Union[ValidationConfig, _Mapping]] = ..., checkpoint: _Optional[_Union[CheckpointConfig, _Mapping]] = ..., labels: _Optional[_Mapping[str, str]] = ..., model: _Optional[_Union[ModelConfig, _Mapping]] = ..., mlflow: _Optional[_Union[MlflowTracking, _Mapping]] = ...) -> None: ...
+
+class MlflowTracking(_message.Message):
+    __slots__ = ("tracking_uri", "experiment_name", "registered_model_name")
+    TRACKING_URI_FIELD_NUMBER: _ClassVar[int]
+    EXPERIMENT_NAME_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_MODEL_NAME_FIELD_NUMBER: _ClassVar[int]
+    tracking_uri: str
+    experiment_name: str
+    registered_model_name: str
+    def __init__(self, tracking_uri: _Optional[str] = ..., experiment_name: _Optional[str] = ..., registered_model_name: _Optional[str] = ...) -> None: ...
 
 class ModelConfig(_message.Message):
     __slots__ = ("precision", "max_tokens_per_micro_batch", "gradient_checkpointing", "adapter", "chat_template")

@@ -26,6 +26,8 @@ class JobEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     JOB_EVENT_TYPE_TARGET_UNREACHABLE: _ClassVar[JobEventType]
     JOB_EVENT_TYPE_RECORDS_SUPERSEDED: _ClassVar[JobEventType]
     JOB_EVENT_TYPE_ENGINE_RESTARTED: _ClassVar[JobEventType]
+    JOB_EVENT_TYPE_TRACKING_UNAVAILABLE: _ClassVar[JobEventType]
+    JOB_EVENT_TYPE_TRACKING_RECOVERED: _ClassVar[JobEventType]
 JOB_EVENT_TYPE_UNSPECIFIED: JobEventType
 JOB_EVENT_TYPE_CREATED: JobEventType
 JOB_EVENT_TYPE_STATE_CHANGED: JobEventType
@@ -40,6 +42,8 @@ JOB_EVENT_TYPE_CHECKPOINT_SAVED: JobEventType
 JOB_EVENT_TYPE_TARGET_UNREACHABLE: JobEventType
 JOB_EVENT_TYPE_RECORDS_SUPERSEDED: JobEventType
 JOB_EVENT_TYPE_ENGINE_RESTARTED: JobEventType
+JOB_EVENT_TYPE_TRACKING_UNAVAILABLE: JobEventType
+JOB_EVENT_TYPE_TRACKING_RECOVERED: JobEventType
 
 class StepRecord(_message.Message):
     __slots__ = ("step", "create_time", "attempt", "entropy", "entropy_sampled", "entropy_target", "entropy_target_lower", "entropy_target_upper", "temperature", "reinforce_count", "reinforce_candidates", "reward_mean", "reward_std", "accuracy", "zero_variance_group_fraction", "response_length_mean", "loss", "clip_fraction", "dual_clip_fraction", "kl", "grad_norm", "generated_tokens", "trained_tokens", "sample_seconds", "reward_seconds", "train_seconds", "checkpoint_seconds", "step_seconds", "target_unreachable", "learning_rate", "non_finite_updates", "controller_error", "reinforce_share_scale", "entropy_coef", "entropy_closing", "unreachable_reason", "approx_kl")
