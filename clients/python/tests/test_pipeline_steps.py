@@ -21,6 +21,7 @@ def dataset_id(service: Service) -> str:
 
 def test_the_kfp_component_trains_and_outputs_the_model_and_metrics(service, dataset_id, tmp_path):
     metrics = dsl.Metrics(name="metrics", uri=str(tmp_path / "metrics"), metadata={})
+    model_out = dsl.Model(name="model", uri=str(tmp_path / "model"), metadata={})
     spec = quick_spec(dataset_id, max_steps=3)
 
     job_id, model_uri, checkpoint_step, final_entropy, _ = fine_tune(
@@ -28,6 +29,7 @@ def test_the_kfp_component_trains_and_outputs_the_model_and_metrics(service, dat
         api_key=service.api_key,
         spec_json=json.dumps(spec),
         metrics=metrics,
+        model=model_out,
         display_name="kfp-step",
         request_id="kfp-run-1-fine-tune",
     )
@@ -40,12 +42,14 @@ def test_the_kfp_component_trains_and_outputs_the_model_and_metrics(service, dat
     assert final_entropy == pytest.approx(job.latest_step.entropy)
     assert metrics.metadata["final_entropy"] == pytest.approx(job.latest_step.entropy)
     assert metrics.metadata["steps"] == 3
+    assert model_out.metadata == {"uri": model.uri, "job_id": job_id, "step": model.step}
     # A retried step (same request id) finds the same job instead of training a second one.
     again_job_id, *_ = fine_tune(
         endpoint=service.endpoint,
         api_key=service.api_key,
         spec_json=json.dumps(spec),
         metrics=metrics,
+        model=model_out,
         display_name="kfp-step",
         request_id="kfp-run-1-fine-tune",
     )
@@ -54,6 +58,7 @@ def test_the_kfp_component_trains_and_outputs_the_model_and_metrics(service, dat
 
 def test_the_kfp_component_fails_the_step_when_the_job_does_not_succeed(service, dataset_id, tmp_path):
     metrics = dsl.Metrics(name="metrics", uri=str(tmp_path / "metrics"), metadata={})
+    model_out = dsl.Model(name="model", uri=str(tmp_path / "model"), metadata={})
     spec = quick_spec(dataset_id, max_steps=10_000)
     # The job the step will create (same spec and request id) is created and cancelled first.
     with Client(service.endpoint, service.api_key) as aepo:
@@ -62,12 +67,17 @@ def test_the_kfp_component_fails_the_step_when_the_job_does_not_succeed(service,
 
     with pytest.raises(JobNotSucceeded) as failed:
         fine_tune(
-            service.endpoint, service.api_key, json.dumps(spec), metrics, request_id="kfp-run-2-fine-tune"
+            service.endpoint,
+            service.api_key,
+            json.dumps(spec),
+            metrics,
+            model_out,
+            request_id="kfp-run-2-fine-tune",
         )
 
     assert failed.value.job.id == job.id
     assert "CANCELLED" in str(failed.value)
-    assert metrics.metadata == {}
+    assert metrics.metadata == {} and model_out.metadata == {}
 
 
 def test_the_component_compiles_into_a_pipeline(tmp_path):
@@ -94,6 +104,7 @@ def test_the_component_compiles_into_a_pipeline(tmp_path):
         "final_accuracy",
     }
     assert outputs["artifacts"]["metrics"]["artifactType"]["schemaTitle"] == "system.Metrics"
+    assert outputs["artifacts"]["model"]["artifactType"]["schemaTitle"] == "system.Model"
     assert "aepo-client==0.1.0" in json.dumps(spec["deploymentSpec"])
 
 

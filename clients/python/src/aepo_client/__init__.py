@@ -13,12 +13,14 @@ The generated messages and stubs are in the `aepo.v1` package (typed: .pyi files
 """
 
 from .client import TERMINAL_STATES, Client
+from .download import ArtifactMismatch
 from .errors import ApiError, FieldViolation, JobNotSucceeded, state_name
 from .spec import SpecError, load_spec
 
 __all__ = [
     "TERMINAL_STATES",
     "ApiError",
+    "ArtifactMismatch",
     "Client",
     "FieldViolation",
     "JobNotSucceeded",

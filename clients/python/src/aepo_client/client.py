@@ -25,6 +25,7 @@ from aepo.v1 import (
     fine_tuning_service_pb2_grpc as ft_grpc,
 )
 
+from .download import download_files
 from .errors import ApiError, JobNotSucceeded
 from .spec import SpecSource, load_spec
 
@@ -216,6 +217,32 @@ class Client:
         kept = self.checkpoints(job.id)
         best = [c for c in kept if job.best_checkpoint_id and c.id == job.best_checkpoint_id]
         return best[0] if best else (max(kept, key=lambda c: c.step) if kept else None)
+
+    def pull_model(
+        self,
+        job_id: str,
+        dest: str | os.PathLike[str],
+        *,
+        checkpoint_step: int | None = None,
+        best: bool = False,
+    ) -> Path:
+        """Downloads a job's model folder (Hugging Face layout) into `dest` and verifies every file.
+
+        By default the model exported when the job succeeded; `best=True` its best checkpoint inside the
+        band; `checkpoint_step=N` a listed checkpoint. Needs the deployment's object store. Each file is
+        checked against the manifest's size and sha256 (`ArtifactMismatch` names a file that differs)
+        and lands under its name only once it matches.
+        """
+        if best and checkpoint_step is not None:
+            raise ValueError("give best=True or checkpoint_step, not both")
+        if best:
+            req = ft.GetArtifactDownloadUrlsRequest(job_id=job_id, best_checkpoint=True)
+        elif checkpoint_step is not None:
+            req = ft.GetArtifactDownloadUrlsRequest(job_id=job_id, checkpoint_step=checkpoint_step)
+        else:
+            req = ft.GetArtifactDownloadUrlsRequest(job_id=job_id, exported_model=True)
+        res = self._call(self._stub.GetArtifactDownloadUrls, req)
+        return download_files(res.files, Path(dest))
 
     def _call(self, method, request, *, deadline: bool = True):
         try:

@@ -27,10 +27,12 @@ def fine_tune(
     api_key: str,
     spec_json: str,
     metrics: dsl.Output[dsl.Metrics],
+    model: dsl.Output[dsl.Model],
     display_name: str = "",
     request_id: str = "",
     max_wait_seconds: float = 0.0,
     ca_pem: str = "",
+    download_model: bool = False,
 ) -> NamedTuple(
     "Outputs",
     [
@@ -58,6 +60,11 @@ def fine_tune(
         print(f"aepo job {job.id} created", flush=True)
         job = aepo.wait(job.id, timeout=max_wait_seconds or None)
         checkpoint = aepo.model_checkpoint(job)
+        if checkpoint is not None:
+            model.metadata.update({"uri": checkpoint.uri, "job_id": job.id, "step": int(checkpoint.step)})
+            if download_model:
+                # The weights themselves become the step's Model artifact (verified against the manifest).
+                aepo.pull_model(job.id, model.path, checkpoint_step=int(checkpoint.step))
     last = job.latest_step
     accuracy = last.accuracy
     values = {
