@@ -2,7 +2,15 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/gen/**', 'apps/gpu-executor/engine/**', 'clients/python/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/gen/**',
+      'apps/gpu-executor/engine/**',
+      'clients/python/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
