@@ -40,6 +40,15 @@ install_go_module_tool() {
     return 1
   }
   mkdir -p "$bin"
+  # One build at a time: the test suite starts this in the background early (scripts/test.sh) and a
+  # test may ask for the binary while that build runs; the second caller waits, then finds it.
+  local lock_fd
+  exec {lock_fd}>"$bin/.$name.lock"
+  flock "$lock_fd"
+  if [ -x "$bin/$name-$version" ]; then
+    flock -u "$lock_fd"
+    return 0
+  fi
   local dir start=$SECONDS
   printf '[go-tools] installing %s %s (go mod download + go build)\n' "$name" "$version" >&2
   dir=$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
@@ -52,8 +61,10 @@ install_go_module_tool() {
     go build -o "$bin/.$name-$version.partial" "./$subdir"); then
     mv "$bin/.$name-$version.partial" "$bin/$name-$version"
     printf '[go-tools] %s installed in %d s\n' "$name" $((SECONDS - start)) >&2
+    flock -u "$lock_fd"
   else
     rm -f "$bin/.$name-$version.partial"
+    flock -u "$lock_fd"
     return 1
   fi
 }

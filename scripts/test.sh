@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/uv-path.sh
 bash scripts/setup.sh
+# SeaweedFS (the S3 server of the artifact tests) is a long Go build on a machine that never built it:
+# started now, it overlaps the lint and pytest stages; the tests that need it wait on its lock.
+mkdir -p .cache
+bash test/tools/install-seaweedfs.sh >.cache/seaweedfs-install.log 2>&1 &
 bash scripts/gen-proto.sh --check
 npx eslint . --max-warnings=0
 npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }

@@ -41,7 +41,43 @@ class Service:
 
 
 @pytest.fixture(scope="session")
-def service() -> Iterator[Service]:
+def object_store() -> Iterator[dict[str, str]]:
+    """The tests' S3 server (SeaweedFS, test/support/seaweedfs.ts); yields AEPO_ARTIFACTS_S3_*."""
+    data = Path(tempfile.mkdtemp(prefix="aepo-pyclient-s3-"))
+    proc = subprocess.Popen(
+        [
+            "npx",
+            "--no-install",
+            "vite-node",
+            "--config",
+            "vitest.config.ts",
+            "test/support/seaweedfs-serve.ts",
+            str(data),
+        ],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=(data / "serve.log").open("w"),
+        text=True,
+    )
+    try:
+        # The first line is the settings, printed once the bucket answers (an install may come first).
+        line = proc.stdout.readline()
+        if not line:
+            log = (data / "serve.log").read_text()[-3000:]
+            pytest.fail(f"the S3 test server did not start (exit {proc.wait()}):\n{log}")
+        yield json.loads(line)["env"]
+    finally:
+        proc.stdin.close()  # the server stops when its input closes
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def service(object_store: dict[str, str]) -> Iterator[Service]:
     if not CLI.exists():
         pytest.fail(f"{CLI} is missing: run `npm run build` (scripts/setup.sh does) first")
     # Not pytest's tmp_path: its folders are private to the user, and embedded Postgres run as root
@@ -69,6 +105,8 @@ def service() -> Iterator[Service]:
         stdout=log,
         stderr=subprocess.STDOUT,
         cwd=REPO,
+        # Checkpoints and exported models go to the S3 server, as in a deployment.
+        env={**os.environ, **object_store},
     )
     try:
         deadline = time.monotonic() + START_TIMEOUT_S

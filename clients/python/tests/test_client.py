@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import http.server
+import threading
+from types import SimpleNamespace
+
 import grpc
 import pytest
 
 from aepo.v1 import job_state_pb2
-from aepo_client import ApiError, Client, JobNotSucceeded, SpecError
+from aepo_client import ApiError, ArtifactMismatch, Client, JobNotSucceeded, SpecError
+from aepo_client.download import download_files
 
 from .conftest import Service, arith_rows, quick_spec
 
@@ -25,7 +31,9 @@ def dataset_id(aepo: Client) -> str:
     return dataset.id
 
 
-def test_a_job_runs_to_the_end_and_its_records_and_checkpoints_are_read(aepo: Client, dataset_id: str):
+def test_a_job_runs_to_the_end_and_its_records_checkpoints_and_model_are_read(
+    aepo: Client, dataset_id: str, tmp_path
+):
     job = aepo.create_job(quick_spec(dataset_id, max_steps=4), display_name="py-client")
     assert job.state == job_state_pb2.JOB_STATE_QUEUED
     assert job.spec.optimization.max_steps == 4
@@ -40,8 +48,19 @@ def test_a_job_runs_to_the_end_and_its_records_and_checkpoints_are_read(aepo: Cl
     kept = aepo.checkpoints(job.id)
     assert {c.step for c in kept} >= {4}
     model = aepo.model_checkpoint(done)
-    assert model is not None and model.uri
+    assert model is not None and model.uri.startswith("s3://")
     assert model.id == (done.best_checkpoint_id or max(kept, key=lambda c: c.step).id)
+
+    exported = aepo.pull_model(job.id, tmp_path / "exported")
+    names = {p.relative_to(exported).as_posix() for p in exported.rglob("*") if p.is_file()}
+    assert {"config.json", "model.safetensors"} <= names
+    assert not any(n.endswith(".part") for n in names)
+    step4 = aepo.pull_model(job.id, tmp_path / "step4", checkpoint_step=4)
+    # The exported model is the last checkpoint's weights: the same bytes.
+    assert (step4 / "model.safetensors").read_bytes() == (exported / "model.safetensors").read_bytes()
+    with pytest.raises(ApiError) as missing:
+        aepo.pull_model(job.id, tmp_path / "none", checkpoint_step=3)
+    assert missing.value.code == grpc.StatusCode.NOT_FOUND
 
 
 def test_a_spec_file_and_a_retried_request_id_give_one_job(aepo: Client, dataset_id: str, tmp_path):
@@ -86,3 +105,36 @@ def test_a_wrong_key_is_unauthenticated(service: Service):
     with Client(service.endpoint, "aepo_not-a-key") as stranger, pytest.raises(ApiError) as err:
         stranger.get_job("00000000-0000-4000-8000-000000000000")
     assert err.value.code == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_a_download_that_differs_from_the_manifest_is_refused_and_not_kept(tmp_path):
+    body = b"not the weights"
+    handler = type(
+        "Serve",
+        (http.server.BaseHTTPRequestHandler,),
+        {
+            "do_GET": lambda self: (
+                self.send_response(200),
+                self.send_header("Content-Length", str(len(body))),
+                self.end_headers(),
+                self.wfile.write(body),
+            ),
+            "log_message": lambda self, *args: None,
+        },
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/model.safetensors"
+        good = SimpleNamespace(
+            path="a/ok.bin", size_bytes=len(body), sha256=hashlib.sha256(body).hexdigest(), url=url
+        )
+        bad = SimpleNamespace(path="model.safetensors", size_bytes=len(body), sha256="0" * 64, url=url)
+        with pytest.raises(ArtifactMismatch, match="model.safetensors"):
+            download_files([good, bad], tmp_path)
+        assert (tmp_path / "a" / "ok.bin").read_bytes() == body
+        assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["ok.bin"]
+        with pytest.raises(ArtifactMismatch, match="outside"):
+            download_files([SimpleNamespace(path="../escape", size_bytes=0, sha256="", url=url)], tmp_path)
+    finally:
+        server.shutdown()

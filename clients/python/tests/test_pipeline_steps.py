@@ -32,6 +32,7 @@ def test_the_kfp_component_trains_and_outputs_the_model_and_metrics(service, dat
         model=model_out,
         display_name="kfp-step",
         request_id="kfp-run-1-fine-tune",
+        download_model=True,
     )
 
     with Client(service.endpoint, service.api_key) as aepo:
@@ -43,6 +44,9 @@ def test_the_kfp_component_trains_and_outputs_the_model_and_metrics(service, dat
     assert metrics.metadata["final_entropy"] == pytest.approx(job.latest_step.entropy)
     assert metrics.metadata["steps"] == 3
     assert model_out.metadata == {"uri": model.uri, "job_id": job_id, "step": model.step}
+    # download_model: the checkpoint's weights are the step's Model artifact.
+    assert (tmp_path / "model" / "config.json").is_file()
+    assert (tmp_path / "model" / "model.safetensors").stat().st_size > 0
     # A retried step (same request id) finds the same job instead of training a second one.
     again_job_id, *_ = fine_tune(
         endpoint=service.endpoint,

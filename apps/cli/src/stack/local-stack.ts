@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { startApiServer, type RunningApi } from '@aepo/api';
+import { objectStoreConfigFromEnv } from '@aepo/artifacts';
 import { startExecutor, type RunningExecutor } from '@aepo/gpu-executor';
 
 export interface LocalStackOptions {
@@ -66,6 +67,9 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     AEPO_API_BOOTSTRAP_FILE: o.bootstrapFile,
   };
   if (o.databaseUrl) env['DATABASE_URL'] = o.databaseUrl;
+  // AEPO_ARTIFACTS_S3_* puts checkpoints and models in an object store for the API and the executors
+  // alike (a bad setting fails here, before anything starts); unset, they stay under dataDir.
+  const objectStore = objectStoreConfigFromEnv(env);
   const api = await startApiServer({ env });
   const executors: RunningExecutor[] = [];
   const close = async () => {
@@ -88,6 +92,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
           leaseWaitSeconds: 5,
           shutdownGraceMs: 20_000,
           logLevel: o.logLevel,
+          ...(objectStore ? { objectStore } : {}),
         }),
       );
     }
