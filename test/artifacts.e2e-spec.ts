@@ -168,7 +168,9 @@ afterAll(async () => {
 describe('artifacts in object storage', () => {
   it('a job leaves manifested checkpoints (retention applied) and its exported model; aepo models pull verifies them and transformers loads the model', async () => {
     const job = await createJob(6, 1);
-    await client.waitForState(job.id, [JobState.JOB_STATE_SUCCEEDED], 300_000);
+    const done = await client.waitForState(job.id, [JobState.JOB_STATE_SUCCEEDED], 300_000);
+    // The job records where its exported model lies once files and manifest are up.
+    expect(done.exportedModelUri).toBe(`s3://${s3.bucket}/${PREFIX}/${artifactKeys.model(job.id)}`);
 
     // The bucket holds exactly the listed checkpoints (keep_last 1 + the best in band), each with a
     // manifest whose files are all there; pruned ones left nothing behind.

@@ -51,6 +51,9 @@ def test_a_job_runs_to_the_end_and_its_records_checkpoints_and_model_are_read(
     assert model is not None and model.uri.startswith("s3://")
     assert model.id == (done.best_checkpoint_id or max(kept, key=lambda c: c.step).id)
 
+    assert done.exported_model_uri.startswith("s3://") and done.exported_model_uri.endswith(
+        f"/{job.id}/model/"
+    )
     exported = aepo.pull_model(job.id, tmp_path / "exported")
     names = {p.relative_to(exported).as_posix() for p in exported.rglob("*") if p.is_file()}
     assert {"config.json", "model.safetensors"} <= names

@@ -635,6 +635,23 @@ describe('executor protocol', () => {
       ),
     );
     expect(notCancelled.code).toBe(status.FAILED_PRECONDITION);
+    const failedWithModel = await failure(
+      call(
+        ex,
+        ex.completeJob,
+        {
+          jobId: job.id,
+          attempt: l.attempt,
+          outcome: Outcome.OUTCOME_FAILED,
+          error: { code: 13, message: 'engine crashed', details: [] },
+          steps: [],
+          evaluations: [],
+          exportedModelUri: 's3://models/x/model/',
+        },
+        emd,
+      ),
+    );
+    expect(failedWithModel.fields).toEqual(['exported_model_uri']);
     const done = await call(
       ex,
       ex.completeJob,
@@ -651,8 +668,47 @@ describe('executor protocol', () => {
     expect(done.job).toMatchObject({
       state: JobState.JOB_STATE_FAILED,
       error: { code: 13, message: 'engine crashed' },
+      exportedModelUri: '',
     });
     expect((await failure(call(c, c.cancelJob, { id: job.id }, md))).code).toBe(status.FAILED_PRECONDITION);
+  });
+
+  it('records the exported model of a SUCCEEDED job', async () => {
+    await drainQueue();
+    const job = await createJob();
+    const l = (await lease('m')).lease!;
+    const tooLong = await failure(
+      call(
+        ex,
+        ex.completeJob,
+        {
+          jobId: job.id,
+          attempt: l.attempt,
+          outcome: Outcome.OUTCOME_SUCCEEDED,
+          steps: [],
+          evaluations: [],
+          exportedModelUri: `s3://models/${'x'.repeat(2048)}`,
+        },
+        emd,
+      ),
+    );
+    expect(tooLong.fields).toEqual(['exported_model_uri']);
+    const uri = `s3://models/aepo/${job.id}/model/`;
+    const done = await call(
+      ex,
+      ex.completeJob,
+      {
+        jobId: job.id,
+        attempt: l.attempt,
+        outcome: Outcome.OUTCOME_SUCCEEDED,
+        steps: [],
+        evaluations: [],
+        exportedModelUri: uri,
+      },
+      emd,
+    );
+    expect(done.job).toMatchObject({ state: JobState.JOB_STATE_SUCCEEDED, exportedModelUri: uri });
+    expect((await call(c, c.getJob, { id: job.id }, md)).job!.exportedModelUri).toBe(uri);
   });
 
   it('drains at shutdown: a waiting lease answers empty and a live stream ends UNAVAILABLE', async () => {

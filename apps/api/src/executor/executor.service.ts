@@ -355,6 +355,11 @@ export class ExecutorService {
     if (outcome === Outcome.OUTCOME_FAILED && (req.error === undefined || req.error.code === 0)) {
       v.add('error', 'is required for FAILED, with a non-zero code');
     }
+    const exportedModelUri = req.exportedModelUri ?? '';
+    if (exportedModelUri !== '' && outcome !== Outcome.OUTCOME_SUCCEEDED) {
+      v.add('exported_model_uri', 'only a SUCCEEDED job has an exported model');
+    }
+    if (exportedModelUri.length > 2048) v.add('exported_model_uri', 'at most 2048 characters');
     this.checkRecords(v, 'steps', req.steps, 1);
     this.checkRecords(v, 'evaluations', req.evaluations, 0);
     if (!v.empty) throw ApiError.invalid(v.list);
@@ -381,6 +386,7 @@ export class ExecutorService {
           error: error ? { code: error.code, message: error.message } : null,
           cancel_requested: false,
           pause_requested: false,
+          exported_model_uri: exportedModelUri || null,
         },
         ['end_time = now()', 'leased_by = NULL', 'lease_expire_time = NULL'],
       );

@@ -35,5 +35,6 @@ export function toJobProto(e: JobEntity): Job {
     latestStep: e.latestStep ? StepRecord.fromJSON(e.latestStep) : undefined,
     bestCheckpointId: e.bestCheckpointId ?? '',
     leaseExpirations: e.leaseExpirations,
+    exportedModelUri: e.exportedModelUri ?? '',
   };
 }

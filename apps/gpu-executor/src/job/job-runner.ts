@@ -366,11 +366,10 @@ export class JobRunner {
         'step done',
       );
     }
-    if (ctx.lastCheckpoint) {
-      const model = await this.o.store.exportModel(ctx.lastCheckpoint);
-      if (model) log.info({ uri: model, step: ctx.lastCheckpoint.meta.step }, 'model exported');
-    }
-    await session.complete(executorV1.Outcome.OUTCOME_SUCCEEDED);
+    // Exported (files, then manifest) before the job is completed with its URI: a recorded model is whole.
+    const model = ctx.lastCheckpoint ? await this.o.store.exportModel(ctx.lastCheckpoint) : null;
+    if (model) log.info({ uri: model, step: ctx.lastCheckpoint?.meta.step }, 'model exported');
+    await session.complete(executorV1.Outcome.OUTCOME_SUCCEEDED, undefined, model ?? '');
     log.info({ steps: ctx.trainer.step }, 'job succeeded');
     return 'succeeded';
   }

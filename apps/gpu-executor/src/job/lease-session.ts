@@ -143,6 +143,7 @@ export class LeaseSession {
   async complete(
     outcome: executorV1.Outcome,
     error?: { code: number; message: string },
+    exportedModelUri = '',
   ): Promise<executorV1.CompleteJobResponse> {
     if (this.rewind) await this.heartbeat();
     return this.serial(() =>
@@ -154,6 +155,7 @@ export class LeaseSession {
           ...(error ? { error: { code: error.code, message: error.message, details: [] } } : {}),
           steps: this.steps,
           evaluations: this.evaluations,
+          ...(exportedModelUri ? { exportedModelUri } : {}),
         }),
       ),
     );

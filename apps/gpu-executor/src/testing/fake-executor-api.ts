@@ -53,6 +53,7 @@ export class FakeExecutorApi implements ExecutorApi {
         entropyTargetRevision: this.targetRevision,
         bestCheckpointId: '',
         leaseExpirations: 0,
+        exportedModelUri: '',
       },
       attempt: opts.attempt ?? 1,
       leaseTtlSeconds: 30,

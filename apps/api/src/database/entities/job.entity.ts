@@ -69,6 +69,9 @@ export class JobEntity {
   @Column({ name: 'lease_expirations', type: 'integer', default: 0 })
   leaseExpirations!: number;
 
+  @Column({ name: 'exported_model_uri', type: 'text', nullable: true })
+  exportedModelUri!: string | null;
+
   @Column({ name: 'leased_by', type: 'text', nullable: true })
   leasedBy!: string | null;
 

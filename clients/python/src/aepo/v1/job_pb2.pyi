@@ -89,7 +89,7 @@ LOSS_AGGREGATION_SEQ_MEAN_TOKEN_MEAN: LossAggregation
 LOSS_AGGREGATION_SEQ_MEAN_TOKEN_SUM: LossAggregation
 
 class Job(_message.Message):
-    __slots__ = ("id", "display_name", "spec", "state", "create_time", "start_time", "end_time", "update_time", "error", "attempt", "current_step", "cancel_requested", "pause_requested", "entropy_target_revision", "latest_step", "best_checkpoint_id", "lease_expirations")
+    __slots__ = ("id", "display_name", "spec", "state", "create_time", "start_time", "end_time", "update_time", "error", "attempt", "current_step", "cancel_requested", "pause_requested", "entropy_target_revision", "latest_step", "best_checkpoint_id", "lease_expirations", "exported_model_uri")
     ID_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     SPEC_FIELD_NUMBER: _ClassVar[int]
@@ -107,6 +107,7 @@ class Job(_message.Message):
     LATEST_STEP_FIELD_NUMBER: _ClassVar[int]
     BEST_CHECKPOINT_ID_FIELD_NUMBER: _ClassVar[int]
     LEASE_EXPIRATIONS_FIELD_NUMBER: _ClassVar[int]
+    EXPORTED_MODEL_URI_FIELD_NUMBER: _ClassVar[int]
     id: str
     display_name: str
     spec: JobSpec
@@ -124,7 +125,8 @@ class Job(_message.Message):
     latest_step: _record_pb2.StepRecord
     best_checkpoint_id: str
     lease_expirations: int
-    def __init__(self, id: _Optional[str] = ..., display_name: _Optional[str] = ..., spec: _Optional[_Union[JobSpec, _Mapping]] = ..., state: _Optional[_Union[_job_state_pb2.JobState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ..., attempt: _Optional[int] = ..., current_step: _Optional[int] = ..., cancel_requested: _Optional[bool] = ..., pause_requested: _Optional[bool] = ..., entropy_target_revision: _Optional[int] = ..., latest_step: _Optional[_Union[_record_pb2.StepRecord, _Mapping]] = ..., best_checkpoint_id: _Optional[str] = ..., lease_expirations: _Optional[int] = ...) -> None: ...
+    exported_model_uri: str
+    def __init__(self, id: _Optional[str] = ..., display_name: _Optional[str] = ..., spec: _Optional[_Union[JobSpec, _Mapping]] = ..., state: _Optional[_Union[_job_state_pb2.JobState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ..., attempt: _Optional[int] = ..., current_step: _Optional[int] = ..., cancel_requested: _Optional[bool] = ..., pause_requested: _Optional[bool] = ..., entropy_target_revision: _Optional[int] = ..., latest_step: _Optional[_Union[_record_pb2.StepRecord, _Mapping]] = ..., best_checkpoint_id: _Optional[str] = ..., lease_expirations: _Optional[int] = ..., exported_model_uri: _Optional[str] = ...) -> None: ...
 
 class JobSpec(_message.Message):
     __slots__ = ("base_model", "training_dataset_id", "validation_dataset_id", "algorithm", "entropy_target", "aepo", "rollout", "optimization", "entropy_reg", "entropy_adv", "grader", "validation", "checkpoint", "labels", "model", "mlflow")

@@ -525,6 +525,12 @@ export interface Job {
    * maximum).
    */
   leaseExpirations: number;
+  /**
+   * Output only. Where the model exported when the job SUCCEEDED lies (`s3://bucket/prefix/<job>/model/`,
+   * a Hugging Face folder with its manifest), recorded once its upload and manifest are complete; empty
+   * without an object store, and for other outcomes. GetArtifactDownloadUrls(exported_model) fetches it.
+   */
+  exportedModelUri: string;
 }
 
 /**
@@ -901,6 +907,7 @@ function createBaseJob(): Job {
     latestStep: undefined,
     bestCheckpointId: '',
     leaseExpirations: 0,
+    exportedModelUri: '',
   };
 }
 
@@ -956,6 +963,9 @@ export const Job: MessageFns<Job> = {
     }
     if (message.leaseExpirations !== 0) {
       writer.uint32(136).int32(message.leaseExpirations);
+    }
+    if (message.exportedModelUri !== '') {
+      writer.uint32(146).string(message.exportedModelUri);
     }
     return writer;
   },
@@ -1109,6 +1119,14 @@ export const Job: MessageFns<Job> = {
             message.leaseExpirations = reader.int32();
             continue;
           }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.exportedModelUri = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1188,6 +1206,11 @@ export const Job: MessageFns<Job> = {
         : isSet(object.lease_expirations)
           ? globalThis.Number(object.lease_expirations)
           : 0,
+      exportedModelUri: isSet(object.exportedModelUri)
+        ? globalThis.String(object.exportedModelUri)
+        : isSet(object.exported_model_uri)
+          ? globalThis.String(object.exported_model_uri)
+          : '',
     };
   },
 
@@ -1244,6 +1267,9 @@ export const Job: MessageFns<Job> = {
     if (message.leaseExpirations !== 0) {
       obj.leaseExpirations = Math.round(message.leaseExpirations);
     }
+    if (message.exportedModelUri !== '') {
+      obj.exportedModelUri = message.exportedModelUri;
+    }
     return obj;
   },
 
@@ -1274,6 +1300,7 @@ export const Job: MessageFns<Job> = {
         : undefined;
     message.bestCheckpointId = object.bestCheckpointId ?? '';
     message.leaseExpirations = object.leaseExpirations ?? 0;
+    message.exportedModelUri = object.exportedModelUri ?? '';
     return message;
   },
 };

@@ -287,6 +287,11 @@ export interface CompleteJobRequest {
   steps: StepRecord[];
   /** Final evaluation records not yet sent. */
   evaluations: EvaluationRecord[];
+  /**
+   * SUCCEEDED only, optional: the model exported to the object store (its files and manifest already
+   * uploaded), recorded as Job.exported_model_uri; at most 2048 characters.
+   */
+  exportedModelUri?: string | undefined;
 }
 
 /** Response of CompleteJob. */
@@ -1576,6 +1581,7 @@ function createBaseCompleteJobRequest(): CompleteJobRequest {
     error: undefined,
     steps: [],
     evaluations: [],
+    exportedModelUri: undefined,
   };
 }
 
@@ -1598,6 +1604,9 @@ export const CompleteJobRequest: MessageFns<CompleteJobRequest> = {
     }
     for (const v of message.evaluations) {
       EvaluationRecord.encode(v!, writer.uint32(50).fork()).join();
+    }
+    if (message.exportedModelUri !== undefined) {
+      writer.uint32(58).string(message.exportedModelUri);
     }
     return writer;
   },
@@ -1663,6 +1672,14 @@ export const CompleteJobRequest: MessageFns<CompleteJobRequest> = {
             message.evaluations.push(EvaluationRecord.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.exportedModelUri = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1691,6 +1708,11 @@ export const CompleteJobRequest: MessageFns<CompleteJobRequest> = {
       evaluations: globalThis.Array.isArray(object?.evaluations)
         ? object.evaluations.map((e: any) => EvaluationRecord.fromJSON(e))
         : [],
+      exportedModelUri: isSet(object.exportedModelUri)
+        ? globalThis.String(object.exportedModelUri)
+        : isSet(object.exported_model_uri)
+          ? globalThis.String(object.exported_model_uri)
+          : undefined,
     };
   },
 
@@ -1714,6 +1736,9 @@ export const CompleteJobRequest: MessageFns<CompleteJobRequest> = {
     if (message.evaluations?.length) {
       obj.evaluations = message.evaluations.map((e) => EvaluationRecord.toJSON(e));
     }
+    if (message.exportedModelUri !== undefined) {
+      obj.exportedModelUri = message.exportedModelUri;
+    }
     return obj;
   },
 
@@ -1729,6 +1754,7 @@ export const CompleteJobRequest: MessageFns<CompleteJobRequest> = {
       object.error !== undefined && object.error !== null ? Status.fromPartial(object.error) : undefined;
     message.steps = object.steps?.map((e) => StepRecord.fromPartial(e)) || [];
     message.evaluations = object.evaluations?.map((e) => EvaluationRecord.fromPartial(e)) || [];
+    message.exportedModelUri = object.exportedModelUri ?? undefined;
     return message;
   },
 };
