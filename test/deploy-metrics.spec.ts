@@ -37,6 +37,7 @@ function metricNames(expr: string): string[] {
 }
 
 interface Panel {
+  id?: number;
   title?: string;
   targets?: { expr?: string }[];
   panels?: Panel[];
@@ -123,6 +124,14 @@ describe('metric names in deploy/', () => {
     ).toEqual(['a_bucket', 'b']);
     expect(metricNames('x * on (instance) group_left (job_id) y{job_id=~"$job_id"}')).toEqual(['x', 'y']);
     expect(metricNames('time() - c > 1200 unless on (instance) d')).toEqual(['c', 'd']);
+  });
+
+  it('gives every dashboard panel its own id (Grafana keys panels by id)', () => {
+    const dashboard = JSON.parse(readFileSync(repo('deploy/grafana/dashboards/aepo.json'), 'utf8')) as {
+      panels: Panel[];
+    };
+    const ids = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]).map((p) => p.id);
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
   });
 
   it('collects the metrics of every source file that creates some', () => {
