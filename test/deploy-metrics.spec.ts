@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { registerApiMetrics } from '../apps/api/src/metrics/api-metrics.js';
+import { registerMlflowMetrics } from '../apps/api/src/mlflow/mlflow.metrics.js';
 import { registerExecutorMetrics } from '../apps/gpu-executor/src/metrics/executor-metrics.js';
 
 const repo = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
@@ -36,6 +37,7 @@ function metricNames(expr: string): string[] {
 }
 
 interface Panel {
+  id?: number;
   title?: string;
   targets?: { expr?: string }[];
   panels?: Panel[];
@@ -74,12 +76,37 @@ function kedaExprs(): { where: string; expr: string }[] {
   return [{ where: 'KEDA query', expr: values.keda.prometheus.query }];
 }
 
+/** The source files whose metrics exportedSeriesNames registers (one register function each). */
+const COLLECTED_METRIC_SOURCES = [
+  'apps/api/src/metrics/api-metrics.ts',
+  'apps/api/src/mlflow/mlflow.metrics.ts',
+  'apps/gpu-executor/src/metrics/executor-metrics.ts',
+];
+
+/** Non-test TypeScript under apps/*\/src and libs/*\/src that creates prom-client metrics. */
+function metricSourceFiles(): string[] {
+  return ['apps', 'libs']
+    .flatMap((top) => readdirSync(repo(top)).map((pkg) => `${top}/${pkg}/src`))
+    .filter((root) => existsSync(repo(root)))
+    .flatMap((root) =>
+      readdirSync(repo(root), { recursive: true, encoding: 'utf8' }).map((f) => `${root}/${f}`),
+    )
+    .filter((f) => f.endsWith('.ts') && !/\.(spec|integration-spec|e2e-spec)\.ts$/.test(f))
+    .filter((f) => {
+      const text = readFileSync(repo(f), 'utf8');
+      return text.includes("from 'prom-client'") && /\bnew (Counter|Gauge|Histogram|Summary)\b/.test(text);
+    })
+    .sort();
+}
+
 /** Series names a scrape of the apps' registries can carry (histograms expand to their three series). */
 async function exportedSeriesNames(): Promise<Set<string>> {
   const executor = new Registry();
   registerExecutorMetrics(executor);
   const api = new Registry();
   registerApiMetrics(api);
+  // The tracker's gauges read the run table at scrape time; any numbers do for their names.
+  registerMlflowMetrics(api, { lagSteps: () => Promise.resolve(0), inOutage: () => Promise.resolve(0) });
   const metrics = [...(await executor.getMetricsAsJSON()), ...(await api.getMetricsAsJSON())];
   return new Set(
     metrics.flatMap((m) =>
@@ -97,6 +124,18 @@ describe('metric names in deploy/', () => {
     ).toEqual(['a_bucket', 'b']);
     expect(metricNames('x * on (instance) group_left (job_id) y{job_id=~"$job_id"}')).toEqual(['x', 'y']);
     expect(metricNames('time() - c > 1200 unless on (instance) d')).toEqual(['c', 'd']);
+  });
+
+  it('gives every dashboard panel its own id (Grafana keys panels by id)', () => {
+    const dashboard = JSON.parse(readFileSync(repo('deploy/grafana/dashboards/aepo.json'), 'utf8')) as {
+      panels: Panel[];
+    };
+    const ids = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]).map((p) => p.id);
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+  });
+
+  it('collects the metrics of every source file that creates some', () => {
+    expect(metricSourceFiles()).toEqual(COLLECTED_METRIC_SOURCES);
   });
 
   it('uses only metrics that the API and executor registries export (dashboard, alerts, KEDA)', async () => {

@@ -31,6 +31,7 @@ import { RecordService } from './records/record.service.js';
 import { ShutdownSignal } from './server/shutdown.signal.js';
 import { WebhookController } from './webhooks/webhook.controller.js';
 import { WebhookDispatcher } from './webhooks/webhook.dispatcher.js';
+import { WebhookRetention } from './webhooks/webhook.retention.js';
 import { WebhookRepository } from './webhooks/webhook.repository.js';
 import { WebhookService } from './webhooks/webhook.service.js';
 
@@ -80,6 +81,7 @@ export class ApiModule {
         WebhookRepository,
         WebhookService,
         WebhookDispatcher,
+        WebhookRetention,
         ArtifactRepository,
         ArtifactService,
         ...MLFLOW_PROVIDERS,

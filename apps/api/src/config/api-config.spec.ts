@@ -95,17 +95,30 @@ describe('loadApiConfig', () => {
       retryMaxMs: 3_600_000,
       pollMs: 5000,
       allowPrivate: false,
+      retentionDays: 30,
     });
     const c = loadApiConfig({
       AEPO_API_WEBHOOK_CONCURRENCY: '0',
       AEPO_API_WEBHOOK_RETRY_HOURS: '2',
       AEPO_API_WEBHOOK_ALLOW_PRIVATE: 'true',
+      AEPO_API_WEBHOOK_RETENTION_DAYS: '0',
     });
-    expect(c.webhooks).toMatchObject({ concurrency: 0, maxAgeSeconds: 7200, allowPrivate: true });
+    expect(c.webhooks).toMatchObject({
+      concurrency: 0,
+      maxAgeSeconds: 7200,
+      allowPrivate: true,
+      retentionDays: 0,
+    });
     expect(
-      problems({ AEPO_API_WEBHOOK_TIMEOUT_MS: '5', AEPO_API_WEBHOOK_MAX_ATTEMPTS: 'many' }).map(
-        (p) => p.split(':')[0],
-      ),
-    ).toEqual(['AEPO_API_WEBHOOK_TIMEOUT_MS', 'AEPO_API_WEBHOOK_MAX_ATTEMPTS']);
+      problems({
+        AEPO_API_WEBHOOK_TIMEOUT_MS: '5',
+        AEPO_API_WEBHOOK_MAX_ATTEMPTS: 'many',
+        AEPO_API_WEBHOOK_RETENTION_DAYS: '-1',
+      }).map((p) => p.split(':')[0]),
+    ).toEqual([
+      'AEPO_API_WEBHOOK_TIMEOUT_MS',
+      'AEPO_API_WEBHOOK_MAX_ATTEMPTS',
+      'AEPO_API_WEBHOOK_RETENTION_DAYS',
+    ]);
   });
 });

@@ -79,6 +79,7 @@ const envSchema = z.object({
   AEPO_API_WEBHOOK_RETRY_BASE_MS: intFrom(10, 3_600_000, 5000),
   AEPO_API_WEBHOOK_RETRY_MAX_MS: intFrom(10, 86_400_000, 3_600_000),
   AEPO_API_WEBHOOK_POLL_MS: intFrom(50, 600_000, 5000),
+  AEPO_API_WEBHOOK_RETENTION_DAYS: intFrom(0, 36_500, 30),
   AEPO_API_WEBHOOK_ALLOW_PRIVATE: z
     .enum(['true', 'false', '1', '0'])
     .default('false')
@@ -181,6 +182,8 @@ export interface WebhookDeliveryConfig {
   pollMs: number;
   /** Let endpoints reach loopback, private and link-local addresses (off: refused, against SSRF). */
   allowPrivate: boolean;
+  /** Days a DELIVERED or FAILED delivery stays in the log after its last attempt; 0: forever. */
+  retentionDays: number;
 }
 
 /** TLS of the gRPC port: the server's certificate, and the CA that executors' client certificates need. */
@@ -258,6 +261,7 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
       retryMaxMs: e.AEPO_API_WEBHOOK_RETRY_MAX_MS,
       pollMs: e.AEPO_API_WEBHOOK_POLL_MS,
       allowPrivate: e.AEPO_API_WEBHOOK_ALLOW_PRIVATE,
+      retentionDays: e.AEPO_API_WEBHOOK_RETENTION_DAYS,
     },
     objectStore: objectStoreFromEnv(env),
     artifactUrlTtlSeconds: e.AEPO_API_ARTIFACT_URL_TTL_SECONDS,

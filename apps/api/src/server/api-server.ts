@@ -29,6 +29,7 @@ import { createHttpServer } from './http-server.js';
 import { PinoNestLogger } from './nest-logger.js';
 import { ShutdownSignal } from './shutdown.signal.js';
 import { WebhookDispatcher } from '../webhooks/webhook.dispatcher.js';
+import { WebhookRetention } from '../webhooks/webhook.retention.js';
 
 export interface StartApiOptions {
   /** Environment to read (default process.env). */
@@ -173,6 +174,9 @@ export async function startApiServer(options: StartApiOptions = {}): Promise<Run
     const webhooks = app.get(WebhookDispatcher);
     webhooks.start();
     cleanups.push(() => webhooks.stop());
+    const webhookRetention = app.get(WebhookRetention);
+    webhookRetention.start();
+    cleanups.push(() => webhookRetention.stop());
 
     const http = createHttpServer(
       {

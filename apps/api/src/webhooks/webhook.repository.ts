@@ -253,6 +253,26 @@ export class WebhookRepository {
     return rows[0]?.ms ?? null;
   }
 
+  /**
+   * Deletes up to `limit` DELIVERED or FAILED deliveries finished (delivered, or last attempted) more
+   * than `days` days ago; returns how many. SKIP LOCKED: rows another replica is deleting, or a
+   * redeliver is changing, are left alone (a redelivered row is PENDING again and no longer matches).
+   */
+  async deleteFinished(days: number, limit: number): Promise<number> {
+    const rows = rowsOf<{ id: string }>(
+      await this.ds.query(
+        `DELETE FROM webhook_deliveries WHERE id IN (
+           SELECT id FROM webhook_deliveries
+           WHERE state IN ('DELIVERED', 'FAILED')
+             AND coalesce(delivered_time, last_attempt_time, create_time) < now() - make_interval(days => $1)
+           LIMIT $2 FOR UPDATE SKIP LOCKED
+         ) RETURNING id`,
+        [days, limit],
+      ),
+    );
+    return rows.length;
+  }
+
   /** Deliveries not yet delivered nor given up (the metrics' queue depth). */
   async pendingCount(): Promise<number> {
     const rows: { n: string }[] = await this.ds.query(

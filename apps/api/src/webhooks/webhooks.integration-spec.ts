@@ -18,6 +18,7 @@ import { bearer, call, EXECUTOR_TOKEN, startTestApi, type TestApi } from '../tes
 import { WebhookReceiver } from '../testing/webhook-receiver.js';
 import { webhookIdOf } from './webhook-signature.js';
 import { WebhookRepository } from './webhook.repository.js';
+import { RETENTION_BATCH_ROWS } from './webhook.retention.js';
 import { buildCli, cliEnv, removeCliEnvs, runCli } from '../../../../test/cli-support/cli-runner.js';
 
 const { Outcome } = executorV1;
@@ -41,6 +42,8 @@ const FAST: WebhookDeliveryConfig = {
   pollMs: 1000,
   // The receiver listens on 127.0.0.1.
   allowPrivate: true,
+  // Kept forever here; the retention test starts replicas that sweep.
+  retentionDays: 0,
 };
 
 // `db` owns the database and serves the calls but sends no webhooks (concurrency 0); `sender` is the
@@ -487,6 +490,86 @@ describe('delivery', () => {
       expect(await dead.markDelivered(claimed[0]!.id, claimed[0]!.claim_id, 200)).toBe(false);
     } finally {
       await ds.destroy();
+    }
+    await call(w, w.deleteWebhookEndpoint, { id: ep.id }, md);
+  });
+});
+
+describe('retention', () => {
+  it('deletes finished deliveries older than the retention in batches; pending and recent ones stay', async () => {
+    const ep = await newEndpoint('/retention', ['job.state_changed']);
+    // Rows named by last_error; ages in days (finished = delivered, or last attempted). A PENDING row
+    // is never due here, so the sender leaves it alone.
+    const insert = (label: string, state: string, count: number, created: number, finished: number | null) =>
+      sql.query(
+        `INSERT INTO webhook_deliveries (id, endpoint_id, project_id, job_id, event_type, payload, state,
+           last_error, create_time, last_attempt_time, delivered_time, next_attempt_time)
+         SELECT gen_random_uuid(), e.id, e.project_id, gen_random_uuid(), 'job.state_changed', '{}', $2,
+           $3, now() - make_interval(days => $4), now() - make_interval(days => $5::int),
+           CASE WHEN $2 = 'DELIVERED' THEN now() - make_interval(days => $5::int) END, now() + interval '1 day'
+         FROM webhook_endpoints e, generate_series(1, $6) WHERE e.id = $1`,
+        [ep.id, state, label, created, finished, count],
+      );
+    const oldDelivered = 2 * RETENTION_BATCH_ROWS + 3;
+    await insert('old delivered', 'DELIVERED', oldDelivered, 40, 40);
+    await insert('old failed', 'FAILED', 2, 45, 31);
+    await insert('recent delivered', 'DELIVERED', 1, 40, 1);
+    await insert('recent failed', 'FAILED', 1, 60, 29);
+    await insert('old pending', 'PENDING', 1, 60, 50);
+    await insert('old pending never tried', 'PENDING', 1, 60, null);
+    const labels = async () =>
+      Object.fromEntries(
+        (
+          await sql.query<{ last_error: string; n: number }>(
+            `SELECT last_error, count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1
+             GROUP BY last_error`,
+            [ep.id],
+          )
+        ).rows.map((r) => [r.last_error, r.n]),
+      );
+    const others = async () =>
+      (
+        await sql.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id <> $1',
+          [ep.id],
+        )
+      ).rows[0]!.n;
+    const othersBefore = await others();
+
+    // One statement deletes one batch at most.
+    const ds = createDataSource(db.api.databaseUrl, 1);
+    await ds.initialize();
+    try {
+      expect(await new WebhookRepository(ds).deleteFinished(30, RETENTION_BATCH_ROWS)).toBe(
+        RETENTION_BATCH_ROWS,
+      );
+    } finally {
+      await ds.destroy();
+    }
+    expect((await labels())['old delivered']).toBe(oldDelivered - RETENTION_BATCH_ROWS);
+
+    // Two replicas keeping 30 days sweep at start, at the same time, batch after batch.
+    const keep30 = {
+      databaseUrl: db.api.databaseUrl,
+      webhooks: { ...FAST, concurrency: 0, retentionDays: 30 },
+    };
+    const sweepers = await Promise.all([startTestApi(keep30), startTestApi(keep30)]);
+    try {
+      const until = Date.now() + 60_000;
+      let left = await labels();
+      while ((left['old delivered'] ?? 0) + (left['old failed'] ?? 0) > 0 && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 100));
+        left = await labels();
+      }
+      expect(left).toEqual({
+        'recent delivered': 1,
+        'recent failed': 1,
+        'old pending': 1,
+        'old pending never tried': 1,
+      });
+      expect(await others()).toBe(othersBefore);
+    } finally {
+      await Promise.all(sweepers.map((a) => a.close()));
     }
     await call(w, w.deleteWebhookEndpoint, { id: ep.id }, md);
   });
