@@ -26,6 +26,7 @@ START_TIMEOUT_S = 240
 class Service:
     endpoint: str
     api_key: str
+    mlflow_uri: str
 
     def cli(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         """Runs the built `aepo` CLI against this service."""
@@ -40,10 +41,12 @@ class Service:
         )
 
 
-@pytest.fixture(scope="session")
-def object_store() -> Iterator[dict[str, str]]:
-    """The tests' S3 server (SeaweedFS, test/support/seaweedfs.ts); yields AEPO_ARTIFACTS_S3_*."""
-    data = Path(tempfile.mkdtemp(prefix="aepo-pyclient-s3-"))
+def _test_server(kind: str) -> Iterator[dict[str, str]]:
+    """One of the tests' real servers (test/support/test-server-serve.ts); yields the settings the API
+    and executors read to use it."""
+    data = Path(tempfile.mkdtemp(prefix=f"aepo-pyclient-{kind}-"))
+    data.chmod(0o755)
+    log = (data / "serve.log").open("w")
     proc = subprocess.Popen(
         [
             "npx",
@@ -51,21 +54,23 @@ def object_store() -> Iterator[dict[str, str]]:
             "vite-node",
             "--config",
             "vitest.config.ts",
-            "test/support/seaweedfs-serve.ts",
+            "test/support/test-server-serve.ts",
+            kind,
             str(data),
         ],
         cwd=REPO,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=(data / "serve.log").open("w"),
+        stderr=log,
         text=True,
     )
     try:
-        # The first line is the settings, printed once the bucket answers (an install may come first).
+        # The first line is the settings, printed once the server answers (an install may come first).
         line = proc.stdout.readline()
         if not line:
-            log = (data / "serve.log").read_text()[-3000:]
-            pytest.fail(f"the S3 test server did not start (exit {proc.wait()}):\n{log}")
+            log.flush()
+            tail = (data / "serve.log").read_text()[-3000:]
+            pytest.fail(f"the {kind} test server did not start (exit {proc.wait()}):\n{tail}")
         yield json.loads(line)["env"]
     finally:
         proc.stdin.close()  # the server stops when its input closes
@@ -73,11 +78,24 @@ def object_store() -> Iterator[dict[str, str]]:
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
         shutil.rmtree(data, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def service(object_store: dict[str, str]) -> Iterator[Service]:
+def object_store() -> Iterator[dict[str, str]]:
+    """SeaweedFS's S3 server: AEPO_ARTIFACTS_S3_*."""
+    yield from _test_server("s3")
+
+
+@pytest.fixture(scope="session")
+def mlflow() -> Iterator[dict[str, str]]:
+    """`mlflow server` on SQLite: AEPO_MLFLOW_TRACKING_URI."""
+    yield from _test_server("mlflow")
+
+
+@pytest.fixture(scope="session")
+def service(object_store: dict[str, str], mlflow: dict[str, str]) -> Iterator[Service]:
     if not CLI.exists():
         pytest.fail(f"{CLI} is missing: run `npm run build` (scripts/setup.sh does) first")
     # Not pytest's tmp_path: its folders are private to the user, and embedded Postgres run as root
@@ -105,8 +123,15 @@ def service(object_store: dict[str, str]) -> Iterator[Service]:
         stdout=log,
         stderr=subprocess.STDOUT,
         cwd=REPO,
-        # Checkpoints and exported models go to the S3 server, as in a deployment.
-        env={**os.environ, **object_store},
+        # As a deployment: checkpoints and exported models in S3, every job tracked in MLflow, and
+        # webhooks allowed to reach this machine's receiver.
+        env={
+            **os.environ,
+            **object_store,
+            **mlflow,
+            "AEPO_MLFLOW_SYNC_INTERVAL_MS": "200",
+            "AEPO_API_WEBHOOK_ALLOW_PRIVATE": "true",
+        },
     )
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -115,7 +140,11 @@ def service(object_store: dict[str, str]) -> Iterator[Service]:
                 log.flush()
                 pytest.fail(f"aepo serve did not start:\n{(data / 'serve.log').read_text()[-3000:]}")
             time.sleep(0.2)
-        yield Service(endpoint=creds["endpoint"], api_key=creds["apiKey"])
+        yield Service(
+            endpoint=creds["endpoint"],
+            api_key=creds["apiKey"],
+            mlflow_uri=mlflow["AEPO_MLFLOW_TRACKING_URI"],
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
