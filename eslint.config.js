@@ -6,6 +6,8 @@ export default tseslint.config(
     ignores: [
       '**/dist/**',
       '**/node_modules/**',
+      // Python virtual environments (the engine's, the client's, the MLflow test server's) ship .js files.
+      '**/.venv/**',
       '**/gen/**',
       'apps/gpu-executor/engine/**',
       'clients/python/**',
