@@ -54,7 +54,7 @@ export class ArtifactService implements OnModuleDestroy {
         "no object store is configured (AEPO_ARTIFACTS_S3_BUCKET): checkpoints stay on the executors' volume; copy them from there",
       );
     }
-    const { folder, missing } = await this.locate(store, job.id, job.bestCheckpointId, req);
+    const { folder, missing } = await this.locate(store, job, req);
     let raw: unknown;
     try {
       raw = await store.getJson(artifactKeys.manifest(folder));
@@ -87,41 +87,45 @@ export class ArtifactService implements OnModuleDestroy {
   /** The artifact's folder in the bucket. */
   private async locate(
     store: ObjectStore,
-    jobId: string,
-    bestCheckpointId: string | null,
+    job: { id: string; bestCheckpointId: string | null; exportedModelUri: string | null },
     req: GetArtifactDownloadUrlsRequest,
   ): Promise<{ folder: string; missing: string }> {
     if (req.exportedModel) {
-      return {
-        folder: artifactKeys.model(jobId),
-        missing: `job ${jobId} has no exported model (one is exported when the job succeeds)`,
-      };
+      // The job's record (CompleteJob writes it once the model's files and manifest are up).
+      const missing = `job ${job.id} has no exported model (one is exported when the job succeeds)`;
+      if (!job.exportedModelUri) throw new ApiError(ApiErrorCode.NOT_FOUND, missing);
+      return { folder: this.folderIn(store, job.exportedModelUri, 'the exported model'), missing };
     }
     const checkpoint =
       req.checkpointStep !== undefined
-        ? await this.repo.listedCheckpoint(jobId, { step: req.checkpointStep })
-        : bestCheckpointId
-          ? await this.repo.listedCheckpoint(jobId, { id: bestCheckpointId })
+        ? await this.repo.listedCheckpoint(job.id, { step: req.checkpointStep })
+        : job.bestCheckpointId
+          ? await this.repo.listedCheckpoint(job.id, { id: job.bestCheckpointId })
           : null;
     if (!checkpoint) {
       throw new ApiError(
         ApiErrorCode.NOT_FOUND,
         req.checkpointStep !== undefined
-          ? `job ${jobId} has no listed checkpoint at step ${req.checkpointStep} (never saved, or pruned)`
-          : `job ${jobId} has no checkpoint inside the entropy band`,
-      );
-    }
-    const folder = store.keyOf(checkpoint.uri.endsWith('/') ? checkpoint.uri : `${checkpoint.uri}/`);
-    if (folder === null) {
-      throw new ApiError(
-        ApiErrorCode.NOT_CONFIGURED,
-        `the checkpoint at step ${checkpoint.step} is stored at ${checkpoint.uri}, not in the configured object store ${store.uri('')}`,
+          ? `job ${job.id} has no listed checkpoint at step ${req.checkpointStep} (never saved, or pruned)`
+          : `job ${job.id} has no checkpoint inside the entropy band`,
       );
     }
     return {
-      folder,
-      missing: `the checkpoint at step ${checkpoint.step} of job ${jobId} has no manifest in the object store`,
+      folder: this.folderIn(store, checkpoint.uri, `the checkpoint at step ${checkpoint.step}`),
+      missing: `the checkpoint at step ${checkpoint.step} of job ${job.id} has no manifest in the object store`,
     };
+  }
+
+  /** The bucket folder of a recorded artifact URI; NOT_CONFIGURED when it lies outside this store. */
+  private folderIn(store: ObjectStore, uri: string, what: string): string {
+    const folder = store.keyOf(uri.endsWith('/') ? uri : `${uri}/`);
+    if (folder === null) {
+      throw new ApiError(
+        ApiErrorCode.NOT_CONFIGURED,
+        `${what} is stored at ${uri}, not in the configured object store ${store.uri('')}`,
+      );
+    }
+    return folder;
   }
 }
 
