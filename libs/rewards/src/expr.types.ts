@@ -30,3 +30,13 @@ export type Node =
   | { t: 'matrix'; rows: Node[][] }
   | { t: 'ratio'; items: Node[] } // a : b (: c)
   | { t: 'text'; s: string };
+
+/** Tokens of answer text, as the tokenizer emits them and the parser reads them. */
+export type Tok =
+  | { k: 'num'; s: string }
+  | { k: 'id'; s: string } // single-letter or Greek variable
+  | { k: 'fn'; s: string } // sin, log, sqrt, …
+  | { k: 'cmd'; s: string } // other LaTeX commands the parser knows (frac, pi, infty, cup, begin, …)
+  | { k: 'word'; s: string } // a run of letters that is not a function: text
+  | { k: 'op'; s: string } // + - * / ^ _ ! ' , ; = < > <= >= != | & \\ ( ) [ ] { } \{ \} \langle \rangle
+  | { k: 'env'; s: string }; // \begin{X} / \end{X} become env 'begin:X' / 'end:X'

@@ -13,7 +13,7 @@ import type { GradeResult } from './grader.types.js';
 import { LIMITS } from './limits.js';
 import { nodesEqual, parseAnswerText, preparedEqual } from './math.compare.js';
 import { numericValue } from './expr.evaluate.js';
-import { readsAsWord } from './expr.tokenizer.js';
+import { readsAsWord } from './expr.vocabulary.js';
 import { prepareAnswer, type PreparedAnswer } from './normalize.answer.js';
 
 /** An output (or gold) this short on one line may be the answer itself. */
