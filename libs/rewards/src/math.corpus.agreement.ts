@@ -1,12 +1,9 @@
-import type { CorpusRow } from './math.corpus.js';
-
 /**
  * Pairs for the rules added to reach Math-Verify's agreement on its own test pairs (issue 16, "every
  * corpus we measure"), one block per rule. Each rule has matches and the near misses that a looser
  * version of it would accept; `why` says which.
  */
-const Y = (gold: string, pred: string, why: string): CorpusRow => ({ gold, pred, match: true, why });
-const N = (gold: string, pred: string, why: string): CorpusRow => ({ gold, pred, match: false, why });
+import { type CorpusRow, N, Y } from './math.corpus.row.js';
 
 /** An escaped dollar (`\$`) is a currency sign, never a math delimiter. */
 const ESCAPED_DOLLARS: CorpusRow[] = [
