@@ -13,58 +13,21 @@
  *   5. Train (old log-probs at T=1, PPO clip, no importance weight on re-samples)
  *   6. entropy of the T=1 samples -> next step's decision; unreachable-target detection
  */
-import { groupAdvantages, isZeroVarianceGroup } from './advantages.js';
 import type { AlgorithmConfig } from './config.js';
-import {
-  type ControllerState,
-  INITIAL_CONTROLLER_STATE,
-  completeControllerState,
-  decideTemperature,
-  targetBand,
-} from './controller.js';
-import { meanPassAtK } from './evaluation.js';
-import type {
-  DatasetSampler,
-  Example,
-  LossSettings,
-  PolicyEngine,
-  RewardFn,
-  SamplerCursor,
-  Completion,
-} from './ports.js';
+import { type ControllerDecision, decideTemperature, targetBand } from './controller.js';
+import type { Completion, DatasetSampler, Example, PolicyEngine, RewardFn, SamplerCursor } from './ports.js';
 import type { EvaluationRecord, StepRecord, TrainerEvent } from './records.js';
-import {
-  type BatchItem,
-  choosePositives,
-  composeBatch,
-  reinforceCount,
-  selectPositives,
-  shareLimit,
-} from './reinforce.js';
-import { type ReachState, INITIAL_REACH_STATE, assessReach } from './reach.js';
+import { assessReach } from './reach.js';
 import { deriveSeed } from './rng.js';
 import { ShuffledDatasetSampler } from './sampler.js';
 import { type TargetSchedule, targetAt, validateSchedule } from './schedule.js';
+import { composeStepBatch, lossSettings } from './trainer-batch.js';
+import { buildStepRecord, measureEntropy } from './trainer-record.js';
+import { type TrainerState, initialTrainerState, restoreTrainerState } from './trainer-state.js';
+import { isCorrect } from './trainer-stats.js';
+import { runValidation } from './trainer-validation.js';
 
-/** A reward at or above this counts as correct (full score) for accuracy. */
-const CORRECT = 1 - 1e-9;
-
-/** Everything needed to continue a run exactly; plain JSON. */
-export interface TrainerState {
-  version: 1;
-  /** Steps completed. */
-  step: number;
-  /** The controller signal measured at the last step; null before the first. */
-  lastEntropy: number | null;
-  controller: ControllerState;
-  sampler: SamplerCursor;
-  /** The live target, when changed during the run: applies from `fromStep` on. */
-  targetOverride: { fromStep: number; schedule: TargetSchedule } | null;
-  /** The unreachable-target detector's memory. */
-  reach: ReachState;
-  /** config.seed at the start, checked on restore. */
-  seed: number;
-}
+export type { TrainerState } from './trainer-state.js';
 
 export interface TrainerOptions {
   config: AlgorithmConfig;
@@ -106,31 +69,9 @@ export class Trainer {
     this.reward = opts.reward;
     this.validationSet = opts.validationSet ?? [];
     this.now = opts.now ?? (() => performance.now());
-    if (opts.state) {
-      if (opts.state.version !== 1)
-        throw new Error(`unsupported trainer state version ${String(opts.state.version)}`);
-      if (opts.state.seed !== this.config.seed) {
-        throw new Error(
-          `trainer state was made with seed ${opts.state.seed}, config has ${this.config.seed}`,
-        );
-      }
-    }
     this.st = opts.state
-      ? {
-          ...structuredClone(opts.state),
-          controller: completeControllerState(opts.state.controller),
-          reach: completeReachState(opts.state),
-        }
-      : {
-          version: 1,
-          step: 0,
-          lastEntropy: null,
-          controller: { ...INITIAL_CONTROLLER_STATE },
-          sampler: { epoch: 0, index: 0 },
-          targetOverride: null,
-          reach: { ...INITIAL_REACH_STATE },
-          seed: this.config.seed,
-        };
+      ? restoreTrainerState(opts.state, this.config.seed)
+      : initialTrainerState(this.config.seed);
     if (opts.createSampler) this.sampler = opts.createSampler(this.st.sampler);
     else if (opts.trainSet)
       this.sampler = new ShuffledDatasetSampler(
@@ -212,10 +153,8 @@ export class Trainer {
     if (this.done) throw new Error(`run is complete (${this.totalSteps} steps)`);
     const cfg = this.config;
     const s = this.st.step + 1;
-    const seed = cfg.seed;
     const aepo = cfg.algorithm === 'aepo';
     const B = cfg.rollout.promptsPerStep;
-    const n = cfg.rollout.samplesPerPrompt;
     const target = this.targetAt(s);
     const band = targetBand(target, cfg.entropy.bandRelative, cfg.entropy.bandAbsolute);
     const t0 = this.now();
@@ -225,89 +164,25 @@ export class Trainer {
       ? decideTemperature(cfg.aepo, target, this.st.lastEntropy, this.st.controller)
       : { decision: null, state: this.st.controller };
     const R = aepo ? Math.round(B * cfg.aepo.resampleFraction) : 0;
-    const groups = prompts.map((p) => ({ prompt: p.prompt, n, temperature: 1 }));
-    for (let i = 0; i < R; i++)
-      groups.push({ prompt: prompts[i]!.prompt, n, temperature: decision!.temperature });
-    const sampled = await this.engine.sample({
-      groups,
-      topP: cfg.rollout.topP,
-      maxTokens: cfg.rollout.maxTokens,
-      stop: cfg.rollout.stop,
-      seed: deriveSeed(seed, s, 'sample'),
-      keepRollouts: true,
-    });
-    if (sampled.groups.length !== groups.length || sampled.groups.some((g) => g.length !== n)) {
-      throw new Error(
-        `engine returned ${sampled.groups.length} groups for ${groups.length} requested with n=${n}`,
-      );
-    }
+    const groups = await this.sampleGroups(s, prompts, R, decision);
     const t1 = this.now();
-
-    const flat = sampled.groups.flatMap((g, gi) =>
-      g.map((c) => ({ c, example: prompts[gi < B ? gi : gi - B]! })),
-    );
-    const scores = await this.reward(
-      flat.map(({ c, example }) => ({ prompt: example.prompt, completion: c.text, answer: example.answer })),
-    );
-    if (scores.length !== flat.length)
-      throw new Error(`reward returned ${scores.length} scores for ${flat.length} items`);
-    const rewards_P_G = sampled.groups.map((_, gi) => scores.slice(gi * n, gi * n + n));
+    const rewards_P_G = await this.scoreGroups(groups, prompts);
     const t2 = this.now();
 
-    const main = sampled.groups.slice(0, B);
-    const mainRewards = rewards_P_G.slice(0, B);
-    const grpoItems: BatchItem[] = [];
-    main.forEach((g, gi) => {
-      const adv = groupAdvantages(mainRewards[gi]!, cfg.advantageEps);
-      g.forEach((c, j) => grpoItems.push({ rolloutId: c.rolloutId, advantage: adv[j]!, source: 'grpo' }));
-    });
-
-    let batch: BatchItem[] = grpoItems;
-    let positives = 0;
-    let limit = 0;
-    let k = 0;
-    let release: string[] = [];
-    let resampleAccuracy: number | null = null;
-    if (aepo && decision) {
-      const re = sampled.groups.slice(B);
-      const reRewards = rewards_P_G.slice(B);
-      const found = selectPositives(reRewards, cfg.aepo.positiveThreshold, cfg.advantageEps);
-      positives = found.length;
-      limit = shareLimit(cfg.aepo.share, B * n);
-      k = reinforceCount({ limit, scale: decision.shareScale, positives, halve: decision.halve });
-      const chosen = choosePositives(found, k, deriveSeed(seed, s, 'choose'));
-      const chosenIds = chosen.map(({ group, member }) => re[group]![member]!.rolloutId);
-      const composed = composeBatch(grpoItems, chosenIds, deriveSeed(seed, s, 'compose'));
-      batch = composed.batch;
-      const chosenSet = new Set(chosenIds);
-      release = [
-        ...composed.dropped,
-        ...re
-          .flat()
-          .map((c) => c.rolloutId)
-          .filter((id) => !chosenSet.has(id)),
-      ];
-      const reFlat = reRewards.flat();
-      resampleAccuracy = reFlat.length > 0 ? reFlat.filter((r) => r >= CORRECT).length / reFlat.length : null;
-    }
-    if (release.length > 0) await this.engine.release(release);
-
+    const batch = composeStepBatch({ config: cfg, step: s, groups, rewards: rewards_P_G, decision });
+    if (batch.release.length > 0) await this.engine.release(batch.release);
     const trained = await this.engine.train({
-      items: batch.map(({ rolloutId, advantage }) => ({ rolloutId, advantage })),
-      loss: this.lossSettings(deriveSeed(seed, s, 'train'), decision?.entropyCoef ?? 0),
+      items: batch.items.map(({ rolloutId, advantage }) => ({ rolloutId, advantage })),
+      loss: lossSettings(cfg, deriveSeed(cfg.seed, s, 'train'), decision?.entropyCoef ?? 0),
     });
     const t3 = this.now();
 
-    const mainFlat = main.flat();
-    const fullVocab = tokenMean(mainFlat, (c) => c.entropy);
-    const sampledToken = tokenMean(mainFlat, (c) => c.negLogProb);
-    const entropy = cfg.entropy.estimator === 'full-vocabulary' ? fullVocab : sampledToken;
-    const inBand = entropy >= band.lower && entropy <= band.upper;
-
+    const onPolicyRewards = rewards_P_G.slice(0, B);
+    const entropy = measureEntropy(groups.slice(0, B).flat(), cfg.entropy.estimator);
     const events = this.pendingEvents;
     this.pendingEvents = [];
-    const mainScores = mainRewards.flat();
-    const accuracy = mainScores.filter((r) => r >= CORRECT).length / mainScores.length;
+    const mainScores = onPolicyRewards.flat();
+    const accuracy = mainScores.filter(isCorrect).length / mainScores.length;
     if (aepo && decision) {
       const reach = assessReach(
         { afterSteps: cfg.entropy.unreachableAfterSteps, accuracyDrop: cfg.entropy.unreachableAccuracyDrop },
@@ -315,7 +190,7 @@ export class Trainer {
         {
           step: s,
           target,
-          entropy,
+          entropy: entropy.value,
           band,
           accuracy,
           saturation: decision.saturation,
@@ -325,63 +200,31 @@ export class Trainer {
       this.st.reach = reach.state;
       events.push(...reach.events);
     }
-
-    const rewardMean = mean(mainScores);
-    const genTokens = sampled.groups.flat().reduce((a, c) => a + c.tokens, 0);
-    const record: StepRecord = {
+    const record = buildStepRecord({
+      config: cfg,
       step: s,
       epoch: this.sampler.cursor().epoch,
-      algorithm: cfg.algorithm,
-      entropy,
-      estimator: cfg.entropy.estimator,
-      entropyFullVocab: fullVocab,
-      entropySampledToken: sampledToken,
-      trainEntropy: trained.entropy,
-      trainEntropySampled: trained.entropySampled,
       target,
-      targetLower: band.lower,
-      targetUpper: band.upper,
-      inBand,
-      temperature: decision ? decision.temperature : null,
-      controllerError: decision ? decision.error : null,
-      shareScale: decision ? decision.shareScale : null,
-      entropyCoef: decision ? decision.entropyCoef : cfg.algorithm === 'entropy-reg' ? cfg.entropyRegCoef : 0,
-      entropyClosing: decision ? decision.closing : null,
+      band,
+      decision,
       resampledPrompts: R,
-      reinforcePositives: positives,
-      reinforceLimit: limit,
-      reinforceSamples: k,
-      resampleAccuracy,
-      rewardMean,
-      rewardStd: Math.sqrt(mean(mainScores.map((r) => (r - rewardMean) ** 2))),
+      batch,
+      groups,
+      onPolicyRewards,
+      entropy,
       accuracy,
-      zeroVarianceGroupFraction: mainRewards.filter(isZeroVarianceGroup).length / B,
-      responseLengthMean: mean(mainFlat.map((c) => c.tokens)),
-      truncatedFraction: mainFlat.filter((c) => c.finishReason === 'length').length / mainFlat.length,
-      loss: trained.policyLoss,
-      clipFractionLow: trained.clipFractionLow,
-      clipFractionHigh: trained.clipFractionHigh,
-      clipFractionDual: trained.clipFractionDual,
-      approxKl: trained.approxKl,
-      kl: trained.kl,
-      gradNorm: trained.gradNorm,
-      lr: trained.lr,
-      generatedTokens: genTokens,
-      trainedTokens: trained.tokens,
+      trained,
       timings: {
         sample: (t1 - t0) / 1000,
         reward: (t2 - t1) / 1000,
         train: (t3 - t2) / 1000,
         total: (t3 - t0) / 1000,
       },
-      targetUnreachable: this.st.reach.reason !== null,
-      unreachableSide: this.st.reach.side,
-      unreachableReason: this.st.reach.reason,
-      missedSteps: this.st.reach.missedSteps,
-    };
+      reach: this.st.reach,
+    });
 
     this.st.step = s;
-    this.st.lastEntropy = entropy;
+    this.st.lastEntropy = entropy.value;
     this.st.controller = controllerState;
     this.st.sampler = this.sampler.cursor();
 
@@ -395,101 +238,58 @@ export class Trainer {
    * Validation pass on the validation set at the configured temperature, k samples per prompt:
    * pass@1 and unbiased pass@k. Does not change the trainer's state (seeded by the step).
    */
-  async validate(): Promise<EvaluationRecord> {
-    const v = this.config.validation;
-    const t0 = this.now();
-    const set = v.maxPrompts > 0 ? this.validationSet.slice(0, v.maxPrompts) : this.validationSet;
-    const correct_P: number[] = [];
-    const all: Completion[] = [];
-    let total = 0;
-    let correctTotal = 0;
-    for (let start = 0, part = 0; start < set.length; start += v.batchPrompts, part++) {
-      const chunk = set.slice(start, start + v.batchPrompts);
-      const res = await this.engine.sample({
-        groups: chunk.map((e) => ({ prompt: e.prompt, n: v.samplesPerPrompt, temperature: v.temperature })),
-        topP: this.config.rollout.topP,
-        maxTokens: this.config.rollout.maxTokens,
-        stop: this.config.rollout.stop,
-        seed: deriveSeed(this.config.seed, this.st.step, 'validate', part),
-        keepRollouts: false,
-      });
-      const items = res.groups.flatMap((g, gi) =>
-        g.map((c) => ({ prompt: chunk[gi]!.prompt, completion: c.text, answer: chunk[gi]!.answer })),
-      );
-      const scores = await this.reward(items);
-      res.groups.forEach((g, gi) => {
-        let c = 0;
-        g.forEach((_, j) => {
-          if (scores[gi * v.samplesPerPrompt + j]! >= CORRECT) c++;
-        });
-        correct_P.push(c);
-        correctTotal += c;
-        total += g.length;
-        all.push(...g);
-      });
-    }
-    const passAtK: Record<string, number> = {};
-    for (const k of v.passK) passAtK[String(k)] = meanPassAtK(correct_P, v.samplesPerPrompt, k);
-    return {
+  validate(): Promise<EvaluationRecord> {
+    return runValidation({
+      config: this.config,
+      engine: this.engine,
+      reward: this.reward,
+      validationSet: this.validationSet,
       step: this.st.step,
-      temperature: v.temperature,
-      prompts: set.length,
-      samplesPerPrompt: v.samplesPerPrompt,
-      accuracy: total > 0 ? correctTotal / total : 0,
-      passAtK,
-      entropy: tokenMean(all, (c) => c.entropy),
-      responseLengthMean: mean(all.map((c) => c.tokens)),
-      seconds: (this.now() - t0) / 1000,
-    };
+      now: this.now,
+    });
   }
 
-  /** @param controlCoef the entropy coefficient chosen by AEPO's 'dual' controller (0 otherwise) */
-  private lossSettings(shuffleSeed: number, controlCoef: number): LossSettings {
-    const c = this.config;
-    return {
-      clipLow: c.optim.clipLow,
-      clipHigh: c.optim.clipHigh,
-      dualClip: c.optim.dualClip,
-      aggregation: c.optim.lossAggregation,
-      klCoef: c.optim.klCoef,
-      entropyCoef: c.algorithm === 'entropy-reg' ? c.entropyRegCoef : controlCoef,
-      entropyAdvAlpha: c.algorithm === 'entropy-adv' ? c.entropyAdvAlpha : 0,
-      entropyAdvKappa: c.entropyAdvKappa,
-      miniBatchSize: c.optim.miniBatchSize,
-      microBatchSize: c.optim.microBatchSize,
-      epochs: c.optim.epochs,
-      shuffleSeed,
-    };
+  /**
+   * The step's one Sample call: the B prompts x n at T = 1, then the first `resampled` of them x n at
+   * the decision's temperature (AEPO). Holds the rollouts for Train.
+   */
+  private async sampleGroups(
+    step: number,
+    prompts: readonly Example[],
+    resampled: number,
+    decision: ControllerDecision | null,
+  ): Promise<Completion[][]> {
+    const cfg = this.config;
+    const n = cfg.rollout.samplesPerPrompt;
+    const groups = prompts.map((p) => ({ prompt: p.prompt, n, temperature: 1 }));
+    for (let i = 0; i < resampled; i++)
+      groups.push({ prompt: prompts[i]!.prompt, n, temperature: decision!.temperature });
+    const sampled = await this.engine.sample({
+      groups,
+      topP: cfg.rollout.topP,
+      maxTokens: cfg.rollout.maxTokens,
+      stop: cfg.rollout.stop,
+      seed: deriveSeed(cfg.seed, step, 'sample'),
+      keepRollouts: true,
+    });
+    if (sampled.groups.length !== groups.length || sampled.groups.some((g) => g.length !== n)) {
+      throw new Error(
+        `engine returned ${sampled.groups.length} groups for ${groups.length} requested with n=${n}`,
+      );
+    }
+    return sampled.groups;
   }
-}
 
-function mean(xs: readonly number[]): number {
-  return xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length;
-}
-
-/** Token-weighted mean of a per-completion mean (= the mean over all response tokens). */
-function tokenMean(cs: readonly Completion[], f: (c: Completion) => number): number {
-  let tokens = 0;
-  let sum = 0;
-  for (const c of cs) {
-    tokens += c.tokens;
-    sum += f(c) * c.tokens;
+  /** The rewards of every sampled completion, one list per group (a re-sample scores against its prompt). */
+  private async scoreGroups(groups: Completion[][], prompts: readonly Example[]): Promise<number[][]> {
+    const B = this.config.rollout.promptsPerStep;
+    const n = this.config.rollout.samplesPerPrompt;
+    const flat = groups.flatMap((g, gi) => g.map((c) => ({ c, example: prompts[gi < B ? gi : gi - B]! })));
+    const scores = await this.reward(
+      flat.map(({ c, example }) => ({ prompt: example.prompt, completion: c.text, answer: example.answer })),
+    );
+    if (scores.length !== flat.length)
+      throw new Error(`reward returned ${scores.length} scores for ${flat.length} items`);
+    return groups.map((_, gi) => scores.slice(gi * n, gi * n + n));
   }
-  return tokens > 0 ? sum / tokens : 0;
-}
-
-/** The detector state of a checkpoint, also one written before `reach` existed (v1 kept two fields). */
-function completeReachState(st: TrainerState): ReachState {
-  const old = st as Partial<TrainerState> & {
-    missedSteps?: number;
-    unreachableSide?: 'below' | 'above' | null;
-  };
-  if (old.reach) return { ...INITIAL_REACH_STATE, ...old.reach };
-  const side = old.unreachableSide ?? null;
-  return {
-    ...INITIAL_REACH_STATE,
-    missedSteps: old.missedSteps ?? 0,
-    side,
-    reason: side === null ? null : 'actuator-saturated',
-  };
 }
