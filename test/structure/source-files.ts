@@ -1,10 +1,10 @@
 /**
- * The hand-written source files of the repository, for the structure tests: what git tracks (and
- * what it would add: untracked files it does not ignore), minus generated stubs.
+ * The hand-written source files of the repository, for the structure tests: what git tracks, minus
+ * generated stubs.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { trackedFiles } from './git-index.js';
 
 /** Extensions of source files: TypeScript, JavaScript modules, Python, shell. */
 const SOURCE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs', '.py', '.sh'];
@@ -35,21 +35,10 @@ export function countLines(text: string): number {
 
 /** The hand-written source files under `root` (a git checkout), relative and sorted. */
 export function listSourceFiles(root: string): string[] {
-  let listing: string;
-  try {
-    listing = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
-      cwd: root,
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    });
-  } catch (err) {
-    throw new Error(`the structure tests list files with git and need a git checkout at ${root}`, {
-      cause: err,
-    });
-  }
-  const files = new Set(listing.split('\0').filter((f) => f !== ''));
   // a tracked file deleted in the working tree (not yet committed) is no longer a source
-  return [...files].filter((f) => isHandWrittenSource(f) && existsSync(path.join(root, f))).sort();
+  return trackedFiles(root)
+    .filter((f) => isHandWrittenSource(f) && existsSync(path.join(root, f)))
+    .sort();
 }
 
 /** The number of lines of each file (relative to `root`). */
