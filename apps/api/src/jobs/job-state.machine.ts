@@ -109,6 +109,11 @@ export const LEASE = { from: 'QUEUED', to: 'RUNNING', message: 'leased' } as con
   message: string;
 };
 
+/** Release, expiry and completion end a lease: only a RUNNING job has one. */
+function requireRunning(job: JobFacts, what: string): void {
+  if (job.state !== 'RUNNING') throw illegalTransition(job, `${what} needs a RUNNING job, not ${job.state}`);
+}
+
 /** Where a RUNNING job goes when its lease ends without an outcome: a pending request decides. */
 function afterLease(job: JobFacts): JobStateName {
   return job.cancelRequested ? 'CANCELLED' : job.pauseRequested ? 'PAUSED' : 'QUEUED';
@@ -116,6 +121,7 @@ function afterLease(job: JobFacts): JobStateName {
 
 /** The executor hands the job back (ReleaseLease). */
 export function released(job: JobFacts, reason: string): Transition {
+  requireRunning(job, 'a lease release');
   return transition(job, afterLease(job), 'lease released', {
     before: [{ type: 'LEASE_RELEASED', attempt: job.attempt, message: reason || 'lease released' }],
   });
@@ -126,6 +132,7 @@ export function released(job: JobFacts, reason: string): Transition {
  * FAILED (DEADLINE_EXCEEDED) once it has run out `maxExpirations` times.
  */
 export function leaseExpired(job: JobFacts, maxExpirations: number): Transition {
+  requireRunning(job, 'a lease expiry');
   const expirations = job.leaseExpirations + 1;
   const next = afterLease(job);
   const to = next === 'QUEUED' && expirations >= maxExpirations ? 'FAILED' : next;
@@ -154,6 +161,7 @@ export function completed(
   outcome: Outcome,
   error: { code: number; message: string } | undefined,
 ): Transition {
+  requireRunning(job, 'a completion');
   if (outcome === 'CANCELLED' && !job.cancelRequested) {
     throw new ApiError(ApiErrorCode.ILLEGAL_TRANSITION, 'outcome CANCELLED needs a pending cancel request');
   }
