@@ -1,3 +1,4 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import { Inject, Injectable } from '@nestjs/common';
 import { executorV1, type Job } from '@aepo/contracts';
 import type { Logger } from 'pino';
@@ -30,7 +31,7 @@ export class ExecutorCompletionService {
     const v = new Violations();
     const outcome = OUTCOMES.get(req.outcome);
     if (outcome === undefined) v.add('outcome', 'must be SUCCEEDED, FAILED or CANCELLED');
-    if (outcome === 'FAILED' && (req.error === undefined || req.error.code === 0)) {
+    if (outcome === 'FAILED' && (req.error === undefined || req.error.code === GrpcStatus.OK)) {
       v.add('error', 'is required for FAILED, with a non-zero code');
     }
     const exportedModelUri = req.exportedModelUri ?? '';

@@ -192,7 +192,7 @@ export class JobRepository {
     return rows.map((r) => this.toEntity(r));
   }
 
-  /** Locks the job row for the rest of `m`'s transaction; `lease_live` says if its lease is unexpired. */
+  /** Locks the job row for the rest of `tx`; `lease_live` says if its lease is unexpired. */
   async lock(tx: Tx, id: string, projectId?: string): Promise<{ job: JobEntity; leaseLive: boolean } | null> {
     const rows: Record<string, unknown>[] = await sqlIn(tx).query(
       `SELECT *, (lease_expire_time IS NOT NULL AND lease_expire_time > now()) AS lease_live
