@@ -25,4 +25,5 @@ export * from './status-details.js';
 export * from './proto-paths.js';
 export * from './spec-defaults.js';
 export * from './spec-resolve.js';
+export * from './spec-walk.js';
 export { jobSpecDescriptorSet } from './gen/descriptors/job_spec.js';

@@ -2,7 +2,7 @@
  * The one table of JobSpec defaults (aepo.v1.JobSpec): what the API stores for every knob a caller
  * leaves unset (AEPO reference values, arXiv 2510.08141, unless a comment says otherwise). The API
  * applies it once, at CreateJob; the executor, libs/aepo and the engine receive the resolved spec and
- * never default a spec value again (spec-defaults.lint.spec.ts fails when one does). Pure data with no
+ * never default a spec value again (test/spec-defaults.lint.spec.ts fails when one does). Pure data with no
  * imports, so libs/aepo's tests can build a full config from it without the gRPC stubs.
  */
 export const SPEC_DEFAULTS = {
