@@ -45,6 +45,7 @@ export function validateConfig(c: AlgorithmConfig): string[] {
   num(c.rollout.samplesPerPrompt, 'rollout.samplesPerPrompt', 1, Infinity, { int: true });
   num(c.rollout.maxTokens, 'rollout.maxTokens', 1, Infinity, { int: true });
   num(c.rollout.topP, 'rollout.topP', 0, 1, { openMin: true });
+  num(c.rollout.temperature, 'rollout.temperature', 0, Infinity, { openMin: true });
   if (!Array.isArray(c.rollout.stop) || c.rollout.stop.some((s) => typeof s !== 'string' || s === '')) {
     p.push('rollout.stop: must be a list of non-empty strings');
   }

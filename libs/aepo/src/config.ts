@@ -40,6 +40,8 @@ export interface RolloutConfig {
   readonly maxTokens: number;
   /** Nucleus sampling for every sample call. Default 0.99 (reference). */
   readonly topP: number;
+  /** Temperature of the on-policy samples (the controller reads their entropy). Default 1.0. */
+  readonly temperature: number;
   /** Stop strings passed to the engine. Default none (EOS ends a completion). */
   readonly stop: readonly string[];
 }
@@ -223,6 +225,7 @@ export const DEFAULT_CONFIG: AlgorithmConfig = deepFreeze({
     samplesPerPrompt: S.samplesPerPrompt,
     maxTokens: S.maxTokens,
     topP: S.topP,
+    temperature: S.temperature,
     stop: [],
   },
   optim: {

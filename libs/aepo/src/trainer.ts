@@ -225,7 +225,7 @@ export class Trainer {
       ? decideTemperature(cfg.aepo, target, this.st.lastEntropy, this.st.controller)
       : { decision: null, state: this.st.controller };
     const R = aepo ? Math.round(B * cfg.aepo.resampleFraction) : 0;
-    const groups = prompts.map((p) => ({ prompt: p.prompt, n, temperature: 1 }));
+    const groups = prompts.map((p) => ({ prompt: p.prompt, n, temperature: cfg.rollout.temperature }));
     for (let i = 0; i < R; i++)
       groups.push({ prompt: prompts[i]!.prompt, n, temperature: decision!.temperature });
     const sampled = await this.engine.sample({

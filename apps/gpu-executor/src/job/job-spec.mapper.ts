@@ -211,6 +211,7 @@ export function toAlgorithmConfigInput(spec: JobSpec): AlgorithmConfigInput {
       samplesPerPrompt: n,
       maxTokens: need(r.maxTokens, 'rollout.max_tokens'),
       topP: need(r.topP, 'rollout.top_p'),
+      temperature: need(r.temperature, 'rollout.temperature'),
       stop: r.stop,
     },
     optim: {
