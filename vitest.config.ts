@@ -17,6 +17,8 @@ export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
   resolve: {
     alias: {
+      // The defaults table alone (libs/aepo imports it without the gRPC stubs); before '@aepo/contracts'.
+      '@aepo/contracts/spec-defaults': src('./libs/contracts/src/spec-defaults.ts'),
       '@aepo/contracts': src('./libs/contracts/src/index.ts'),
       '@aepo/rewards': src('./libs/rewards/src/index.ts'),
       '@aepo/aepo': src('./libs/aepo/src/index.ts'),

@@ -14,6 +14,7 @@ import {
   Trainer,
   resolveConfig,
 } from '@aepo/aepo';
+import { SPEC_DEFAULTS } from '@aepo/contracts';
 import { grade } from '@aepo/rewards';
 import { EngineClient } from '../../apps/gpu-executor/src/engine/engine-client.js';
 import { EngineProcess } from '../../apps/gpu-executor/src/engine/engine-process.js';
@@ -95,6 +96,13 @@ async function loadInitial(
     weightDecay: config.optim.weightDecay,
     gradClip: config.optim.gradClip,
     klCoef: config.optim.klCoef,
+    // The engine's model options as the API stores them by default (the one table).
+    options: {
+      precision: '',
+      maxTokensPerMicroBatch: SPEC_DEFAULTS.maxTokensPerMicroBatch,
+      chatTemplate: SPEC_DEFAULTS.chatTemplate,
+      adam: { beta1: SPEC_DEFAULTS.adamBeta1, beta2: SPEC_DEFAULTS.adamBeta2, eps: SPEC_DEFAULTS.adamEps },
+    },
   });
   return config;
 }

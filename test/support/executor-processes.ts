@@ -1,43 +1,25 @@
 /**
  * Real processes for the executor's end-to-end tests and benchmark: the API (node apps/api/dist/main.js
- * with embedded Postgres), executors (node apps/gpu-executor/dist/main.js, each spawning its Python
- * engine), and a promise-based client of the public API.
+ * with embedded Postgres) and executors (node apps/gpu-executor/dist/main.js, each spawning its Python
+ * engine). The public API's client (public-client.ts), process helpers (proc.ts) and the tiny-arith
+ * job (tiny-job.ts) are re-exported, so tests import one module.
  */
-import {
-  Algorithm,
-  EntropyEstimator,
-  type JobSpec,
-  LossAggregation,
-  type CreateJobRequest,
-  type CreateJobResponse,
-  FineTuningServiceClient,
-  type GetJobResponse,
-  type Checkpoint,
-  type JobEvent,
-  type ListCheckpointsRequest,
-  type ListCheckpointsResponse,
-  type ListJobEventsRequest,
-  type ListJobEventsResponse,
-  type ListStepRecordsRequest,
-  type ListStepRecordsResponse,
-  type Job,
-  type JobState,
-  type StepRecord,
-} from '@aepo/contracts';
-import { Metadata, type ServiceError, credentials } from '@grpc/grpc-js';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+
+import { Proc, WaitAbort, waitFor } from './proc.js';
+
+export { Proc, WaitAbort, freePort, waitFor } from './proc.js';
+export { PublicClient } from './public-client.js';
+export { tinyArithRows, tinyJobSpec } from './tiny-job.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const API_MAIN = path.join(REPO_ROOT, 'apps/api/dist/main.js');
 export const EXECUTOR_MAIN = path.join(REPO_ROOT, 'apps/gpu-executor/dist/main.js');
 export const EXECUTOR_TOKEN = 'e2e-executor-token-0123456789';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Compiles the API and the executor (incremental: a no-op when dist is current). */
 export async function buildApps(): Promise<void> {
@@ -49,97 +31,6 @@ export async function buildApps(): Promise<void> {
       timeout: 300_000,
     },
   );
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Thrown inside a waitFor callback to give up at once (e.g. the process died). */
-export class WaitAbort extends Error {}
-
-/** Polls `fn` until it returns a value other than undefined/false, or throws after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 60_000,
-  everyMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (e) {
-      if (e instanceof WaitAbort) throw e;
-      last = e;
-    }
-    await sleep(everyMs);
-  }
-  throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`,
-  );
-}
-
-/** A child process with its output kept (last lines) for failure messages. */
-export class Proc {
-  readonly lines: string[] = [];
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-
-  constructor(
-    readonly name: string,
-    readonly child: ChildProcess,
-    echo = process.env.AEPO_E2E_LOG === '1',
-  ) {
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    for (const s of [child.stdout, child.stderr]) {
-      let buf = '';
-      s?.on('data', (c: Buffer) => {
-        buf += c.toString('utf8');
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          this.lines.push(line);
-          if (this.lines.length > 2000) this.lines.shift();
-          if (echo) process.stderr.write(`[${name}] ${line}\n`);
-        }
-      });
-    }
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  kill(signal: NodeJS.Signals): void {
-    if (this.running) this.child.kill(signal);
-  }
-
-  /** SIGTERM, then SIGKILL after `graceMs`. */
-  async stop(graceMs = 20_000): Promise<void> {
-    if (!this.running) return;
-    this.kill('SIGTERM');
-    const t = setTimeout(() => this.kill('SIGKILL'), graceMs);
-    await this.exited;
-    clearTimeout(t);
-  }
-
-  tail(n = 40): string {
-    return this.lines.slice(-n).join('\n');
-  }
 }
 
 export interface ApiProcessOptions {
@@ -269,167 +160,5 @@ export async function startExecutor(o: ExecutorProcessOptions): Promise<Executor
       }
       return undefined;
     },
-  };
-}
-
-type Unary<Req, Res> = (req: Req, md: Metadata, cb: (err: ServiceError | null, res: Res) => void) => unknown;
-
-/** The public FineTuningService with an API key, as promises. */
-export class PublicClient {
-  readonly raw: FineTuningServiceClient;
-  readonly md = new Metadata();
-
-  constructor(address: string, apiKey: string) {
-    this.raw = new FineTuningServiceClient(address, credentials.createInsecure());
-    this.md.set('authorization', `Bearer ${apiKey}`);
-  }
-
-  call<Req, Res>(method: Unary<Req, Res>, req: Req): Promise<Res> {
-    return new Promise((resolve, reject) =>
-      method.call(this.raw, req, this.md, (err, res) => (err ? reject(err) : resolve(res))),
-    );
-  }
-
-  async uploadDataset(name: string, rows: { prompt: string; answer: string }[]): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const stream = this.raw.uploadDataset(this.md, (err, res) =>
-        err ? reject(err) : resolve(res.dataset!.id),
-      );
-      stream.write({ metadata: { displayName: name, labels: {}, requestId: '' }, rows: [], jsonlLines: [] });
-      for (let i = 0; i < rows.length; i += 500) {
-        stream.write({ rows: rows.slice(i, i + 500).map((r) => ({ ...r, id: '' })), jsonlLines: [] });
-      }
-      stream.end();
-    });
-  }
-
-  async createJob(req: CreateJobRequest): Promise<Job> {
-    return (await this.call<CreateJobRequest, CreateJobResponse>(this.raw.createJob, req)).job!;
-  }
-
-  async getJob(id: string): Promise<Job> {
-    return (await this.call<{ id: string }, GetJobResponse>(this.raw.getJob, { id })).job!;
-  }
-
-  async waitForState(id: string, states: JobState[], timeoutMs = 300_000): Promise<Job> {
-    return waitFor(
-      `job ${id} to reach ${states.join('|')}`,
-      async () => {
-        const job = await this.getJob(id);
-        return states.includes(job.state) ? job : undefined;
-      },
-      timeoutMs,
-      200,
-    );
-  }
-
-  async steps(id: string): Promise<StepRecord[]> {
-    const out: StepRecord[] = [];
-    let pageToken = '';
-    do {
-      const res = await this.call<ListStepRecordsRequest, ListStepRecordsResponse>(this.raw.listStepRecords, {
-        jobId: id,
-        pageSize: 1000,
-        pageToken,
-      });
-      out.push(...res.records);
-      pageToken = res.nextPageToken;
-    } while (pageToken);
-    return out;
-  }
-
-  async control(kind: 'cancel' | 'pause' | 'resume', id: string): Promise<Job> {
-    const method =
-      kind === 'cancel' ? this.raw.cancelJob : kind === 'pause' ? this.raw.pauseJob : this.raw.resumeJob;
-    return (await this.call<{ id: string }, { job?: Job }>(method as never, { id })).job!;
-  }
-
-  async checkpoints(jobId: string): Promise<Checkpoint[]> {
-    const res = await this.call<ListCheckpointsRequest, ListCheckpointsResponse>(this.raw.listCheckpoints, {
-      jobId,
-      pageSize: 1000,
-      pageToken: '',
-    });
-    return res.checkpoints;
-  }
-
-  async events(jobId: string): Promise<JobEvent[]> {
-    const res = await this.call<ListJobEventsRequest, ListJobEventsResponse>(this.raw.listJobEvents, {
-      jobId,
-      pageSize: 1000,
-      pageToken: '',
-    });
-    return res.events;
-  }
-
-  /** Follows StreamStepRecords from the start; resolves when the server ends the stream (job terminal). */
-  streamSteps(jobId: string, onRecord: (r: StepRecord, at: number) => void): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const call = this.raw.streamStepRecords({ jobId, afterStep: 0 }, this.md);
-      call.on('data', (m: { record?: StepRecord }) => m.record && onRecord(m.record, Date.now()));
-      call.on('end', () => resolve());
-      call.on('error', reject);
-    });
-  }
-
-  close(): void {
-    this.raw.close();
-  }
-}
-
-/** tiny-arith rows `${a}+${b}=` -> `${a+b}` from a seeded generator. */
-export function tinyArithRows(count: number, seed: number): { prompt: string; answer: string }[] {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-  return Array.from({ length: count }, () => {
-    const a = Math.floor(next() * 100);
-    const b = Math.floor(next() * 100);
-    return { prompt: `${a}+${b}=`, answer: String(a + b) };
-  });
-}
-
-/** A small AEPO job on builtin:tiny-arith for tests (a few seconds per step on one CPU thread). */
-export function tinyJobSpec(
-  datasetId: string,
-  o: {
-    maxSteps?: number;
-    checkpointEvery?: number;
-    algorithm?: Algorithm;
-    target?: number;
-    seed?: number;
-    promptsPerStep?: number;
-    samplesPerPrompt?: number;
-  } = {},
-): JobSpec {
-  return {
-    baseModel: 'builtin:tiny-arith',
-    trainingDatasetId: datasetId,
-    validationDatasetId: '',
-    algorithm: o.algorithm ?? Algorithm.ALGORITHM_AEPO,
-    entropyTarget: {
-      constant: o.target ?? 0.3,
-      tolerance: 0.05,
-      estimator: EntropyEstimator.ENTROPY_ESTIMATOR_FULL_VOCAB,
-    },
-    aepo: { reinforceFraction: 0.25 },
-    rollout: {
-      promptsPerStep: o.promptsPerStep ?? 8,
-      samplesPerPrompt: o.samplesPerPrompt ?? 4,
-      maxTokens: 8,
-      topP: 1,
-      stop: [],
-    },
-    optimization: {
-      learningRate: 1e-3,
-      weightDecay: 0,
-      lossAggregation: LossAggregation.LOSS_AGGREGATION_TOKEN_MEAN,
-      maxSteps: o.maxSteps ?? 10,
-      seed: o.seed ?? 11,
-    },
-    checkpoint: { everyNSteps: o.checkpointEvery ?? 2, keepLast: 3 },
-    labels: { e2e: 'executor' },
   };
 }

@@ -16,7 +16,13 @@ import { DatasetController } from './datasets/dataset.controller.js';
 import { DatasetRepository } from './datasets/dataset.repository.js';
 import { DatasetService } from './datasets/dataset.service.js';
 import { ExecutorController } from './executor/executor.controller.js';
+import { ExecutorCompletionService } from './executor/executor-completion.service.js';
+import { ExecutorLeaseService } from './executor/executor-lease.service.js';
+import { ExecutorProgressService } from './executor/executor-progress.service.js';
+import { ExecutorRowsService } from './executor/executor-rows.service.js';
 import { ExecutorService } from './executor/executor.service.js';
+import { LeaseFence } from './executor/lease-fence.js';
+import { RewindService } from './executor/rewind.service.js';
 import { LeaseRepository } from './executor/lease.repository.js';
 import { JobController } from './jobs/job.controller.js';
 import { JobRepository } from './jobs/job.repository.js';
@@ -74,6 +80,12 @@ export class ApiModule {
         RecordRepository,
         RecordService,
         LeaseRepository,
+        LeaseFence,
+        RewindService,
+        ExecutorLeaseService,
+        ExecutorRowsService,
+        ExecutorProgressService,
+        ExecutorCompletionService,
         ExecutorService,
         ApiMetricsService,
         QuotaRepository,

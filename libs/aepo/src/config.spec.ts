@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SPEC_DEFAULTS } from '@aepo/contracts/spec-defaults';
 import { ConfigError, DEFAULT_CONFIG, resolveConfig } from './config.js';
 
 describe('resolveConfig', () => {
@@ -26,7 +27,13 @@ describe('resolveConfig', () => {
     expect(c.aepo.tHigh).toBe(1.5);
     expect(c.aepo.tLow).toBe(0.8);
     expect(c.aepo.share).toEqual({ kind: 'fraction', fraction: 0.1 });
-    expect(c.aepo.controller).toMatchObject({ mode: 'pi', actuator: 'temperature', kp: 2 });
+    // Gains the config leaves unset are the spec's stored defaults (one table, @aepo/contracts).
+    expect(c.aepo.controller).toMatchObject({
+      mode: 'pi',
+      actuator: 'temperature',
+      kp: SPEC_DEFAULTS.proportionalGain,
+      ki: SPEC_DEFAULTS.integralGain,
+    });
     expect(c.entropy.target).toEqual({ kind: 'linear', from: 0.4, to: 0.2, endStep: 100 });
   });
 

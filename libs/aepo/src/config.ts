@@ -3,7 +3,9 @@
  * AEPO reference value (arXiv 2510.08141, github 597358816/AEPO, Qwen2.5-Math-7B on 8 GPUs) unless its
  * comment says otherwise; see /docs and AEPO.md for where each comes from.
  */
-import { type TargetSchedule, validateSchedule } from './schedule.js';
+import { SPEC_DEFAULTS as S } from '@aepo/contracts/spec-defaults';
+import { validateConfig } from './config-validation.js';
+import { type TargetSchedule } from './schedule.js';
 
 /** Supported algorithms; anything else is rejected with this list. */
 export const ALGORITHMS = ['aepo', 'grpo', 'entropy-reg', 'entropy-adv'] as const;
@@ -38,6 +40,8 @@ export interface RolloutConfig {
   readonly maxTokens: number;
   /** Nucleus sampling for every sample call. Default 0.99 (reference). */
   readonly topP: number;
+  /** Temperature of the on-policy samples (the controller reads their entropy). Default 1.0. */
+  readonly temperature: number;
   /** Stop strings passed to the engine. Default none (EOS ends a completion). */
   readonly stop: readonly string[];
 }
@@ -84,9 +88,9 @@ export interface ControllerConfig {
   readonly mode: ControllerMode;
   /** What the proportional/PI rule moves. Default temperature. */
   readonly actuator: ControllerActuator;
-  /** Proportional gain on the relative error. Default 2 (T saturates at 10% error with 1.2/0.8). */
+  /** Proportional gain on the relative error. Default: the spec's (1.0; 2 saturates T at 10% error). */
   readonly kp: number;
-  /** Integral gain (mode 'pi' only). Default 0.2. */
+  /** Integral gain (mode 'pi' only). Default: the spec's (0, a pure P controller). */
   readonly ki: number;
   /** Anti-windup: |sum(e)| is clamped here. Default 2. */
   readonly integralLimit: number;
@@ -133,7 +137,7 @@ export interface AepoConfig {
 export interface EntropyConfig {
   /** H* over steps. Default constant 0.75 (the paper's best target, on its estimator's scale). */
   readonly target: TargetSchedule;
-  /** Tolerance band: H* +- max(relative * H*, absolute). Default 10% relative, 0 absolute. */
+  /** Tolerance band: H* +- max(relative * H*, absolute). Default: the spec's 0.05 absolute, 0 relative. */
   readonly bandRelative: number;
   readonly bandAbsolute: number;
   /** Controller signal; see EntropyEstimator. Default full-vocabulary (less noisy, AEPO.md). */
@@ -159,9 +163,9 @@ export interface ValidationConfig {
   readonly atEnd: boolean;
   /** Sampling temperature. Default 1.0 (this project's choice: the policy as trained). */
   readonly temperature: number;
-  /** Samples per prompt, n for pass@k. Default 4. */
+  /** Samples per prompt, n for pass@k. Default: the spec's k (1). */
   readonly samplesPerPrompt: number;
-  /** The k values of the unbiased pass@k estimator reported (each <= samplesPerPrompt). Default [1, 4]. */
+  /** The k values of the unbiased pass@k estimator reported (each <= samplesPerPrompt). Default [k]. */
   readonly passK: readonly number[];
   /** Validate on at most this many prompts (the first ones of the set); 0 = all. Default 0. */
   readonly maxPrompts: number;
@@ -205,65 +209,81 @@ export type AlgorithmConfigInput = DeepPartial<Omit<AlgorithmConfig, 'aepo' | 'e
   entropy?: DeepPartial<Omit<EntropyConfig, 'target'>> & { target?: TargetSchedule };
 };
 
+/**
+ * A full config for libs/aepo's own tests and experiments: every value the JobSpec carries comes from
+ * the one defaults table (@aepo/contracts/spec-defaults, what the API stores), the rest are the
+ * algorithm's own constants, which no spec field sets. A job never relies on it for a spec value:
+ * the executor maps every field of the stored spec (job-spec.mapper.ts).
+ */
 export const DEFAULT_CONFIG: AlgorithmConfig = deepFreeze({
   algorithm: 'aepo',
   seed: 0,
   maxSteps: 0,
   epochs: 1,
-  rollout: { promptsPerStep: 512, samplesPerPrompt: 5, maxTokens: 2048, topP: 0.99, stop: [] },
+  rollout: {
+    promptsPerStep: S.promptsPerStep,
+    samplesPerPrompt: S.samplesPerPrompt,
+    maxTokens: S.maxTokens,
+    topP: S.topP,
+    temperature: S.temperature,
+    stop: [],
+  },
   optim: {
-    lr: 1e-6,
-    weightDecay: 0.01,
-    gradClip: 1.0,
-    clipLow: 0.2,
-    clipHigh: 0.2,
-    dualClip: 3.0,
+    lr: S.learningRate,
+    weightDecay: S.weightDecay,
+    gradClip: S.gradClip,
+    clipLow: S.clipRatioLow,
+    clipHigh: S.clipRatioHigh,
+    dualClip: S.dualClip,
     lossAggregation: 'token-mean',
-    klCoef: 0,
-    miniBatchSize: 640,
+    klCoef: S.klCoef,
+    miniBatchSize: S.miniBatchPrompts * S.samplesPerPrompt,
     microBatchSize: 0,
-    epochs: 1,
+    epochs: S.epochsPerRollout,
   },
   aepo: {
-    tHigh: 1.2,
-    tLow: 0.8,
-    resampleFraction: 0.25,
-    positiveThreshold: 0.05,
-    share: { kind: 'count', count: 60 },
-    halveAboveTarget: true,
+    tHigh: S.tHigh,
+    tLow: S.tLow,
+    resampleFraction: S.resampleFraction,
+    positiveThreshold: S.positiveThreshold,
+    share: {
+      kind: 'count',
+      count: Math.round(S.promptsPerStep * S.samplesPerPrompt * S.reinforceShareOfBatch),
+    },
+    halveAboveTarget: S.halveAboveTarget,
     controller: {
       mode: 'dual',
       actuator: 'temperature',
-      kp: 2,
-      ki: 0.2,
+      kp: S.proportionalGain,
+      ki: S.integralGain,
       integralLimit: 2,
       tCenter: 1,
-      coefGain: 0.02,
-      coefMaxStep: 0.002,
-      coefLimit: 0.2,
-      coefDeadband: 0.02,
+      coefGain: S.entropyCoefGain,
+      coefMaxStep: S.entropyCoefMaxStep,
+      coefLimit: S.entropyCoefLimit,
+      coefDeadband: S.entropyCoefDeadband,
       minProgress: 0.001,
     },
   },
   entropy: {
     target: { kind: 'constant', value: 0.75 },
-    bandRelative: 0.1,
-    bandAbsolute: 0,
+    bandRelative: 0,
+    bandAbsolute: S.tolerance,
     estimator: 'full-vocabulary',
     unreachableAfterSteps: 20,
     unreachableAccuracyDrop: 0.1,
   },
-  entropyRegCoef: 0.03,
-  entropyAdvAlpha: 0.4,
-  entropyAdvKappa: 2,
+  entropyRegCoef: S.entropyRegCoef,
+  entropyAdvAlpha: S.entropyAdvAlpha,
+  entropyAdvKappa: S.entropyAdvKappa,
   advantageEps: 1e-6,
   validation: {
     everySteps: 0,
     atEnd: true,
-    temperature: 1,
-    samplesPerPrompt: 4,
-    passK: [1, 4],
-    maxPrompts: 0,
+    temperature: S.validationTemperature,
+    samplesPerPrompt: S.validationK,
+    passK: [S.validationK],
+    maxPrompts: S.validationMaxPrompts,
     batchPrompts: 256,
   },
 });
@@ -302,96 +322,6 @@ function merge(base: unknown, over: unknown, path: string, unknownFields: string
     return out;
   }
   return structuredClone(over);
-}
-
-/** Problems of a resolved config; empty when valid. */
-export function validateConfig(c: AlgorithmConfig): string[] {
-  const p: string[] = [];
-  const num = (
-    v: unknown,
-    f: string,
-    min: number,
-    max = Infinity,
-    opts: { int?: boolean; openMin?: boolean } = {},
-  ) => {
-    const bad =
-      typeof v !== 'number' ||
-      !Number.isFinite(v) ||
-      (opts.openMin ? v <= min : v < min) ||
-      v > max ||
-      (opts.int === true && !Number.isInteger(v));
-    if (bad) {
-      const lo = opts.openMin ? `> ${min}` : `>= ${min}`;
-      p.push(
-        `${f}: must be ${opts.int ? 'an integer' : 'a number'} ${lo}${max < Infinity ? ` and <= ${max}` : ''}`,
-      );
-    }
-  };
-  const oneOf = (v: unknown, f: string, allowed: readonly string[]) => {
-    if (!allowed.includes(v as string)) p.push(`${f}: must be one of ${allowed.join(', ')}`);
-  };
-  oneOf(c.algorithm, 'algorithm', ALGORITHMS);
-  num(c.seed, 'seed', 0, Number.MAX_SAFE_INTEGER, { int: true });
-  num(c.maxSteps, 'maxSteps', 0, Infinity, { int: true });
-  num(c.epochs, 'epochs', 0, Infinity, { int: true });
-  if (c.maxSteps === 0 && c.epochs === 0) p.push('maxSteps: either maxSteps or epochs must be > 0');
-  num(c.rollout.promptsPerStep, 'rollout.promptsPerStep', 1, Infinity, { int: true });
-  num(c.rollout.samplesPerPrompt, 'rollout.samplesPerPrompt', 1, Infinity, { int: true });
-  num(c.rollout.maxTokens, 'rollout.maxTokens', 1, Infinity, { int: true });
-  num(c.rollout.topP, 'rollout.topP', 0, 1, { openMin: true });
-  if (!Array.isArray(c.rollout.stop) || c.rollout.stop.some((s) => typeof s !== 'string' || s === '')) {
-    p.push('rollout.stop: must be a list of non-empty strings');
-  }
-  num(c.optim.lr, 'optim.lr', 0, Infinity, { openMin: true });
-  num(c.optim.weightDecay, 'optim.weightDecay', 0);
-  num(c.optim.gradClip, 'optim.gradClip', 0);
-  num(c.optim.clipLow, 'optim.clipLow', 0, 1);
-  num(c.optim.clipHigh, 'optim.clipHigh', 0);
-  num(c.optim.dualClip, 'optim.dualClip', 1);
-  oneOf(c.optim.lossAggregation, 'optim.lossAggregation', LOSS_AGGREGATIONS);
-  num(c.optim.klCoef, 'optim.klCoef', 0);
-  num(c.optim.miniBatchSize, 'optim.miniBatchSize', 1, Infinity, { int: true });
-  num(c.optim.microBatchSize, 'optim.microBatchSize', 0, Infinity, { int: true });
-  num(c.optim.epochs, 'optim.epochs', 1, Infinity, { int: true });
-  num(c.aepo.tHigh, 'aepo.tHigh', 0, Infinity, { openMin: true });
-  num(c.aepo.tLow, 'aepo.tLow', 0, Infinity, { openMin: true });
-  if (c.aepo.tLow > c.aepo.tHigh) p.push('aepo.tLow: must be <= aepo.tHigh');
-  num(c.aepo.resampleFraction, 'aepo.resampleFraction', 0, 1);
-  num(c.aepo.positiveThreshold, 'aepo.positiveThreshold', -Infinity);
-  const share = c.aepo.share as ReinforceShare | undefined;
-  if (share?.kind === 'count') num(share.count, 'aepo.share.count', 0, Infinity, { int: true });
-  else if (share?.kind === 'fraction') num(share.fraction, 'aepo.share.fraction', 0, 1);
-  else p.push('aepo.share.kind: must be one of count, fraction');
-  oneOf(c.aepo.controller.mode, 'aepo.controller.mode', CONTROLLER_MODES);
-  oneOf(c.aepo.controller.actuator, 'aepo.controller.actuator', CONTROLLER_ACTUATORS);
-  num(c.aepo.controller.kp, 'aepo.controller.kp', 0);
-  num(c.aepo.controller.ki, 'aepo.controller.ki', 0);
-  num(c.aepo.controller.integralLimit, 'aepo.controller.integralLimit', 0);
-  num(c.aepo.controller.tCenter, 'aepo.controller.tCenter', 0, Infinity, { openMin: true });
-  num(c.aepo.controller.coefGain, 'aepo.controller.coefGain', 0);
-  num(c.aepo.controller.coefMaxStep, 'aepo.controller.coefMaxStep', 0);
-  num(c.aepo.controller.coefLimit, 'aepo.controller.coefLimit', 0, 10);
-  num(c.aepo.controller.coefDeadband, 'aepo.controller.coefDeadband', 0, 1);
-  num(c.aepo.controller.minProgress, 'aepo.controller.minProgress', 0);
-  p.push(...validateSchedule(c.entropy.target, 'entropy.target'));
-  num(c.entropy.bandRelative, 'entropy.bandRelative', 0);
-  num(c.entropy.bandAbsolute, 'entropy.bandAbsolute', 0);
-  oneOf(c.entropy.estimator, 'entropy.estimator', ENTROPY_ESTIMATORS);
-  num(c.entropy.unreachableAfterSteps, 'entropy.unreachableAfterSteps', 0, Infinity, { int: true });
-  num(c.entropy.unreachableAccuracyDrop, 'entropy.unreachableAccuracyDrop', 0, 1);
-  num(c.entropyRegCoef, 'entropyRegCoef', 0);
-  num(c.entropyAdvAlpha, 'entropyAdvAlpha', 0);
-  num(c.entropyAdvKappa, 'entropyAdvKappa', 0, Infinity, { openMin: true });
-  num(c.advantageEps, 'advantageEps', 0);
-  const v = c.validation;
-  num(v.everySteps, 'validation.everySteps', 0, Infinity, { int: true });
-  num(v.temperature, 'validation.temperature', 0, Infinity, { openMin: true });
-  num(v.samplesPerPrompt, 'validation.samplesPerPrompt', 1, Infinity, { int: true });
-  if (!Array.isArray(v.passK) || v.passK.length === 0) p.push('validation.passK: must be a non-empty list');
-  else v.passK.forEach((k, i) => num(k, `validation.passK[${i}]`, 1, v.samplesPerPrompt, { int: true }));
-  num(v.maxPrompts, 'validation.maxPrompts', 0, Infinity, { int: true });
-  num(v.batchPrompts, 'validation.batchPrompts', 1, Infinity, { int: true });
-  return p;
 }
 
 /**

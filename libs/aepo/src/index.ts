@@ -1,5 +1,6 @@
 export * from './advantages.js';
 export * from './config.js';
+export * from './config-validation.js';
 export * from './controller.js';
 export * from './entropy-coef.js';
 export * from './entropy-trend.js';

@@ -261,7 +261,7 @@ export class Trainer {
   ): Promise<Completion[][]> {
     const cfg = this.config;
     const n = cfg.rollout.samplesPerPrompt;
-    const groups = prompts.map((p) => ({ prompt: p.prompt, n, temperature: 1 }));
+    const groups = prompts.map((p) => ({ prompt: p.prompt, n, temperature: cfg.rollout.temperature }));
     for (let i = 0; i < resampled; i++)
       groups.push({ prompt: prompts[i]!.prompt, n, temperature: decision!.temperature });
     const sampled = await this.engine.sample({

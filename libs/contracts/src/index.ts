@@ -23,3 +23,7 @@ export * from './gen/google/rpc/status.js';
 export * from './gen/google/rpc/error_details.js';
 export * from './status-details.js';
 export * from './proto-paths.js';
+export * from './spec-defaults.js';
+export * from './spec-resolve.js';
+export * from './spec-walk.js';
+export { jobSpecDescriptorSet } from './gen/descriptors/job_spec.js';

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { EntityManager } from 'typeorm';
+import { sqlIn, type Tx } from './tx.js';
 
 /** Channel with a QUEUED job's base model as payload: wakes lease long-polls. */
 export const QUEUE_CHANNEL = 'aepo_queue';
@@ -63,9 +63,9 @@ export class NotifyRepository {
     }, 1000);
   }
 
-  /** Sends a notification as part of `manager`'s transaction. */
-  async notify(manager: EntityManager, channel: string, payload: string): Promise<void> {
-    await manager.query('SELECT pg_notify($1, $2)', [channel, payload]);
+  /** Sends a notification as part of `tx` (delivered at its commit). */
+  async notify(tx: Tx, channel: string, payload: string): Promise<void> {
+    await sqlIn(tx).query('SELECT pg_notify($1, $2)', [channel, payload]);
   }
 
   onQueue(listener: (model: string) => void): () => void {

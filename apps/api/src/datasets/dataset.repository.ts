@@ -4,7 +4,8 @@ import { DATA_SOURCE } from '../database/data-source.js';
 import { DatasetEntity } from '../database/entities/index.js';
 import { hydrate } from '../database/hydrate.js';
 import { rowsOf } from '../database/sql-rows.js';
-import type { Queryable } from '../quotas/quota.repository.js';
+import { txOf, type Tx } from '../database/tx.js';
+import { LIVE_STATES } from '../jobs/job-state.machine.js';
 
 export interface RowData {
   prompt: string;
@@ -44,8 +45,8 @@ export class DatasetUpload {
   }
 
   /** The upload's transaction, for checks that must see and lock within it (the quotas). */
-  get tx(): Queryable {
-    return this.runner;
+  get tx(): Tx {
+    return txOf(this.runner);
   }
 
   /** Writes the totals and commits: the dataset becomes visible with all its rows. */
@@ -157,8 +158,8 @@ export class DatasetRepository {
       if (found.length === 0) return 'not_found';
       const live: { n: string }[] = await m.query(
         `SELECT count(*) AS n FROM jobs WHERE (training_dataset_id = $1 OR validation_dataset_id = $1)
-         AND state IN ('QUEUED', 'RUNNING', 'PAUSED')`,
-        [id],
+         AND state = ANY($2::text[])`,
+        [id, LIVE_STATES],
       );
       if (Number(live[0]?.n ?? 0) > 0) return 'in_use';
       await m.query('DELETE FROM datasets WHERE id = $1', [id]);

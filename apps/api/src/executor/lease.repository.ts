@@ -1,36 +1,47 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { JobEntity } from '../database/entities/index.js';
+import type { DataSource } from 'typeorm';
+import { DATA_SOURCE } from '../database/data-source.js';
+import type { JobEntity, JobStateName } from '../database/entities/index.js';
 import { JOB_CHANNEL } from '../database/notify.repository.js';
+import { sqlIn } from '../database/tx.js';
+import { LEASE, leaseExpired } from '../jobs/job-state.machine.js';
 import { JobRepository } from '../jobs/job.repository.js';
 
 export interface ExpiredLease {
   job: JobEntity;
-  to: 'QUEUED' | 'PAUSED' | 'CANCELLED' | 'FAILED';
+  to: JobStateName;
 }
 
-/** Claims and reaping: the queue's concurrency lives here, in SQL, on the database clock. */
+/**
+ * Claims and reaping: the queue's concurrency lives here, in SQL, on the database clock. The states
+ * come from the state machine (LEASE, leaseExpired); this only writes them.
+ */
 @Injectable()
 export class LeaseRepository {
-  constructor(@Inject(JobRepository) private readonly jobs: JobRepository) {}
+  constructor(
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    @Inject(JobRepository) private readonly jobs: JobRepository,
+  ) {}
 
   /**
    * Claims the oldest QUEUED job (of one of `models`, if given): SKIP LOCKED lets concurrent executors
    * claim different jobs without waiting on each other; a job is handed out exactly once.
    */
   async claim(executorId: string, models: string[], ttlSeconds: number): Promise<JobEntity | null> {
-    // One statement (one round trip): claim, append the STATE_CHANGED and LEASED events, notify.
-    const rows: Record<string, unknown>[] = await this.jobs.query(
+    // One statement (one round trip): claim, append the STATE_CHANGED and LEASED events, notify. The
+    // machine's states are literals here (constants, not input) so the partial queue index applies.
+    const rows: Record<string, unknown>[] = await this.ds.query(
       `WITH c AS (
-         UPDATE jobs SET state = 'RUNNING', attempt = attempt + 1, leased_by = $1,
+         UPDATE jobs SET state = '${LEASE.to}', attempt = attempt + 1, leased_by = $1,
            lease_expire_time = now() + make_interval(secs => $2), start_time = coalesce(start_time, now()),
            update_time = now(), cancel_requested = false, pause_requested = false, event_seq = event_seq + 2
          WHERE id = (
-           SELECT id FROM jobs WHERE state = 'QUEUED' AND (cardinality($3::text[]) = 0 OR base_model = ANY($3::text[]))
+           SELECT id FROM jobs WHERE state = '${LEASE.from}' AND (cardinality($3::text[]) = 0 OR base_model = ANY($3::text[]))
            ORDER BY create_time, id LIMIT 1 FOR UPDATE SKIP LOCKED)
          RETURNING *
        ), e AS (
          INSERT INTO job_events (job_id, sequence, type, from_state, to_state, attempt, message)
-         SELECT id, event_seq - 1, 'STATE_CHANGED', 'QUEUED', 'RUNNING', attempt, 'leased' FROM c
+         SELECT id, event_seq - 1, 'STATE_CHANGED', '${LEASE.from}', '${LEASE.to}', attempt, '${LEASE.message}' FROM c
          UNION ALL
          SELECT id, event_seq, 'LEASED', NULL, NULL, attempt, 'leased by ' || $1 FROM c
        ), n AS (
@@ -46,56 +57,20 @@ export class LeaseRepository {
   }
 
   /**
-   * Ends every expired lease: the job goes back to QUEUED (or to PAUSED/CANCELLED when that was
-   * requested, or FAILED after `maxExpirations`). Returns what it did.
+   * Ends every expired lease as the state machine decides (back to QUEUED, to PAUSED/CANCELLED when
+   * that was requested, or FAILED after `maxExpirations`). Returns what it did.
    */
   async reapExpired(maxExpirations: number): Promise<ExpiredLease[]> {
-    return this.jobs.transaction(async (m) => {
-      const rows: Record<string, unknown>[] = await m.query(
-        `SELECT * FROM jobs WHERE state = 'RUNNING' AND lease_expire_time < now()
+    return this.jobs.transaction(async (tx) => {
+      const rows: Record<string, unknown>[] = await sqlIn(tx).query(
+        `SELECT * FROM jobs WHERE state = '${LEASE.to}' AND lease_expire_time < now()
          ORDER BY lease_expire_time LIMIT 100 FOR UPDATE SKIP LOCKED`,
       );
       const out: ExpiredLease[] = [];
       for (const row of rows) {
         const job = this.jobs.toEntity(row);
-        const expirations = job.leaseExpirations + 1;
-        const to: ExpiredLease['to'] = job.cancelRequested
-          ? 'CANCELLED'
-          : job.pauseRequested
-            ? 'PAUSED'
-            : expirations >= maxExpirations
-              ? 'FAILED'
-              : 'QUEUED';
-        const sqlSet = [
-          'leased_by = NULL',
-          'lease_expire_time = NULL',
-          'lease_expirations = lease_expirations + 1',
-        ];
-        if (to !== 'QUEUED' && to !== 'PAUSED') sqlSet.push('end_time = now()');
-        const set: Record<string, unknown> = { state: to, cancel_requested: false, pause_requested: false };
-        if (to === 'FAILED') {
-          set['error'] = {
-            code: 4,
-            message: `lease expired ${expirations} times (limit ${maxExpirations}); last executor ${job.leasedBy ?? '?'}`,
-          };
-        }
-        const updated = await this.jobs.update(m, job.id, set, sqlSet);
-        await this.jobs.appendEvents(m, job.id, [
-          {
-            type: 'LEASE_EXPIRED',
-            attempt: job.attempt,
-            message: `lease of attempt ${job.attempt} (${job.leasedBy ?? '?'}) expired`,
-          },
-          {
-            type: 'STATE_CHANGED',
-            fromState: 'RUNNING',
-            toState: to,
-            attempt: job.attempt,
-            message: 'lease expired',
-          },
-        ]);
-        if (to === 'QUEUED') await this.jobs.notifyQueue(m, job.baseModel);
-        out.push({ job: updated, to });
+        const t = leaseExpired(job, maxExpirations);
+        out.push({ job: await this.jobs.applyTransition(tx, job, t), to: t.to });
       }
       return out;
     });

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { DATA_SOURCE } from '../database/data-source.js';
 import { JobEntity, type JobStateName } from '../database/entities/index.js';
 import { hydrate } from '../database/hydrate.js';
 import { JOB_CHANNEL, NotifyRepository, QUEUE_CHANNEL } from '../database/notify.repository.js';
 import { rowsOf } from '../database/sql-rows.js';
+import { sqlIn, txOf, type Tx } from '../database/tx.js';
 import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
-import type { Queryable } from '../quotas/quota.repository.js';
+import { INITIAL_STATE, type RequestChange, type Transition } from './job-state.machine.js';
 import { JobReadCache } from './job-read.cache.js';
 
 /** A job event to append (the sequence number is assigned here). */
@@ -19,6 +20,29 @@ export interface NewJobEvent {
   entropyTargetRevision?: number;
 }
 
+/** Columns of a job's progress that the executor protocol writes. */
+export interface JobProgress {
+  currentStep?: number;
+  /** The newest StepRecord in proto3 JSON form (null: none). */
+  latestStep?: unknown;
+  targetUnreachable?: boolean;
+  bestCheckpointId?: string | null;
+}
+
+const PROGRESS_COLUMNS: Record<keyof JobProgress, string> = {
+  currentStep: 'current_step',
+  latestStep: 'latest_step',
+  targetUnreachable: 'target_unreachable',
+  bestCheckpointId: 'best_checkpoint_id',
+};
+
+/** A parameter for a jsonb or plain column. */
+function param(value: unknown): unknown {
+  return value !== null && typeof value === 'object' && !(value instanceof Date)
+    ? JSON.stringify(value)
+    : value;
+}
+
 export interface JobListFilter {
   states: JobStateName[];
   labels: Record<string, string>;
@@ -29,7 +53,7 @@ export interface JobListFilter {
 export class JobRepository {
   private readonly cache: JobReadCache;
   /** Jobs written by each open transaction, invalidated again once it has committed. */
-  private readonly touched = new WeakMap<EntityManager, Set<string>>();
+  private readonly touched = new WeakMap<Tx, Set<string>>();
 
   constructor(
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
@@ -42,21 +66,17 @@ export class JobRepository {
   }
 
   /** A transaction whose job writes are invalidated in the read cache after the commit (or rollback). */
-  async transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     const touched = new Set<string>();
     try {
       return await this.ds.transaction((m) => {
-        this.touched.set(m, touched);
-        return fn(m);
+        const tx = txOf(m);
+        this.touched.set(tx, touched);
+        return fn(tx);
       });
     } finally {
       for (const id of touched) this.cache.invalidate(id);
     }
-  }
-
-  /** A single statement outside any transaction (it commits on its own). */
-  query(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
-    return this.ds.query(sql, params);
   }
 
   /** For single-statement writes that bypass `transaction` (call after they returned). */
@@ -64,9 +84,9 @@ export class JobRepository {
     this.cache.invalidate(id);
   }
 
-  private touch(m: EntityManager, id: string): void {
+  private touch(tx: Tx, id: string): void {
     this.cache.invalidate(id);
-    this.touched.get(m)?.add(id);
+    this.touched.get(tx)?.add(id);
   }
 
   toEntity(row: Record<string, unknown>): JobEntity {
@@ -98,7 +118,7 @@ export class JobRepository {
    * caller then reads that job).
    */
   async insertQueued(
-    tx: Queryable,
+    tx: Tx,
     job: Partial<JobEntity> & { id: string; projectId: string },
     datasetIds: string[],
     createdMessage = 'job created',
@@ -106,20 +126,20 @@ export class JobRepository {
     // One statement, in the caller's transaction (the quota's count shares it): lock the datasets FOR SHARE (a
     // concurrent DeleteDataset holds FOR UPDATE), insert the job only if all exist, add its CREATED
     // event and wake waiting executors. The LEFT JOIN always yields a row so a miss can be explained.
-    const rows: Record<string, unknown>[] = await tx.query(
+    const rows: Record<string, unknown>[] = await sqlIn(tx).query(
       `WITH ds AS (
          SELECT id FROM datasets WHERE id = ANY($11::uuid[]) AND project_id = $2::uuid FOR SHARE
        ), j AS (
          INSERT INTO jobs (id, project_id, display_name, request_id, spec, labels, base_model,
            training_dataset_id, validation_dataset_id, state, entropy_target, event_seq, request_hash)
          SELECT $1::uuid, $2::uuid, $3::text, $4::text, $5::jsonb, $6::jsonb, $7::text, $8::uuid, $9::uuid,
-           'QUEUED', $10::jsonb, 1, $12::text
+           $14::text, $10::jsonb, 1, $12::text
          WHERE (SELECT count(*) FROM ds) = cardinality($11::uuid[])
          ON CONFLICT (project_id, request_id) WHERE request_id IS NOT NULL DO NOTHING
          RETURNING *
        ), e AS (
          INSERT INTO job_events (job_id, sequence, type, to_state, message)
-         SELECT id, 1, 'CREATED', 'QUEUED', $13::text FROM j
+         SELECT id, 1, 'CREATED', $14::text, $13::text FROM j
        ), n AS (
          SELECT pg_notify('${QUEUE_CHANNEL}', base_model), pg_notify('${JOB_CHANNEL}', id::text) FROM j
        )
@@ -141,6 +161,7 @@ export class JobRepository {
         datasetIds,
         job.requestHash ?? null,
         createdMessage,
+        INITIAL_STATE,
       ],
     );
     const row = rows[0] ?? {};
@@ -171,13 +192,9 @@ export class JobRepository {
     return rows.map((r) => this.toEntity(r));
   }
 
-  /** Locks the job row for the rest of `m`'s transaction; `lease_live` says if its lease is unexpired. */
-  async lock(
-    m: EntityManager,
-    id: string,
-    projectId?: string,
-  ): Promise<{ job: JobEntity; leaseLive: boolean } | null> {
-    const rows: Record<string, unknown>[] = await m.query(
+  /** Locks the job row for the rest of `tx`; `lease_live` says if its lease is unexpired. */
+  async lock(tx: Tx, id: string, projectId?: string): Promise<{ job: JobEntity; leaseLive: boolean } | null> {
+    const rows: Record<string, unknown>[] = await sqlIn(tx).query(
       `SELECT *, (lease_expire_time IS NOT NULL AND lease_expire_time > now()) AS lease_live
        FROM jobs WHERE id = $1 ${projectId ? 'AND project_id = $2' : ''} FOR UPDATE`,
       projectId ? [id, projectId] : [id],
@@ -186,34 +203,96 @@ export class JobRepository {
     return row ? { job: this.toEntity(row), leaseLive: row['lease_live'] === true } : null;
   }
 
-  /** Updates columns of a (locked) job; always bumps update_time. Returns the new row. */
-  async update(
-    m: EntityManager,
-    id: string,
-    set: Record<string, unknown>,
-    sqlSet: string[] = [],
+  /**
+   * Writes a transition the state machine decided, with every column it implies, its events and the
+   * queue wake-up. The state guard makes a transition from a state the job has left fail loudly.
+   */
+  async applyTransition(
+    tx: Tx,
+    job: JobEntity,
+    t: Transition,
+    extra: { exportedModelUri?: string | null } = {},
   ): Promise<JobEntity> {
-    this.touch(m, id);
-    const params: unknown[] = [id];
-    const parts = ['update_time = now()', ...sqlSet];
-    for (const [column, value] of Object.entries(set)) {
-      params.push(
-        value !== null && typeof value === 'object' && !(value instanceof Date)
-          ? JSON.stringify(value)
-          : value,
-      );
-      parts.push(`${column} = $${params.length}`);
+    const params: unknown[] = [job.id, t.from, t.to];
+    const parts = ['state = $3', 'update_time = now()'];
+    if (t.endsLease) parts.push('leased_by = NULL', 'lease_expire_time = NULL');
+    if (t.clearsRequests) parts.push('cancel_requested = false', 'pause_requested = false');
+    if (t.setsEndTime) parts.push('end_time = now()');
+    if (t.countsExpiration) parts.push('lease_expirations = lease_expirations + 1');
+    if (t.error) parts.push(`error = $${params.push(JSON.stringify(t.error))}`);
+    if (extra.exportedModelUri !== undefined)
+      parts.push(`exported_model_uri = $${params.push(extra.exportedModelUri)}`);
+    const updated = await this.write(tx, job.id, parts, params, 'state = $2');
+    if (!updated) throw new Error(`job ${job.id} left ${t.from} before its move to ${t.to}`);
+    await this.appendEvents(tx, job.id, t.events);
+    if (t.wakesQueue) await this.notifyQueue(tx, job.baseModel);
+    return updated;
+  }
+
+  /** Sets or clears the pending cancel/pause requests of a (locked) job, with their event. */
+  async changeRequests(tx: Tx, jobId: string, change: RequestChange): Promise<JobEntity> {
+    const params: unknown[] = [jobId];
+    const parts = ['update_time = now()'];
+    if (change.cancelRequested !== undefined)
+      parts.push(`cancel_requested = $${params.push(change.cancelRequested)}`);
+    if (change.pauseRequested !== undefined)
+      parts.push(`pause_requested = $${params.push(change.pauseRequested)}`);
+    const updated = await this.write(tx, jobId, parts, params);
+    await this.appendEvents(tx, jobId, [change.event]);
+    return updated!;
+  }
+
+  /** Stores a new entropy target (proto3 JSON) and counts its revision; returns the updated job. */
+  async setEntropyTarget(tx: Tx, jobId: string, target: unknown): Promise<JobEntity> {
+    const parts = [
+      'update_time = now()',
+      'entropy_target = $2',
+      'entropy_target_revision = entropy_target_revision + 1',
+    ];
+    return (await this.write(tx, jobId, parts, [jobId, JSON.stringify(target)]))!;
+  }
+
+  /** Writes progress columns of a (locked) job, renewing its lease by `renewLeaseSeconds` if given. */
+  async updateProgress(
+    tx: Tx,
+    jobId: string,
+    progress: JobProgress,
+    renewLeaseSeconds?: number,
+  ): Promise<JobEntity> {
+    const params: unknown[] = [jobId];
+    const parts = ['update_time = now()'];
+    if (renewLeaseSeconds !== undefined)
+      parts.push(`lease_expire_time = now() + make_interval(secs => $${params.push(renewLeaseSeconds)})`);
+    for (const [key, value] of Object.entries(progress)) {
+      if (value === undefined) continue;
+      parts.push(`${PROGRESS_COLUMNS[key as keyof JobProgress]} = $${params.push(param(value))}`);
     }
+    return (await this.write(tx, jobId, parts, params))!;
+  }
+
+  /** UPDATE ... RETURNING of one job ($1 is its id); null when `guard` excluded it. */
+  private async write(
+    tx: Tx,
+    id: string,
+    parts: string[],
+    params: unknown[],
+    guard = 'true',
+  ): Promise<JobEntity | null> {
+    this.touch(tx, id);
     const rows = rowsOf<Record<string, unknown>>(
-      await m.query(`UPDATE jobs SET ${parts.join(', ')} WHERE id = $1 RETURNING *`, params),
+      await sqlIn(tx).query(
+        `UPDATE jobs SET ${parts.join(', ')} WHERE id = $1 AND ${guard} RETURNING *`,
+        params,
+      ),
     );
-    return this.toEntity(rows[0] as Record<string, unknown>);
+    return rows[0] ? this.toEntity(rows[0]) : null;
   }
 
   /** Appends events with consecutive per-job sequence numbers (the job row lock orders them). */
-  async appendEvents(m: EntityManager, jobId: string, events: NewJobEvent[]): Promise<void> {
+  async appendEvents(tx: Tx, jobId: string, events: NewJobEvent[]): Promise<void> {
     if (events.length === 0) return;
-    this.touch(m, jobId);
+    this.touch(tx, jobId);
+    const m = sqlIn(tx);
     const rows = rowsOf<{ event_seq: string }>(
       await m.query('UPDATE jobs SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq', [
         jobId,
@@ -242,15 +321,15 @@ export class JobRepository {
        VALUES ${tuples.join(', ')}`,
       values,
     );
-    await this.notifier.notify(m, JOB_CHANNEL, jobId);
+    await this.notifier.notify(tx, JOB_CHANNEL, jobId);
   }
 
-  notifyQueue(m: EntityManager, model: string): Promise<void> {
-    return this.notifier.notify(m, QUEUE_CHANNEL, model);
+  notifyQueue(tx: Tx, model: string): Promise<void> {
+    return this.notifier.notify(tx, QUEUE_CHANNEL, model);
   }
 
-  notifyJob(m: EntityManager, jobId: string): Promise<void> {
-    return this.notifier.notify(m, JOB_CHANNEL, jobId);
+  notifyJob(tx: Tx, jobId: string): Promise<void> {
+    return this.notifier.notify(tx, JOB_CHANNEL, jobId);
   }
 
   /** Counts for the metrics: jobs by state, queue depth, active leases. */

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntropyTarget, JobSpec, type CreateJobRequest, type Job, type JobState } from '@aepo/contracts';
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
 import { ApiError, ApiErrorCode } from '../common/api-error.js';
 import { decodePageToken, encodePageToken, pageSize, TIME_ID_CURSOR } from '../common/page-token.js';
 import { checkDisplayName, checkLabels, REQUEST_ID_RE, UUID_RE, Violations } from '../common/violations.js';
@@ -9,7 +8,14 @@ import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
 import type { JobEntity, JobStateName } from '../database/entities/index.js';
 import { applySpecDefaults, createdMessage, entropyTargetWithDefaults } from './job-spec.defaults.js';
 import { checkScheduleFitsSteps, validateEntropyTarget, validateJobSpec } from './job-spec.validator.js';
-import { canTransition, isTerminal } from './job-state.machine.js';
+import type { Tx } from '../database/tx.js';
+import {
+  assertNotTerminal,
+  cancelCommand,
+  pauseCommand,
+  resumeCommand,
+  type CommandDecision,
+} from './job-state.machine.js';
 import { stateFromProto, toJobProto } from './job.mapper.js';
 import { ProjectQuotas } from '../quotas/project-quotas.js';
 import { JobRepository } from './job.repository.js';
@@ -124,111 +130,51 @@ export class JobService {
   }
 
   /** Runs `fn` on the locked job of the project; NOT_FOUND when absent. */
-  private async withJob(
-    projectId: string,
-    id: string,
-    fn: (m: EntityManager, job: JobEntity) => Promise<JobEntity>,
-  ) {
+  private async withJob(projectId: string, id: string, fn: (tx: Tx, job: JobEntity) => Promise<JobEntity>) {
     if (id === '') throw ApiError.invalid([{ field: 'id', description: 'is required' }]);
     if (!UUID_RE.test(id)) throw ApiError.notFound('job', id);
-    const updated = await this.jobs.transaction(async (m) => {
-      const locked = await this.jobs.lock(m, id, projectId);
+    const updated = await this.jobs.transaction(async (tx) => {
+      const locked = await this.jobs.lock(tx, id, projectId);
       if (!locked) throw ApiError.notFound('job', id);
-      return fn(m, locked.job);
+      return fn(tx, locked.job);
     });
     return toJobProto(updated);
   }
 
-  private async transition(
-    m: EntityManager,
-    job: JobEntity,
-    to: JobStateName,
-    message: string,
-  ): Promise<JobEntity> {
-    if (!canTransition(job.state, to)) throw illegal(job, `cannot move from ${job.state} to ${to}`);
-    const terminal = isTerminal(to);
-    const updated = await this.jobs.update(
-      m,
-      job.id,
-      { state: to },
-      terminal ? ['end_time = now()', 'leased_by = NULL', 'lease_expire_time = NULL'] : [],
-    );
-    await this.jobs.appendEvents(m, job.id, [
-      { type: 'STATE_CHANGED', fromState: job.state, toState: to, attempt: job.attempt, message },
-    ]);
-    if (to === 'QUEUED') await this.jobs.notifyQueue(m, job.baseModel);
-    return updated;
+  /** Runs a user's command as the state machine decides it. */
+  private command(projectId: string, id: string, decide: (job: JobEntity) => CommandDecision): Promise<Job> {
+    return this.withJob(projectId, id, async (tx, job) => {
+      const decision = decide(job);
+      if (decision.kind === 'transition') return this.jobs.applyTransition(tx, job, decision.transition);
+      if (decision.kind === 'request') return this.jobs.changeRequests(tx, job.id, decision.change);
+      return job;
+    });
   }
 
   cancel(projectId: string, id: string): Promise<Job> {
-    return this.withJob(projectId, id, async (m, job) => {
-      if (job.state === 'QUEUED' || job.state === 'PAUSED')
-        return this.transition(m, job, 'CANCELLED', 'cancelled');
-      if (job.state === 'RUNNING') {
-        if (job.cancelRequested) return job;
-        const updated = await this.jobs.update(m, job.id, { cancel_requested: true });
-        await this.jobs.appendEvents(m, job.id, [
-          {
-            type: 'CANCEL_REQUESTED',
-            attempt: job.attempt,
-            message: 'cancel requested; waiting for the executor',
-          },
-        ]);
-        return updated;
-      }
-      throw illegal(job, `job is already ${job.state}`);
-    });
+    return this.command(projectId, id, cancelCommand);
   }
 
   pause(projectId: string, id: string): Promise<Job> {
-    return this.withJob(projectId, id, async (m, job) => {
-      if (job.state === 'QUEUED') return this.transition(m, job, 'PAUSED', 'paused');
-      if (job.state === 'RUNNING' && !job.pauseRequested && !job.cancelRequested) {
-        const updated = await this.jobs.update(m, job.id, { pause_requested: true });
-        await this.jobs.appendEvents(m, job.id, [
-          {
-            type: 'PAUSE_REQUESTED',
-            attempt: job.attempt,
-            message: 'pause requested; waiting for the executor',
-          },
-        ]);
-        return updated;
-      }
-      throw illegal(
-        job,
-        job.state === 'RUNNING' ? 'a pause or cancel is already pending' : `job is ${job.state}`,
-      );
-    });
+    return this.command(projectId, id, pauseCommand);
   }
 
   resume(projectId: string, id: string): Promise<Job> {
-    return this.withJob(projectId, id, async (m, job) => {
-      if (job.state === 'PAUSED') return this.transition(m, job, 'QUEUED', 'resumed');
-      if (job.state === 'RUNNING' && job.pauseRequested) {
-        const updated = await this.jobs.update(m, job.id, { pause_requested: false });
-        await this.jobs.appendEvents(m, job.id, [
-          { type: 'PAUSE_WITHDRAWN', attempt: job.attempt, message: 'pause request withdrawn' },
-        ]);
-        return updated;
-      }
-      throw illegal(job, `job is ${job.state} and no pause is pending`);
-    });
+    return this.command(projectId, id, resumeCommand);
   }
 
   updateEntropyTarget(projectId: string, id: string, target: EntropyTarget | undefined): Promise<Job> {
     const v = new Violations();
     validateEntropyTarget(v, 'entropy_target', target, true);
     if (!v.empty || target === undefined) return Promise.reject(ApiError.invalid(v.list));
-    return this.withJob(projectId, id, async (m, job) => {
-      if (isTerminal(job.state)) throw illegal(job, `job is already ${job.state}`);
+    return this.withJob(projectId, id, async (tx, job) => {
+      assertNotTerminal(job);
       const maxSteps = JobSpec.fromJSON(job.spec).optimization?.maxSteps ?? 0;
       checkScheduleFitsSteps(v, 'entropy_target', target, maxSteps);
       if (!v.empty) throw ApiError.invalid(v.list);
       const stored = EntropyTarget.toJSON(entropyTargetWithDefaults(target, maxSteps));
-      const updated = await this.jobs.update(m, job.id, { entropy_target: stored }, [
-        'entropy_target_revision = entropy_target_revision + 1',
-      ]);
-      await this.jobs.appendEvents(m, job.id, [
+      const updated = await this.jobs.setEntropyTarget(tx, job.id, stored);
+      await this.jobs.appendEvents(tx, job.id, [
         {
           type: 'TARGET_UPDATED',
           attempt: job.attempt,
@@ -254,8 +200,4 @@ function sameRequest(job: JobEntity, requestId: string, requestHash: string): Jo
       'retry with the same request, or use a new request_id for a new job',
     [{ field: 'request_id', description: `already used with a different request (job ${job.id})` }],
   );
-}
-
-function illegal(job: JobEntity, message: string): ApiError {
-  return new ApiError(ApiErrorCode.ILLEGAL_TRANSITION, `job ${job.id}: ${message}`);
 }

@@ -17,6 +17,7 @@ import {
 import type {
   Cursor,
   MlflowRunRepository,
+  RunChanges,
   TrackedJob,
   TrackedRecord,
   TrackedRun,
@@ -54,8 +55,7 @@ export async function syncJob(ctx: SyncContext, run: TrackedRun, job: TrackedJob
   // Read first: a terminal state is committed with the job's last records, so once the state read
   // here is terminal, every record is already visible to the reads below.
   const terminalStatus = TERMINAL[job.state];
-  const save = (set: Record<string, string | number | boolean | null>) =>
-    ctx.runs.update(run, set, ctx.claimTtlSeconds);
+  const save = (changes: RunChanges) => ctx.runs.update(run, changes, ctx.claimTtlSeconds);
   const spec = JobSpec.fromJSON(job.spec);
   const tracking = spec.mlflow!;
   // An idle running job costs one query per round, and its server no request.
@@ -84,7 +84,7 @@ export async function syncJob(ctx: SyncContext, run: TrackedRun, job: TrackedJob
     run.runId = created.runId;
     run.experimentId = experimentId;
     artifactUri = created.artifactUri;
-    await save({ run_id: run.runId, experiment_id: experimentId });
+    await save({ runId: run.runId, experimentId });
   } else {
     artifactUri = (await ctx.client.getRun(run.runId)).artifactUri;
     await ctx.onServerAnswered();
@@ -97,18 +97,18 @@ export async function syncJob(ctx: SyncContext, run: TrackedRun, job: TrackedJob
       await ctx.client.logBatch(runId, { params });
     }
     run.paramsLogged = true;
-    await save({ params_logged: true });
+    await save({ paramsLogged: true });
   }
 
-  await sendRecords(ctx, run, 'step_records', 'step_revision', stepMetrics, save);
-  await sendRecords(ctx, run, 'evaluation_records', 'eval_revision', evaluationMetrics, save);
+  await sendRecords(ctx, run, 'step_records', 'stepRevision', stepMetrics, save);
+  await sendRecords(ctx, run, 'evaluation_records', 'evalRevision', evaluationMetrics, save);
   await sendEvents(ctx, run, artifactUri, save);
 
   if (!terminalStatus) return false;
   if (run.runStatus === null) {
     await ctx.client.endRun(runId, terminalStatus, (job.endTime ?? new Date()).getTime());
     run.runStatus = terminalStatus;
-    await save({ run_status: terminalStatus });
+    await save({ runStatus: terminalStatus });
   }
   if (terminalStatus === 'FINISHED' && run.modelVersion === null) {
     const checkpoint = await ctx.runs.checkpointToRegister(job);
@@ -119,7 +119,7 @@ export async function syncJob(ctx: SyncContext, run: TrackedRun, job: TrackedJob
       job,
       checkpoint,
     });
-    await save({ model_version: run.modelVersion });
+    await save({ modelVersion: run.modelVersion });
   }
   await save({ done: true });
   return true;
@@ -129,11 +129,10 @@ async function sendRecords(
   ctx: SyncContext,
   run: TrackedRun,
   table: 'step_records' | 'evaluation_records',
-  cursor: Cursor,
+  field: Exclude<Cursor, 'eventSequence'>,
   metricsOf: typeof stepMetrics,
-  save: (set: Record<string, number>) => Promise<void>,
+  save: (changes: RunChanges) => Promise<void>,
 ): Promise<void> {
-  const field = cursor === 'step_revision' ? 'stepRevision' : 'evalRevision';
   for (;;) {
     const page = await ctx.runs.records(table, run.jobId, run[field], RECORD_PAGE);
     if (page.length === 0) return;
@@ -148,7 +147,7 @@ async function sendRecords(
       await ctx.client.logBatch(run.runId!, { metrics: batch.metrics });
       ctx.onMetricsLogged(batch.metrics.length);
       run[field] = batch.cursor;
-      await save({ [cursor]: batch.cursor });
+      await save({ [field]: batch.cursor });
     }
   }
 }
@@ -161,7 +160,7 @@ async function sendEvents(
   ctx: SyncContext,
   run: TrackedRun,
   artifactUri: string,
-  save: (set: Record<string, number>) => Promise<void>,
+  save: (changes: RunChanges) => Promise<void>,
 ): Promise<void> {
   const fresh = await ctx.runs.events(run.jobId, run.eventSequence, 10_000);
   if (fresh.length === 0) return;
@@ -191,5 +190,5 @@ async function sendEvents(
       await ctx.client.logBatch(run.runId!, { tags: part });
   }
   run.eventSequence = fresh[fresh.length - 1]!.sequence;
-  await save({ event_sequence: run.eventSequence });
+  await save({ eventSequence: run.eventSequence });
 }

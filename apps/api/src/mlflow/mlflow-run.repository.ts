@@ -61,8 +61,46 @@ export interface TrackedCheckpoint {
   validationAccuracy: number | null;
 }
 
-/** The cursor columns a sync moves forward. */
-export type Cursor = 'step_revision' | 'eval_revision' | 'event_sequence';
+/** The cursors a sync moves forward. */
+export type Cursor = 'stepRevision' | 'evalRevision' | 'eventSequence';
+
+/** What the tracker writes of its row of a job (the claim and the schedule are the repository's). */
+export interface RunChanges {
+  runId?: string | null;
+  experimentId?: string | null;
+  paramsLogged?: boolean;
+  stepRevision?: number;
+  evalRevision?: number;
+  eventSequence?: number;
+  runStatus?: string | null;
+  modelVersion?: string | null;
+  done?: boolean;
+  failures?: number;
+  lastError?: string | null;
+  outageSince?: Date | null;
+}
+
+const RUN_COLUMNS: Record<keyof RunChanges, string> = {
+  runId: 'run_id',
+  experimentId: 'experiment_id',
+  paramsLogged: 'params_logged',
+  stepRevision: 'step_revision',
+  evalRevision: 'eval_revision',
+  eventSequence: 'event_sequence',
+  runStatus: 'run_status',
+  modelVersion: 'model_version',
+  done: 'done',
+  failures: 'failures',
+  lastError: 'last_error',
+  outageSince: 'outage_since',
+};
+
+/** `column = $n` for each change, its value appended to `params`. */
+function assignments(changes: RunChanges, params: unknown[]): string[] {
+  return Object.entries(changes)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${RUN_COLUMNS[key as keyof RunChanges]} = $${params.push(value)}`);
+}
 
 /** Thrown when another replica took over the job (this replica's claim lapsed). */
 export class ClaimLostError extends Error {
@@ -140,17 +178,13 @@ export class MlflowRunRepository {
   }
 
   /** Writes columns of a claimed row and renews the claim; ClaimLostError when it is no longer ours. */
-  async update(
-    run: TrackedRun,
-    set: Record<string, string | number | boolean | null>,
-    ttlSeconds: number,
-  ): Promise<void> {
+  async update(run: TrackedRun, changes: RunChanges, ttlSeconds: number): Promise<void> {
     const params: unknown[] = [run.jobId, run.claimToken, ttlSeconds];
-    const parts = ['update_time = now()', 'claim_expire_time = now() + make_interval(secs => $3)'];
-    for (const [column, value] of Object.entries(set)) {
-      params.push(value);
-      parts.push(`${column} = $${params.length}`);
-    }
+    const parts = [
+      'update_time = now()',
+      'claim_expire_time = now() + make_interval(secs => $3)',
+      ...assignments(changes, params),
+    ];
     const rows = rowsOf<{ job_id: string }>(
       await this.write(
         `UPDATE mlflow_runs SET ${parts.join(', ')} WHERE job_id = $1 AND claim_token = $2 RETURNING job_id`,
@@ -161,18 +195,15 @@ export class MlflowRunRepository {
   }
 
   /** Ends a claim; the job is due again after `delayMs`. */
-  async release(run: TrackedRun, delayMs: number, set: Record<string, unknown> = {}): Promise<void> {
+  async release(run: TrackedRun, delayMs: number, changes: RunChanges = {}): Promise<void> {
     const params: unknown[] = [run.jobId, run.claimToken, delayMs / 1000];
     const parts = [
       'update_time = now()',
       'claim_token = NULL',
       'claim_expire_time = NULL',
       'next_attempt_time = now() + make_interval(secs => $3)',
+      ...assignments(changes, params),
     ];
-    for (const [column, value] of Object.entries(set)) {
-      params.push(value);
-      parts.push(`${column} = $${params.length}`);
-    }
     await this.write(
       `UPDATE mlflow_runs SET ${parts.join(', ')} WHERE job_id = $1 AND claim_token = $2`,
       params,

@@ -100,7 +100,7 @@ export class MlflowTracker implements OnApplicationBootstrap, OnModuleDestroy {
         run,
         job,
       );
-      await this.runs.release(run, done ? 0 : cfg.syncIntervalMs, { failures: 0, last_error: null });
+      await this.runs.release(run, done ? 0 : cfg.syncIntervalMs, { failures: 0, lastError: null });
     } catch (err) {
       await this.failed(run, err).catch((e: unknown) =>
         this.logger.warn({ err: e, jobId: run.jobId }, 'mlflow sync bookkeeping failed'),
@@ -112,7 +112,7 @@ export class MlflowTracker implements OnApplicationBootstrap, OnModuleDestroy {
   private async recovered(run: TrackedRun): Promise<void> {
     if (run.outageSince === null) return;
     const seconds = Math.round((Date.now() - run.outageSince.getTime()) / 1000);
-    await this.runs.update(run, { outage_since: null }, CLAIM_TTL_SECONDS);
+    await this.runs.update(run, { outageSince: null }, CLAIM_TTL_SECONDS);
     run.outageSince = null;
     await this.appendEvent(
       run.jobId,
@@ -134,7 +134,7 @@ export class MlflowTracker implements OnApplicationBootstrap, OnModuleDestroy {
       this.logger.warn({ err, jobId: run.jobId }, 'mlflow sync failed');
       await this.runs.release(run, retryDelayMs(run.failures + 1, this.config.mlflow.retryMaxMs), {
         failures: run.failures + 1,
-        last_error: String((err as Error).message ?? err).slice(0, 2000),
+        lastError: String((err as Error).message ?? err).slice(0, 2000),
       });
       return;
     }
@@ -144,8 +144,8 @@ export class MlflowTracker implements OnApplicationBootstrap, OnModuleDestroy {
     const firstOfOutage = run.outageSince === null;
     await this.runs.release(run, delay, {
       failures: run.failures + 1,
-      last_error: err.message.slice(0, 2000),
-      ...(firstOfOutage ? { outage_since: new Date() } : {}),
+      lastError: err.message.slice(0, 2000),
+      ...(firstOfOutage ? { outageSince: new Date() } : {}),
     });
     if (firstOfOutage) {
       await this.appendEvent(

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { QuotaExceededError } from '../common/api-error.js';
 import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
-import { QuotaRepository, type Queryable } from './quota.repository.js';
+import type { Tx } from '../database/tx.js';
+import { QuotaRepository } from './quota.repository.js';
 
 /** Names of the quotas, as the QuotaFailure detail carries them. */
 export type QuotaId = 'concurrent_jobs' | 'concurrent_uploads' | 'stored_dataset_bytes' | 'open_streams';
@@ -66,7 +67,7 @@ export class ProjectQuotas {
   }
 
   /** Takes one of the project's upload slots for the upload's transaction, or throws the quota error. */
-  async takeUploadSlot(projectId: string, upload: Queryable): Promise<void> {
+  async takeUploadSlot(projectId: string, upload: Tx): Promise<void> {
     const limit = this.config.quotas.concurrentUploads;
     if (!(await this.held.tryTakeSlot(upload, `dataset-uploads:${projectId}`, limit)))
       throw quotaExceeded(projectId, 'concurrent_uploads', limit, 'too many dataset uploads in progress');
@@ -86,7 +87,7 @@ export class ProjectQuotas {
    * the committed datasets plus this upload's `bytes`. Uploads of a project finishing at once, on any
    * replica, take turns here, so two cannot both fit into the same free bytes.
    */
-  async checkStoredBytesAtCommit(projectId: string, upload: Queryable, bytes: number): Promise<void> {
+  async checkStoredBytesAtCommit(projectId: string, upload: Tx, bytes: number): Promise<void> {
     await this.held.lock(upload, `dataset-bytes:${projectId}`);
     this.checkStoredBytes(projectId, (await this.held.storedDatasetBytes(projectId, upload)) + bytes);
   }
@@ -108,7 +109,7 @@ export class ProjectQuotas {
    * quota. Creates of a project take turns: here in this process, and across replicas under the
    * project's advisory lock, which the count and the insert share.
    */
-  async withJobSlot<T>(projectId: string, insert: (tx: Queryable) => Promise<T>): Promise<T> {
+  async withJobSlot<T>(projectId: string, insert: (tx: Tx) => Promise<T>): Promise<T> {
     const previous = this.jobTurns.get(projectId) ?? Promise.resolve();
     const turn = previous.then(() =>
       this.held.underProjectLock(`jobs:${projectId}`, async (tx) => {

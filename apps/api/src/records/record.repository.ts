@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { DATA_SOURCE } from '../database/data-source.js';
 import { CheckpointEntity, JobEventEntity } from '../database/entities/index.js';
 import { hydrate } from '../database/hydrate.js';
 import { rowsOf } from '../database/sql-rows.js';
+import { sqlIn, type Tx } from '../database/tx.js';
 
 export interface StoredRecord {
   step: number;
@@ -107,14 +108,14 @@ export class RecordRepository {
    * Removes the step and evaluation records after `step`: training went back to that step's
    * checkpoint, so they describe weights that no longer exist (the re-trained steps replace them).
    */
-  async supersedeAfter(m: EntityManager, jobId: string, step: number): Promise<Superseded> {
+  async supersedeAfter(tx: Tx, jobId: string, step: number): Promise<Superseded> {
     const removed = rowsOf<{ step: string; attempt: number }>(
-      await m.query('DELETE FROM step_records WHERE job_id = $1 AND step > $2 RETURNING step, attempt', [
-        jobId,
-        step,
-      ]),
+      await sqlIn(tx).query(
+        'DELETE FROM step_records WHERE job_id = $1 AND step > $2 RETURNING step, attempt',
+        [jobId, step],
+      ),
     );
-    await m.query('DELETE FROM evaluation_records WHERE job_id = $1 AND step > $2', [jobId, step]);
+    await sqlIn(tx).query('DELETE FROM evaluation_records WHERE job_id = $1 AND step > $2', [jobId, step]);
     return {
       steps: removed.map((r) => Number(r.step)).sort((a, b) => a - b),
       attempts: [...new Set(removed.map((r) => r.attempt))].sort((a, b) => a - b),
@@ -122,8 +123,8 @@ export class RecordRepository {
   }
 
   /** The stored record of one step (null when absent). */
-  async stepRecord(m: EntityManager, jobId: string, step: number): Promise<StoredRecord | null> {
-    const rows: RecordRow[] = await m.query(
+  async stepRecord(tx: Tx, jobId: string, step: number): Promise<StoredRecord | null> {
+    const rows: RecordRow[] = await sqlIn(tx).query(
       'SELECT step, attempt, create_time, record, revision FROM step_records WHERE job_id = $1 AND step = $2',
       [jobId, step],
     );
@@ -132,14 +133,14 @@ export class RecordRepository {
 
   /** Inserts records, skipping steps already stored; returns the steps newly stored. */
   async insertRecords(
-    m: EntityManager,
+    tx: Tx,
     table: RecordTable,
     jobId: string,
     attempt: number,
     records: { step: number; json: unknown }[],
   ): Promise<number[]> {
     if (records.length === 0) return [];
-    const rows: { step: string }[] = await m.query(
+    const rows: { step: string }[] = await sqlIn(tx).query(
       `INSERT INTO ${table} (job_id, step, attempt, record)
        SELECT $1, s, $2, r FROM unnest($3::bigint[], $4::jsonb[]) AS t(s, r)
        ON CONFLICT (job_id, step) DO NOTHING RETURNING step`,
@@ -174,10 +175,10 @@ export class RecordRepository {
 
   /** Inserts a checkpoint unless (job, step) exists; returns the stored one and whether it is new. */
   async insertCheckpoint(
-    m: EntityManager,
+    tx: Tx,
     c: Omit<CheckpointEntity, 'createTime' | 'deleteTime'>,
   ): Promise<{ checkpoint: CheckpointEntity; created: boolean }> {
-    const inserted: Record<string, unknown>[] = await m.query(
+    const inserted: Record<string, unknown>[] = await sqlIn(tx).query(
       `INSERT INTO checkpoints (id, job_id, step, attempt, uri, entropy, in_band, reward_mean, validation_accuracy, size_bytes)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (job_id, step) DO NOTHING RETURNING *`,
@@ -195,7 +196,7 @@ export class RecordRepository {
       ],
     );
     if (inserted[0]) return { checkpoint: hydrate(this.ds, CheckpointEntity, inserted[0]), created: true };
-    const existing: Record<string, unknown>[] = await m.query(
+    const existing: Record<string, unknown>[] = await sqlIn(tx).query(
       'SELECT * FROM checkpoints WHERE job_id = $1 AND step = $2',
       [c.jobId, c.step],
     );
@@ -209,13 +210,8 @@ export class RecordRepository {
    * Marks the checkpoints the executor's pruning removes (every one but the `keepLast` latest and the
    * best in band, the rule of its checkpoint store) as deleted; returns their steps.
    */
-  async markPruned(
-    m: EntityManager,
-    jobId: string,
-    keepLast: number,
-    bestId: string | null,
-  ): Promise<number[]> {
-    const result: unknown = await m.query(
+  async markPruned(tx: Tx, jobId: string, keepLast: number, bestId: string | null): Promise<number[]> {
+    const result: unknown = await sqlIn(tx).query(
       `UPDATE checkpoints SET delete_time = now()
        WHERE job_id = $1 AND delete_time IS NULL AND id IS DISTINCT FROM $3::uuid
          AND id NOT IN (SELECT id FROM checkpoints WHERE job_id = $1 ORDER BY step DESC LIMIT $2)
@@ -226,8 +222,8 @@ export class RecordRepository {
   }
 
   /** Best in-band checkpoint: highest validation accuracy, then highest reward mean, then latest. */
-  async bestInBand(m: EntityManager, jobId: string): Promise<string | null> {
-    const rows: { id: string }[] = await m.query(
+  async bestInBand(tx: Tx, jobId: string): Promise<string | null> {
+    const rows: { id: string }[] = await sqlIn(tx).query(
       `SELECT id FROM checkpoints WHERE job_id = $1 AND in_band
        ORDER BY validation_accuracy DESC NULLS LAST, reward_mean DESC, step DESC LIMIT 1`,
       [jobId],

@@ -55,8 +55,14 @@ def _code(fn) -> tuple[grpc.StatusCode, str]:
     return e.value.code(), e.value.details()
 
 
+# What the executor sends: every value of the stored spec (the engine defaults none).
+_OPTIMIZER = pb.Optimizer(
+    lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01, grad_clip=1.0
+)
+
+
 def _sample_req(**group) -> pb.SampleRequest:
-    g = {"text": "12+34=", "n": 2, "temperature": 1.0, "max_new_tokens": 6, **group}
+    g = {"text": "12+34=", "n": 2, "temperature": 1.0, "top_p": 1.0, "max_new_tokens": 6, **group}
     return pb.SampleRequest(groups=[pb.PromptGroup(**g)], seed=1)
 
 
@@ -67,18 +73,34 @@ def test_every_primitive_and_bad_input(engine, random_model_path):
     assert not stub.Info(pb.InfoRequest()).HasField("model")
     assert _code(lambda: stub.Sample(_sample_req()))[0] == grpc.StatusCode.FAILED_PRECONDITION
 
-    code, msg = _code(lambda: stub.Load(pb.LoadRequest(model=str(tmp / "nope"))))
+    code, msg = _code(
+        lambda: stub.Load(pb.LoadRequest(model=str(tmp / "nope"), optimizer=_OPTIMIZER))
+    )
+    # An optimizer without epsilon or learning rate is refused, not defaulted.
+    for unset in ("eps", "lr"):
+        partial = pb.Optimizer()
+        partial.CopyFrom(_OPTIMIZER)
+        partial.ClearField(unset)
+        req = pb.LoadRequest(model=str(random_model_path), optimizer=partial)
+        code2, msg2 = _code(lambda req=req: stub.Load(req))
+        assert code2 == grpc.StatusCode.INVALID_ARGUMENT and msg2.startswith(f"optimizer.{unset}")
     assert code == grpc.StatusCode.NOT_FOUND
-    code, msg = _code(lambda: stub.Load(pb.LoadRequest(model="x", dtype="int3")))
+    code, msg = _code(
+        lambda: stub.Load(pb.LoadRequest(model="x", dtype="int3", optimizer=_OPTIMIZER))
+    )
     assert code == grpc.StatusCode.INVALID_ARGUMENT
-    code, msg = _code(lambda: stub.Load(pb.LoadRequest(model=str(random_model_path), dtype="f8")))
+    code, msg = _code(
+        lambda: stub.Load(
+            pb.LoadRequest(model=str(random_model_path), dtype="f8", optimizer=_OPTIMIZER)
+        )
+    )
     assert code == grpc.StatusCode.INVALID_ARGUMENT and msg.startswith("dtype")
 
     loaded = stub.Load(
         pb.LoadRequest(
             model=str(random_model_path),
             seed=3,
-            optimizer=pb.Optimizer(lr=1e-3, weight_decay=0.01, grad_clip=1.0),
+            optimizer=_OPTIMIZER,
         )
     )
     assert loaded.model.model_type == "qwen2" and loaded.model.parameters > 50_000
@@ -89,6 +111,8 @@ def test_every_primitive_and_bad_input(engine, random_model_path):
         (_sample_req(n=0), "groups[0].n"),
         (_sample_req(temperature=-1), "groups[0].temperature"),
         (_sample_req(top_p=1.5), "groups[0].top_p"),
+        # Unset (0) is refused, not defaulted: the executor always sends the spec's top_p.
+        (_sample_req(top_p=0), "groups[0].top_p"),
         (_sample_req(max_new_tokens=0), "groups[0].max_new_tokens"),
         (_sample_req(text=""), "groups[0].text"),
         (_sample_req(text="1" * 80), "groups[0]"),
@@ -98,7 +122,10 @@ def test_every_primitive_and_bad_input(engine, random_model_path):
     chat = pb.SampleRequest(
         groups=[
             pb.PromptGroup(
-                messages=[pb.ChatMessage(role="user", content="hi")], n=1, max_new_tokens=2
+                messages=[pb.ChatMessage(role="user", content="hi")],
+                n=1,
+                top_p=1.0,
+                max_new_tokens=2,
             )
         ]
     )
@@ -107,8 +134,10 @@ def test_every_primitive_and_bad_input(engine, random_model_path):
     res = stub.Sample(
         pb.SampleRequest(
             groups=[
-                pb.PromptGroup(text="12+34=", n=3, temperature=1.0, max_new_tokens=6),
-                pb.PromptGroup(text="5+6=", n=2, temperature=1.2, max_new_tokens=4, stop=["9"]),
+                pb.PromptGroup(text="12+34=", n=3, temperature=1.0, top_p=1.0, max_new_tokens=6),
+                pb.PromptGroup(
+                    text="5+6=", n=2, temperature=1.2, top_p=1.0, max_new_tokens=4, stop=["9"]
+                ),
             ],
             seed=7,
         )

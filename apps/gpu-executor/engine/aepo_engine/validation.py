@@ -1,4 +1,9 @@
-"""Wire messages -> typed specs, rejecting bad input with INVALID_ARGUMENT naming the field."""
+"""Wire messages -> typed specs, rejecting bad input with INVALID_ARGUMENT naming the field.
+
+The engine defaults nothing it is sent: the executor passes every value of the job's stored spec
+(the API filled its defaults once), so a missing learning rate, AdamW epsilon or top_p is an error,
+not a value to make up here.
+"""
 
 from __future__ import annotations
 
@@ -29,23 +34,19 @@ def _finite(field: str, v: float) -> float:
     return v
 
 
-def _or(v: float, default: float) -> float:
-    return v if v != 0 else default
-
-
 def load_spec(req: pb.LoadRequest) -> LoadSpec:
     if not req.model:
         raise invalid("model", "required")
     o = req.optimizer
-    lr = _finite("optimizer.lr", _or(o.lr, 1e-6))
+    lr = _finite("optimizer.lr", o.lr)
     if lr <= 0:
         raise invalid("optimizer.lr", "must be > 0")
-    b1 = _finite("optimizer.beta1", _or(o.beta1, 0.9))
-    b2 = _finite("optimizer.beta2", _or(o.beta2, 0.999))
+    b1 = _finite("optimizer.beta1", o.beta1)
+    b2 = _finite("optimizer.beta2", o.beta2)
     for name, b in (("optimizer.beta1", b1), ("optimizer.beta2", b2)):
         if not 0 <= b < 1:
             raise invalid(name, "must be in [0, 1)")
-    eps = _finite("optimizer.eps", _or(o.eps, 1e-8))
+    eps = _finite("optimizer.eps", o.eps)
     if eps <= 0:
         raise invalid("optimizer.eps", "must be > 0")
     wd = _finite("optimizer.weight_decay", o.weight_decay)
@@ -112,7 +113,7 @@ def sample_specs(req: pb.SampleRequest, max_rows: int = 1 << 20) -> list[GroupSp
         t = _finite(f"{f}.temperature", g.temperature)
         if t < 0:
             raise invalid(f"{f}.temperature", "must be >= 0")
-        top_p = _finite(f"{f}.top_p", _or(g.top_p, 1.0))
+        top_p = _finite(f"{f}.top_p", g.top_p)
         if not 0 < top_p <= 1:
             raise invalid(f"{f}.top_p", "must be in (0, 1]")
         if g.max_new_tokens < 1:

@@ -218,12 +218,18 @@ describe('EngineClient', () => {
       weightDecay: 0.01,
       gradClip: 1,
       klCoef: 0.1,
+      options: {
+        precision: '',
+        maxTokensPerMicroBatch: 0,
+        chatTemplate: false,
+        adam: { beta1: 0.8, beta2: 0.99, eps: 1e-7 },
+      },
     });
     expect(seen.load!.at(-1)).toMatchObject({
       model: 'builtin:tiny-arith',
       seed: 5,
       klReference: true,
-      optimizer: { lr: 3e-4, weightDecay: 0.01, gradClip: 1 },
+      optimizer: { lr: 3e-4, beta1: 0.8, beta2: 0.99, eps: 1e-7, weightDecay: 0.01, gradClip: 1 },
     });
     await client.release([]);
     expect(seen.releaseRollouts).toBeUndefined();
@@ -247,6 +253,7 @@ describe('EngineClient', () => {
         maxTokensPerMicroBatch: 8192,
         chatTemplate: true,
         lora: { rank: 16, alpha: 32, dropout: 0.05, targetModules: ['q_proj'] },
+        adam: { beta1: 0.9, beta2: 0.999, eps: 1e-8 },
       },
     });
     expect(seen.load!.at(-1)).toMatchObject({

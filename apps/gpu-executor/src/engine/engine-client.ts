@@ -81,18 +81,18 @@ export class EngineClient implements ExecutorEngine {
       seed: req.seed,
       optimizer: {
         lr: req.lr,
-        beta1: 0,
-        beta2: 0,
-        eps: 0,
+        beta1: o.adam.beta1,
+        beta2: o.adam.beta2,
+        eps: o.adam.eps,
         weightDecay: req.weightDecay,
         gradClip: req.gradClip,
       },
       klReference: req.klCoef > 0,
-      ...(o?.gradientCheckpointing !== undefined ? { gradientCheckpointing: o.gradientCheckpointing } : {}),
-      precision: o?.precision ?? '',
-      maxTokensPerMicroBatch: o?.maxTokensPerMicroBatch ?? 0,
-      chatTemplate: o?.chatTemplate ?? false,
-      ...(o?.lora ? { lora: { ...o.lora, targetModules: [...o.lora.targetModules] } } : {}),
+      ...(o.gradientCheckpointing !== undefined ? { gradientCheckpointing: o.gradientCheckpointing } : {}),
+      precision: o.precision,
+      maxTokensPerMicroBatch: o.maxTokensPerMicroBatch,
+      chatTemplate: o.chatTemplate,
+      ...(o.lora ? { lora: { ...o.lora, targetModules: [...o.lora.targetModules] } } : {}),
     });
   }
 

@@ -16,6 +16,8 @@ export interface EngineModelOptions {
   chatTemplate: boolean;
   /** Train a LoRA adapter on the frozen base; unset: every weight. */
   lora?: { rank: number; alpha: number; dropout: number; targetModules: string[] };
+  /** AdamW moments and epsilon (JobSpec.optimization.adam_*). */
+  adam: { beta1: number; beta2: number; eps: number };
 }
 
 /** What Load reports that the executor uses (the budget in force, to halve after an OOM). */
@@ -36,8 +38,8 @@ export interface EngineLoadRequest {
   weightDecay: number;
   gradClip: number;
   klCoef: number;
-  /** JobSpec.model; unset: the engine's defaults. */
-  options?: EngineModelOptions;
+  /** JobSpec.model and the AdamW settings, from the stored spec (toEngineModelOptions). */
+  options: EngineModelOptions;
 }
 
 export interface ExecutorEngine extends PolicyEngine {

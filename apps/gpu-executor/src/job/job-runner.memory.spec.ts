@@ -67,6 +67,7 @@ describe('JobRunner with real-model settings', () => {
       maxTokensPerMicroBatch: 8192,
       chatTemplate: true,
       lora: { rank: 8, alpha: 16, dropout: 0, targetModules: ['q_proj', 'v_proj'] },
+      adam: { beta1: 0.9, beta2: 0.999, eps: 1e-8 },
     });
     expect(client.calls.filter((c) => c.startsWith('save'))).toEqual(['save', 'save', 'save:merged']);
   });

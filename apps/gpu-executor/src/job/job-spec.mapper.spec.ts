@@ -1,6 +1,7 @@
 import { targetAt } from '@aepo/aepo';
 import {
   Algorithm,
+  applySpecDefaults,
   ControlVariable,
   ControllerKind,
   EntropyEstimator,
@@ -11,7 +12,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { JobSpecError, toAlgorithmConfig, toGraderSpec, toTargetSchedule } from './job-spec.mapper.js';
 
-const base: JobSpec = {
+const base: JobSpec = applySpecDefaults({
   baseModel: 'builtin:tiny-arith',
   trainingDatasetId: 'd',
   validationDatasetId: 'v',
@@ -43,7 +44,7 @@ const base: JobSpec = {
   },
   validation: { everyNSteps: 5, temperature: 0.6, k: 4, maxPrompts: 10 },
   labels: {},
-};
+});
 
 describe('toAlgorithmConfig', () => {
   it('maps every knob of the stored spec', () => {
@@ -83,19 +84,21 @@ describe('toAlgorithmConfig', () => {
   });
 
   it("maps the DUAL controller and its entropy-coefficient knobs to 'dual'", () => {
-    const c = toAlgorithmConfig({
-      ...base,
-      aepo: {
-        controller: {
-          kind: ControllerKind.CONTROLLER_KIND_DUAL,
-          variable: ControlVariable.CONTROL_VARIABLE_UNSPECIFIED,
-          entropyCoefGain: 0.01,
-          entropyCoefMaxStep: 0.003,
-          entropyCoefLimit: 0.2,
-          entropyCoefDeadband: 0.05,
+    const c = toAlgorithmConfig(
+      applySpecDefaults({
+        ...base,
+        aepo: {
+          controller: {
+            kind: ControllerKind.CONTROLLER_KIND_DUAL,
+            variable: ControlVariable.CONTROL_VARIABLE_UNSPECIFIED,
+            entropyCoefGain: 0.01,
+            entropyCoefMaxStep: 0.003,
+            entropyCoefLimit: 0.2,
+            entropyCoefDeadband: 0.05,
+          },
         },
-      },
-    });
+      }),
+    );
     expect(c.aepo.controller).toMatchObject({
       mode: 'dual',
       coefGain: 0.01,
@@ -160,8 +163,10 @@ describe('toTargetSchedule', () => {
 });
 
 describe('toGraderSpec', () => {
-  it('maps nested weighted graders and defaults to math', () => {
-    expect(toGraderSpec(undefined)).toEqual({ kind: 'math' });
+  it('maps nested weighted graders; a stored spec without one is refused, not defaulted', () => {
+    expect(toGraderSpec({ math: {} })).toEqual({ kind: 'math' });
+    expect(() => toGraderSpec(undefined)).toThrow(JobSpecError);
+    expect(() => toGraderSpec({})).toThrow(/no grader kind/);
     expect(
       toGraderSpec({
         weighted: {

@@ -18,6 +18,7 @@ import {
   ControllerKind,
   EntropyEstimator as ProtoEstimator,
   type EntropySchedule,
+  type ControllerConfig,
   type EntropyTarget,
   type GraderSpec as ProtoGraderSpec,
   type JobSpec,
@@ -36,15 +37,24 @@ export class JobSpecError extends Error {
 }
 
 const ALGORITHMS: Partial<Record<Algorithm, AlgorithmConfig['algorithm']>> = {
-  [Algorithm.ALGORITHM_UNSPECIFIED]: 'aepo',
   [Algorithm.ALGORITHM_AEPO]: 'aepo',
   [Algorithm.ALGORITHM_GRPO]: 'grpo',
   [Algorithm.ALGORITHM_ENTROPY_REG]: 'entropy-reg',
   [Algorithm.ALGORITHM_ENTROPY_ADV]: 'entropy-adv',
 };
 
+const CONTROLLER_MODES: Partial<Record<ControllerKind, 'bang-bang' | 'proportional' | 'dual'>> = {
+  [ControllerKind.CONTROLLER_KIND_BANG_BANG]: 'bang-bang',
+  [ControllerKind.CONTROLLER_KIND_PROPORTIONAL]: 'proportional',
+  [ControllerKind.CONTROLLER_KIND_DUAL]: 'dual',
+};
+
+const ESTIMATORS: Partial<Record<ProtoEstimator, EntropyEstimator>> = {
+  [ProtoEstimator.ENTROPY_ESTIMATOR_FULL_VOCAB]: 'full-vocabulary',
+  [ProtoEstimator.ENTROPY_ESTIMATOR_SAMPLED_TOKEN]: 'sampled-token',
+};
+
 const AGGREGATIONS: Partial<Record<LossAggregation, AepoLossAggregation>> = {
-  [LossAggregation.LOSS_AGGREGATION_UNSPECIFIED]: 'token-mean',
   [LossAggregation.LOSS_AGGREGATION_TOKEN_MEAN]: 'token-mean',
   [LossAggregation.LOSS_AGGREGATION_SEQ_MEAN_TOKEN_MEAN]: 'seq-mean-token-mean',
   [LossAggregation.LOSS_AGGREGATION_SEQ_MEAN_TOKEN_SUM]: 'seq-mean-token-sum',
@@ -102,21 +112,32 @@ export function toTargetSchedule(s: EntropySchedule): TargetSchedule {
   }
 }
 
-/** The entropy part of the config: schedule, absolute band, estimator. */
-export function toEntropyConfig(t: EntropyTarget | undefined): NonNullable<AlgorithmConfigInput['entropy']> {
-  if (!t) return {};
-  const target: TargetSchedule =
-    t.schedule !== undefined ? toTargetSchedule(t.schedule) : { kind: 'constant', value: t.constant ?? 0 };
-  const estimator: EntropyEstimator =
-    t.estimator === ProtoEstimator.ENTROPY_ESTIMATOR_SAMPLED_TOKEN ? 'sampled-token' : 'full-vocabulary';
-  // The API's tolerance is an absolute half-width.
-  return { target, estimator, bandRelative: 0, bandAbsolute: t.tolerance ?? 0.05 };
+/**
+ * A value of the stored spec. The API stores every default (@aepo/contracts' applySpecDefaults), so
+ * a missing one is a spec this executor cannot run, never a value to default again here.
+ */
+export function need<T>(value: T | undefined, field: string): T {
+  if (value === undefined) throw new JobSpecError(`${field}: missing from the stored spec`);
+  return value;
 }
 
-/** The grader of a spec in @aepo/rewards' terms (math when unset). */
-export function toGraderSpec(g: ProtoGraderSpec | undefined, depth = 0): GraderSpec {
+/** The entropy part of the config: schedule, absolute band, estimator. */
+export function toEntropyConfig(t: EntropyTarget): NonNullable<AlgorithmConfigInput['entropy']> {
+  const target: TargetSchedule =
+    t.schedule !== undefined
+      ? toTargetSchedule(t.schedule)
+      : { kind: 'constant', value: need(t.constant, 'entropy_target.constant') };
+  const estimator = ESTIMATORS[t.estimator];
+  if (!estimator) throw new JobSpecError(`entropy_target.estimator: unsupported ${String(t.estimator)}`);
+  // The API's tolerance is an absolute half-width.
+  return { target, estimator, bandRelative: 0, bandAbsolute: need(t.tolerance, 'entropy_target.tolerance') };
+}
+
+/** The grader of a spec in @aepo/rewards' terms (the stored spec names one: math by default). */
+export function toGraderSpec(stored: ProtoGraderSpec | undefined, depth = 0): GraderSpec {
   if (depth > 4) throw new JobSpecError('grader: weighted graders nested too deep');
-  if (!g || g.math) return { kind: 'math' };
+  const g = need(stored, 'grader');
+  if (g.math) return { kind: 'math' };
   if (g.exact) return { kind: 'exact', caseSensitive: g.exact.caseSensitive };
   if (g.numeric) {
     return {
@@ -133,93 +154,95 @@ export function toGraderSpec(g: ProtoGraderSpec | undefined, depth = 0): GraderS
       parts: g.weighted.parts.map((p) => ({ weight: p.weight, grader: toGraderSpec(p.grader, depth + 1) })),
     };
   }
-  return { kind: 'math' };
+  throw new JobSpecError('grader: no grader kind set');
 }
 
 /** Validation is on only with a validation dataset and a cadence. */
 function validationInput(spec: JobSpec): NonNullable<AlgorithmConfigInput['validation']> {
-  const v = spec.validation;
-  const every = spec.validationDatasetId ? (v?.everyNSteps ?? 0) : 0;
-  const k = Math.max(1, v?.k ?? 1);
+  const v = need(spec.validation, 'validation');
+  const every = spec.validationDatasetId ? need(v.everyNSteps, 'validation.every_n_steps') : 0;
+  const k = need(v.k, 'validation.k');
   return {
     everySteps: every,
     atEnd: every > 0,
-    temperature: v?.temperature ?? 1,
+    temperature: need(v.temperature, 'validation.temperature'),
     samplesPerPrompt: k,
     passK: k === 1 ? [1] : [1, k],
-    maxPrompts: v?.maxPrompts ?? 0,
+    maxPrompts: need(v.maxPrompts, 'validation.max_prompts'),
   };
 }
 
-/** libs/aepo's config input of a stored spec. */
+/** The controller of libs/aepo for the spec's rule. */
+function controllerInput(
+  c: ControllerConfig,
+): NonNullable<NonNullable<AlgorithmConfigInput['aepo']>['controller']> {
+  const integralGain = need(c.integralGain, 'aepo.controller.integral_gain');
+  const mode = CONTROLLER_MODES[c.kind];
+  if (!mode) throw new JobSpecError(`aepo.controller.kind: unsupported ${String(c.kind)}`);
+  return {
+    mode: mode === 'proportional' && integralGain > 0 ? 'pi' : mode,
+    actuator: c.variable === ControlVariable.CONTROL_VARIABLE_SHARE ? 'share' : 'temperature',
+    kp: need(c.proportionalGain, 'aepo.controller.proportional_gain'),
+    ki: integralGain,
+    coefGain: need(c.entropyCoefGain, 'aepo.controller.entropy_coef_gain'),
+    coefMaxStep: need(c.entropyCoefMaxStep, 'aepo.controller.entropy_coef_max_step'),
+    coefLimit: need(c.entropyCoefLimit, 'aepo.controller.entropy_coef_limit'),
+    coefDeadband: need(c.entropyCoefDeadband, 'aepo.controller.entropy_coef_deadband'),
+  };
+}
+
+/** libs/aepo's config input of a stored spec: every value the spec carries, none defaulted. */
 export function toAlgorithmConfigInput(spec: JobSpec): AlgorithmConfigInput {
   const algorithm = ALGORITHMS[spec.algorithm];
   if (!algorithm) throw new JobSpecError(`algorithm: unsupported ${String(spec.algorithm)}`);
-  const r = spec.rollout;
-  const o = spec.optimization;
-  const a = spec.aepo;
-  const n = r?.samplesPerPrompt ?? 5;
-  const B = r?.promptsPerStep ?? 512;
-  const ctl = a?.controller;
-  const proportional = ctl?.kind === ControllerKind.CONTROLLER_KIND_PROPORTIONAL;
-  const dual = ctl?.kind === ControllerKind.CONTROLLER_KIND_DUAL;
-  const aggregation = AGGREGATIONS[o?.lossAggregation ?? LossAggregation.LOSS_AGGREGATION_UNSPECIFIED];
+  const r = need(spec.rollout, 'rollout');
+  const o = need(spec.optimization, 'optimization');
+  const a = need(spec.aepo, 'aepo');
+  const n = need(r.samplesPerPrompt, 'rollout.samples_per_prompt');
+  const aggregation = AGGREGATIONS[o.lossAggregation];
   if (!aggregation)
-    throw new JobSpecError(`optimization.loss_aggregation: unsupported ${String(o?.lossAggregation)}`);
+    throw new JobSpecError(`optimization.loss_aggregation: unsupported ${String(o.lossAggregation)}`);
   return {
     algorithm,
-    seed: o?.seed ?? 0,
-    maxSteps: o?.maxSteps ?? 100,
+    seed: need(o.seed, 'optimization.seed'),
+    maxSteps: need(o.maxSteps, 'optimization.max_steps'),
     rollout: {
-      promptsPerStep: B,
+      promptsPerStep: need(r.promptsPerStep, 'rollout.prompts_per_step'),
       samplesPerPrompt: n,
-      ...(r?.maxTokens !== undefined ? { maxTokens: r.maxTokens } : {}),
-      ...(r?.topP !== undefined ? { topP: r.topP } : {}),
-      stop: r?.stop ?? [],
+      maxTokens: need(r.maxTokens, 'rollout.max_tokens'),
+      topP: need(r.topP, 'rollout.top_p'),
+      temperature: need(r.temperature, 'rollout.temperature'),
+      stop: r.stop,
     },
     optim: {
-      ...(o?.learningRate !== undefined ? { lr: o.learningRate } : {}),
-      ...(o?.weightDecay !== undefined ? { weightDecay: o.weightDecay } : {}),
-      ...(o?.gradClip !== undefined ? { gradClip: o.gradClip } : {}),
-      ...(o?.clipRatioLow !== undefined ? { clipLow: o.clipRatioLow } : {}),
-      ...(o?.clipRatioHigh !== undefined ? { clipHigh: o.clipRatioHigh } : {}),
-      ...(o?.dualClip !== undefined ? { dualClip: o.dualClip } : {}),
+      lr: need(o.learningRate, 'optimization.learning_rate'),
+      weightDecay: need(o.weightDecay, 'optimization.weight_decay'),
+      gradClip: need(o.gradClip, 'optimization.grad_clip'),
+      clipLow: need(o.clipRatioLow, 'optimization.clip_ratio_low'),
+      clipHigh: need(o.clipRatioHigh, 'optimization.clip_ratio_high'),
+      dualClip: need(o.dualClip, 'optimization.dual_clip'),
       lossAggregation: aggregation,
-      ...(o?.klCoef !== undefined ? { klCoef: o.klCoef } : {}),
-      miniBatchSize: Math.min(o?.miniBatchPrompts ?? 128, B) * n,
-      ...(o?.epochsPerRollout !== undefined ? { epochs: o.epochsPerRollout } : {}),
+      klCoef: need(o.klCoef, 'optimization.kl_coef'),
+      // The API stores mini_batch_prompts <= prompts_per_step (clamped default, validated value).
+      miniBatchSize: need(o.miniBatchPrompts, 'optimization.mini_batch_prompts') * n,
+      epochs: need(o.epochsPerRollout, 'optimization.epochs_per_rollout'),
     },
     aepo: {
-      ...(a?.tHigh !== undefined ? { tHigh: a.tHigh } : {}),
-      ...(a?.tLow !== undefined ? { tLow: a.tLow } : {}),
-      ...(a?.resampleFraction !== undefined ? { resampleFraction: a.resampleFraction } : {}),
-      ...(a?.positiveThreshold !== undefined ? { positiveThreshold: a.positiveThreshold } : {}),
-      ...(a?.halveAboveTarget !== undefined ? { halveAboveTarget: a.halveAboveTarget } : {}),
+      tHigh: need(a.tHigh, 'aepo.t_high'),
+      tLow: need(a.tLow, 'aepo.t_low'),
+      resampleFraction: need(a.resampleFraction, 'aepo.resample_fraction'),
+      positiveThreshold: need(a.positiveThreshold, 'aepo.positive_threshold'),
+      halveAboveTarget: need(a.halveAboveTarget, 'aepo.halve_above_target'),
       share:
-        a?.reinforceFraction !== undefined
+        a.reinforceFraction !== undefined
           ? { kind: 'fraction', fraction: a.reinforceFraction }
-          : { kind: 'count', count: a?.reinforceCount ?? 60 },
-      controller: {
-        mode: dual
-          ? 'dual'
-          : proportional
-            ? (ctl?.integralGain ?? 0) > 0
-              ? 'pi'
-              : 'proportional'
-            : 'bang-bang',
-        actuator: ctl?.variable === ControlVariable.CONTROL_VARIABLE_SHARE ? 'share' : 'temperature',
-        ...(ctl?.proportionalGain !== undefined ? { kp: ctl.proportionalGain } : {}),
-        ...(ctl?.integralGain !== undefined ? { ki: ctl.integralGain } : {}),
-        ...(ctl?.entropyCoefGain !== undefined ? { coefGain: ctl.entropyCoefGain } : {}),
-        ...(ctl?.entropyCoefMaxStep !== undefined ? { coefMaxStep: ctl.entropyCoefMaxStep } : {}),
-        ...(ctl?.entropyCoefLimit !== undefined ? { coefLimit: ctl.entropyCoefLimit } : {}),
-        ...(ctl?.entropyCoefDeadband !== undefined ? { coefDeadband: ctl.entropyCoefDeadband } : {}),
-      },
+          : { kind: 'count', count: need(a.reinforceCount, 'aepo.reinforce_count') },
+      controller: controllerInput(need(a.controller, 'aepo.controller')),
     },
-    entropy: toEntropyConfig(spec.entropyTarget),
-    ...(spec.entropyReg?.coef !== undefined ? { entropyRegCoef: spec.entropyReg.coef } : {}),
-    ...(spec.entropyAdv?.alpha !== undefined ? { entropyAdvAlpha: spec.entropyAdv.alpha } : {}),
-    ...(spec.entropyAdv?.kappa !== undefined ? { entropyAdvKappa: spec.entropyAdv.kappa } : {}),
+    entropy: toEntropyConfig(need(spec.entropyTarget, 'entropy_target')),
+    entropyRegCoef: need(spec.entropyReg?.coef, 'entropy_reg.coef'),
+    entropyAdvAlpha: need(spec.entropyAdv?.alpha, 'entropy_adv.alpha'),
+    entropyAdvKappa: need(spec.entropyAdv?.kappa, 'entropy_adv.kappa'),
     validation: validationInput(spec),
   };
 }
@@ -240,11 +263,11 @@ export function toAlgorithmConfig(spec: JobSpec, target?: EntropyTarget): Algori
 
 /** Checkpoint cadence of a spec. */
 export function checkpointEvery(spec: JobSpec): number {
-  return Math.max(1, spec.checkpoint?.everyNSteps ?? 50);
+  return need(spec.checkpoint?.everyNSteps, 'checkpoint.every_n_steps');
 }
 
 export function checkpointKeepLast(spec: JobSpec): number {
-  return Math.max(1, spec.checkpoint?.keepLast ?? 3);
+  return need(spec.checkpoint?.keepLast, 'checkpoint.keep_last');
 }
 
 const PRECISIONS: Partial<Record<Precision, string>> = {
@@ -254,23 +277,30 @@ const PRECISIONS: Partial<Record<Precision, string>> = {
   [Precision.PRECISION_BF16_PURE]: 'bf16-pure',
 };
 
-/** JobSpec.model as the engine's Load options (unset fields: the engine's defaults). */
+/** JobSpec.model and the AdamW settings as the engine's Load options. */
 export function toEngineModelOptions(spec: JobSpec): EngineModelOptions {
-  const m = spec.model;
-  const precision = PRECISIONS[m?.precision ?? Precision.PRECISION_UNSPECIFIED];
-  if (precision === undefined) throw new JobSpecError(`model.precision: unsupported ${String(m?.precision)}`);
-  const a = m?.adapter;
+  const m = need(spec.model, 'model');
+  const o = need(spec.optimization, 'optimization');
+  const precision = PRECISIONS[m.precision];
+  if (precision === undefined) throw new JobSpecError(`model.precision: unsupported ${String(m.precision)}`);
+  const a = m.adapter;
   return {
     precision,
-    maxTokensPerMicroBatch: m?.maxTokensPerMicroBatch ?? 0,
-    ...(m?.gradientCheckpointing !== undefined ? { gradientCheckpointing: m.gradientCheckpointing } : {}),
-    chatTemplate: m?.chatTemplate ?? false,
+    maxTokensPerMicroBatch: need(m.maxTokensPerMicroBatch, 'model.max_tokens_per_micro_batch'),
+    // Unset in the stored spec on purpose: the engine decides by the model's size.
+    ...(m.gradientCheckpointing !== undefined ? { gradientCheckpointing: m.gradientCheckpointing } : {}),
+    chatTemplate: need(m.chatTemplate, 'model.chat_template'),
+    adam: {
+      beta1: need(o.adamBeta1, 'optimization.adam_beta1'),
+      beta2: need(o.adamBeta2, 'optimization.adam_beta2'),
+      eps: need(o.adamEps, 'optimization.adam_eps'),
+    },
     ...(a
       ? {
           lora: {
             rank: a.rank,
-            alpha: a.alpha ?? 2 * a.rank,
-            dropout: a.dropout ?? 0,
+            alpha: need(a.alpha, 'model.adapter.alpha'),
+            dropout: need(a.dropout, 'model.adapter.dropout'),
             targetModules: [...a.targetModules],
           },
         }
@@ -280,5 +310,6 @@ export function toEngineModelOptions(spec: JobSpec): EngineModelOptions {
 
 /** Whether the job's final checkpoint also holds the merged model (LoRA with export_merged). */
 export function exportsMergedModel(spec: JobSpec): boolean {
-  return spec.model?.adapter?.exportMerged ?? false;
+  const adapter = spec.model?.adapter;
+  return adapter ? need(adapter.exportMerged, 'model.adapter.export_merged') : false;
 }

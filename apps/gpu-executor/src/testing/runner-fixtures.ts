@@ -1,14 +1,23 @@
 /** A small job and its dataset, shared by the JobRunner unit tests (runner and memory paths). */
-import { Algorithm, EntropyEstimator, type JobSpec, LossAggregation } from '@aepo/contracts';
+import {
+  Algorithm,
+  applySpecDefaults,
+  EntropyEstimator,
+  type JobSpec,
+  LossAggregation,
+} from '@aepo/contracts';
 
 export const RUNNER_ROWS = Array.from({ length: 20 }, (_, i) => ({
   prompt: `${i}+${i + 1}=`,
   answer: String(2 * i + 1),
 }));
 
-/** 6 steps of 4 prompts x 3 samples, a checkpoint every 2 steps; `over` replaces whole fields. */
+/**
+ * 6 steps of 4 prompts x 3 samples, a checkpoint every 2 steps; `over` replaces whole fields. The
+ * spec as the API stores it: every default filled from the one table.
+ */
 export function runnerSpec(over: Partial<JobSpec> = {}): JobSpec {
-  return {
+  return applySpecDefaults({
     baseModel: 'builtin:tiny-arith',
     trainingDatasetId: 'ds',
     validationDatasetId: '',
@@ -29,5 +38,5 @@ export function runnerSpec(over: Partial<JobSpec> = {}): JobSpec {
     checkpoint: { everyNSteps: 2, keepLast: 10 },
     labels: {},
     ...over,
-  };
+  });
 }

@@ -83,7 +83,8 @@ export function make(over: AlgorithmConfigInput, engine = new FakeEngine(), stat
     maxSteps: 6,
     rollout: { promptsPerStep: 4, samplesPerPrompt: 4, maxTokens: 8, topP: 1 },
     optim: { miniBatchSize: 8 },
-    entropy: { target: { kind: 'constant', value: 0.35 } },
+    // A 10% relative band (the records' bounds below are 0.35 +- 10%).
+    entropy: { target: { kind: 'constant', value: 0.35 }, bandRelative: 0.1, bandAbsolute: 0 },
     ...over,
   });
   return {

@@ -25,7 +25,7 @@ export class ApiKeyEntity {
   @Column({ name: 'key_hash', type: 'text' })
   keyHash!: string;
 
-  @Column({ name: 'create_time', type: 'timestamptz', default: () => 'now()' })
+  @Column({ name: 'create_time', type: 'timestamptz', precision: 3, default: () => 'now()' })
   createTime!: Date;
 
   @Column({ name: 'revoke_time', type: 'timestamptz', nullable: true })

@@ -16,7 +16,7 @@ export class CheckpointEntity {
   @Column({ type: 'integer' })
   attempt!: number;
 
-  @Column({ name: 'create_time', type: 'timestamptz', default: () => 'now()' })
+  @Column({ name: 'create_time', type: 'timestamptz', precision: 3, default: () => 'now()' })
   createTime!: Date;
 
   @Column({ type: 'text' })

@@ -5,8 +5,11 @@ import { DatasetEntity } from './dataset.entity.js';
 import { EvaluationRecordEntity } from './evaluation-record.entity.js';
 import { JobEventEntity } from './job-event.entity.js';
 import { JobEntity } from './job.entity.js';
+import { MlflowRunEntity } from './mlflow-run.entity.js';
 import { ProjectEntity } from './project.entity.js';
 import { StepRecordEntity } from './step-record.entity.js';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity.js';
+import { WebhookEndpointEntity } from './webhook-endpoint.entity.js';
 
 export {
   ApiKeyEntity,
@@ -16,8 +19,11 @@ export {
   EvaluationRecordEntity,
   JobEntity,
   JobEventEntity,
+  MlflowRunEntity,
   ProjectEntity,
   StepRecordEntity,
+  WebhookDeliveryEntity,
+  WebhookEndpointEntity,
 };
 export type { JobStateName } from './job.entity.js';
 
@@ -31,4 +37,7 @@ export const ENTITIES = [
   StepRecordEntity,
   EvaluationRecordEntity,
   CheckpointEntity,
+  WebhookEndpointEntity,
+  WebhookDeliveryEntity,
+  MlflowRunEntity,
 ];

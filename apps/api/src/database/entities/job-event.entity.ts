@@ -9,7 +9,7 @@ export class JobEventEntity {
   @PrimaryColumn({ type: 'bigint', transformer: bigintAsNumber })
   sequence!: number;
 
-  @Column({ name: 'create_time', type: 'timestamptz', default: () => 'now()' })
+  @Column({ name: 'create_time', type: 'timestamptz', precision: 3, default: () => 'now()' })
   createTime!: Date;
 
   /** JobEventType without its prefix, e.g. STATE_CHANGED. */

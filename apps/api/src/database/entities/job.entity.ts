@@ -47,7 +47,7 @@ export class JobEntity {
   @Column({ type: 'text' })
   state!: JobStateName;
 
-  @Column({ name: 'create_time', type: 'timestamptz', default: () => 'now()' })
+  @Column({ name: 'create_time', type: 'timestamptz', precision: 3, default: () => 'now()' })
   createTime!: Date;
 
   @Column({ name: 'start_time', type: 'timestamptz', nullable: true })

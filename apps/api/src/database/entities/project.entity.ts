@@ -9,6 +9,6 @@ export class ProjectEntity {
   @Column({ name: 'display_name', type: 'text' })
   displayName!: string;
 
-  @Column({ name: 'create_time', type: 'timestamptz', default: () => 'now()' })
+  @Column({ name: 'create_time', type: 'timestamptz', precision: 3, default: () => 'now()' })
   createTime!: Date;
 }

@@ -13,7 +13,7 @@ export class StepRecordEntity {
   @Column({ type: 'integer' })
   attempt!: number;
 
-  @Column({ name: 'create_time', type: 'timestamptz', default: () => 'now()' })
+  @Column({ name: 'create_time', type: 'timestamptz', precision: 3, default: () => 'now()' })
   createTime!: Date;
 
   @Column({ type: 'jsonb' })

@@ -2,6 +2,7 @@ import datetime
 
 from aepo.v1 import job_state_pb2 as _job_state_pb2
 from aepo.v1 import record_pb2 as _record_pb2
+from buf.validate import validate_pb2 as _validate_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.rpc import status_pb2 as _status_pb2
 from google.protobuf.internal import containers as _containers
@@ -302,7 +303,7 @@ class RolloutConfig(_message.Message):
     def __init__(self, prompts_per_step: _Optional[int] = ..., samples_per_prompt: _Optional[int] = ..., max_tokens: _Optional[int] = ..., top_p: _Optional[float] = ..., temperature: _Optional[float] = ..., stop: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class OptimizationConfig(_message.Message):
-    __slots__ = ("learning_rate", "weight_decay", "grad_clip", "clip_ratio_low", "clip_ratio_high", "dual_clip", "loss_aggregation", "mini_batch_prompts", "epochs_per_rollout", "kl_coef", "max_steps", "seed")
+    __slots__ = ("learning_rate", "weight_decay", "grad_clip", "clip_ratio_low", "clip_ratio_high", "dual_clip", "loss_aggregation", "mini_batch_prompts", "epochs_per_rollout", "kl_coef", "max_steps", "seed", "adam_beta1", "adam_beta2", "adam_eps")
     LEARNING_RATE_FIELD_NUMBER: _ClassVar[int]
     WEIGHT_DECAY_FIELD_NUMBER: _ClassVar[int]
     GRAD_CLIP_FIELD_NUMBER: _ClassVar[int]
@@ -315,6 +316,9 @@ class OptimizationConfig(_message.Message):
     KL_COEF_FIELD_NUMBER: _ClassVar[int]
     MAX_STEPS_FIELD_NUMBER: _ClassVar[int]
     SEED_FIELD_NUMBER: _ClassVar[int]
+    ADAM_BETA1_FIELD_NUMBER: _ClassVar[int]
+    ADAM_BETA2_FIELD_NUMBER: _ClassVar[int]
+    ADAM_EPS_FIELD_NUMBER: _ClassVar[int]
     learning_rate: float
     weight_decay: float
     grad_clip: float
@@ -327,7 +331,10 @@ class OptimizationConfig(_message.Message):
     kl_coef: float
     max_steps: int
     seed: int
-    def __init__(self, learning_rate: _Optional[float] = ..., weight_decay: _Optional[float] = ..., grad_clip: _Optional[float] = ..., clip_ratio_low: _Optional[float] = ..., clip_ratio_high: _Optional[float] = ..., dual_clip: _Optional[float] = ..., loss_aggregation: _Optional[_Union[LossAggregation, str]] = ..., mini_batch_prompts: _Optional[int] = ..., epochs_per_rollout: _Optional[int] = ..., kl_coef: _Optional[float] = ..., max_steps: _Optional[int] = ..., seed: _Optional[int] = ...) -> None: ...
+    adam_beta1: float
+    adam_beta2: float
+    adam_eps: float
+    def __init__(self, learning_rate: _Optional[float] = ..., weight_decay: _Optional[float] = ..., grad_clip: _Optional[float] = ..., clip_ratio_low: _Optional[float] = ..., clip_ratio_high: _Optional[float] = ..., dual_clip: _Optional[float] = ..., loss_aggregation: _Optional[_Union[LossAggregation, str]] = ..., mini_batch_prompts: _Optional[int] = ..., epochs_per_rollout: _Optional[int] = ..., kl_coef: _Optional[float] = ..., max_steps: _Optional[int] = ..., seed: _Optional[int] = ..., adam_beta1: _Optional[float] = ..., adam_beta2: _Optional[float] = ..., adam_eps: _Optional[float] = ...) -> None: ...
 
 class EntropyRegConfig(_message.Message):
     __slots__ = ("coef",)

@@ -793,6 +793,12 @@ export interface OptimizationConfig {
   maxSteps?: number | undefined;
   /** Random seed. Default: drawn by the server at creation and stored in the spec. */
   seed?: number | undefined;
+  /** AdamW beta1 (decay of the first moment). In [0, 1). Default 0.9. */
+  adamBeta1?: number | undefined;
+  /** AdamW beta2 (decay of the second moment). In [0, 1). Default 0.999. */
+  adamBeta2?: number | undefined;
+  /** AdamW epsilon. In (0, 1]. Default 1e-8. */
+  adamEps?: number | undefined;
 }
 
 /** Entropy-Reg baseline: loss = pg_loss - coef * H. */
@@ -3222,6 +3228,9 @@ function createBaseOptimizationConfig(): OptimizationConfig {
     klCoef: undefined,
     maxSteps: undefined,
     seed: undefined,
+    adamBeta1: undefined,
+    adamBeta2: undefined,
+    adamEps: undefined,
   };
 }
 
@@ -3262,6 +3271,15 @@ export const OptimizationConfig: MessageFns<OptimizationConfig> = {
     }
     if (message.seed !== undefined) {
       writer.uint32(96).int64(message.seed);
+    }
+    if (message.adamBeta1 !== undefined) {
+      writer.uint32(105).double(message.adamBeta1);
+    }
+    if (message.adamBeta2 !== undefined) {
+      writer.uint32(113).double(message.adamBeta2);
+    }
+    if (message.adamEps !== undefined) {
+      writer.uint32(121).double(message.adamEps);
     }
     return writer;
   },
@@ -3375,6 +3393,30 @@ export const OptimizationConfig: MessageFns<OptimizationConfig> = {
             message.seed = longToNumber(reader.int64());
             continue;
           }
+          case 13: {
+            if (tag !== 105) {
+              break;
+            }
+
+            message.adamBeta1 = reader.double();
+            continue;
+          }
+          case 14: {
+            if (tag !== 113) {
+              break;
+            }
+
+            message.adamBeta2 = reader.double();
+            continue;
+          }
+          case 15: {
+            if (tag !== 121) {
+              break;
+            }
+
+            message.adamEps = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3445,6 +3487,21 @@ export const OptimizationConfig: MessageFns<OptimizationConfig> = {
           ? globalThis.Number(object.max_steps)
           : undefined,
       seed: isSet(object.seed) ? globalThis.Number(object.seed) : undefined,
+      adamBeta1: isSet(object.adamBeta1)
+        ? globalThis.Number(object.adamBeta1)
+        : isSet(object.adam_beta1)
+          ? globalThis.Number(object.adam_beta1)
+          : undefined,
+      adamBeta2: isSet(object.adamBeta2)
+        ? globalThis.Number(object.adamBeta2)
+        : isSet(object.adam_beta2)
+          ? globalThis.Number(object.adam_beta2)
+          : undefined,
+      adamEps: isSet(object.adamEps)
+        ? globalThis.Number(object.adamEps)
+        : isSet(object.adam_eps)
+          ? globalThis.Number(object.adam_eps)
+          : undefined,
     };
   },
 
@@ -3486,6 +3543,15 @@ export const OptimizationConfig: MessageFns<OptimizationConfig> = {
     if (message.seed !== undefined) {
       obj.seed = Math.round(message.seed);
     }
+    if (message.adamBeta1 !== undefined) {
+      obj.adamBeta1 = floatToJson(message.adamBeta1);
+    }
+    if (message.adamBeta2 !== undefined) {
+      obj.adamBeta2 = floatToJson(message.adamBeta2);
+    }
+    if (message.adamEps !== undefined) {
+      obj.adamEps = floatToJson(message.adamEps);
+    }
     return obj;
   },
 
@@ -3506,6 +3572,9 @@ export const OptimizationConfig: MessageFns<OptimizationConfig> = {
     message.klCoef = object.klCoef ?? undefined;
     message.maxSteps = object.maxSteps ?? undefined;
     message.seed = object.seed ?? undefined;
+    message.adamBeta1 = object.adamBeta1 ?? undefined;
+    message.adamBeta2 = object.adamBeta2 ?? undefined;
+    message.adamEps = object.adamEps ?? undefined;
     return message;
   },
 };
