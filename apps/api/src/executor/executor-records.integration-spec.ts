@@ -168,7 +168,14 @@ describe('executor protocol', () => {
         jobId: job.id,
         attempt: l.attempt,
         steps: [
-          step(1, { loss: Number.NaN, gradNorm: Number.POSITIVE_INFINITY, kl: Number.NEGATIVE_INFINITY }),
+          // approx_kl (65) and the dual-clip fraction as the executor reports them (issue 13).
+          step(1, {
+            loss: Number.NaN,
+            gradNorm: Number.POSITIVE_INFINITY,
+            kl: Number.NEGATIVE_INFINITY,
+            approxKl: 0.0123,
+            dualClipFraction: 0.004,
+          }),
         ],
         evaluations: [EvaluationRecord.fromPartial({ step: 1, accuracy: 0.5, entropy: Number.NaN })],
       },
@@ -178,6 +185,7 @@ describe('executor protocol', () => {
     expect(r!.loss).toBeNaN();
     expect(r!.gradNorm).toBe(Number.POSITIVE_INFINITY);
     expect(r!.kl).toBe(Number.NEGATIVE_INFINITY);
+    expect([r!.approxKl, r!.dualClipFraction]).toEqual([0.0123, 0.004]);
     expect(r!.rewardMean).toBe(0.5);
     expect((await call(c, c.getJob, { id: job.id }, md)).job!.latestStep!.loss).toBeNaN();
     const [e] = (await call(c, c.listEvaluationRecords, { jobId: job.id, pageSize: 0, pageToken: '' }, md))

@@ -168,6 +168,12 @@ interface FileOutline {
   topLevel: string[];
 }
 
+/**
+ * Imports used only for options, which these descriptors do not carry: left out of the dependencies
+ * (buf/validate is proto2 with extensions, and a descriptor without options does not need it).
+ */
+const OPTION_ONLY_IMPORTS = new Set(['buf/validate/validate.proto']);
+
 function outlineOfSource(name: string, source: string): FileOutline {
   if (!/^\s*syntax\s*=\s*["']proto3["']/m.test(source))
     throw new Error(`${name}: only proto3 files are described`);
@@ -177,7 +183,9 @@ function outlineOfSource(name: string, source: string): FileOutline {
   return {
     name,
     package: pkg,
-    imports: [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])],
+    imports: [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])].filter(
+      (i) => !OPTION_ONLY_IMPORTS.has(i),
+    ),
     topLevel: ns instanceof protobuf.Namespace ? ns.nestedArray.map((o) => o.name) : [],
   };
 }
