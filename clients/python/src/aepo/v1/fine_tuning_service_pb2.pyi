@@ -6,6 +6,7 @@ from aepo.v1 import job_state_pb2 as _job_state_pb2
 from aepo.v1 import model_pb2 as _model_pb2
 from aepo.v1 import record_pb2 as _record_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message

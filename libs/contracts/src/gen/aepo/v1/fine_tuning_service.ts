@@ -1652,12 +1652,8 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
     if (message.pageToken !== '') {
       writer.uint32(18).string(message.pageToken);
     }
-    if (message.states.length !== 0) {
-      writer.uint32(26).fork();
-      for (const v of message.states) {
-        writer.int32(jobStateToNumber(v));
-      }
-      writer.join();
+    for (const v of message.states) {
+      writer.uint32(24).int32(jobStateToNumber(v!));
     }
     globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
       ListJobsRequest_LabelsEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
