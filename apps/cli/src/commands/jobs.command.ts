@@ -17,13 +17,8 @@ import { renderFields, renderTable } from '../output/table.js';
 import { watchJob } from '../watch/job-watch.js';
 import { intArg, labelArg, numberArg, print, usage, withClient } from './command-context.js';
 import { finishWait, waitForTerminal } from './job-wait.js';
-import {
-  addJobSpecOptions,
-  addTargetOptions,
-  specFromFlags,
-  targetFromFlags,
-  type JobSpecFlags,
-} from './job-spec.options.js';
+import { addTargetOptions, targetFromFlags } from './entropy-target.options.js';
+import { addJobSpecOptions, specFromFlags, type JobSpecFlags } from './job-spec.options.js';
 
 const STATES = ['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'];
 
