@@ -5,5 +5,6 @@ import './fine-tuning-cases/auth.cases.js';
 import './fine-tuning-cases/datasets.cases.js';
 import './fine-tuning-cases/jobs-create.cases.js';
 import './fine-tuning-cases/jobs-lifecycle.cases.js';
+import './fine-tuning-cases/job-update.cases.js';
 import './fine-tuning-cases/hostile-input.cases.js';
 import './fine-tuning-cases/operations.cases.js';

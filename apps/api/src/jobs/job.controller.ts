@@ -16,9 +16,13 @@ import type {
   ResumeJobResponse,
   UpdateEntropyTargetRequest,
   UpdateEntropyTargetResponse,
+  UpdateJobRequest,
+  UpdateJobResponse,
 } from '@aepo/contracts';
 import { CallerProject, CredentialKind, RequireCredential } from '../auth/credential.js';
+import { ApiError } from '../common/api-error.js';
 import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
+import { inJobSpec, mergeTarget, parseJobUpdateMask } from './job-update.mask.js';
 import { JobService } from './job.service.js';
 
 const SERVICE = 'FineTuningService';
@@ -94,5 +98,23 @@ export class JobController {
     return {
       job: await this.jobs.updateEntropyTarget(projectId, req.id, req.entropyTarget),
     };
+  }
+
+  /** AIP-134 update: the mask picks what changes; today that is the entropy target or its parts. */
+  @GrpcMethod(SERVICE, 'updateJob')
+  async updateJob(
+    @Payload() req: UpdateJobRequest,
+    @CallerProject() projectId: string,
+  ): Promise<UpdateJobResponse> {
+    const id = req.job?.id ?? '';
+    if (id === '') throw ApiError.invalid([{ field: 'job.id', description: 'is required' }]);
+    const update = parseJobUpdateMask(req.updateMask);
+    const current = update.whole ? undefined : (await this.jobs.get(projectId, id)).spec?.entropyTarget;
+    const target = mergeTarget(update, current, req.job?.spec?.entropyTarget);
+    try {
+      return { job: await this.jobs.updateEntropyTarget(projectId, id, target) };
+    } catch (err) {
+      throw inJobSpec(err);
+    }
   }
 }

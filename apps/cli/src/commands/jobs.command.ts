@@ -7,7 +7,8 @@ import {
   ListJobsResponse,
   PauseJobResponse,
   ResumeJobResponse,
-  UpdateEntropyTargetResponse,
+  UpdateJobRequest,
+  UpdateJobResponse,
   type Job,
 } from '@aepo/contracts';
 import { allPages } from '../client/api-client.js';
@@ -153,10 +154,13 @@ export function jobsCommand(): Command {
       ) => {
         if (o.target === undefined && o.schedule === undefined) throw usage('give --target or --schedule');
         const entropyTarget = targetFromFlags(o);
-        const res = await withClient(self, (client) =>
-          client.call(client.ft.updateEntropyTarget, { id, entropyTarget }),
-        );
-        if (o.json) return print(json(UpdateEntropyTargetResponse.toJSON(res)));
+        // The whole target is replaced (UpdateJob's mask `spec.entropy_target`), as the flags give it.
+        const req = UpdateJobRequest.fromPartial({
+          job: { id, spec: { entropyTarget } },
+          updateMask: ['spec.entropy_target'],
+        });
+        const res = await withClient(self, (client) => client.call(client.ft.updateJob, req));
+        if (o.json) return print(json(UpdateJobResponse.toJSON(res)));
         if (res.job)
           print(
             `job ${res.job.id} target ${targetText(res.job)} (revision ${res.job.entropyTargetRevision})`,

@@ -479,7 +479,7 @@ export function lossAggregationToNumber(object: LossAggregation): number {
  * project. Created QUEUED; an executor leases it (RUNNING) and reports steps, checkpoints and the outcome.
  */
 export interface Job {
-  /** Output only. Server-assigned identifier (a UUID). */
+  /** Server-assigned identifier (a UUID): output only on create, names the job in UpdateJob. */
   id: string;
   /** Human-readable name; free text, at most 200 characters. */
   displayName: string;
