@@ -10,6 +10,8 @@ bash scripts/setup.sh
 mkdir -p .cache
 bash test/tools/install-seaweedfs.sh >.cache/seaweedfs-install.log 2>&1 &
 bash scripts/gen-proto.sh --check
+# The public contract stays compatible with the last release (proto/releases, scripts/proto-release.sh).
+bash scripts/proto-breaking.sh
 npx eslint . --max-warnings=0
 npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
 (cd apps/gpu-executor/engine && uv run --frozen ruff check . && uv run --frozen ruff format --check .)

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AdminController } from './admin/admin.controller.js';
@@ -7,6 +8,7 @@ import { ArtifactController } from './artifacts/artifact.controller.js';
 import { ArtifactRepository } from './artifacts/artifact.repository.js';
 import { ArtifactService } from './artifacts/artifact.service.js';
 import { ApiKeyRepository } from './auth/api-key.repository.js';
+import { AuthGuard } from './auth/auth.guard.js';
 import { AuthService } from './auth/auth.service.js';
 import { LOGGER } from './common/logger.js';
 import { API_CONFIG, type ApiConfig } from './config/api-config.js';
@@ -72,6 +74,8 @@ export class ApiModule {
         { provide: ShutdownSignal, useValue: runtime.shutdown },
         ApiKeyRepository,
         AuthService,
+        // Every gRPC handler passes it: each controller declares the credential its calls present.
+        { provide: APP_GUARD, useClass: AuthGuard },
         AdminService,
         DatasetRepository,
         DatasetService,

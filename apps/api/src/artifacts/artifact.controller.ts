@@ -1,22 +1,19 @@
 import { Controller, Inject } from '@nestjs/common';
-import { GrpcMethod } from '@nestjs/microservices';
-import type { Metadata } from '@grpc/grpc-js';
+import { GrpcMethod, Payload } from '@nestjs/microservices';
 import type { GetArtifactDownloadUrlsRequest, GetArtifactDownloadUrlsResponse } from '@aepo/contracts';
-import { AuthService } from '../auth/auth.service.js';
+import { CallerProject, CredentialKind, RequireCredential } from '../auth/credential.js';
 import { ArtifactService } from './artifact.service.js';
 
 @Controller()
+@RequireCredential(CredentialKind.API_KEY)
 export class ArtifactController {
-  constructor(
-    @Inject(ArtifactService) private readonly artifacts: ArtifactService,
-    @Inject(AuthService) private readonly auth: AuthService,
-  ) {}
+  constructor(@Inject(ArtifactService) private readonly artifacts: ArtifactService) {}
 
   @GrpcMethod('FineTuningService', 'getArtifactDownloadUrls')
   async getArtifactDownloadUrls(
-    req: GetArtifactDownloadUrlsRequest,
-    md: Metadata,
+    @Payload() req: GetArtifactDownloadUrlsRequest,
+    @CallerProject() projectId: string,
   ): Promise<GetArtifactDownloadUrlsResponse> {
-    return this.artifacts.downloadUrls(await this.auth.project(md), req);
+    return this.artifacts.downloadUrls(projectId, req);
   }
 }

@@ -2,6 +2,7 @@ import { Metadata, status } from '@grpc/grpc-js';
 import { badRequestError, quotaFailureError } from '@aepo/contracts';
 import type { Logger } from 'pino';
 import { ApiError, ApiErrorCode, QuotaExceededError } from './api-error.js';
+import { classifyDatabaseError, type DatabaseFailure } from './database-error.js';
 
 /** The error object grpc-js sends as a status (code, details, trailing metadata). */
 export interface GrpcErrorObject {
@@ -15,7 +16,11 @@ function plain(code: status, message: string): GrpcErrorObject {
   return { code, details: message, message, metadata: new Metadata() };
 }
 
-/** Maps any thrown value to a gRPC status; unknown errors are logged and answered INTERNAL. */
+/**
+ * The gRPC transport's one error mapper: any thrown value (ApiError, pg/TypeORM error, anything else)
+ * becomes a status with its details (google.rpc.BadRequest, QuotaFailure); unknown errors are logged
+ * and answered INTERNAL. Used by GrpcExceptionFilter, the only place handlers' errors meet it.
+ */
 export function toGrpcError(err: unknown, logger: Logger, context: Record<string, unknown>): GrpcErrorObject {
   if (err instanceof ApiError) {
     switch (err.code) {
@@ -52,15 +57,21 @@ export function toGrpcError(err: unknown, logger: Logger, context: Record<string
       }
     }
   }
-  if (isConnectionError(err)) {
-    logger.warn({ err, ...context }, 'database unavailable');
-    return plain(status.UNAVAILABLE, 'database unavailable, retry later');
+  const failure = classifyDatabaseError(err);
+  if (failure !== undefined) {
+    logger.warn({ err, ...context }, `database error: ${failure}`);
+    const [code, message] = DATABASE_STATUS[failure];
+    return plain(code, message);
   }
   logger.error({ err, ...context }, 'unexpected error');
   return plain(status.INTERNAL, 'internal error');
 }
 
-function isConnectionError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (/^08/.test(code) || code === 'ECONNREFUSED' || code === '57P01');
-}
+// Messages say what the caller can do; the SQL error itself (table and constraint names) stays in the log.
+const DATABASE_STATUS: Record<DatabaseFailure, [status, string]> = {
+  unavailable: [status.UNAVAILABLE, 'database unavailable, retry later'],
+  conflict: [status.ABORTED, 'concurrent update conflict, retry the call'],
+  timeout: [status.DEADLINE_EXCEEDED, 'database statement timed out'],
+  duplicate: [status.ALREADY_EXISTS, 'the resource already exists'],
+  not_found: [status.NOT_FOUND, 'not found'],
+};

@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
-import { GrpcMethod, GrpcStreamCall } from '@nestjs/microservices';
-import type { Metadata, ServerReadableStream, sendUnaryData } from '@grpc/grpc-js';
+import { GrpcMethod, GrpcStreamCall, Ctx, Payload } from '@nestjs/microservices';
+import type { ServerReadableStream, sendUnaryData } from '@grpc/grpc-js';
 import type {
   DeleteDatasetRequest,
   DeleteDatasetResponse,
@@ -11,51 +11,52 @@ import type {
   UploadDatasetRequest,
   UploadDatasetResponse,
 } from '@aepo/contracts';
-import type { Logger } from 'pino';
-import { AuthService } from '../auth/auth.service.js';
-import { toGrpcError } from '../common/grpc-error.mapper.js';
-import { LOGGER } from '../common/logger.js';
+import { CallerProject, CredentialKind, RequireCredential } from '../auth/credential.js';
 import { DatasetService } from './dataset.service.js';
 
 const SERVICE = 'FineTuningService';
 
 @Controller()
+@RequireCredential(CredentialKind.API_KEY)
 export class DatasetController {
-  constructor(
-    @Inject(DatasetService) private readonly datasets: DatasetService,
-    @Inject(AuthService) private readonly auth: AuthService,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  constructor(@Inject(DatasetService) private readonly datasets: DatasetService) {}
 
-  /** Client streaming, handled on the raw call so a bad row can answer before the stream ends. */
+  /**
+   * Client streaming, handled on the raw call so a bad row can answer before the stream ends (the
+   * exception filter sends a thrown error to the callback and stops the stream).
+   */
   @GrpcStreamCall(SERVICE, 'uploadDataset')
   async uploadDataset(
-    call: ServerReadableStream<UploadDatasetRequest, UploadDatasetResponse>,
-    callback: sendUnaryData<UploadDatasetResponse>,
+    @Payload() call: ServerReadableStream<UploadDatasetRequest, UploadDatasetResponse>,
+    @Ctx() callback: sendUnaryData<UploadDatasetResponse>,
+    @CallerProject() projectId: string,
   ): Promise<void> {
-    try {
-      const projectId = await this.auth.project(call.metadata);
-      const dataset = await this.datasets.upload(projectId, call);
-      callback(null, { dataset });
-    } catch (err) {
-      callback(toGrpcError(err, this.logger, { rpc: 'UploadDataset' }));
-      call.destroy();
-    }
+    const dataset = await this.datasets.upload(projectId, call);
+    callback(null, { dataset });
   }
 
   @GrpcMethod(SERVICE, 'getDataset')
-  async getDataset(req: GetDatasetRequest, md: Metadata): Promise<GetDatasetResponse> {
-    return { dataset: await this.datasets.get(await this.auth.project(md), req.id) };
+  async getDataset(
+    @Payload() req: GetDatasetRequest,
+    @CallerProject() projectId: string,
+  ): Promise<GetDatasetResponse> {
+    return { dataset: await this.datasets.get(projectId, req.id) };
   }
 
   @GrpcMethod(SERVICE, 'listDatasets')
-  async listDatasets(req: ListDatasetsRequest, md: Metadata): Promise<ListDatasetsResponse> {
-    return this.datasets.list(await this.auth.project(md), req.pageSize, req.pageToken);
+  async listDatasets(
+    @Payload() req: ListDatasetsRequest,
+    @CallerProject() projectId: string,
+  ): Promise<ListDatasetsResponse> {
+    return this.datasets.list(projectId, req.pageSize, req.pageToken);
   }
 
   @GrpcMethod(SERVICE, 'deleteDataset')
-  async deleteDataset(req: DeleteDatasetRequest, md: Metadata): Promise<DeleteDatasetResponse> {
-    await this.datasets.delete(await this.auth.project(md), req.id);
+  async deleteDataset(
+    @Payload() req: DeleteDatasetRequest,
+    @CallerProject() projectId: string,
+  ): Promise<DeleteDatasetResponse> {
+    await this.datasets.delete(projectId, req.id);
     return {};
   }
 }

@@ -2,71 +2,52 @@ import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
 import { executorV1 } from '@aepo/contracts';
-import { catchError, from, throwError, type Observable } from 'rxjs';
-import type { Logger } from 'pino';
-import { AuthService } from '../auth/auth.service.js';
+import { from, type Observable } from 'rxjs';
+import { CredentialKind, RequireCredential } from '../auth/credential.js';
 import { callDeadline } from '../common/grpc-call.js';
-import { toGrpcError } from '../common/grpc-error.mapper.js';
-import { LOGGER } from '../common/logger.js';
 import { ExecutorService } from './executor.service.js';
 
 const SERVICE = 'ExecutorService';
 
+/** aepo.executor.v1.ExecutorService: every call presents the executor token. */
 @Controller()
+@RequireCredential(CredentialKind.EXECUTOR)
 export class ExecutorController {
-  constructor(
-    @Inject(ExecutorService) private readonly executor: ExecutorService,
-    @Inject(AuthService) private readonly auth: AuthService,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  constructor(@Inject(ExecutorService) private readonly executor: ExecutorService) {}
 
   @GrpcMethod(SERVICE, 'leaseJob')
   leaseJob(
     req: executorV1.LeaseJobRequest,
-    md: Metadata,
+    _metadata: Metadata,
     call: ServerUnaryCall<unknown, unknown>,
   ): Promise<executorV1.LeaseJobResponse> {
-    this.auth.executor(md);
     return this.executor.lease(req, callDeadline(call));
   }
 
   @GrpcMethod(SERVICE, 'streamDatasetRows')
   streamDatasetRows(
     req: executorV1.StreamDatasetRowsRequest,
-    md: Metadata,
   ): Observable<executorV1.StreamDatasetRowsResponse> {
-    this.auth.executor(md);
-    return from(this.executor.rows(req)).pipe(
-      catchError((err: unknown) =>
-        throwError(() => toGrpcError(err, this.logger, { rpc: 'StreamDatasetRows' })),
-      ),
-    );
+    return from(this.executor.rows(req));
   }
 
   @GrpcMethod(SERVICE, 'heartbeat')
-  heartbeat(req: executorV1.HeartbeatRequest, md: Metadata): Promise<executorV1.HeartbeatResponse> {
-    this.auth.executor(md);
+  heartbeat(req: executorV1.HeartbeatRequest): Promise<executorV1.HeartbeatResponse> {
     return this.executor.heartbeat(req);
   }
 
   @GrpcMethod(SERVICE, 'reportCheckpoint')
-  reportCheckpoint(
-    req: executorV1.ReportCheckpointRequest,
-    md: Metadata,
-  ): Promise<executorV1.ReportCheckpointResponse> {
-    this.auth.executor(md);
+  reportCheckpoint(req: executorV1.ReportCheckpointRequest): Promise<executorV1.ReportCheckpointResponse> {
     return this.executor.reportCheckpoint(req);
   }
 
   @GrpcMethod(SERVICE, 'completeJob')
-  completeJob(req: executorV1.CompleteJobRequest, md: Metadata): Promise<executorV1.CompleteJobResponse> {
-    this.auth.executor(md);
+  completeJob(req: executorV1.CompleteJobRequest): Promise<executorV1.CompleteJobResponse> {
     return this.executor.complete(req);
   }
 
   @GrpcMethod(SERVICE, 'releaseLease')
-  releaseLease(req: executorV1.ReleaseLeaseRequest, md: Metadata): Promise<executorV1.ReleaseLeaseResponse> {
-    this.auth.executor(md);
+  releaseLease(req: executorV1.ReleaseLeaseRequest): Promise<executorV1.ReleaseLeaseResponse> {
     return this.executor.release(req);
   }
 }

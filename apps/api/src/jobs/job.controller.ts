@@ -1,6 +1,5 @@
 import { Controller, Inject } from '@nestjs/common';
-import { GrpcMethod } from '@nestjs/microservices';
-import type { Metadata } from '@grpc/grpc-js';
+import { GrpcMethod, Payload } from '@nestjs/microservices';
 import type {
   CancelJobRequest,
   CancelJobResponse,
@@ -17,24 +16,27 @@ import type {
   ResumeJobResponse,
   UpdateEntropyTargetRequest,
   UpdateEntropyTargetResponse,
+  UpdateJobRequest,
+  UpdateJobResponse,
 } from '@aepo/contracts';
-import { AuthService } from '../auth/auth.service.js';
+import { CallerProject, CredentialKind, RequireCredential } from '../auth/credential.js';
+import { ApiError } from '../common/api-error.js';
 import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
+import { inJobSpec, mergeTarget, parseJobUpdateMask } from './job-update.mask.js';
 import { JobService } from './job.service.js';
 
 const SERVICE = 'FineTuningService';
 
 @Controller()
+@RequireCredential(CredentialKind.API_KEY)
 export class JobController {
   constructor(
     @Inject(JobService) private readonly jobs: JobService,
-    @Inject(AuthService) private readonly auth: AuthService,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
   @GrpcMethod(SERVICE, 'listModels')
-  async listModels(_req: unknown, md: Metadata): Promise<ListModelsResponse> {
-    await this.auth.project(md);
+  listModels(): ListModelsResponse {
     return {
       models: this.config.models.map((id) => ({
         id,
@@ -44,42 +46,75 @@ export class JobController {
   }
 
   @GrpcMethod(SERVICE, 'createJob')
-  async createJob(req: CreateJobRequest, md: Metadata): Promise<CreateJobResponse> {
-    return { job: await this.jobs.create(await this.auth.project(md), req) };
+  async createJob(
+    @Payload() req: CreateJobRequest,
+    @CallerProject() projectId: string,
+  ): Promise<CreateJobResponse> {
+    return { job: await this.jobs.create(projectId, req) };
   }
 
   @GrpcMethod(SERVICE, 'getJob')
-  async getJob(req: GetJobRequest, md: Metadata): Promise<GetJobResponse> {
-    return { job: await this.jobs.get(await this.auth.project(md), req.id) };
+  async getJob(@Payload() req: GetJobRequest, @CallerProject() projectId: string): Promise<GetJobResponse> {
+    return { job: await this.jobs.get(projectId, req.id) };
   }
 
   @GrpcMethod(SERVICE, 'listJobs')
-  async listJobs(req: ListJobsRequest, md: Metadata): Promise<ListJobsResponse> {
-    return this.jobs.list(await this.auth.project(md), req.pageSize, req.pageToken, req.states, req.labels);
+  async listJobs(
+    @Payload() req: ListJobsRequest,
+    @CallerProject() projectId: string,
+  ): Promise<ListJobsResponse> {
+    return this.jobs.list(projectId, req.pageSize, req.pageToken, req.states, req.labels);
   }
 
   @GrpcMethod(SERVICE, 'cancelJob')
-  async cancelJob(req: CancelJobRequest, md: Metadata): Promise<CancelJobResponse> {
-    return { job: await this.jobs.cancel(await this.auth.project(md), req.id) };
+  async cancelJob(
+    @Payload() req: CancelJobRequest,
+    @CallerProject() projectId: string,
+  ): Promise<CancelJobResponse> {
+    return { job: await this.jobs.cancel(projectId, req.id) };
   }
 
   @GrpcMethod(SERVICE, 'pauseJob')
-  async pauseJob(req: PauseJobRequest, md: Metadata): Promise<PauseJobResponse> {
-    return { job: await this.jobs.pause(await this.auth.project(md), req.id) };
+  async pauseJob(
+    @Payload() req: PauseJobRequest,
+    @CallerProject() projectId: string,
+  ): Promise<PauseJobResponse> {
+    return { job: await this.jobs.pause(projectId, req.id) };
   }
 
   @GrpcMethod(SERVICE, 'resumeJob')
-  async resumeJob(req: ResumeJobRequest, md: Metadata): Promise<ResumeJobResponse> {
-    return { job: await this.jobs.resume(await this.auth.project(md), req.id) };
+  async resumeJob(
+    @Payload() req: ResumeJobRequest,
+    @CallerProject() projectId: string,
+  ): Promise<ResumeJobResponse> {
+    return { job: await this.jobs.resume(projectId, req.id) };
   }
 
   @GrpcMethod(SERVICE, 'updateEntropyTarget')
   async updateEntropyTarget(
-    req: UpdateEntropyTargetRequest,
-    md: Metadata,
+    @Payload() req: UpdateEntropyTargetRequest,
+    @CallerProject() projectId: string,
   ): Promise<UpdateEntropyTargetResponse> {
     return {
-      job: await this.jobs.updateEntropyTarget(await this.auth.project(md), req.id, req.entropyTarget),
+      job: await this.jobs.updateEntropyTarget(projectId, req.id, req.entropyTarget),
     };
+  }
+
+  /** AIP-134 update: the mask picks what changes; today that is the entropy target or its parts. */
+  @GrpcMethod(SERVICE, 'updateJob')
+  async updateJob(
+    @Payload() req: UpdateJobRequest,
+    @CallerProject() projectId: string,
+  ): Promise<UpdateJobResponse> {
+    const id = req.job?.id ?? '';
+    if (id === '') throw ApiError.invalid([{ field: 'job.id', description: 'is required' }]);
+    const update = parseJobUpdateMask(req.updateMask);
+    const current = update.whole ? undefined : (await this.jobs.get(projectId, id)).spec?.entropyTarget;
+    const target = mergeTarget(update, current, req.job?.spec?.entropyTarget);
+    try {
+      return { job: await this.jobs.updateEntropyTarget(projectId, id, target) };
+    } catch (err) {
+      throw inJobSpec(err);
+    }
   }
 }

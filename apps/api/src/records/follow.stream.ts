@@ -26,7 +26,6 @@ export function followJob<T, C = number>(
   source: FollowSource<T, C>,
   notifier: NotifyRepository,
   shutdown: ShutdownSignal,
-  mapError: (err: unknown) => unknown,
 ): Observable<T> {
   return new Observable<T>((subscriber) => {
     let closed = false;
@@ -81,7 +80,7 @@ export function followJob<T, C = number>(
       }
     };
     run().catch((err) => {
-      if (!closed) subscriber.error(mapError(err));
+      if (!closed) subscriber.error(err);
     });
     return () => {
       closed = true;

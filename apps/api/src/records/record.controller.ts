@@ -1,6 +1,5 @@
 import { Controller, Inject } from '@nestjs/common';
-import { GrpcMethod } from '@nestjs/microservices';
-import type { Metadata } from '@grpc/grpc-js';
+import { GrpcMethod, Payload } from '@nestjs/microservices';
 import type {
   ListCheckpointsRequest,
   ListCheckpointsResponse,
@@ -16,25 +15,19 @@ import type {
   StreamStepRecordsResponse,
 } from '@aepo/contracts';
 import { finalize, map, type Observable } from 'rxjs';
-import type { Logger } from 'pino';
-import { AuthService } from '../auth/auth.service.js';
-import { toGrpcError } from '../common/grpc-error.mapper.js';
-import { LOGGER } from '../common/logger.js';
+import { CallerProject, CredentialKind, RequireCredential } from '../auth/credential.js';
 import { ProjectQuotas } from '../quotas/project-quotas.js';
 import { RecordService } from './record.service.js';
 
 const SERVICE = 'FineTuningService';
 
 @Controller()
+@RequireCredential(CredentialKind.API_KEY)
 export class RecordController {
   constructor(
     @Inject(RecordService) private readonly records: RecordService,
-    @Inject(AuthService) private readonly auth: AuthService,
-    @Inject(LOGGER) private readonly logger: Logger,
     @Inject(ProjectQuotas) private readonly quotas: ProjectQuotas,
   ) {}
-
-  private mapError = (err: unknown) => toGrpcError(err, this.logger, { rpc: 'stream' });
 
   /** Opens a stream within the project's open-streams quota; its slot is freed when it ends or is cancelled. */
   private async counted<T>(projectId: string, open: () => Promise<Observable<T>>): Promise<Observable<T>> {
@@ -48,9 +41,12 @@ export class RecordController {
   }
 
   @GrpcMethod(SERVICE, 'listStepRecords')
-  async listStepRecords(req: ListStepRecordsRequest, md: Metadata): Promise<ListStepRecordsResponse> {
+  async listStepRecords(
+    @Payload() req: ListStepRecordsRequest,
+    @CallerProject() projectId: string,
+  ): Promise<ListStepRecordsResponse> {
     const { items, nextPageToken } = await this.records.listSteps(
-      await this.auth.project(md),
+      projectId,
       req.jobId,
       req.pageSize,
       req.pageToken,
@@ -60,23 +56,22 @@ export class RecordController {
 
   @GrpcMethod(SERVICE, 'streamStepRecords')
   async streamStepRecords(
-    req: StreamStepRecordsRequest,
-    md: Metadata,
+    @Payload() req: StreamStepRecordsRequest,
+    @CallerProject() projectId: string,
   ): Promise<Observable<StreamStepRecordsResponse>> {
-    const projectId = await this.auth.project(md);
     const stream = await this.counted(projectId, () =>
-      this.records.streamSteps(projectId, req.jobId, req.afterStep, this.mapError),
+      this.records.streamSteps(projectId, req.jobId, req.afterStep),
     );
     return stream.pipe(map((record) => ({ record })));
   }
 
   @GrpcMethod(SERVICE, 'listEvaluationRecords')
   async listEvaluationRecords(
-    req: ListEvaluationRecordsRequest,
-    md: Metadata,
+    @Payload() req: ListEvaluationRecordsRequest,
+    @CallerProject() projectId: string,
   ): Promise<ListEvaluationRecordsResponse> {
     const { items, nextPageToken } = await this.records.listEvaluations(
-      await this.auth.project(md),
+      projectId,
       req.jobId,
       req.pageSize,
       req.pageToken,
@@ -85,9 +80,12 @@ export class RecordController {
   }
 
   @GrpcMethod(SERVICE, 'listJobEvents')
-  async listJobEvents(req: ListJobEventsRequest, md: Metadata): Promise<ListJobEventsResponse> {
+  async listJobEvents(
+    @Payload() req: ListJobEventsRequest,
+    @CallerProject() projectId: string,
+  ): Promise<ListJobEventsResponse> {
     const { items, nextPageToken } = await this.records.listEvents(
-      await this.auth.project(md),
+      projectId,
       req.jobId,
       req.pageSize,
       req.pageToken,
@@ -97,20 +95,22 @@ export class RecordController {
 
   @GrpcMethod(SERVICE, 'streamJobEvents')
   async streamJobEvents(
-    req: StreamJobEventsRequest,
-    md: Metadata,
+    @Payload() req: StreamJobEventsRequest,
+    @CallerProject() projectId: string,
   ): Promise<Observable<StreamJobEventsResponse>> {
-    const projectId = await this.auth.project(md);
     const stream = await this.counted(projectId, () =>
-      this.records.streamEvents(projectId, req.jobId, req.afterSequence, this.mapError),
+      this.records.streamEvents(projectId, req.jobId, req.afterSequence),
     );
     return stream.pipe(map((event) => ({ event })));
   }
 
   @GrpcMethod(SERVICE, 'listCheckpoints')
-  async listCheckpoints(req: ListCheckpointsRequest, md: Metadata): Promise<ListCheckpointsResponse> {
+  async listCheckpoints(
+    @Payload() req: ListCheckpointsRequest,
+    @CallerProject() projectId: string,
+  ): Promise<ListCheckpointsResponse> {
     const { items, nextPageToken } = await this.records.listCheckpoints(
-      await this.auth.project(md),
+      projectId,
       req.jobId,
       req.pageSize,
       req.pageToken,

@@ -155,12 +155,7 @@ export class RecordService {
     };
   }
 
-  async streamSteps(
-    projectId: string,
-    jobId: string,
-    afterStep: number,
-    mapError: (e: unknown) => unknown,
-  ): Promise<Observable<StepRecord>> {
+  async streamSteps(projectId: string, jobId: string, afterStep: number): Promise<Observable<StepRecord>> {
     await this.jobService.find(projectId, jobId, 'job_id');
     // Replays by step, then follows by write order: steps re-trained after a rewind to a checkpoint
     // (a record for a step the client already has, which replaces it) are sent again.
@@ -181,16 +176,10 @@ export class RecordService {
       },
       this.notifier,
       this.shutdown,
-      mapError,
     ).pipe(map(toStepProto));
   }
 
-  async streamEvents(
-    projectId: string,
-    jobId: string,
-    afterSequence: number,
-    mapError: (e: unknown) => unknown,
-  ): Promise<Observable<JobEvent>> {
+  async streamEvents(projectId: string, jobId: string, afterSequence: number): Promise<Observable<JobEvent>> {
     await this.jobService.find(projectId, jobId, 'job_id');
     return followJob(
       jobId,
@@ -202,7 +191,6 @@ export class RecordService {
       },
       this.notifier,
       this.shutdown,
-      mapError,
     );
   }
 }

@@ -1,6 +1,5 @@
 import { Controller, Inject } from '@nestjs/common';
-import { GrpcMethod } from '@nestjs/microservices';
-import type { Metadata } from '@grpc/grpc-js';
+import { GrpcMethod, Payload } from '@nestjs/microservices';
 import type {
   CreateWebhookEndpointRequest,
   CreateWebhookEndpointResponse,
@@ -17,52 +16,71 @@ import type {
   UpdateWebhookEndpointRequest,
   UpdateWebhookEndpointResponse,
 } from '@aepo/contracts';
-import { AuthService } from '../auth/auth.service.js';
+import { CallerProject, CredentialKind, RequireCredential } from '../auth/credential.js';
 import { WebhookService } from './webhook.service.js';
 
 const SERVICE = 'WebhookService';
 
 /** aepo.v1.WebhookService: every call is scoped to the project of the caller's API key. */
 @Controller()
+@RequireCredential(CredentialKind.API_KEY)
 export class WebhookController {
-  constructor(
-    @Inject(WebhookService) private readonly webhooks: WebhookService,
-    @Inject(AuthService) private readonly auth: AuthService,
-  ) {}
+  constructor(@Inject(WebhookService) private readonly webhooks: WebhookService) {}
 
   @GrpcMethod(SERVICE, 'createWebhookEndpoint')
-  async create(req: CreateWebhookEndpointRequest, md: Metadata): Promise<CreateWebhookEndpointResponse> {
-    return this.webhooks.create(await this.auth.project(md), req);
+  async create(
+    @Payload() req: CreateWebhookEndpointRequest,
+    @CallerProject() projectId: string,
+  ): Promise<CreateWebhookEndpointResponse> {
+    return this.webhooks.create(projectId, req);
   }
 
   @GrpcMethod(SERVICE, 'getWebhookEndpoint')
-  async get(req: GetWebhookEndpointRequest, md: Metadata): Promise<GetWebhookEndpointResponse> {
-    return { endpoint: await this.webhooks.get(await this.auth.project(md), req.id) };
+  async get(
+    @Payload() req: GetWebhookEndpointRequest,
+    @CallerProject() projectId: string,
+  ): Promise<GetWebhookEndpointResponse> {
+    return { endpoint: await this.webhooks.get(projectId, req.id) };
   }
 
   @GrpcMethod(SERVICE, 'listWebhookEndpoints')
-  async list(req: ListWebhookEndpointsRequest, md: Metadata): Promise<ListWebhookEndpointsResponse> {
-    return this.webhooks.list(await this.auth.project(md), req.pageSize, req.pageToken);
+  async list(
+    @Payload() req: ListWebhookEndpointsRequest,
+    @CallerProject() projectId: string,
+  ): Promise<ListWebhookEndpointsResponse> {
+    return this.webhooks.list(projectId, req.pageSize, req.pageToken);
   }
 
   @GrpcMethod(SERVICE, 'updateWebhookEndpoint')
-  async update(req: UpdateWebhookEndpointRequest, md: Metadata): Promise<UpdateWebhookEndpointResponse> {
-    return { endpoint: await this.webhooks.update(await this.auth.project(md), req) };
+  async update(
+    @Payload() req: UpdateWebhookEndpointRequest,
+    @CallerProject() projectId: string,
+  ): Promise<UpdateWebhookEndpointResponse> {
+    return { endpoint: await this.webhooks.update(projectId, req) };
   }
 
   @GrpcMethod(SERVICE, 'deleteWebhookEndpoint')
-  async delete(req: DeleteWebhookEndpointRequest, md: Metadata): Promise<DeleteWebhookEndpointResponse> {
-    await this.webhooks.delete(await this.auth.project(md), req.id);
+  async delete(
+    @Payload() req: DeleteWebhookEndpointRequest,
+    @CallerProject() projectId: string,
+  ): Promise<DeleteWebhookEndpointResponse> {
+    await this.webhooks.delete(projectId, req.id);
     return {};
   }
 
   @GrpcMethod(SERVICE, 'listWebhookDeliveries')
-  async deliveries(req: ListWebhookDeliveriesRequest, md: Metadata): Promise<ListWebhookDeliveriesResponse> {
-    return this.webhooks.deliveries(await this.auth.project(md), req);
+  async deliveries(
+    @Payload() req: ListWebhookDeliveriesRequest,
+    @CallerProject() projectId: string,
+  ): Promise<ListWebhookDeliveriesResponse> {
+    return this.webhooks.deliveries(projectId, req);
   }
 
   @GrpcMethod(SERVICE, 'redeliverWebhook')
-  async redeliver(req: RedeliverWebhookRequest, md: Metadata): Promise<RedeliverWebhookResponse> {
-    return { delivery: await this.webhooks.redeliver(await this.auth.project(md), req.deliveryId) };
+  async redeliver(
+    @Payload() req: RedeliverWebhookRequest,
+    @CallerProject() projectId: string,
+  ): Promise<RedeliverWebhookResponse> {
+    return { delivery: await this.webhooks.redeliver(projectId, req.deliveryId) };
   }
 }

@@ -7,7 +7,8 @@ import {
   ListJobsResponse,
   PauseJobResponse,
   ResumeJobResponse,
-  UpdateEntropyTargetResponse,
+  UpdateJobRequest,
+  UpdateJobResponse,
   type Job,
 } from '@aepo/contracts';
 import { allPages } from '../client/api-client.js';
@@ -17,13 +18,8 @@ import { renderFields, renderTable } from '../output/table.js';
 import { watchJob } from '../watch/job-watch.js';
 import { intArg, labelArg, numberArg, print, usage, withClient } from './command-context.js';
 import { finishWait, waitForTerminal } from './job-wait.js';
-import {
-  addJobSpecOptions,
-  addTargetOptions,
-  specFromFlags,
-  targetFromFlags,
-  type JobSpecFlags,
-} from './job-spec.options.js';
+import { addTargetOptions, targetFromFlags } from './entropy-target.options.js';
+import { addJobSpecOptions, specFromFlags, type JobSpecFlags } from './job-spec.options.js';
 
 const STATES = ['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'];
 
@@ -158,10 +154,13 @@ export function jobsCommand(): Command {
       ) => {
         if (o.target === undefined && o.schedule === undefined) throw usage('give --target or --schedule');
         const entropyTarget = targetFromFlags(o);
-        const res = await withClient(self, (client) =>
-          client.call(client.ft.updateEntropyTarget, { id, entropyTarget }),
-        );
-        if (o.json) return print(json(UpdateEntropyTargetResponse.toJSON(res)));
+        // The whole target is replaced (UpdateJob's mask `spec.entropy_target`), as the flags give it.
+        const req = UpdateJobRequest.fromPartial({
+          job: { id, spec: { entropyTarget } },
+          updateMask: ['spec.entropy_target'],
+        });
+        const res = await withClient(self, (client) => client.call(client.ft.updateJob, req));
+        if (o.json) return print(json(UpdateJobResponse.toJSON(res)));
         if (res.job)
           print(
             `job ${res.job.id} target ${targetText(res.job)} (revision ${res.job.entropyTargetRevision})`,

@@ -23,31 +23,56 @@ _sym_db = _symbol_database.Default()
 
 
 from aepo.v1 import project_pb2 as aepo_dot_v1_dot_project__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x61\x65po/v1/admin_service.proto\x12\x07\x61\x65po.v1\x1a\x15\x61\x65po/v1/project.proto\",\n\x14\x43reateProjectRequest\x12\x14\n\x0c\x64isplay_name\x18\x01 \x01(\t\":\n\x15\x43reateProjectResponse\x12!\n\x07project\x18\x01 \x01(\x0b\x32\x10.aepo.v1.Project\"<\n\x13ListProjectsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"S\n\x14ListProjectsResponse\x12\"\n\x08projects\x18\x01 \x03(\x0b\x32\x10.aepo.v1.Project\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"?\n\x13\x43reateApiKeyRequest\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\"H\n\x14\x43reateApiKeyResponse\x12 \n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x0f.aepo.v1.ApiKey\x12\x0e\n\x06secret\x18\x02 \x01(\t\")\n\x13RevokeApiKeyRequest\x12\x12\n\napi_key_id\x18\x01 \x01(\t\"8\n\x14RevokeApiKeyResponse\x12 \n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x0f.aepo.v1.ApiKey2\xc5\x02\n\x0c\x41\x64minService\x12N\n\rCreateProject\x12\x1d.aepo.v1.CreateProjectRequest\x1a\x1e.aepo.v1.CreateProjectResponse\x12K\n\x0cListProjects\x12\x1c.aepo.v1.ListProjectsRequest\x1a\x1d.aepo.v1.ListProjectsResponse\x12K\n\x0c\x43reateApiKey\x12\x1c.aepo.v1.CreateApiKeyRequest\x1a\x1d.aepo.v1.CreateApiKeyResponse\x12K\n\x0cRevokeApiKey\x12\x1c.aepo.v1.RevokeApiKeyRequest\x1a\x1d.aepo.v1.RevokeApiKeyResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x61\x65po/v1/admin_service.proto\x12\x07\x61\x65po.v1\x1a\x15\x61\x65po/v1/project.proto\x1a\x1fgoogle/api/field_behavior.proto\"2\n\x14\x43reateProjectRequest\x12\x1a\n\x0c\x64isplay_name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"@\n\x15\x43reateProjectResponse\x12\'\n\x07project\x18\x01 \x01(\x0b\x32\x10.aepo.v1.ProjectB\x04\xe2\x41\x01\x03\"H\n\x13ListProjectsRequest\x12\x17\n\tpage_size\x18\x01 \x01(\x05\x42\x04\xe2\x41\x01\x01\x12\x18\n\npage_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x01\"_\n\x14ListProjectsResponse\x12(\n\x08projects\x18\x01 \x03(\x0b\x32\x10.aepo.v1.ProjectB\x04\xe2\x41\x01\x03\x12\x1d\n\x0fnext_page_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\"K\n\x13\x43reateApiKeyRequest\x12\x18\n\nproject_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x1a\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x01\"T\n\x14\x43reateApiKeyResponse\x12&\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x0f.aepo.v1.ApiKeyB\x04\xe2\x41\x01\x03\x12\x14\n\x06secret\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\"/\n\x13RevokeApiKeyRequest\x12\x18\n\napi_key_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\">\n\x14RevokeApiKeyResponse\x12&\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x0f.aepo.v1.ApiKeyB\x04\xe2\x41\x01\x03\x32\xc5\x02\n\x0c\x41\x64minService\x12N\n\rCreateProject\x12\x1d.aepo.v1.CreateProjectRequest\x1a\x1e.aepo.v1.CreateProjectResponse\x12K\n\x0cListProjects\x12\x1c.aepo.v1.ListProjectsRequest\x1a\x1d.aepo.v1.ListProjectsResponse\x12K\n\x0c\x43reateApiKey\x12\x1c.aepo.v1.CreateApiKeyRequest\x1a\x1d.aepo.v1.CreateApiKeyResponse\x12K\n\x0cRevokeApiKey\x12\x1c.aepo.v1.RevokeApiKeyRequest\x1a\x1d.aepo.v1.RevokeApiKeyResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aepo.v1.admin_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CREATEPROJECTREQUEST']._serialized_start=63
-  _globals['_CREATEPROJECTREQUEST']._serialized_end=107
-  _globals['_CREATEPROJECTRESPONSE']._serialized_start=109
-  _globals['_CREATEPROJECTRESPONSE']._serialized_end=167
-  _globals['_LISTPROJECTSREQUEST']._serialized_start=169
-  _globals['_LISTPROJECTSREQUEST']._serialized_end=229
-  _globals['_LISTPROJECTSRESPONSE']._serialized_start=231
-  _globals['_LISTPROJECTSRESPONSE']._serialized_end=314
-  _globals['_CREATEAPIKEYREQUEST']._serialized_start=316
-  _globals['_CREATEAPIKEYREQUEST']._serialized_end=379
-  _globals['_CREATEAPIKEYRESPONSE']._serialized_start=381
-  _globals['_CREATEAPIKEYRESPONSE']._serialized_end=453
-  _globals['_REVOKEAPIKEYREQUEST']._serialized_start=455
-  _globals['_REVOKEAPIKEYREQUEST']._serialized_end=496
-  _globals['_REVOKEAPIKEYRESPONSE']._serialized_start=498
-  _globals['_REVOKEAPIKEYRESPONSE']._serialized_end=554
-  _globals['_ADMINSERVICE']._serialized_start=557
-  _globals['_ADMINSERVICE']._serialized_end=882
+  _globals['_CREATEPROJECTREQUEST'].fields_by_name['display_name']._loaded_options = None
+  _globals['_CREATEPROJECTREQUEST'].fields_by_name['display_name']._serialized_options = b'\342A\001\002'
+  _globals['_CREATEPROJECTRESPONSE'].fields_by_name['project']._loaded_options = None
+  _globals['_CREATEPROJECTRESPONSE'].fields_by_name['project']._serialized_options = b'\342A\001\003'
+  _globals['_LISTPROJECTSREQUEST'].fields_by_name['page_size']._loaded_options = None
+  _globals['_LISTPROJECTSREQUEST'].fields_by_name['page_size']._serialized_options = b'\342A\001\001'
+  _globals['_LISTPROJECTSREQUEST'].fields_by_name['page_token']._loaded_options = None
+  _globals['_LISTPROJECTSREQUEST'].fields_by_name['page_token']._serialized_options = b'\342A\001\001'
+  _globals['_LISTPROJECTSRESPONSE'].fields_by_name['projects']._loaded_options = None
+  _globals['_LISTPROJECTSRESPONSE'].fields_by_name['projects']._serialized_options = b'\342A\001\003'
+  _globals['_LISTPROJECTSRESPONSE'].fields_by_name['next_page_token']._loaded_options = None
+  _globals['_LISTPROJECTSRESPONSE'].fields_by_name['next_page_token']._serialized_options = b'\342A\001\003'
+  _globals['_CREATEAPIKEYREQUEST'].fields_by_name['project_id']._loaded_options = None
+  _globals['_CREATEAPIKEYREQUEST'].fields_by_name['project_id']._serialized_options = b'\342A\001\002'
+  _globals['_CREATEAPIKEYREQUEST'].fields_by_name['display_name']._loaded_options = None
+  _globals['_CREATEAPIKEYREQUEST'].fields_by_name['display_name']._serialized_options = b'\342A\001\001'
+  _globals['_CREATEAPIKEYRESPONSE'].fields_by_name['api_key']._loaded_options = None
+  _globals['_CREATEAPIKEYRESPONSE'].fields_by_name['api_key']._serialized_options = b'\342A\001\003'
+  _globals['_CREATEAPIKEYRESPONSE'].fields_by_name['secret']._loaded_options = None
+  _globals['_CREATEAPIKEYRESPONSE'].fields_by_name['secret']._serialized_options = b'\342A\001\003'
+  _globals['_REVOKEAPIKEYREQUEST'].fields_by_name['api_key_id']._loaded_options = None
+  _globals['_REVOKEAPIKEYREQUEST'].fields_by_name['api_key_id']._serialized_options = b'\342A\001\002'
+  _globals['_REVOKEAPIKEYRESPONSE'].fields_by_name['api_key']._loaded_options = None
+  _globals['_REVOKEAPIKEYRESPONSE'].fields_by_name['api_key']._serialized_options = b'\342A\001\003'
+  _globals['_CREATEPROJECTREQUEST']._serialized_start=96
+  _globals['_CREATEPROJECTREQUEST']._serialized_end=146
+  _globals['_CREATEPROJECTRESPONSE']._serialized_start=148
+  _globals['_CREATEPROJECTRESPONSE']._serialized_end=212
+  _globals['_LISTPROJECTSREQUEST']._serialized_start=214
+  _globals['_LISTPROJECTSREQUEST']._serialized_end=286
+  _globals['_LISTPROJECTSRESPONSE']._serialized_start=288
+  _globals['_LISTPROJECTSRESPONSE']._serialized_end=383
+  _globals['_CREATEAPIKEYREQUEST']._serialized_start=385
+  _globals['_CREATEAPIKEYREQUEST']._serialized_end=460
+  _globals['_CREATEAPIKEYRESPONSE']._serialized_start=462
+  _globals['_CREATEAPIKEYRESPONSE']._serialized_end=546
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_start=548
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_end=595
+  _globals['_REVOKEAPIKEYRESPONSE']._serialized_start=597
+  _globals['_REVOKEAPIKEYRESPONSE']._serialized_end=659
+  _globals['_ADMINSERVICE']._serialized_start=662
+  _globals['_ADMINSERVICE']._serialized_end=987
 # @@protoc_insertion_point(module_scope)

@@ -23,9 +23,10 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x61\x65po/v1/dataset.proto\x12\x07\x61\x65po.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf0\x01\n\x07\x44\x61taset\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x11\n\trow_count\x18\x03 \x01(\x03\x12\x12\n\nsize_bytes\x18\x04 \x01(\x03\x12\x0e\n\x06sha256\x18\x05 \x01(\t\x12/\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x06labels\x18\x07 \x03(\x0b\x32\x1c.aepo.v1.Dataset.LabelsEntry\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"8\n\nDatasetRow\x12\x0e\n\x06prompt\x18\x01 \x01(\t\x12\x0e\n\x06\x61nswer\x18\x02 \x01(\t\x12\n\n\x02id\x18\x03 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x61\x65po/v1/dataset.proto\x12\x07\x61\x65po.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fgoogle/api/field_behavior.proto\"\x9a\x02\n\x07\x44\x61taset\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1a\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x05\x12\x17\n\trow_count\x18\x03 \x01(\x03\x42\x04\xe2\x41\x01\x03\x12\x18\n\nsize_bytes\x18\x04 \x01(\x03\x42\x04\xe2\x41\x01\x03\x12\x14\n\x06sha256\x18\x05 \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x32\n\x06labels\x18\x07 \x03(\x0b\x32\x1c.aepo.v1.Dataset.LabelsEntryB\x04\xe2\x41\x01\x05\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"J\n\nDatasetRow\x12\x14\n\x06prompt\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x14\n\x06\x61nswer\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x10\n\x02id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,10 +35,30 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_DATASET_LABELSENTRY']._loaded_options = None
   _globals['_DATASET_LABELSENTRY']._serialized_options = b'8\001'
-  _globals['_DATASET']._serialized_start=68
-  _globals['_DATASET']._serialized_end=308
-  _globals['_DATASET_LABELSENTRY']._serialized_start=263
-  _globals['_DATASET_LABELSENTRY']._serialized_end=308
-  _globals['_DATASETROW']._serialized_start=310
-  _globals['_DATASETROW']._serialized_end=366
+  _globals['_DATASET'].fields_by_name['id']._loaded_options = None
+  _globals['_DATASET'].fields_by_name['id']._serialized_options = b'\342A\001\003'
+  _globals['_DATASET'].fields_by_name['display_name']._loaded_options = None
+  _globals['_DATASET'].fields_by_name['display_name']._serialized_options = b'\342A\001\005'
+  _globals['_DATASET'].fields_by_name['row_count']._loaded_options = None
+  _globals['_DATASET'].fields_by_name['row_count']._serialized_options = b'\342A\001\003'
+  _globals['_DATASET'].fields_by_name['size_bytes']._loaded_options = None
+  _globals['_DATASET'].fields_by_name['size_bytes']._serialized_options = b'\342A\001\003'
+  _globals['_DATASET'].fields_by_name['sha256']._loaded_options = None
+  _globals['_DATASET'].fields_by_name['sha256']._serialized_options = b'\342A\001\003'
+  _globals['_DATASET'].fields_by_name['create_time']._loaded_options = None
+  _globals['_DATASET'].fields_by_name['create_time']._serialized_options = b'\342A\001\003'
+  _globals['_DATASET'].fields_by_name['labels']._loaded_options = None
+  _globals['_DATASET'].fields_by_name['labels']._serialized_options = b'\342A\001\005'
+  _globals['_DATASETROW'].fields_by_name['prompt']._loaded_options = None
+  _globals['_DATASETROW'].fields_by_name['prompt']._serialized_options = b'\342A\001\002'
+  _globals['_DATASETROW'].fields_by_name['answer']._loaded_options = None
+  _globals['_DATASETROW'].fields_by_name['answer']._serialized_options = b'\342A\001\002'
+  _globals['_DATASETROW'].fields_by_name['id']._loaded_options = None
+  _globals['_DATASETROW'].fields_by_name['id']._serialized_options = b'\342A\001\001'
+  _globals['_DATASET']._serialized_start=101
+  _globals['_DATASET']._serialized_end=383
+  _globals['_DATASET_LABELSENTRY']._serialized_start=338
+  _globals['_DATASET_LABELSENTRY']._serialized_end=383
+  _globals['_DATASETROW']._serialized_start=385
+  _globals['_DATASETROW']._serialized_end=459
 # @@protoc_insertion_point(module_scope)

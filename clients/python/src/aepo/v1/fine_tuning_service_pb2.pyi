@@ -5,7 +5,9 @@ from aepo.v1 import job_pb2 as _job_pb2
 from aepo.v1 import job_state_pb2 as _job_state_pb2
 from aepo.v1 import model_pb2 as _model_pb2
 from aepo.v1 import record_pb2 as _record_pb2
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -195,6 +197,20 @@ class UpdateEntropyTargetRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ..., entropy_target: _Optional[_Union[_job_pb2.EntropyTarget, _Mapping]] = ...) -> None: ...
 
 class UpdateEntropyTargetResponse(_message.Message):
+    __slots__ = ("job",)
+    JOB_FIELD_NUMBER: _ClassVar[int]
+    job: _job_pb2.Job
+    def __init__(self, job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ...) -> None: ...
+
+class UpdateJobRequest(_message.Message):
+    __slots__ = ("job", "update_mask")
+    JOB_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    job: _job_pb2.Job
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
+
+class UpdateJobResponse(_message.Message):
     __slots__ = ("job",)
     JOB_FIELD_NUMBER: _ClassVar[int]
     job: _job_pb2.Job

@@ -102,6 +102,11 @@ class FineTuningServiceStub:
                 request_serializer=aepo_dot_v1_dot_fine__tuning__service__pb2.UpdateEntropyTargetRequest.SerializeToString,
                 response_deserializer=aepo_dot_v1_dot_fine__tuning__service__pb2.UpdateEntropyTargetResponse.FromString,
                 _registered_method=True)
+        self.UpdateJob = channel.unary_unary(
+                '/aepo.v1.FineTuningService/UpdateJob',
+                request_serializer=aepo_dot_v1_dot_fine__tuning__service__pb2.UpdateJobRequest.SerializeToString,
+                response_deserializer=aepo_dot_v1_dot_fine__tuning__service__pb2.UpdateJobResponse.FromString,
+                _registered_method=True)
         self.ListStepRecords = channel.unary_unary(
                 '/aepo.v1.FineTuningService/ListStepRecords',
                 request_serializer=aepo_dot_v1_dot_fine__tuning__service__pb2.ListStepRecordsRequest.SerializeToString,
@@ -262,6 +267,23 @@ class FineTuningServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateJob(self, request, context):
+        """Updates the mutable fields of a QUEUED, RUNNING or PAUSED job (AIP-134): `job.id` names the job,
+        `update_mask` names the fields to set and `job` carries their new values. Updatable paths:
+        `spec.entropy_target` (the whole target, as UpdateEntropyTarget did; unset tolerance/estimator take
+        the defaults) or its parts `spec.entropy_target.constant`, `.schedule`, `.tolerance`, `.estimator`
+        (the others keep their current values; constant and schedule replace each other). Every other
+        field is immutable. The wildcard `*` is refused: name the paths. A changed target is recorded as a
+        TARGET_UPDATED event with a new entropy_target_revision; the executor gets it in its next
+        heartbeat answer.
+        Errors: INVALID_ARGUMENT (no job or job.id; an empty mask, `*`, an unknown or immutable path:
+        field violation `update_mask`; target rules as in CreateJob: field violations
+        `job.spec.entropy_target…`); NOT_FOUND; FAILED_PRECONDITION (terminal job); UNAUTHENTICATED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListStepRecords(self, request, context):
         """Lists a job's step records in step order.
         Errors: NOT_FOUND; INVALID_ARGUMENT (bad page_size or page_token); UNAUTHENTICATED.
@@ -393,6 +415,11 @@ def add_FineTuningServiceServicer_to_server(servicer, server):
                     servicer.UpdateEntropyTarget,
                     request_deserializer=aepo_dot_v1_dot_fine__tuning__service__pb2.UpdateEntropyTargetRequest.FromString,
                     response_serializer=aepo_dot_v1_dot_fine__tuning__service__pb2.UpdateEntropyTargetResponse.SerializeToString,
+            ),
+            'UpdateJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateJob,
+                    request_deserializer=aepo_dot_v1_dot_fine__tuning__service__pb2.UpdateJobRequest.FromString,
+                    response_serializer=aepo_dot_v1_dot_fine__tuning__service__pb2.UpdateJobResponse.SerializeToString,
             ),
             'ListStepRecords': grpc.unary_unary_rpc_method_handler(
                     servicer.ListStepRecords,
@@ -762,6 +789,33 @@ class FineTuningService:
             '/aepo.v1.FineTuningService/UpdateEntropyTarget',
             aepo_dot_v1_dot_fine__tuning__service__pb2.UpdateEntropyTargetRequest.SerializeToString,
             aepo_dot_v1_dot_fine__tuning__service__pb2.UpdateEntropyTargetResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aepo.v1.FineTuningService/UpdateJob',
+            aepo_dot_v1_dot_fine__tuning__service__pb2.UpdateJobRequest.SerializeToString,
+            aepo_dot_v1_dot_fine__tuning__service__pb2.UpdateJobResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -22,15 +22,20 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13\x61\x65po/v1/model.proto\x12\x07\x61\x65po.v1\"(\n\x05Model\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13\x61\x65po/v1/model.proto\x12\x07\x61\x65po.v1\x1a\x1fgoogle/api/field_behavior.proto\"4\n\x05Model\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x19\n\x0b\x64\x65scription\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aepo.v1.model_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MODEL']._serialized_start=32
-  _globals['_MODEL']._serialized_end=72
+  _globals['_MODEL'].fields_by_name['id']._loaded_options = None
+  _globals['_MODEL'].fields_by_name['id']._serialized_options = b'\342A\001\003'
+  _globals['_MODEL'].fields_by_name['description']._loaded_options = None
+  _globals['_MODEL'].fields_by_name['description']._serialized_options = b'\342A\001\003'
+  _globals['_MODEL']._serialized_start=65
+  _globals['_MODEL']._serialized_end=117
 # @@protoc_insertion_point(module_scope)

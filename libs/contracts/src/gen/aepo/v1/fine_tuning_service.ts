@@ -22,6 +22,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import { FieldMask } from '../../google/protobuf/field_mask.js';
 import { Timestamp } from '../../google/protobuf/timestamp.js';
 import { Dataset, DatasetRow } from './dataset.js';
 import { EntropyTarget, Job, JobSpec } from './job.js';
@@ -219,6 +220,20 @@ export interface UpdateEntropyTargetRequest {
 /** Response of UpdateEntropyTarget. */
 export interface UpdateEntropyTargetResponse {
   /** The job after the call (entropy_target_revision incremented). */
+  job?: Job | undefined;
+}
+
+/** Request of UpdateJob. */
+export interface UpdateJobRequest {
+  /** Required. The job: `id` names it; the fields named by update_mask carry their new values. */
+  job?: Job | undefined;
+  /** Required. The fields to update, e.g. `spec.entropy_target` or `spec.entropy_target.tolerance`. */
+  updateMask?: string[] | undefined;
+}
+
+/** Response of UpdateJob. */
+export interface UpdateJobResponse {
+  /** The job after the call (entropy_target_revision incremented when the target changed). */
   job?: Job | undefined;
 }
 
@@ -1652,12 +1667,8 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
     if (message.pageToken !== '') {
       writer.uint32(18).string(message.pageToken);
     }
-    if (message.states.length !== 0) {
-      writer.uint32(26).fork();
-      for (const v of message.states) {
-        writer.int32(jobStateToNumber(v));
-      }
-      writer.join();
+    for (const v of message.states) {
+      writer.uint32(24).int32(jobStateToNumber(v!));
     }
     globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
       ListJobsRequest_LabelsEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
@@ -2551,6 +2562,162 @@ export const UpdateEntropyTargetResponse: MessageFns<UpdateEntropyTargetResponse
     object: I,
   ): UpdateEntropyTargetResponse {
     const message = createBaseUpdateEntropyTargetResponse();
+    message.job = object.job !== undefined && object.job !== null ? Job.fromPartial(object.job) : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateJobRequest(): UpdateJobRequest {
+  return { job: undefined, updateMask: undefined };
+}
+
+export const UpdateJobRequest: MessageFns<UpdateJobRequest> = {
+  encode(message: UpdateJobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.job !== undefined) {
+      Job.encode(message.job, writer.uint32(10).fork()).join();
+    }
+    if (message.updateMask !== undefined) {
+      FieldMask.encode(FieldMask.wrap(message.updateMask), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateJobRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateJobRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.job = Job.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.updateMask = FieldMask.unwrap(FieldMask.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateJobRequest {
+    return {
+      job: isSet(object.job) ? Job.fromJSON(object.job) : undefined,
+      updateMask: isSet(object.updateMask)
+        ? FieldMask.unwrap(FieldMask.fromJSON(object.updateMask))
+        : isSet(object.update_mask)
+          ? FieldMask.unwrap(FieldMask.fromJSON(object.update_mask))
+          : undefined,
+    };
+  },
+
+  toJSON(message: UpdateJobRequest): unknown {
+    const obj: any = {};
+    if (message.job !== undefined) {
+      obj.job = Job.toJSON(message.job);
+    }
+    if (message.updateMask !== undefined) {
+      obj.updateMask = FieldMask.toJSON(FieldMask.wrap(message.updateMask));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateJobRequest>, I>>(base?: I): UpdateJobRequest {
+    return UpdateJobRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateJobRequest>, I>>(object: I): UpdateJobRequest {
+    const message = createBaseUpdateJobRequest();
+    message.job = object.job !== undefined && object.job !== null ? Job.fromPartial(object.job) : undefined;
+    message.updateMask = object.updateMask ?? undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateJobResponse(): UpdateJobResponse {
+  return { job: undefined };
+}
+
+export const UpdateJobResponse: MessageFns<UpdateJobResponse> = {
+  encode(message: UpdateJobResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.job !== undefined) {
+      Job.encode(message.job, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateJobResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateJobResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.job = Job.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateJobResponse {
+    return { job: isSet(object.job) ? Job.fromJSON(object.job) : undefined };
+  },
+
+  toJSON(message: UpdateJobResponse): unknown {
+    const obj: any = {};
+    if (message.job !== undefined) {
+      obj.job = Job.toJSON(message.job);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateJobResponse>, I>>(base?: I): UpdateJobResponse {
+    return UpdateJobResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateJobResponse>, I>>(object: I): UpdateJobResponse {
+    const message = createBaseUpdateJobResponse();
     message.job = object.job !== undefined && object.job !== null ? Job.fromPartial(object.job) : undefined;
     return message;
   },
@@ -4311,6 +4478,8 @@ export const FineTuningServiceService = {
    * job. Recorded as a TARGET_UPDATED event; the executor gets it in its next heartbeat answer.
    * Errors: NOT_FOUND; INVALID_ARGUMENT (target rules as in CreateJob); FAILED_PRECONDITION (terminal
    * job); UNAUTHENTICATED.
+   *
+   * @deprecated
    */
   updateEntropyTarget: {
     path: '/aepo.v1.FineTuningService/UpdateEntropyTarget' as const,
@@ -4324,6 +4493,30 @@ export const FineTuningServiceService = {
       Buffer.from(UpdateEntropyTargetResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateEntropyTargetResponse =>
       UpdateEntropyTargetResponse.decode(value),
+  },
+  /**
+   * Updates the mutable fields of a QUEUED, RUNNING or PAUSED job (AIP-134): `job.id` names the job,
+   * `update_mask` names the fields to set and `job` carries their new values. Updatable paths:
+   * `spec.entropy_target` (the whole target, as UpdateEntropyTarget did; unset tolerance/estimator take
+   * the defaults) or its parts `spec.entropy_target.constant`, `.schedule`, `.tolerance`, `.estimator`
+   * (the others keep their current values; constant and schedule replace each other). Every other
+   * field is immutable. The wildcard `*` is refused: name the paths. A changed target is recorded as a
+   * TARGET_UPDATED event with a new entropy_target_revision; the executor gets it in its next
+   * heartbeat answer.
+   * Errors: INVALID_ARGUMENT (no job or job.id; an empty mask, `*`, an unknown or immutable path:
+   * field violation `update_mask`; target rules as in CreateJob: field violations
+   * `job.spec.entropy_target…`); NOT_FOUND; FAILED_PRECONDITION (terminal job); UNAUTHENTICATED.
+   */
+  updateJob: {
+    path: '/aepo.v1.FineTuningService/UpdateJob' as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateJobRequest): Buffer =>
+      Buffer.from(UpdateJobRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateJobRequest => UpdateJobRequest.decode(value),
+    responseSerialize: (value: UpdateJobResponse): Buffer =>
+      Buffer.from(UpdateJobResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateJobResponse => UpdateJobResponse.decode(value),
   },
   /**
    * Lists a job's step records in step order.
@@ -4525,8 +4718,24 @@ export interface FineTuningServiceServer extends UntypedServiceImplementation {
    * job. Recorded as a TARGET_UPDATED event; the executor gets it in its next heartbeat answer.
    * Errors: NOT_FOUND; INVALID_ARGUMENT (target rules as in CreateJob); FAILED_PRECONDITION (terminal
    * job); UNAUTHENTICATED.
+   *
+   * @deprecated
    */
   updateEntropyTarget: handleUnaryCall<UpdateEntropyTargetRequest, UpdateEntropyTargetResponse>;
+  /**
+   * Updates the mutable fields of a QUEUED, RUNNING or PAUSED job (AIP-134): `job.id` names the job,
+   * `update_mask` names the fields to set and `job` carries their new values. Updatable paths:
+   * `spec.entropy_target` (the whole target, as UpdateEntropyTarget did; unset tolerance/estimator take
+   * the defaults) or its parts `spec.entropy_target.constant`, `.schedule`, `.tolerance`, `.estimator`
+   * (the others keep their current values; constant and schedule replace each other). Every other
+   * field is immutable. The wildcard `*` is refused: name the paths. A changed target is recorded as a
+   * TARGET_UPDATED event with a new entropy_target_revision; the executor gets it in its next
+   * heartbeat answer.
+   * Errors: INVALID_ARGUMENT (no job or job.id; an empty mask, `*`, an unknown or immutable path:
+   * field violation `update_mask`; target rules as in CreateJob: field violations
+   * `job.spec.entropy_target…`); NOT_FOUND; FAILED_PRECONDITION (terminal job); UNAUTHENTICATED.
+   */
+  updateJob: handleUnaryCall<UpdateJobRequest, UpdateJobResponse>;
   /**
    * Lists a job's step records in step order.
    * Errors: NOT_FOUND; INVALID_ARGUMENT (bad page_size or page_token); UNAUTHENTICATED.
@@ -4807,6 +5016,8 @@ export interface FineTuningServiceClient extends Client {
    * job. Recorded as a TARGET_UPDATED event; the executor gets it in its next heartbeat answer.
    * Errors: NOT_FOUND; INVALID_ARGUMENT (target rules as in CreateJob); FAILED_PRECONDITION (terminal
    * job); UNAUTHENTICATED.
+   *
+   * @deprecated
    */
   updateEntropyTarget(
     request: UpdateEntropyTargetRequest,
@@ -4822,6 +5033,34 @@ export interface FineTuningServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateEntropyTargetResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Updates the mutable fields of a QUEUED, RUNNING or PAUSED job (AIP-134): `job.id` names the job,
+   * `update_mask` names the fields to set and `job` carries their new values. Updatable paths:
+   * `spec.entropy_target` (the whole target, as UpdateEntropyTarget did; unset tolerance/estimator take
+   * the defaults) or its parts `spec.entropy_target.constant`, `.schedule`, `.tolerance`, `.estimator`
+   * (the others keep their current values; constant and schedule replace each other). Every other
+   * field is immutable. The wildcard `*` is refused: name the paths. A changed target is recorded as a
+   * TARGET_UPDATED event with a new entropy_target_revision; the executor gets it in its next
+   * heartbeat answer.
+   * Errors: INVALID_ARGUMENT (no job or job.id; an empty mask, `*`, an unknown or immutable path:
+   * field violation `update_mask`; target rules as in CreateJob: field violations
+   * `job.spec.entropy_target…`); NOT_FOUND; FAILED_PRECONDITION (terminal job); UNAUTHENTICATED.
+   */
+  updateJob(
+    request: UpdateJobRequest,
+    callback: (error: ServiceError | null, response: UpdateJobResponse) => void,
+  ): ClientUnaryCall;
+  updateJob(
+    request: UpdateJobRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateJobResponse) => void,
+  ): ClientUnaryCall;
+  updateJob(
+    request: UpdateJobRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateJobResponse) => void,
   ): ClientUnaryCall;
   /**
    * Lists a job's step records in step order.

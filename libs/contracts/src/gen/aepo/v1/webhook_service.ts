@@ -1623,12 +1623,8 @@ export const ListWebhookDeliveriesRequest: MessageFns<ListWebhookDeliveriesReque
     if (message.endpointId !== '') {
       writer.uint32(10).string(message.endpointId);
     }
-    if (message.states.length !== 0) {
-      writer.uint32(18).fork();
-      for (const v of message.states) {
-        writer.int32(webhookDeliveryStateToNumber(v));
-      }
-      writer.join();
+    for (const v of message.states) {
+      writer.uint32(16).int32(webhookDeliveryStateToNumber(v!));
     }
     if (message.pageSize !== 0) {
       writer.uint32(24).int32(message.pageSize);

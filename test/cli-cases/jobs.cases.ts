@@ -1,0 +1,182 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseJson } from '../cli-support/cli-runner.js';
+import { work, aepo, expectError, ids } from './fixture.js';
+
+// Cases of cli.e2e-spec.ts: `aepo jobs`: create, list, get, control, and its errors.
+describe('aepo jobs', () => {
+  const base = () => ['jobs', 'create', '--model', 'builtin:tiny-arith', '--dataset', ids.datasetId];
+
+  it('creates a job from flags and a --spec file, lists, filters and gets it', async () => {
+    const created = parseJson<{ job: { id: string; state: string; spec: Record<string, unknown> } }>(
+      await aepo([
+        ...base(),
+        '--target',
+        '0.4',
+        '--tolerance',
+        '0.1',
+        '--max-steps',
+        '7',
+        '--prompts-per-step',
+        '4',
+        '--samples-per-prompt',
+        '3',
+        '--max-tokens',
+        '6',
+        '--lr',
+        '0.001',
+        '--seed',
+        '42',
+        '--reinforce-fraction',
+        '0.1',
+        '--label',
+        'team=cli',
+        '--name',
+        'flags',
+        '--json',
+      ]),
+    );
+    expect(created.job.state).toBe('JOB_STATE_QUEUED');
+    const spec = created.job.spec;
+    expect(spec['entropyTarget']).toMatchObject({ constant: 0.4, tolerance: 0.1 });
+    expect(spec['rollout']).toMatchObject({ promptsPerStep: 4, samplesPerPrompt: 3, maxTokens: 6 });
+    expect(spec['optimization']).toMatchObject({ maxSteps: 7, learningRate: 0.001, seed: 42 });
+    expect(spec['aepo']).toMatchObject({ reinforceFraction: 0.1 });
+    expect(spec['labels']).toEqual({ team: 'cli' });
+
+    const specFile = path.join(work, 'spec.json');
+    writeFileSync(
+      specFile,
+      JSON.stringify({
+        base_model: 'builtin:tiny-arith',
+        training_dataset_id: ids.datasetId,
+        algorithm: 'ALGORITHM_GRPO',
+        entropy_target: { constant: 0.9 },
+        optimization: { max_steps: 11 },
+      }),
+    );
+    const fromFile = parseJson<{ job: { id: string; spec: Record<string, unknown> } }>(
+      await aepo([
+        'jobs',
+        'create',
+        '--spec',
+        specFile,
+        '--max-steps',
+        '12',
+        '--name',
+        'from-spec',
+        '--json',
+      ]),
+    );
+    expect(fromFile.job.spec['algorithm']).toBe('ALGORITHM_GRPO');
+    expect(fromFile.job.spec['entropyTarget']).toMatchObject({ constant: 0.9 });
+    expect(fromFile.job.spec['optimization']).toMatchObject({ maxSteps: 12 });
+
+    const table = await aepo(['jobs', 'list']);
+    expect(table.stdout).toMatch(/^ID\s+NAME\s+STATE\s+ALGORITHM/);
+    expect(table.stdout).toMatch(
+      new RegExp(`${created.job.id}\\s+flags\\s+QUEUED\\s+AEPO\\s+builtin:tiny-arith\\s+0/7`),
+    );
+    const labelled = parseJson<{ jobs: { id: string }[] }>(
+      await aepo(['jobs', 'list', '--label', 'team=cli', '--json']),
+    );
+    expect(labelled.jobs.map((j) => j.id)).toEqual([created.job.id]);
+    const queued = parseJson<{ jobs: { id: string }[] }>(
+      await aepo(['jobs', 'list', '--state', 'queued', '--json']),
+    );
+    expect(queued.jobs.map((j) => j.id).sort()).toEqual([created.job.id, fromFile.job.id].sort());
+    const succeeded = parseJson<{ jobs?: unknown[] }>(
+      await aepo(['jobs', 'list', '--state', 'succeeded', '--json']),
+    );
+    expect(succeeded.jobs ?? []).toEqual([]);
+
+    const got = await aepo(['jobs', 'get', created.job.id]);
+    expect(got.stdout).toMatch(/^state:\s+QUEUED$/m);
+    expect(got.stdout).toMatch(/^target:\s+0\.4 ±0\.1$/m);
+    expect(got.stdout).toMatch(/^rollout:\s+4 prompts × 3 samples, ≤6 tokens$/m);
+    const gotJson = parseJson<{ job: { id: string } }>(await aepo(['jobs', 'get', created.job.id, '--json']));
+    expect(gotJson.job.id).toBe(created.job.id);
+
+    // Both end here so that the executor tests below lease only their own job.
+    for (const id of [created.job.id, fromFile.job.id])
+      expect((await aepo(['jobs', 'cancel', id])).code).toBe(0);
+  });
+
+  it('pauses, resumes, retargets and cancels; a second cancel is FAILED_PRECONDITION', async () => {
+    const job = parseJson<{ job: { id: string } }>(await aepo([...base(), '--target', '0.5', '--json'])).job;
+    const paused = await aepo(['jobs', 'pause', job.id]);
+    expect(paused.stdout.trim()).toBe(`job ${job.id} PAUSED`);
+
+    const retarget = parseJson<{ job: { entropyTargetRevision: number; spec: Record<string, unknown> } }>(
+      await aepo([
+        'jobs',
+        'set-target',
+        job.id,
+        '--schedule',
+        'linear:0.6:0.3:0:50',
+        '--tolerance',
+        '0.08',
+        '--json',
+      ]),
+    );
+    expect(retarget.job.entropyTargetRevision).toBe(1);
+    expect(retarget.job.spec['entropyTarget']).toMatchObject({
+      schedule: { kind: 'SCHEDULE_KIND_LINEAR', startValue: 0.6, endValue: 0.3, endStep: 50 },
+      tolerance: 0.08,
+    });
+    const human = await aepo(['jobs', 'set-target', job.id, '--target', '0.7']);
+    expect(human.stdout.trim()).toBe(`job ${job.id} target 0.7 ±0.05 (revision 2)`);
+
+    const resumed = parseJson<{ job: { state: string } }>(await aepo(['jobs', 'resume', job.id, '--json']));
+    expect(resumed.job.state).toBe('JOB_STATE_QUEUED');
+    const cancelled = parseJson<{ job: { state: string } }>(await aepo(['jobs', 'cancel', job.id, '--json']));
+    expect(cancelled.job.state).toBe('JOB_STATE_CANCELLED');
+    expectError(await aepo(['jobs', 'cancel', job.id]), 19, /^aepo: FAILED_PRECONDITION: /);
+    expectError(await aepo(['jobs', 'pause', job.id]), 19, /^aepo: FAILED_PRECONDITION: /);
+    expectError(await aepo(['jobs', 'resume', job.id]), 19, /^aepo: FAILED_PRECONDITION: /);
+    expectError(
+      await aepo(['jobs', 'set-target', job.id, '--target', '0.5']),
+      19,
+      /^aepo: FAILED_PRECONDITION: /,
+    );
+  });
+
+  it('reports every invalid field on one line, and usage mistakes with exit 2', async () => {
+    expectError(
+      await aepo([...base(), '--target', '-1', '--top-p', '2']),
+      13,
+      /^aepo: INVALID_ARGUMENT: .*spec\.entropy_target\.constant: .*; .*spec\.rollout\.top_p: /,
+    );
+    expectError(
+      await aepo([
+        'jobs',
+        'create',
+        '--model',
+        'builtin:tiny-arith',
+        '--dataset',
+        '00000000-0000-4000-8000-000000000000',
+        '--target',
+        '0.5',
+      ]),
+      15,
+      /^aepo: NOT_FOUND: .*training_dataset_id/,
+    );
+    expectError(
+      await aepo(['jobs', 'get', '00000000-0000-4000-8000-000000000000']),
+      15,
+      /^aepo: NOT_FOUND: /,
+    );
+    expectError(
+      await aepo([...base(), '--target', '0.5', '--schedule', 'linear:1:2']),
+      2,
+      /--target or --schedule/,
+    );
+    expectError(await aepo(['jobs', 'set-target', 'x', '--schedule', 'zigzag:1']), 2, /--schedule: expected/);
+    const badFlag = await aepo([...base(), '--max-steps', 'many']);
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toMatch(/--max-steps <n>.*expected an integer/);
+    const badState = await aepo(['jobs', 'list', '--state', 'sleeping']);
+    expect(badState.code).toBe(2);
+  });
+});
