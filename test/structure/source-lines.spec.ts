@@ -5,23 +5,10 @@ import { countLines, isHandWrittenSource, lineCounts, listSourceFiles } from './
 /** Issue 13 [One spec]: every hand-written source file ends under this many lines. */
 const MAX_LINES = 350;
 
-/**
- * Files still at or over the limit that another helper is splitting in the same round, with the
- * helper that owns each. The lead empties this list at merge. A file listed here that is already
- * under the limit (or gone) fails the test, so the list cannot go stale.
- */
-const ALLOWED_UNTIL_SPLIT: readonly { file: string; owner: string }[] = [
-  { file: 'apps/api/src/fine-tuning.integration-spec.ts', owner: 'aip' },
-  { file: 'apps/cli/src/commands/job-spec.options.ts', owner: 'aip' },
-  { file: 'apps/gpu-executor/engine/aepo_engine/engine.py', owner: 'split-engine' },
-  { file: 'test/cli.e2e-spec.ts', owner: 'aip' },
-];
-
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('source file length (issue 13)', () => {
   const lines = lineCounts(root, listSourceFiles(root));
-  const allowed = new Set(ALLOWED_UNTIL_SPLIT.map((a) => a.file));
 
   it('finds the sources of every part of the repository', () => {
     const files = [...lines.keys()];
@@ -42,17 +29,8 @@ describe('source file length (issue 13)', () => {
   });
 
   it(`keeps every hand-written source file under ${MAX_LINES} lines`, () => {
-    const tooLong = [...lines]
-      .filter(([file, n]) => n >= MAX_LINES && !allowed.has(file))
-      .map(([file, n]) => `${file}: ${n} lines`);
+    const tooLong = [...lines].filter(([, n]) => n >= MAX_LINES).map(([file, n]) => `${file}: ${n} lines`);
     expect(tooLong, `split these by what they do, one job per module`).toEqual([]);
-  });
-
-  it('allows only files that are still over the limit', () => {
-    const stale = ALLOWED_UNTIL_SPLIT.filter(({ file }) => (lines.get(file) ?? 0) < MAX_LINES).map(
-      ({ file, owner }) => `${file} (${owner}): ${lines.has(file) ? `${lines.get(file)} lines` : 'gone'}`,
-    );
-    expect(stale, 'remove these from ALLOWED_UNTIL_SPLIT').toEqual([]);
   });
 });
 

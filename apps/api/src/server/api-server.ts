@@ -164,11 +164,21 @@ export async function startApiServer(options: StartApiOptions = {}): Promise<Run
     cleanups.push(grpcDrain);
 
     const executor = app.get(ExecutorService);
-    const reaper = setInterval(() => {
-      executor.reap().catch((err) => logger.warn({ err }, 'reaper tick failed'));
-    }, config.reaperIntervalMs);
-    reaper.unref();
-    cleanups.push(async () => clearInterval(reaper));
+    // Executors cannot renew a lease while the API is down, so a lease that ran out during a restart
+    // says nothing about its executor: the first tick waits one lease TTL after the start, time for
+    // every live executor to heartbeat again, so that restarting the control plane re-queues no job.
+    let reaper: NodeJS.Timeout | undefined;
+    const firstTick = setTimeout(() => {
+      reaper = setInterval(() => {
+        executor.reap().catch((err) => logger.warn({ err }, 'reaper tick failed'));
+      }, config.reaperIntervalMs);
+      reaper.unref();
+    }, config.leaseTtlSeconds * 1000);
+    firstTick.unref();
+    cleanups.push(async () => {
+      clearTimeout(firstTick);
+      clearInterval(reaper);
+    });
 
     // Stops before the database closes (cleanups run in reverse): hands back attempts in flight.
     const webhooks = app.get(WebhookDispatcher);
