@@ -98,36 +98,40 @@ function messageDescriptor(type: protobuf.Type): Json {
     ...type.oneofsArray.filter((o) => !isSynthetic(o)),
     ...type.oneofsArray.filter(isSynthetic),
   ];
-  const field = type.fieldsArray.map((f) => {
-    f.resolve();
-    const base: Json = { name: f.name, number: f.id, jsonName: jsonName(f.name) };
-    if (f instanceof protobuf.MapField) {
-      const entry = mapEntryName(f.name);
-      nestedType.push({
-        name: entry,
-        field: [
-          { name: 'key', number: 1, label: Label.OPTIONAL, jsonName: 'key', ...typeOf(f.keyType, null) },
-          {
-            name: 'value',
-            number: 2,
-            label: Label.OPTIONAL,
-            jsonName: 'value',
-            ...typeOf(f.type, f.resolvedType),
-          },
-        ],
-        options: { mapEntry: true },
-      });
-      return { ...base, label: Label.REPEATED, type: MESSAGE, typeName: `${type.fullName}.${entry}` };
-    }
-    const out: Json = {
-      ...base,
-      label: f.repeated ? Label.REPEATED : Label.OPTIONAL,
-      ...typeOf(f.type, f.resolvedType),
-    };
-    if (f.partOf) out['oneofIndex'] = oneofs.indexOf(f.partOf);
-    if (f.options?.['proto3_optional'] === true) out['proto3Optional'] = true;
-    return out;
-  });
+  // protobufjs also lists, on an extended type (google.protobuf.FieldOptions), the extensions that
+  // other files declare (`.buf.validate.field`); protoc's descriptor of the type has none of them.
+  const field = type.fieldsArray
+    .filter((f) => !f.declaringField)
+    .map((f) => {
+      f.resolve();
+      const base: Json = { name: f.name, number: f.id, jsonName: jsonName(f.name) };
+      if (f instanceof protobuf.MapField) {
+        const entry = mapEntryName(f.name);
+        nestedType.push({
+          name: entry,
+          field: [
+            { name: 'key', number: 1, label: Label.OPTIONAL, jsonName: 'key', ...typeOf(f.keyType, null) },
+            {
+              name: 'value',
+              number: 2,
+              label: Label.OPTIONAL,
+              jsonName: 'value',
+              ...typeOf(f.type, f.resolvedType),
+            },
+          ],
+          options: { mapEntry: true },
+        });
+        return { ...base, label: Label.REPEATED, type: MESSAGE, typeName: `${type.fullName}.${entry}` };
+      }
+      const out: Json = {
+        ...base,
+        label: f.repeated ? Label.REPEATED : Label.OPTIONAL,
+        ...typeOf(f.type, f.resolvedType),
+      };
+      if (f.partOf) out['oneofIndex'] = oneofs.indexOf(f.partOf);
+      if (f.options?.['proto3_optional'] === true) out['proto3Optional'] = true;
+      return out;
+    });
   for (const nested of type.nestedArray) {
     if (nested instanceof protobuf.Type) nestedType.push(messageDescriptor(nested));
     else if (nested instanceof protobuf.Enum) enumType.push(enumDescriptor(nested));
@@ -170,9 +174,10 @@ interface FileOutline {
 
 /**
  * Imports used only for options, which these descriptors do not carry: left out of the dependencies
- * (buf/validate is proto2 with extensions, and a descriptor without options does not need it).
+ * (buf/validate is proto2 with extensions, google/api/field_behavior declares one; a descriptor
+ * without options needs neither).
  */
-const OPTION_ONLY_IMPORTS = new Set(['buf/validate/validate.proto']);
+const OPTION_ONLY_IMPORTS = new Set(['buf/validate/validate.proto', 'google/api/field_behavior.proto']);
 
 function outlineOfSource(name: string, source: string): FileOutline {
   if (!/^\s*syntax\s*=\s*["']proto3["']/m.test(source))
