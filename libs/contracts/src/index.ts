@@ -27,3 +27,4 @@ export * from './spec-defaults.js';
 export * from './spec-resolve.js';
 export * from './spec-walk.js';
 export { jobSpecDescriptorSet } from './gen/descriptors/job_spec.js';
+export * from './resource-names.js';

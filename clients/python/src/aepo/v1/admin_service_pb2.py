@@ -26,7 +26,7 @@ from aepo.v1 import project_pb2 as aepo_dot_v1_dot_project__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x61\x65po/v1/admin_service.proto\x12\x07\x61\x65po.v1\x1a\x15\x61\x65po/v1/project.proto\x1a\x1fgoogle/api/field_behavior.proto\"2\n\x14\x43reateProjectRequest\x12\x1a\n\x0c\x64isplay_name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"@\n\x15\x43reateProjectResponse\x12\'\n\x07project\x18\x01 \x01(\x0b\x32\x10.aepo.v1.ProjectB\x04\xe2\x41\x01\x03\"H\n\x13ListProjectsRequest\x12\x17\n\tpage_size\x18\x01 \x01(\x05\x42\x04\xe2\x41\x01\x01\x12\x18\n\npage_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x01\"_\n\x14ListProjectsResponse\x12(\n\x08projects\x18\x01 \x03(\x0b\x32\x10.aepo.v1.ProjectB\x04\xe2\x41\x01\x03\x12\x1d\n\x0fnext_page_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\"K\n\x13\x43reateApiKeyRequest\x12\x18\n\nproject_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x1a\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x01\"T\n\x14\x43reateApiKeyResponse\x12&\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x0f.aepo.v1.ApiKeyB\x04\xe2\x41\x01\x03\x12\x14\n\x06secret\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\"/\n\x13RevokeApiKeyRequest\x12\x18\n\napi_key_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\">\n\x14RevokeApiKeyResponse\x12&\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x0f.aepo.v1.ApiKeyB\x04\xe2\x41\x01\x03\x32\xc5\x02\n\x0c\x41\x64minService\x12N\n\rCreateProject\x12\x1d.aepo.v1.CreateProjectRequest\x1a\x1e.aepo.v1.CreateProjectResponse\x12K\n\x0cListProjects\x12\x1c.aepo.v1.ListProjectsRequest\x1a\x1d.aepo.v1.ListProjectsResponse\x12K\n\x0c\x43reateApiKey\x12\x1c.aepo.v1.CreateApiKeyRequest\x1a\x1d.aepo.v1.CreateApiKeyResponse\x12K\n\x0cRevokeApiKey\x12\x1c.aepo.v1.RevokeApiKeyRequest\x1a\x1d.aepo.v1.RevokeApiKeyResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x61\x65po/v1/admin_service.proto\x12\x07\x61\x65po.v1\x1a\x15\x61\x65po/v1/project.proto\x1a\x1fgoogle/api/field_behavior.proto\"2\n\x14\x43reateProjectRequest\x12\x1a\n\x0c\x64isplay_name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"@\n\x15\x43reateProjectResponse\x12\'\n\x07project\x18\x01 \x01(\x0b\x32\x10.aepo.v1.ProjectB\x04\xe2\x41\x01\x03\"H\n\x13ListProjectsRequest\x12\x17\n\tpage_size\x18\x01 \x01(\x05\x42\x04\xe2\x41\x01\x01\x12\x18\n\npage_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x01\"_\n\x14ListProjectsResponse\x12(\n\x08projects\x18\x01 \x03(\x0b\x32\x10.aepo.v1.ProjectB\x04\xe2\x41\x01\x03\x12\x1d\n\x0fnext_page_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\"G\n\x13\x43reateApiKeyRequest\x12\x14\n\x06parent\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x1a\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x01\"T\n\x14\x43reateApiKeyResponse\x12&\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x0f.aepo.v1.ApiKeyB\x04\xe2\x41\x01\x03\x12\x14\n\x06secret\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\")\n\x13RevokeApiKeyRequest\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\">\n\x14RevokeApiKeyResponse\x12&\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x0f.aepo.v1.ApiKeyB\x04\xe2\x41\x01\x03\x32\xc5\x02\n\x0c\x41\x64minService\x12N\n\rCreateProject\x12\x1d.aepo.v1.CreateProjectRequest\x1a\x1e.aepo.v1.CreateProjectResponse\x12K\n\x0cListProjects\x12\x1c.aepo.v1.ListProjectsRequest\x1a\x1d.aepo.v1.ListProjectsResponse\x12K\n\x0c\x43reateApiKey\x12\x1c.aepo.v1.CreateApiKeyRequest\x1a\x1d.aepo.v1.CreateApiKeyResponse\x12K\n\x0cRevokeApiKey\x12\x1c.aepo.v1.RevokeApiKeyRequest\x1a\x1d.aepo.v1.RevokeApiKeyResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -45,16 +45,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTPROJECTSRESPONSE'].fields_by_name['projects']._serialized_options = b'\342A\001\003'
   _globals['_LISTPROJECTSRESPONSE'].fields_by_name['next_page_token']._loaded_options = None
   _globals['_LISTPROJECTSRESPONSE'].fields_by_name['next_page_token']._serialized_options = b'\342A\001\003'
-  _globals['_CREATEAPIKEYREQUEST'].fields_by_name['project_id']._loaded_options = None
-  _globals['_CREATEAPIKEYREQUEST'].fields_by_name['project_id']._serialized_options = b'\342A\001\002'
+  _globals['_CREATEAPIKEYREQUEST'].fields_by_name['parent']._loaded_options = None
+  _globals['_CREATEAPIKEYREQUEST'].fields_by_name['parent']._serialized_options = b'\342A\001\002'
   _globals['_CREATEAPIKEYREQUEST'].fields_by_name['display_name']._loaded_options = None
   _globals['_CREATEAPIKEYREQUEST'].fields_by_name['display_name']._serialized_options = b'\342A\001\001'
   _globals['_CREATEAPIKEYRESPONSE'].fields_by_name['api_key']._loaded_options = None
   _globals['_CREATEAPIKEYRESPONSE'].fields_by_name['api_key']._serialized_options = b'\342A\001\003'
   _globals['_CREATEAPIKEYRESPONSE'].fields_by_name['secret']._loaded_options = None
   _globals['_CREATEAPIKEYRESPONSE'].fields_by_name['secret']._serialized_options = b'\342A\001\003'
-  _globals['_REVOKEAPIKEYREQUEST'].fields_by_name['api_key_id']._loaded_options = None
-  _globals['_REVOKEAPIKEYREQUEST'].fields_by_name['api_key_id']._serialized_options = b'\342A\001\002'
+  _globals['_REVOKEAPIKEYREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_REVOKEAPIKEYREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002'
   _globals['_REVOKEAPIKEYRESPONSE'].fields_by_name['api_key']._loaded_options = None
   _globals['_REVOKEAPIKEYRESPONSE'].fields_by_name['api_key']._serialized_options = b'\342A\001\003'
   _globals['_CREATEPROJECTREQUEST']._serialized_start=96
@@ -66,13 +66,13 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTPROJECTSRESPONSE']._serialized_start=288
   _globals['_LISTPROJECTSRESPONSE']._serialized_end=383
   _globals['_CREATEAPIKEYREQUEST']._serialized_start=385
-  _globals['_CREATEAPIKEYREQUEST']._serialized_end=460
-  _globals['_CREATEAPIKEYRESPONSE']._serialized_start=462
-  _globals['_CREATEAPIKEYRESPONSE']._serialized_end=546
-  _globals['_REVOKEAPIKEYREQUEST']._serialized_start=548
-  _globals['_REVOKEAPIKEYREQUEST']._serialized_end=595
-  _globals['_REVOKEAPIKEYRESPONSE']._serialized_start=597
-  _globals['_REVOKEAPIKEYRESPONSE']._serialized_end=659
-  _globals['_ADMINSERVICE']._serialized_start=662
-  _globals['_ADMINSERVICE']._serialized_end=987
+  _globals['_CREATEAPIKEYREQUEST']._serialized_end=456
+  _globals['_CREATEAPIKEYRESPONSE']._serialized_start=458
+  _globals['_CREATEAPIKEYRESPONSE']._serialized_end=542
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_start=544
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_end=585
+  _globals['_REVOKEAPIKEYRESPONSE']._serialized_start=587
+  _globals['_REVOKEAPIKEYRESPONSE']._serialized_end=649
+  _globals['_ADMINSERVICE']._serialized_start=652
+  _globals['_ADMINSERVICE']._serialized_end=977
 # @@protoc_insertion_point(module_scope)

@@ -37,12 +37,12 @@ class ListProjectsResponse(_message.Message):
     def __init__(self, projects: _Optional[_Iterable[_Union[_project_pb2.Project, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class CreateApiKeyRequest(_message.Message):
-    __slots__ = ("project_id", "display_name")
-    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("parent", "display_name")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
-    project_id: str
+    parent: str
     display_name: str
-    def __init__(self, project_id: _Optional[str] = ..., display_name: _Optional[str] = ...) -> None: ...
+    def __init__(self, parent: _Optional[str] = ..., display_name: _Optional[str] = ...) -> None: ...
 
 class CreateApiKeyResponse(_message.Message):
     __slots__ = ("api_key", "secret")
@@ -53,10 +53,10 @@ class CreateApiKeyResponse(_message.Message):
     def __init__(self, api_key: _Optional[_Union[_project_pb2.ApiKey, _Mapping]] = ..., secret: _Optional[str] = ...) -> None: ...
 
 class RevokeApiKeyRequest(_message.Message):
-    __slots__ = ("api_key_id",)
-    API_KEY_ID_FIELD_NUMBER: _ClassVar[int]
-    api_key_id: str
-    def __init__(self, api_key_id: _Optional[str] = ...) -> None: ...
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class RevokeApiKeyResponse(_message.Message):
     __slots__ = ("api_key",)

@@ -81,7 +81,7 @@ class AdminServiceServicer:
 
     def CreateApiKey(self, request, context):
         """Creates an API key for a project and returns its secret once.
-        Errors: UNAUTHENTICATED; INVALID_ARGUMENT (bad display_name); NOT_FOUND (no such project).
+        Errors: UNAUTHENTICATED; INVALID_ARGUMENT (bad display_name, malformed parent); NOT_FOUND (no such project).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -89,7 +89,7 @@ class AdminServiceServicer:
 
     def RevokeApiKey(self, request, context):
         """Revokes an API key; calls with it then answer UNAUTHENTICATED.
-        Errors: UNAUTHENTICATED; NOT_FOUND (no such key).
+        Errors: UNAUTHENTICATED; INVALID_ARGUMENT (malformed name); NOT_FOUND (no such key).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x61\x65po/v1/dataset.proto\x12\x07\x61\x65po.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fgoogle/api/field_behavior.proto\"\x9a\x02\n\x07\x44\x61taset\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1a\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x05\x12\x17\n\trow_count\x18\x03 \x01(\x03\x42\x04\xe2\x41\x01\x03\x12\x18\n\nsize_bytes\x18\x04 \x01(\x03\x42\x04\xe2\x41\x01\x03\x12\x14\n\x06sha256\x18\x05 \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x32\n\x06labels\x18\x07 \x03(\x0b\x32\x1c.aepo.v1.Dataset.LabelsEntryB\x04\xe2\x41\x01\x05\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"J\n\nDatasetRow\x12\x14\n\x06prompt\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x14\n\x06\x61nswer\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x10\n\x02id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x61\x65po/v1/dataset.proto\x12\x07\x61\x65po.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fgoogle/api/field_behavior.proto\"\x9c\x02\n\x07\x44\x61taset\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x1a\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x05\x12\x17\n\trow_count\x18\x03 \x01(\x03\x42\x04\xe2\x41\x01\x03\x12\x18\n\nsize_bytes\x18\x04 \x01(\x03\x42\x04\xe2\x41\x01\x03\x12\x14\n\x06sha256\x18\x05 \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x32\n\x06labels\x18\x07 \x03(\x0b\x32\x1c.aepo.v1.Dataset.LabelsEntryB\x04\xe2\x41\x01\x05\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"J\n\nDatasetRow\x12\x14\n\x06prompt\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x14\n\x06\x61nswer\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x10\n\x02id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,8 +35,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_DATASET_LABELSENTRY']._loaded_options = None
   _globals['_DATASET_LABELSENTRY']._serialized_options = b'8\001'
-  _globals['_DATASET'].fields_by_name['id']._loaded_options = None
-  _globals['_DATASET'].fields_by_name['id']._serialized_options = b'\342A\001\003'
+  _globals['_DATASET'].fields_by_name['name']._loaded_options = None
+  _globals['_DATASET'].fields_by_name['name']._serialized_options = b'\342A\001\010'
   _globals['_DATASET'].fields_by_name['display_name']._loaded_options = None
   _globals['_DATASET'].fields_by_name['display_name']._serialized_options = b'\342A\001\005'
   _globals['_DATASET'].fields_by_name['row_count']._loaded_options = None
@@ -56,9 +56,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DATASETROW'].fields_by_name['id']._loaded_options = None
   _globals['_DATASETROW'].fields_by_name['id']._serialized_options = b'\342A\001\001'
   _globals['_DATASET']._serialized_start=101
-  _globals['_DATASET']._serialized_end=383
-  _globals['_DATASET_LABELSENTRY']._serialized_start=338
-  _globals['_DATASET_LABELSENTRY']._serialized_end=383
-  _globals['_DATASETROW']._serialized_start=385
-  _globals['_DATASETROW']._serialized_end=459
+  _globals['_DATASET']._serialized_end=385
+  _globals['_DATASET_LABELSENTRY']._serialized_start=340
+  _globals['_DATASET_LABELSENTRY']._serialized_end=385
+  _globals['_DATASETROW']._serialized_start=387
+  _globals['_DATASETROW']._serialized_end=461
 # @@protoc_insertion_point(module_scope)

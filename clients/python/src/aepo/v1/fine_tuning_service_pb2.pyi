@@ -27,7 +27,7 @@ class UploadDatasetRequest(_message.Message):
     def __init__(self, metadata: _Optional[_Union[DatasetMetadata, _Mapping]] = ..., rows: _Optional[_Iterable[_Union[_dataset_pb2.DatasetRow, _Mapping]]] = ..., jsonl_lines: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class DatasetMetadata(_message.Message):
-    __slots__ = ("display_name", "labels", "request_id")
+    __slots__ = ("display_name", "labels", "request_id", "parent")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -38,10 +38,12 @@ class DatasetMetadata(_message.Message):
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
     display_name: str
     labels: _containers.ScalarMap[str, str]
     request_id: str
-    def __init__(self, display_name: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., request_id: _Optional[str] = ...) -> None: ...
+    parent: str
+    def __init__(self, display_name: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., request_id: _Optional[str] = ..., parent: _Optional[str] = ...) -> None: ...
 
 class UploadDatasetResponse(_message.Message):
     __slots__ = ("dataset",)
@@ -50,10 +52,10 @@ class UploadDatasetResponse(_message.Message):
     def __init__(self, dataset: _Optional[_Union[_dataset_pb2.Dataset, _Mapping]] = ...) -> None: ...
 
 class GetDatasetRequest(_message.Message):
-    __slots__ = ("id",)
-    ID_FIELD_NUMBER: _ClassVar[int]
-    id: str
-    def __init__(self, id: _Optional[str] = ...) -> None: ...
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class GetDatasetResponse(_message.Message):
     __slots__ = ("dataset",)
@@ -62,12 +64,14 @@ class GetDatasetResponse(_message.Message):
     def __init__(self, dataset: _Optional[_Union[_dataset_pb2.Dataset, _Mapping]] = ...) -> None: ...
 
 class ListDatasetsRequest(_message.Message):
-    __slots__ = ("page_size", "page_token")
+    __slots__ = ("page_size", "page_token", "parent")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    parent: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., parent: _Optional[str] = ...) -> None: ...
 
 class ListDatasetsResponse(_message.Message):
     __slots__ = ("datasets", "next_page_token")
@@ -78,10 +82,10 @@ class ListDatasetsResponse(_message.Message):
     def __init__(self, datasets: _Optional[_Iterable[_Union[_dataset_pb2.Dataset, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class DeleteDatasetRequest(_message.Message):
-    __slots__ = ("id",)
-    ID_FIELD_NUMBER: _ClassVar[int]
-    id: str
-    def __init__(self, id: _Optional[str] = ...) -> None: ...
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class DeleteDatasetResponse(_message.Message):
     __slots__ = ()
@@ -98,14 +102,16 @@ class ListModelsResponse(_message.Message):
     def __init__(self, models: _Optional[_Iterable[_Union[_model_pb2.Model, _Mapping]]] = ...) -> None: ...
 
 class CreateJobRequest(_message.Message):
-    __slots__ = ("spec", "display_name", "request_id")
+    __slots__ = ("spec", "display_name", "request_id", "parent")
     SPEC_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
     spec: _job_pb2.JobSpec
     display_name: str
     request_id: str
-    def __init__(self, spec: _Optional[_Union[_job_pb2.JobSpec, _Mapping]] = ..., display_name: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+    parent: str
+    def __init__(self, spec: _Optional[_Union[_job_pb2.JobSpec, _Mapping]] = ..., display_name: _Optional[str] = ..., request_id: _Optional[str] = ..., parent: _Optional[str] = ...) -> None: ...
 
 class CreateJobResponse(_message.Message):
     __slots__ = ("job",)
@@ -114,10 +120,10 @@ class CreateJobResponse(_message.Message):
     def __init__(self, job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ...) -> None: ...
 
 class GetJobRequest(_message.Message):
-    __slots__ = ("id",)
-    ID_FIELD_NUMBER: _ClassVar[int]
-    id: str
-    def __init__(self, id: _Optional[str] = ...) -> None: ...
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class GetJobResponse(_message.Message):
     __slots__ = ("job",)
@@ -126,7 +132,7 @@ class GetJobResponse(_message.Message):
     def __init__(self, job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ...) -> None: ...
 
 class ListJobsRequest(_message.Message):
-    __slots__ = ("page_size", "page_token", "states", "labels")
+    __slots__ = ("page_size", "page_token", "states", "labels", "parent")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -138,11 +144,13 @@ class ListJobsRequest(_message.Message):
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     STATES_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     states: _containers.RepeatedScalarFieldContainer[_job_state_pb2.JobState]
     labels: _containers.ScalarMap[str, str]
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., states: _Optional[_Iterable[_Union[_job_state_pb2.JobState, str]]] = ..., labels: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    parent: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., states: _Optional[_Iterable[_Union[_job_state_pb2.JobState, str]]] = ..., labels: _Optional[_Mapping[str, str]] = ..., parent: _Optional[str] = ...) -> None: ...
 
 class ListJobsResponse(_message.Message):
     __slots__ = ("jobs", "next_page_token")
@@ -153,10 +161,10 @@ class ListJobsResponse(_message.Message):
     def __init__(self, jobs: _Optional[_Iterable[_Union[_job_pb2.Job, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class CancelJobRequest(_message.Message):
-    __slots__ = ("id",)
-    ID_FIELD_NUMBER: _ClassVar[int]
-    id: str
-    def __init__(self, id: _Optional[str] = ...) -> None: ...
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class CancelJobResponse(_message.Message):
     __slots__ = ("job",)
@@ -165,10 +173,10 @@ class CancelJobResponse(_message.Message):
     def __init__(self, job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ...) -> None: ...
 
 class PauseJobRequest(_message.Message):
-    __slots__ = ("id",)
-    ID_FIELD_NUMBER: _ClassVar[int]
-    id: str
-    def __init__(self, id: _Optional[str] = ...) -> None: ...
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class PauseJobResponse(_message.Message):
     __slots__ = ("job",)
@@ -177,26 +185,12 @@ class PauseJobResponse(_message.Message):
     def __init__(self, job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ...) -> None: ...
 
 class ResumeJobRequest(_message.Message):
-    __slots__ = ("id",)
-    ID_FIELD_NUMBER: _ClassVar[int]
-    id: str
-    def __init__(self, id: _Optional[str] = ...) -> None: ...
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class ResumeJobResponse(_message.Message):
-    __slots__ = ("job",)
-    JOB_FIELD_NUMBER: _ClassVar[int]
-    job: _job_pb2.Job
-    def __init__(self, job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ...) -> None: ...
-
-class UpdateEntropyTargetRequest(_message.Message):
-    __slots__ = ("id", "entropy_target")
-    ID_FIELD_NUMBER: _ClassVar[int]
-    ENTROPY_TARGET_FIELD_NUMBER: _ClassVar[int]
-    id: str
-    entropy_target: _job_pb2.EntropyTarget
-    def __init__(self, id: _Optional[str] = ..., entropy_target: _Optional[_Union[_job_pb2.EntropyTarget, _Mapping]] = ...) -> None: ...
-
-class UpdateEntropyTargetResponse(_message.Message):
     __slots__ = ("job",)
     JOB_FIELD_NUMBER: _ClassVar[int]
     job: _job_pb2.Job
@@ -217,14 +211,14 @@ class UpdateJobResponse(_message.Message):
     def __init__(self, job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ...) -> None: ...
 
 class ListStepRecordsRequest(_message.Message):
-    __slots__ = ("job_id", "page_size", "page_token")
-    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("parent", "page_size", "page_token")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    job_id: str
+    parent: str
     page_size: int
     page_token: str
-    def __init__(self, job_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListStepRecordsResponse(_message.Message):
     __slots__ = ("records", "next_page_token")
@@ -235,12 +229,12 @@ class ListStepRecordsResponse(_message.Message):
     def __init__(self, records: _Optional[_Iterable[_Union[_record_pb2.StepRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class StreamStepRecordsRequest(_message.Message):
-    __slots__ = ("job_id", "after_step")
-    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("parent", "after_step")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
     AFTER_STEP_FIELD_NUMBER: _ClassVar[int]
-    job_id: str
+    parent: str
     after_step: int
-    def __init__(self, job_id: _Optional[str] = ..., after_step: _Optional[int] = ...) -> None: ...
+    def __init__(self, parent: _Optional[str] = ..., after_step: _Optional[int] = ...) -> None: ...
 
 class StreamStepRecordsResponse(_message.Message):
     __slots__ = ("record",)
@@ -249,14 +243,14 @@ class StreamStepRecordsResponse(_message.Message):
     def __init__(self, record: _Optional[_Union[_record_pb2.StepRecord, _Mapping]] = ...) -> None: ...
 
 class ListEvaluationRecordsRequest(_message.Message):
-    __slots__ = ("job_id", "page_size", "page_token")
-    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("parent", "page_size", "page_token")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    job_id: str
+    parent: str
     page_size: int
     page_token: str
-    def __init__(self, job_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListEvaluationRecordsResponse(_message.Message):
     __slots__ = ("records", "next_page_token")
@@ -267,14 +261,14 @@ class ListEvaluationRecordsResponse(_message.Message):
     def __init__(self, records: _Optional[_Iterable[_Union[_record_pb2.EvaluationRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ListJobEventsRequest(_message.Message):
-    __slots__ = ("job_id", "page_size", "page_token")
-    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("parent", "page_size", "page_token")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    job_id: str
+    parent: str
     page_size: int
     page_token: str
-    def __init__(self, job_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListJobEventsResponse(_message.Message):
     __slots__ = ("events", "next_page_token")
@@ -285,12 +279,12 @@ class ListJobEventsResponse(_message.Message):
     def __init__(self, events: _Optional[_Iterable[_Union[_record_pb2.JobEvent, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class StreamJobEventsRequest(_message.Message):
-    __slots__ = ("job_id", "after_sequence")
-    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("parent", "after_sequence")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
     AFTER_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
-    job_id: str
+    parent: str
     after_sequence: int
-    def __init__(self, job_id: _Optional[str] = ..., after_sequence: _Optional[int] = ...) -> None: ...
+    def __init__(self, parent: _Optional[str] = ..., after_sequence: _Optional[int] = ...) -> None: ...
 
 class StreamJobEventsResponse(_message.Message):
     __slots__ = ("event",)
@@ -299,14 +293,14 @@ class StreamJobEventsResponse(_message.Message):
     def __init__(self, event: _Optional[_Union[_record_pb2.JobEvent, _Mapping]] = ...) -> None: ...
 
 class ListCheckpointsRequest(_message.Message):
-    __slots__ = ("job_id", "page_size", "page_token")
-    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("parent", "page_size", "page_token")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    job_id: str
+    parent: str
     page_size: int
     page_token: str
-    def __init__(self, job_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListCheckpointsResponse(_message.Message):
     __slots__ = ("checkpoints", "next_page_token")
@@ -317,18 +311,18 @@ class ListCheckpointsResponse(_message.Message):
     def __init__(self, checkpoints: _Optional[_Iterable[_Union[_record_pb2.Checkpoint, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class GetArtifactDownloadUrlsRequest(_message.Message):
-    __slots__ = ("job_id", "checkpoint_step", "best_checkpoint", "exported_model", "url_ttl_seconds")
-    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("name", "checkpoint_step", "best_checkpoint", "exported_model", "url_ttl_seconds")
+    NAME_FIELD_NUMBER: _ClassVar[int]
     CHECKPOINT_STEP_FIELD_NUMBER: _ClassVar[int]
     BEST_CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     EXPORTED_MODEL_FIELD_NUMBER: _ClassVar[int]
     URL_TTL_SECONDS_FIELD_NUMBER: _ClassVar[int]
-    job_id: str
+    name: str
     checkpoint_step: int
     best_checkpoint: bool
     exported_model: bool
     url_ttl_seconds: int
-    def __init__(self, job_id: _Optional[str] = ..., checkpoint_step: _Optional[int] = ..., best_checkpoint: _Optional[bool] = ..., exported_model: _Optional[bool] = ..., url_ttl_seconds: _Optional[int] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., checkpoint_step: _Optional[int] = ..., best_checkpoint: _Optional[bool] = ..., exported_model: _Optional[bool] = ..., url_ttl_seconds: _Optional[int] = ...) -> None: ...
 
 class GetArtifactDownloadUrlsResponse(_message.Message):
     __slots__ = ("step", "uri", "files", "expire_time")

@@ -32,7 +32,14 @@ class FineTuningServiceStub:
     revoked key answers UNAUTHENTICATED. Every resource belongs to the key's project: a resource of
     another project answers NOT_FOUND, exactly as one that does not exist. Bad input answers
     INVALID_ARGUMENT with a google.rpc.BadRequest in the `grpc-status-details-bin` trailer, one field
-    violation per problem (field paths in snake_case, e.g. `spec.rollout.top_p`). Unexpected failures
+    violation per problem (field paths in snake_case, e.g. `spec.rollout.top_p`).
+
+    Resources are named as in Google AIP-122: `projects/{project}`, `projects/{project}/datasets/{dataset}`,
+    `projects/{project}/jobs/{job}` and `projects/{project}/jobs/{job}/checkpoints/{step}`. A request
+    names its resource in `name` (Get, Cancel, ...) or its collection's owner in `parent` (Create, List).
+    Ids are UUIDs, unique across projects, so `projects/-/...` stands for the caller's project. A
+    malformed name answers INVALID_ARGUMENT with a field violation naming the field (`name`, `parent`,
+    `job.name`, `spec.training_dataset`). Unexpected failures
     answer INTERNAL with a generic message; UNAVAILABLE means the database could not be reached (retry).
     """
 
@@ -97,11 +104,6 @@ class FineTuningServiceStub:
                 request_serializer=aepo_dot_v1_dot_fine__tuning__service__pb2.ResumeJobRequest.SerializeToString,
                 response_deserializer=aepo_dot_v1_dot_fine__tuning__service__pb2.ResumeJobResponse.FromString,
                 _registered_method=True)
-        self.UpdateEntropyTarget = channel.unary_unary(
-                '/aepo.v1.FineTuningService/UpdateEntropyTarget',
-                request_serializer=aepo_dot_v1_dot_fine__tuning__service__pb2.UpdateEntropyTargetRequest.SerializeToString,
-                response_deserializer=aepo_dot_v1_dot_fine__tuning__service__pb2.UpdateEntropyTargetResponse.FromString,
-                _registered_method=True)
         self.UpdateJob = channel.unary_unary(
                 '/aepo.v1.FineTuningService/UpdateJob',
                 request_serializer=aepo_dot_v1_dot_fine__tuning__service__pb2.UpdateJobRequest.SerializeToString,
@@ -151,7 +153,14 @@ class FineTuningServiceServicer:
     revoked key answers UNAUTHENTICATED. Every resource belongs to the key's project: a resource of
     another project answers NOT_FOUND, exactly as one that does not exist. Bad input answers
     INVALID_ARGUMENT with a google.rpc.BadRequest in the `grpc-status-details-bin` trailer, one field
-    violation per problem (field paths in snake_case, e.g. `spec.rollout.top_p`). Unexpected failures
+    violation per problem (field paths in snake_case, e.g. `spec.rollout.top_p`).
+
+    Resources are named as in Google AIP-122: `projects/{project}`, `projects/{project}/datasets/{dataset}`,
+    `projects/{project}/jobs/{job}` and `projects/{project}/jobs/{job}/checkpoints/{step}`. A request
+    names its resource in `name` (Get, Cancel, ...) or its collection's owner in `parent` (Create, List).
+    Ids are UUIDs, unique across projects, so `projects/-/...` stands for the caller's project. A
+    malformed name answers INVALID_ARGUMENT with a field violation naming the field (`name`, `parent`,
+    `job.name`, `spec.training_dataset`). Unexpected failures
     answer INTERNAL with a generic message; UNAVAILABLE means the database could not be reached (retry).
     """
 
@@ -171,7 +180,7 @@ class FineTuningServiceServicer:
 
     def GetDataset(self, request, context):
         """Gets a dataset.
-        Errors: NOT_FOUND; INVALID_ARGUMENT (empty id); UNAUTHENTICATED.
+        Errors: NOT_FOUND; INVALID_ARGUMENT (empty or malformed name); UNAUTHENTICATED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -205,7 +214,7 @@ class FineTuningServiceServicer:
         """Creates a job in state QUEUED. With a `request_id`, a retry of the same request returns the job the
         first call created and never creates a second one.
         Errors: INVALID_ARGUMENT (any spec rule; unknown base model; bad request_id); NOT_FOUND (a dataset
-        id that does not exist in the project; field violation names it); ALREADY_EXISTS (the request_id
+        that does not exist in the project; field violation names it); ALREADY_EXISTS (the request_id
         was used with a different request; field violation `request_id`); UNAUTHENTICATED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -214,7 +223,7 @@ class FineTuningServiceServicer:
 
     def GetJob(self, request, context):
         """Gets a job.
-        Errors: NOT_FOUND; INVALID_ARGUMENT (empty id); UNAUTHENTICATED.
+        Errors: NOT_FOUND; INVALID_ARGUMENT (empty or malformed name); UNAUTHENTICATED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -257,26 +266,16 @@ class FineTuningServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def UpdateEntropyTarget(self, request, context):
-        """Replaces the entropy target (constant or schedule, band, estimator) of a QUEUED, RUNNING or PAUSED
-        job. Recorded as a TARGET_UPDATED event; the executor gets it in its next heartbeat answer.
-        Errors: NOT_FOUND; INVALID_ARGUMENT (target rules as in CreateJob); FAILED_PRECONDITION (terminal
-        job); UNAUTHENTICATED.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
     def UpdateJob(self, request, context):
-        """Updates the mutable fields of a QUEUED, RUNNING or PAUSED job (AIP-134): `job.id` names the job,
+        """Updates the mutable fields of a QUEUED, RUNNING or PAUSED job (AIP-134): `job.name` names the job,
         `update_mask` names the fields to set and `job` carries their new values. Updatable paths:
-        `spec.entropy_target` (the whole target, as UpdateEntropyTarget did; unset tolerance/estimator take
+        `spec.entropy_target` (the whole target; unset tolerance/estimator take
         the defaults) or its parts `spec.entropy_target.constant`, `.schedule`, `.tolerance`, `.estimator`
         (the others keep their current values; constant and schedule replace each other). Every other
         field is immutable. The wildcard `*` is refused: name the paths. A changed target is recorded as a
         TARGET_UPDATED event with a new entropy_target_revision; the executor gets it in its next
         heartbeat answer.
-        Errors: INVALID_ARGUMENT (no job or job.id; an empty mask, `*`, an unknown or immutable path:
+        Errors: INVALID_ARGUMENT (no job or job.name, or a malformed name: field violation `job.name`; an empty mask, `*`, an unknown or immutable path:
         field violation `update_mask`; target rules as in CreateJob: field violations
         `job.spec.entropy_target…`); NOT_FOUND; FAILED_PRECONDITION (terminal job); UNAUTHENTICATED.
         """
@@ -343,7 +342,7 @@ class FineTuningServiceServicer:
         form a Hugging Face model folder (weights, config, tokenizer; a LoRA job's adapter, or its merged
         model when model.adapter.export_merged); each comes with its size and sha256 from the artifact's
         manifest, to verify the download against. Needs an object store (AEPO_ARTIFACTS_S3_*).
-        Errors: INVALID_ARGUMENT (no job_id, not exactly one of checkpoint_step / best_checkpoint /
+        Errors: INVALID_ARGUMENT (no name, not exactly one of checkpoint_step / best_checkpoint /
         exported_model, a negative step, url_ttl_seconds out of range); NOT_FOUND (no such job, no such
         listed checkpoint, no checkpoint in band, no exported model yet, or its manifest is missing);
         FAILED_PRECONDITION (no object store configured, or the checkpoint is stored elsewhere, e.g. on an
@@ -411,11 +410,6 @@ def add_FineTuningServiceServicer_to_server(servicer, server):
                     request_deserializer=aepo_dot_v1_dot_fine__tuning__service__pb2.ResumeJobRequest.FromString,
                     response_serializer=aepo_dot_v1_dot_fine__tuning__service__pb2.ResumeJobResponse.SerializeToString,
             ),
-            'UpdateEntropyTarget': grpc.unary_unary_rpc_method_handler(
-                    servicer.UpdateEntropyTarget,
-                    request_deserializer=aepo_dot_v1_dot_fine__tuning__service__pb2.UpdateEntropyTargetRequest.FromString,
-                    response_serializer=aepo_dot_v1_dot_fine__tuning__service__pb2.UpdateEntropyTargetResponse.SerializeToString,
-            ),
             'UpdateJob': grpc.unary_unary_rpc_method_handler(
                     servicer.UpdateJob,
                     request_deserializer=aepo_dot_v1_dot_fine__tuning__service__pb2.UpdateJobRequest.FromString,
@@ -471,7 +465,14 @@ class FineTuningService:
     revoked key answers UNAUTHENTICATED. Every resource belongs to the key's project: a resource of
     another project answers NOT_FOUND, exactly as one that does not exist. Bad input answers
     INVALID_ARGUMENT with a google.rpc.BadRequest in the `grpc-status-details-bin` trailer, one field
-    violation per problem (field paths in snake_case, e.g. `spec.rollout.top_p`). Unexpected failures
+    violation per problem (field paths in snake_case, e.g. `spec.rollout.top_p`).
+
+    Resources are named as in Google AIP-122: `projects/{project}`, `projects/{project}/datasets/{dataset}`,
+    `projects/{project}/jobs/{job}` and `projects/{project}/jobs/{job}/checkpoints/{step}`. A request
+    names its resource in `name` (Get, Cancel, ...) or its collection's owner in `parent` (Create, List).
+    Ids are UUIDs, unique across projects, so `projects/-/...` stands for the caller's project. A
+    malformed name answers INVALID_ARGUMENT with a field violation naming the field (`name`, `parent`,
+    `job.name`, `spec.training_dataset`). Unexpected failures
     answer INTERNAL with a generic message; UNAVAILABLE means the database could not be reached (retry).
     """
 
@@ -762,33 +763,6 @@ class FineTuningService:
             '/aepo.v1.FineTuningService/ResumeJob',
             aepo_dot_v1_dot_fine__tuning__service__pb2.ResumeJobRequest.SerializeToString,
             aepo_dot_v1_dot_fine__tuning__service__pb2.ResumeJobResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def UpdateEntropyTarget(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/aepo.v1.FineTuningService/UpdateEntropyTarget',
-            aepo_dot_v1_dot_fine__tuning__service__pb2.UpdateEntropyTargetRequest.SerializeToString,
-            aepo_dot_v1_dot_fine__tuning__service__pb2.UpdateEntropyTargetResponse.FromString,
             options,
             channel_credentials,
             insecure,

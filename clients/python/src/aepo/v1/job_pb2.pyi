@@ -91,8 +91,8 @@ LOSS_AGGREGATION_SEQ_MEAN_TOKEN_MEAN: LossAggregation
 LOSS_AGGREGATION_SEQ_MEAN_TOKEN_SUM: LossAggregation
 
 class Job(_message.Message):
-    __slots__ = ("id", "display_name", "spec", "state", "create_time", "start_time", "end_time", "update_time", "error", "attempt", "current_step", "cancel_requested", "pause_requested", "entropy_target_revision", "latest_step", "best_checkpoint_id", "lease_expirations", "exported_model_uri")
-    ID_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("name", "display_name", "spec", "state", "create_time", "start_time", "end_time", "update_time", "error", "attempt", "current_step", "cancel_requested", "pause_requested", "entropy_target_revision", "latest_step", "best_checkpoint", "lease_expirations", "exported_model_uri")
+    NAME_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     SPEC_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -107,10 +107,10 @@ class Job(_message.Message):
     PAUSE_REQUESTED_FIELD_NUMBER: _ClassVar[int]
     ENTROPY_TARGET_REVISION_FIELD_NUMBER: _ClassVar[int]
     LATEST_STEP_FIELD_NUMBER: _ClassVar[int]
-    BEST_CHECKPOINT_ID_FIELD_NUMBER: _ClassVar[int]
+    BEST_CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     LEASE_EXPIRATIONS_FIELD_NUMBER: _ClassVar[int]
     EXPORTED_MODEL_URI_FIELD_NUMBER: _ClassVar[int]
-    id: str
+    name: str
     display_name: str
     spec: JobSpec
     state: _job_state_pb2.JobState
@@ -125,13 +125,13 @@ class Job(_message.Message):
     pause_requested: bool
     entropy_target_revision: int
     latest_step: _record_pb2.StepRecord
-    best_checkpoint_id: str
+    best_checkpoint: str
     lease_expirations: int
     exported_model_uri: str
-    def __init__(self, id: _Optional[str] = ..., display_name: _Optional[str] = ..., spec: _Optional[_Union[JobSpec, _Mapping]] = ..., state: _Optional[_Union[_job_state_pb2.JobState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ..., attempt: _Optional[int] = ..., current_step: _Optional[int] = ..., cancel_requested: _Optional[bool] = ..., pause_requested: _Optional[bool] = ..., entropy_target_revision: _Optional[int] = ..., latest_step: _Optional[_Union[_record_pb2.StepRecord, _Mapping]] = ..., best_checkpoint_id: _Optional[str] = ..., lease_expirations: _Optional[int] = ..., exported_model_uri: _Optional[str] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., spec: _Optional[_Union[JobSpec, _Mapping]] = ..., state: _Optional[_Union[_job_state_pb2.JobState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ..., attempt: _Optional[int] = ..., current_step: _Optional[int] = ..., cancel_requested: _Optional[bool] = ..., pause_requested: _Optional[bool] = ..., entropy_target_revision: _Optional[int] = ..., latest_step: _Optional[_Union[_record_pb2.StepRecord, _Mapping]] = ..., best_checkpoint: _Optional[str] = ..., lease_expirations: _Optional[int] = ..., exported_model_uri: _Optional[str] = ...) -> None: ...
 
 class JobSpec(_message.Message):
-    __slots__ = ("base_model", "training_dataset_id", "validation_dataset_id", "algorithm", "entropy_target", "aepo", "rollout", "optimization", "entropy_reg", "entropy_adv", "grader", "validation", "checkpoint", "labels", "model", "mlflow")
+    __slots__ = ("base_model", "training_dataset", "validation_dataset", "algorithm", "entropy_target", "aepo", "rollout", "optimization", "entropy_reg", "entropy_adv", "grader", "validation", "checkpoint", "labels", "model", "mlflow")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -140,8 +140,8 @@ class JobSpec(_message.Message):
         value: str
         def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     BASE_MODEL_FIELD_NUMBER: _ClassVar[int]
-    TRAINING_DATASET_ID_FIELD_NUMBER: _ClassVar[int]
-    VALIDATION_DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    TRAINING_DATASET_FIELD_NUMBER: _ClassVar[int]
+    VALIDATION_DATASET_FIELD_NUMBER: _ClassVar[int]
     ALGORITHM_FIELD_NUMBER: _ClassVar[int]
     ENTROPY_TARGET_FIELD_NUMBER: _ClassVar[int]
     AEPO_FIELD_NUMBER: _ClassVar[int]
@@ -156,8 +156,8 @@ class JobSpec(_message.Message):
     MODEL_FIELD_NUMBER: _ClassVar[int]
     MLFLOW_FIELD_NUMBER: _ClassVar[int]
     base_model: str
-    training_dataset_id: str
-    validation_dataset_id: str
+    training_dataset: str
+    validation_dataset: str
     algorithm: Algorithm
     entropy_target: EntropyTarget
     aepo: AepoConfig
@@ -171,7 +171,7 @@ class JobSpec(_message.Message):
     labels: _containers.ScalarMap[str, str]
     model: ModelConfig
     mlflow: MlflowTracking
-    def __init__(self, base_model: _Optional[str] = ..., training_dataset_id: _Optional[str] = ..., validation_dataset_id: _Optional[str] = ..., algorithm: _Optional[_Union[Algorithm, str]] = ..., entropy_target: _Optional[_Union[EntropyTarget, _Mapping]] = ..., aepo: _Optional[_Union[AepoConfig, _Mapping]] = ..., rollout: _Optional[_Union[RolloutConfig, _Mapping]] = ..., optimization: _Optional[_Union[OptimizationConfig, _Mapping]] = ..., entropy_reg: _Optional[_Union[EntropyRegConfig, _Mapping]] = ..., entropy_adv: _Optional[_Union[EntropyAdvConfig, _Mapping]] = ..., grader: _Optional[_Union[GraderSpec, _Mapping]] = ..., validation: _Optional[_Union[ValidationConfig, _Mapping]] = ..., checkpoint: _Optional[_Union[CheckpointConfig, _Mapping]] = ..., labels: _Optional[_Mapping[str, str]] = ..., model: _Optional[_Union[ModelConfig, _Mapping]] = ..., mlflow: _Optional[_Union[MlflowTracking, _Mapping]] = ...) -> None: ...
+    def __init__(self, base_model: _Optional[str] = ..., training_dataset: _Optional[str] = ..., validation_dataset: _Optional[str] = ..., algorithm: _Optional[_Union[Algorithm, str]] = ..., entropy_target: _Optional[_Union[EntropyTarget, _Mapping]] = ..., aepo: _Optional[_Union[AepoConfig, _Mapping]] = ..., rollout: _Optional[_Union[RolloutConfig, _Mapping]] = ..., optimization: _Optional[_Union[OptimizationConfig, _Mapping]] = ..., entropy_reg: _Optional[_Union[EntropyRegConfig, _Mapping]] = ..., entropy_adv: _Optional[_Union[EntropyAdvConfig, _Mapping]] = ..., grader: _Optional[_Union[GraderSpec, _Mapping]] = ..., validation: _Optional[_Union[ValidationConfig, _Mapping]] = ..., checkpoint: _Optional[_Union[CheckpointConfig, _Mapping]] = ..., labels: _Optional[_Mapping[str, str]] = ..., model: _Optional[_Union[ModelConfig, _Mapping]] = ..., mlflow: _Optional[_Union[MlflowTracking, _Mapping]] = ...) -> None: ...
 
 class MlflowTracking(_message.Message):
     __slots__ = ("tracking_uri", "experiment_name", "registered_model_name")

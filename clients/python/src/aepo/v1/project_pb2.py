@@ -26,23 +26,21 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x61\x65po/v1/project.proto\x12\x07\x61\x65po.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fgoogle/api/field_behavior.proto\"n\n\x07Project\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1a\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x05\x12\x35\n\x0b\x63reate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\"\xd4\x01\n\x06\x41piKey\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x18\n\nproject_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1a\n\x0c\x64isplay_name\x18\x03 \x01(\tB\x04\xe2\x41\x01\x05\x12\x14\n\x06prefix\x18\x04 \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0brevoke_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x61\x65po/v1/project.proto\x12\x07\x61\x65po.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fgoogle/api/field_behavior.proto\"p\n\x07Project\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x1a\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x05\x12\x35\n\x0b\x63reate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\"\xce\x01\n\x06\x41piKey\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x1a\n\x0c\x64isplay_name\x18\x03 \x01(\tB\x04\xe2\x41\x01\x05\x12\x14\n\x06prefix\x18\x04 \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0brevoke_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03J\x04\x08\x02\x10\x03R\nproject_idb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aepo.v1.project_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PROJECT'].fields_by_name['id']._loaded_options = None
-  _globals['_PROJECT'].fields_by_name['id']._serialized_options = b'\342A\001\003'
+  _globals['_PROJECT'].fields_by_name['name']._loaded_options = None
+  _globals['_PROJECT'].fields_by_name['name']._serialized_options = b'\342A\001\010'
   _globals['_PROJECT'].fields_by_name['display_name']._loaded_options = None
   _globals['_PROJECT'].fields_by_name['display_name']._serialized_options = b'\342A\001\005'
   _globals['_PROJECT'].fields_by_name['create_time']._loaded_options = None
   _globals['_PROJECT'].fields_by_name['create_time']._serialized_options = b'\342A\001\003'
-  _globals['_APIKEY'].fields_by_name['id']._loaded_options = None
-  _globals['_APIKEY'].fields_by_name['id']._serialized_options = b'\342A\001\003'
-  _globals['_APIKEY'].fields_by_name['project_id']._loaded_options = None
-  _globals['_APIKEY'].fields_by_name['project_id']._serialized_options = b'\342A\001\003'
+  _globals['_APIKEY'].fields_by_name['name']._loaded_options = None
+  _globals['_APIKEY'].fields_by_name['name']._serialized_options = b'\342A\001\010'
   _globals['_APIKEY'].fields_by_name['display_name']._loaded_options = None
   _globals['_APIKEY'].fields_by_name['display_name']._serialized_options = b'\342A\001\005'
   _globals['_APIKEY'].fields_by_name['prefix']._loaded_options = None
@@ -52,7 +50,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_APIKEY'].fields_by_name['revoke_time']._loaded_options = None
   _globals['_APIKEY'].fields_by_name['revoke_time']._serialized_options = b'\342A\001\003'
   _globals['_PROJECT']._serialized_start=100
-  _globals['_PROJECT']._serialized_end=210
-  _globals['_APIKEY']._serialized_start=213
-  _globals['_APIKEY']._serialized_end=425
+  _globals['_PROJECT']._serialized_end=212
+  _globals['_APIKEY']._serialized_start=215
+  _globals['_APIKEY']._serialized_end=421
 # @@protoc_insertion_point(module_scope)

@@ -149,9 +149,9 @@ class EvaluationRecord(_message.Message):
     def __init__(self, step: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempt: _Optional[int] = ..., accuracy: _Optional[float] = ..., pass_at_k: _Optional[float] = ..., k: _Optional[int] = ..., temperature: _Optional[float] = ..., prompt_count: _Optional[int] = ..., reward_mean: _Optional[float] = ..., entropy: _Optional[float] = ...) -> None: ...
 
 class JobEvent(_message.Message):
-    __slots__ = ("sequence", "job_id", "create_time", "type", "from_state", "to_state", "attempt", "message", "entropy_target_revision")
+    __slots__ = ("sequence", "job", "create_time", "type", "from_state", "to_state", "attempt", "message", "entropy_target_revision")
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
-    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    JOB_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     FROM_STATE_FIELD_NUMBER: _ClassVar[int]
@@ -160,7 +160,7 @@ class JobEvent(_message.Message):
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     ENTROPY_TARGET_REVISION_FIELD_NUMBER: _ClassVar[int]
     sequence: int
-    job_id: str
+    job: str
     create_time: _timestamp_pb2.Timestamp
     type: JobEventType
     from_state: _job_state_pb2.JobState
@@ -168,12 +168,11 @@ class JobEvent(_message.Message):
     attempt: int
     message: str
     entropy_target_revision: int
-    def __init__(self, sequence: _Optional[int] = ..., job_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., type: _Optional[_Union[JobEventType, str]] = ..., from_state: _Optional[_Union[_job_state_pb2.JobState, str]] = ..., to_state: _Optional[_Union[_job_state_pb2.JobState, str]] = ..., attempt: _Optional[int] = ..., message: _Optional[str] = ..., entropy_target_revision: _Optional[int] = ...) -> None: ...
+    def __init__(self, sequence: _Optional[int] = ..., job: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., type: _Optional[_Union[JobEventType, str]] = ..., from_state: _Optional[_Union[_job_state_pb2.JobState, str]] = ..., to_state: _Optional[_Union[_job_state_pb2.JobState, str]] = ..., attempt: _Optional[int] = ..., message: _Optional[str] = ..., entropy_target_revision: _Optional[int] = ...) -> None: ...
 
 class Checkpoint(_message.Message):
-    __slots__ = ("id", "job_id", "step", "create_time", "uri", "entropy", "in_band", "reward_mean", "validation_accuracy", "attempt", "size_bytes")
-    ID_FIELD_NUMBER: _ClassVar[int]
-    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("name", "step", "create_time", "uri", "entropy", "in_band", "reward_mean", "validation_accuracy", "attempt", "size_bytes")
+    NAME_FIELD_NUMBER: _ClassVar[int]
     STEP_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     URI_FIELD_NUMBER: _ClassVar[int]
@@ -183,8 +182,7 @@ class Checkpoint(_message.Message):
     VALIDATION_ACCURACY_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
-    id: str
-    job_id: str
+    name: str
     step: int
     create_time: _timestamp_pb2.Timestamp
     uri: str
@@ -194,4 +192,4 @@ class Checkpoint(_message.Message):
     validation_accuracy: float
     attempt: int
     size_bytes: int
-    def __init__(self, id: _Optional[str] = ..., job_id: _Optional[str] = ..., step: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., uri: _Optional[str] = ..., entropy: _Optional[float] = ..., in_band: _Optional[bool] = ..., reward_mean: _Optional[float] = ..., validation_accuracy: _Optional[float] = ..., attempt: _Optional[int] = ..., size_bytes: _Optional[int] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., step: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., uri: _Optional[str] = ..., entropy: _Optional[float] = ..., in_band: _Optional[bool] = ..., reward_mean: _Optional[float] = ..., validation_accuracy: _Optional[float] = ..., attempt: _Optional[int] = ..., size_bytes: _Optional[int] = ...) -> None: ...

@@ -27,15 +27,15 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x61\x65po/v1/webhook_service.proto\x12\x07\x61\x65po.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fgoogle/api/field_behavior.proto\"\xf1\x01\n\x0fWebhookEndpoint\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x11\n\x03url\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x19\n\x0b\x65vent_types\x18\x03 \x03(\tB\x04\xe2\x41\x01\x01\x12\x15\n\x07\x65nabled\x18\x04 \x01(\x08\x42\x04\xe2\x41\x01\x01\x12\x19\n\x0b\x64\x65scription\x18\x05 \x01(\tB\x04\xe2\x41\x01\x01\x12\x35\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\"\x95\x04\n\x0fWebhookDelivery\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x19\n\x0b\x65ndpoint_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12\x18\n\nwebhook_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x03\x12\x18\n\nevent_type\x18\x04 \x01(\tB\x04\xe2\x41\x01\x03\x12\x14\n\x06job_id\x18\x05 \x01(\tB\x04\xe2\x41\x01\x03\x12\x32\n\x05state\x18\x06 \x01(\x0e\x32\x1d.aepo.v1.WebhookDeliveryStateB\x04\xe2\x41\x01\x03\x12\x1b\n\rattempt_count\x18\x07 \x01(\x05\x42\x04\xe2\x41\x01\x03\x12\x1e\n\x10last_status_code\x18\x08 \x01(\x05\x42\x04\xe2\x41\x01\x03\x12\x18\n\nlast_error\x18\t \x01(\tB\x04\xe2\x41\x01\x03\x12;\n\x11next_attempt_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12;\n\x11last_attempt_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x38\n\x0e\x64\x65livered_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x15\n\x07payload\x18\x0e \x01(\tB\x04\xe2\x41\x01\x03\"\x7f\n\x1c\x43reateWebhookEndpointRequest\x12\x11\n\x03url\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x19\n\x0b\x65vent_types\x18\x02 \x03(\tB\x04\xe2\x41\x01\x02\x12\x19\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x04\xe2\x41\x01\x01\x12\x16\n\x08\x64isabled\x18\x04 \x01(\x08\x42\x04\xe2\x41\x01\x01\"g\n\x1d\x43reateWebhookEndpointResponse\x12\x30\n\x08\x65ndpoint\x18\x01 \x01(\x0b\x32\x18.aepo.v1.WebhookEndpointB\x04\xe2\x41\x01\x03\x12\x14\n\x06secret\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\"-\n\x19GetWebhookEndpointRequest\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"N\n\x1aGetWebhookEndpointResponse\x12\x30\n\x08\x65ndpoint\x18\x01 \x01(\x0b\x32\x18.aepo.v1.WebhookEndpointB\x04\xe2\x41\x01\x03\"P\n\x1bListWebhookEndpointsRequest\x12\x17\n\tpage_size\x18\x01 \x01(\x05\x42\x04\xe2\x41\x01\x01\x12\x18\n\npage_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x01\"p\n\x1cListWebhookEndpointsResponse\x12\x31\n\tendpoints\x18\x01 \x03(\x0b\x32\x18.aepo.v1.WebhookEndpointB\x04\xe2\x41\x01\x03\x12\x1d\n\x0fnext_page_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\"\x87\x01\n\x1cUpdateWebhookEndpointRequest\x12\x30\n\x08\x65ndpoint\x18\x01 \x01(\x0b\x32\x18.aepo.v1.WebhookEndpointB\x04\xe2\x41\x01\x02\x12\x35\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x04\xe2\x41\x01\x02\"Q\n\x1dUpdateWebhookEndpointResponse\x12\x30\n\x08\x65ndpoint\x18\x01 \x01(\x0b\x32\x18.aepo.v1.WebhookEndpointB\x04\xe2\x41\x01\x03\"0\n\x1c\x44\x65leteWebhookEndpointRequest\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"\x1f\n\x1d\x44\x65leteWebhookEndpointResponse\"\xa1\x01\n\x1cListWebhookDeliveriesRequest\x12\x19\n\x0b\x65ndpoint_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x01\x12\x33\n\x06states\x18\x02 \x03(\x0e\x32\x1d.aepo.v1.WebhookDeliveryStateB\x04\xe2\x41\x01\x01\x12\x17\n\tpage_size\x18\x03 \x01(\x05\x42\x04\xe2\x41\x01\x01\x12\x18\n\npage_token\x18\x04 \x01(\tB\x04\xe2\x41\x01\x01\"r\n\x1dListWebhookDeliveriesResponse\x12\x32\n\ndeliveries\x18\x01 \x03(\x0b\x32\x18.aepo.v1.WebhookDeliveryB\x04\xe2\x41\x01\x03\x12\x1d\n\x0fnext_page_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\"4\n\x17RedeliverWebhookRequest\x12\x19\n\x0b\x64\x65livery_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"L\n\x18RedeliverWebhookResponse\x12\x30\n\x08\x64\x65livery\x18\x01 \x01(\x0b\x32\x18.aepo.v1.WebhookDeliveryB\x04\xe2\x41\x01\x03*\xab\x01\n\x14WebhookDeliveryState\x12&\n\"WEBHOOK_DELIVERY_STATE_UNSPECIFIED\x10\x00\x12\"\n\x1eWEBHOOK_DELIVERY_STATE_PENDING\x10\x01\x12$\n WEBHOOK_DELIVERY_STATE_DELIVERED\x10\x02\x12!\n\x1dWEBHOOK_DELIVERY_STATE_FAILED\x10\x03\x32\xcd\x05\n\x0eWebhookService\x12\x66\n\x15\x43reateWebhookEndpoint\x12%.aepo.v1.CreateWebhookEndpointRequest\x1a&.aepo.v1.CreateWebhookEndpointResponse\x12]\n\x12GetWebhookEndpoint\x12\".aepo.v1.GetWebhookEndpointRequest\x1a#.aepo.v1.GetWebhookEndpointResponse\x12\x63\n\x14ListWebhookEndpoints\x12$.aepo.v1.ListWebhookEndpointsRequest\x1a%.aepo.v1.ListWebhookEndpointsResponse\x12\x66\n\x15UpdateWebhookEndpoint\x12%.aepo.v1.UpdateWebhookEndpointRequest\x1a&.aepo.v1.UpdateWebhookEndpointResponse\x12\x66\n\x15\x44\x65leteWebhookEndpoint\x12%.aepo.v1.DeleteWebhookEndpointRequest\x1a&.aepo.v1.DeleteWebhookEndpointResponse\x12\x66\n\x15ListWebhookDeliveries\x12%.aepo.v1.ListWebhookDeliveriesRequest\x1a&.aepo.v1.ListWebhookDeliveriesResponse\x12W\n\x10RedeliverWebhook\x12 .aepo.v1.RedeliverWebhookRequest\x1a!.aepo.v1.RedeliverWebhookResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x61\x65po/v1/webhook_service.proto\x12\x07\x61\x65po.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fgoogle/api/field_behavior.proto\"\xf3\x01\n\x0fWebhookEndpoint\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x11\n\x03url\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x19\n\x0b\x65vent_types\x18\x03 \x03(\tB\x04\xe2\x41\x01\x01\x12\x15\n\x07\x65nabled\x18\x04 \x01(\x08\x42\x04\xe2\x41\x01\x01\x12\x19\n\x0b\x64\x65scription\x18\x05 \x01(\tB\x04\xe2\x41\x01\x01\x12\x35\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\"\x91\x04\n\x0fWebhookDelivery\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x16\n\x08\x65ndpoint\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12\x18\n\nwebhook_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x03\x12\x18\n\nevent_type\x18\x04 \x01(\tB\x04\xe2\x41\x01\x03\x12\x11\n\x03job\x18\x05 \x01(\tB\x04\xe2\x41\x01\x03\x12\x32\n\x05state\x18\x06 \x01(\x0e\x32\x1d.aepo.v1.WebhookDeliveryStateB\x04\xe2\x41\x01\x03\x12\x1b\n\rattempt_count\x18\x07 \x01(\x05\x42\x04\xe2\x41\x01\x03\x12\x1e\n\x10last_status_code\x18\x08 \x01(\x05\x42\x04\xe2\x41\x01\x03\x12\x18\n\nlast_error\x18\t \x01(\tB\x04\xe2\x41\x01\x03\x12;\n\x11next_attempt_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12;\n\x11last_attempt_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x38\n\x0e\x64\x65livered_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x15\n\x07payload\x18\x0e \x01(\tB\x04\xe2\x41\x01\x03\"\x7f\n\x1c\x43reateWebhookEndpointRequest\x12\x11\n\x03url\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x19\n\x0b\x65vent_types\x18\x02 \x03(\tB\x04\xe2\x41\x01\x02\x12\x19\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x04\xe2\x41\x01\x01\x12\x16\n\x08\x64isabled\x18\x04 \x01(\x08\x42\x04\xe2\x41\x01\x01\"g\n\x1d\x43reateWebhookEndpointResponse\x12\x30\n\x08\x65ndpoint\x18\x01 \x01(\x0b\x32\x18.aepo.v1.WebhookEndpointB\x04\xe2\x41\x01\x03\x12\x14\n\x06secret\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\"/\n\x19GetWebhookEndpointRequest\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"N\n\x1aGetWebhookEndpointResponse\x12\x30\n\x08\x65ndpoint\x18\x01 \x01(\x0b\x32\x18.aepo.v1.WebhookEndpointB\x04\xe2\x41\x01\x03\"P\n\x1bListWebhookEndpointsRequest\x12\x17\n\tpage_size\x18\x01 \x01(\x05\x42\x04\xe2\x41\x01\x01\x12\x18\n\npage_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x01\"p\n\x1cListWebhookEndpointsResponse\x12\x31\n\tendpoints\x18\x01 \x03(\x0b\x32\x18.aepo.v1.WebhookEndpointB\x04\xe2\x41\x01\x03\x12\x1d\n\x0fnext_page_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\"\x87\x01\n\x1cUpdateWebhookEndpointRequest\x12\x30\n\x08\x65ndpoint\x18\x01 \x01(\x0b\x32\x18.aepo.v1.WebhookEndpointB\x04\xe2\x41\x01\x02\x12\x35\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x04\xe2\x41\x01\x02\"Q\n\x1dUpdateWebhookEndpointResponse\x12\x30\n\x08\x65ndpoint\x18\x01 \x01(\x0b\x32\x18.aepo.v1.WebhookEndpointB\x04\xe2\x41\x01\x03\"2\n\x1c\x44\x65leteWebhookEndpointRequest\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"\x1f\n\x1d\x44\x65leteWebhookEndpointResponse\"\x9c\x01\n\x1cListWebhookDeliveriesRequest\x12\x14\n\x06parent\x18\x01 \x01(\tB\x04\xe2\x41\x01\x01\x12\x33\n\x06states\x18\x02 \x03(\x0e\x32\x1d.aepo.v1.WebhookDeliveryStateB\x04\xe2\x41\x01\x01\x12\x17\n\tpage_size\x18\x03 \x01(\x05\x42\x04\xe2\x41\x01\x01\x12\x18\n\npage_token\x18\x04 \x01(\tB\x04\xe2\x41\x01\x01\"r\n\x1dListWebhookDeliveriesResponse\x12\x32\n\ndeliveries\x18\x01 \x03(\x0b\x32\x18.aepo.v1.WebhookDeliveryB\x04\xe2\x41\x01\x03\x12\x1d\n\x0fnext_page_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\"-\n\x17RedeliverWebhookRequest\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"L\n\x18RedeliverWebhookResponse\x12\x30\n\x08\x64\x65livery\x18\x01 \x01(\x0b\x32\x18.aepo.v1.WebhookDeliveryB\x04\xe2\x41\x01\x03*\xab\x01\n\x14WebhookDeliveryState\x12&\n\"WEBHOOK_DELIVERY_STATE_UNSPECIFIED\x10\x00\x12\"\n\x1eWEBHOOK_DELIVERY_STATE_PENDING\x10\x01\x12$\n WEBHOOK_DELIVERY_STATE_DELIVERED\x10\x02\x12!\n\x1dWEBHOOK_DELIVERY_STATE_FAILED\x10\x03\x32\xcd\x05\n\x0eWebhookService\x12\x66\n\x15\x43reateWebhookEndpoint\x12%.aepo.v1.CreateWebhookEndpointRequest\x1a&.aepo.v1.CreateWebhookEndpointResponse\x12]\n\x12GetWebhookEndpoint\x12\".aepo.v1.GetWebhookEndpointRequest\x1a#.aepo.v1.GetWebhookEndpointResponse\x12\x63\n\x14ListWebhookEndpoints\x12$.aepo.v1.ListWebhookEndpointsRequest\x1a%.aepo.v1.ListWebhookEndpointsResponse\x12\x66\n\x15UpdateWebhookEndpoint\x12%.aepo.v1.UpdateWebhookEndpointRequest\x1a&.aepo.v1.UpdateWebhookEndpointResponse\x12\x66\n\x15\x44\x65leteWebhookEndpoint\x12%.aepo.v1.DeleteWebhookEndpointRequest\x1a&.aepo.v1.DeleteWebhookEndpointResponse\x12\x66\n\x15ListWebhookDeliveries\x12%.aepo.v1.ListWebhookDeliveriesRequest\x1a&.aepo.v1.ListWebhookDeliveriesResponse\x12W\n\x10RedeliverWebhook\x12 .aepo.v1.RedeliverWebhookRequest\x1a!.aepo.v1.RedeliverWebhookResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aepo.v1.webhook_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_WEBHOOKENDPOINT'].fields_by_name['id']._loaded_options = None
-  _globals['_WEBHOOKENDPOINT'].fields_by_name['id']._serialized_options = b'\342A\001\003'
+  _globals['_WEBHOOKENDPOINT'].fields_by_name['name']._loaded_options = None
+  _globals['_WEBHOOKENDPOINT'].fields_by_name['name']._serialized_options = b'\342A\001\010'
   _globals['_WEBHOOKENDPOINT'].fields_by_name['url']._loaded_options = None
   _globals['_WEBHOOKENDPOINT'].fields_by_name['url']._serialized_options = b'\342A\001\002'
   _globals['_WEBHOOKENDPOINT'].fields_by_name['event_types']._loaded_options = None
@@ -48,16 +48,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_WEBHOOKENDPOINT'].fields_by_name['create_time']._serialized_options = b'\342A\001\003'
   _globals['_WEBHOOKENDPOINT'].fields_by_name['update_time']._loaded_options = None
   _globals['_WEBHOOKENDPOINT'].fields_by_name['update_time']._serialized_options = b'\342A\001\003'
-  _globals['_WEBHOOKDELIVERY'].fields_by_name['id']._loaded_options = None
-  _globals['_WEBHOOKDELIVERY'].fields_by_name['id']._serialized_options = b'\342A\001\003'
-  _globals['_WEBHOOKDELIVERY'].fields_by_name['endpoint_id']._loaded_options = None
-  _globals['_WEBHOOKDELIVERY'].fields_by_name['endpoint_id']._serialized_options = b'\342A\001\003'
+  _globals['_WEBHOOKDELIVERY'].fields_by_name['name']._loaded_options = None
+  _globals['_WEBHOOKDELIVERY'].fields_by_name['name']._serialized_options = b'\342A\001\010'
+  _globals['_WEBHOOKDELIVERY'].fields_by_name['endpoint']._loaded_options = None
+  _globals['_WEBHOOKDELIVERY'].fields_by_name['endpoint']._serialized_options = b'\342A\001\003'
   _globals['_WEBHOOKDELIVERY'].fields_by_name['webhook_id']._loaded_options = None
   _globals['_WEBHOOKDELIVERY'].fields_by_name['webhook_id']._serialized_options = b'\342A\001\003'
   _globals['_WEBHOOKDELIVERY'].fields_by_name['event_type']._loaded_options = None
   _globals['_WEBHOOKDELIVERY'].fields_by_name['event_type']._serialized_options = b'\342A\001\003'
-  _globals['_WEBHOOKDELIVERY'].fields_by_name['job_id']._loaded_options = None
-  _globals['_WEBHOOKDELIVERY'].fields_by_name['job_id']._serialized_options = b'\342A\001\003'
+  _globals['_WEBHOOKDELIVERY'].fields_by_name['job']._loaded_options = None
+  _globals['_WEBHOOKDELIVERY'].fields_by_name['job']._serialized_options = b'\342A\001\003'
   _globals['_WEBHOOKDELIVERY'].fields_by_name['state']._loaded_options = None
   _globals['_WEBHOOKDELIVERY'].fields_by_name['state']._serialized_options = b'\342A\001\003'
   _globals['_WEBHOOKDELIVERY'].fields_by_name['attempt_count']._loaded_options = None
@@ -88,8 +88,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CREATEWEBHOOKENDPOINTRESPONSE'].fields_by_name['endpoint']._serialized_options = b'\342A\001\003'
   _globals['_CREATEWEBHOOKENDPOINTRESPONSE'].fields_by_name['secret']._loaded_options = None
   _globals['_CREATEWEBHOOKENDPOINTRESPONSE'].fields_by_name['secret']._serialized_options = b'\342A\001\003'
-  _globals['_GETWEBHOOKENDPOINTREQUEST'].fields_by_name['id']._loaded_options = None
-  _globals['_GETWEBHOOKENDPOINTREQUEST'].fields_by_name['id']._serialized_options = b'\342A\001\002'
+  _globals['_GETWEBHOOKENDPOINTREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_GETWEBHOOKENDPOINTREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002'
   _globals['_GETWEBHOOKENDPOINTRESPONSE'].fields_by_name['endpoint']._loaded_options = None
   _globals['_GETWEBHOOKENDPOINTRESPONSE'].fields_by_name['endpoint']._serialized_options = b'\342A\001\003'
   _globals['_LISTWEBHOOKENDPOINTSREQUEST'].fields_by_name['page_size']._loaded_options = None
@@ -106,10 +106,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_UPDATEWEBHOOKENDPOINTREQUEST'].fields_by_name['update_mask']._serialized_options = b'\342A\001\002'
   _globals['_UPDATEWEBHOOKENDPOINTRESPONSE'].fields_by_name['endpoint']._loaded_options = None
   _globals['_UPDATEWEBHOOKENDPOINTRESPONSE'].fields_by_name['endpoint']._serialized_options = b'\342A\001\003'
-  _globals['_DELETEWEBHOOKENDPOINTREQUEST'].fields_by_name['id']._loaded_options = None
-  _globals['_DELETEWEBHOOKENDPOINTREQUEST'].fields_by_name['id']._serialized_options = b'\342A\001\002'
-  _globals['_LISTWEBHOOKDELIVERIESREQUEST'].fields_by_name['endpoint_id']._loaded_options = None
-  _globals['_LISTWEBHOOKDELIVERIESREQUEST'].fields_by_name['endpoint_id']._serialized_options = b'\342A\001\001'
+  _globals['_DELETEWEBHOOKENDPOINTREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_DELETEWEBHOOKENDPOINTREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002'
+  _globals['_LISTWEBHOOKDELIVERIESREQUEST'].fields_by_name['parent']._loaded_options = None
+  _globals['_LISTWEBHOOKDELIVERIESREQUEST'].fields_by_name['parent']._serialized_options = b'\342A\001\001'
   _globals['_LISTWEBHOOKDELIVERIESREQUEST'].fields_by_name['states']._loaded_options = None
   _globals['_LISTWEBHOOKDELIVERIESREQUEST'].fields_by_name['states']._serialized_options = b'\342A\001\001'
   _globals['_LISTWEBHOOKDELIVERIESREQUEST'].fields_by_name['page_size']._loaded_options = None
@@ -120,21 +120,21 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTWEBHOOKDELIVERIESRESPONSE'].fields_by_name['deliveries']._serialized_options = b'\342A\001\003'
   _globals['_LISTWEBHOOKDELIVERIESRESPONSE'].fields_by_name['next_page_token']._loaded_options = None
   _globals['_LISTWEBHOOKDELIVERIESRESPONSE'].fields_by_name['next_page_token']._serialized_options = b'\342A\001\003'
-  _globals['_REDELIVERWEBHOOKREQUEST'].fields_by_name['delivery_id']._loaded_options = None
-  _globals['_REDELIVERWEBHOOKREQUEST'].fields_by_name['delivery_id']._serialized_options = b'\342A\001\002'
+  _globals['_REDELIVERWEBHOOKREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_REDELIVERWEBHOOKREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002'
   _globals['_REDELIVERWEBHOOKRESPONSE'].fields_by_name['delivery']._loaded_options = None
   _globals['_REDELIVERWEBHOOKRESPONSE'].fields_by_name['delivery']._serialized_options = b'\342A\001\003'
-  _globals['_WEBHOOKDELIVERYSTATE']._serialized_start=2196
-  _globals['_WEBHOOKDELIVERYSTATE']._serialized_end=2367
+  _globals['_WEBHOOKDELIVERYSTATE']._serialized_start=2186
+  _globals['_WEBHOOKDELIVERYSTATE']._serialized_end=2357
   _globals['_WEBHOOKENDPOINT']._serialized_start=143
-  _globals['_WEBHOOKENDPOINT']._serialized_end=384
-  _globals['_WEBHOOKDELIVERY']._serialized_start=387
-  _globals['_WEBHOOKDELIVERY']._serialized_end=920
-  _globals['_CREATEWEBHOOKENDPOINTREQUEST']._serialized_start=922
-  _globals['_CREATEWEBHOOKENDPOINTREQUEST']._serialized_end=1049
-  _globals['_CREATEWEBHOOKENDPOINTRESPONSE']._serialized_start=1051
-  _globals['_CREATEWEBHOOKENDPOINTRESPONSE']._serialized_end=1154
-  _globals['_GETWEBHOOKENDPOINTREQUEST']._serialized_start=1156
+  _globals['_WEBHOOKENDPOINT']._serialized_end=386
+  _globals['_WEBHOOKDELIVERY']._serialized_start=389
+  _globals['_WEBHOOKDELIVERY']._serialized_end=918
+  _globals['_CREATEWEBHOOKENDPOINTREQUEST']._serialized_start=920
+  _globals['_CREATEWEBHOOKENDPOINTREQUEST']._serialized_end=1047
+  _globals['_CREATEWEBHOOKENDPOINTRESPONSE']._serialized_start=1049
+  _globals['_CREATEWEBHOOKENDPOINTRESPONSE']._serialized_end=1152
+  _globals['_GETWEBHOOKENDPOINTREQUEST']._serialized_start=1154
   _globals['_GETWEBHOOKENDPOINTREQUEST']._serialized_end=1201
   _globals['_GETWEBHOOKENDPOINTRESPONSE']._serialized_start=1203
   _globals['_GETWEBHOOKENDPOINTRESPONSE']._serialized_end=1281
@@ -147,17 +147,17 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_UPDATEWEBHOOKENDPOINTRESPONSE']._serialized_start=1617
   _globals['_UPDATEWEBHOOKENDPOINTRESPONSE']._serialized_end=1698
   _globals['_DELETEWEBHOOKENDPOINTREQUEST']._serialized_start=1700
-  _globals['_DELETEWEBHOOKENDPOINTREQUEST']._serialized_end=1748
-  _globals['_DELETEWEBHOOKENDPOINTRESPONSE']._serialized_start=1750
-  _globals['_DELETEWEBHOOKENDPOINTRESPONSE']._serialized_end=1781
-  _globals['_LISTWEBHOOKDELIVERIESREQUEST']._serialized_start=1784
-  _globals['_LISTWEBHOOKDELIVERIESREQUEST']._serialized_end=1945
-  _globals['_LISTWEBHOOKDELIVERIESRESPONSE']._serialized_start=1947
-  _globals['_LISTWEBHOOKDELIVERIESRESPONSE']._serialized_end=2061
-  _globals['_REDELIVERWEBHOOKREQUEST']._serialized_start=2063
-  _globals['_REDELIVERWEBHOOKREQUEST']._serialized_end=2115
-  _globals['_REDELIVERWEBHOOKRESPONSE']._serialized_start=2117
-  _globals['_REDELIVERWEBHOOKRESPONSE']._serialized_end=2193
-  _globals['_WEBHOOKSERVICE']._serialized_start=2370
-  _globals['_WEBHOOKSERVICE']._serialized_end=3087
+  _globals['_DELETEWEBHOOKENDPOINTREQUEST']._serialized_end=1750
+  _globals['_DELETEWEBHOOKENDPOINTRESPONSE']._serialized_start=1752
+  _globals['_DELETEWEBHOOKENDPOINTRESPONSE']._serialized_end=1783
+  _globals['_LISTWEBHOOKDELIVERIESREQUEST']._serialized_start=1786
+  _globals['_LISTWEBHOOKDELIVERIESREQUEST']._serialized_end=1942
+  _globals['_LISTWEBHOOKDELIVERIESRESPONSE']._serialized_start=1944
+  _globals['_LISTWEBHOOKDELIVERIESRESPONSE']._serialized_end=2058
+  _globals['_REDELIVERWEBHOOKREQUEST']._serialized_start=2060
+  _globals['_REDELIVERWEBHOOKREQUEST']._serialized_end=2105
+  _globals['_REDELIVERWEBHOOKRESPONSE']._serialized_start=2107
+  _globals['_REDELIVERWEBHOOKRESPONSE']._serialized_end=2183
+  _globals['_WEBHOOKSERVICE']._serialized_start=2360
+  _globals['_WEBHOOKSERVICE']._serialized_end=3077
 # @@protoc_insertion_point(module_scope)

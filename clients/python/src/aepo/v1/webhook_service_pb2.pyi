@@ -24,30 +24,30 @@ WEBHOOK_DELIVERY_STATE_DELIVERED: WebhookDeliveryState
 WEBHOOK_DELIVERY_STATE_FAILED: WebhookDeliveryState
 
 class WebhookEndpoint(_message.Message):
-    __slots__ = ("id", "url", "event_types", "enabled", "description", "create_time", "update_time")
-    ID_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("name", "url", "event_types", "enabled", "description", "create_time", "update_time")
+    NAME_FIELD_NUMBER: _ClassVar[int]
     URL_FIELD_NUMBER: _ClassVar[int]
     EVENT_TYPES_FIELD_NUMBER: _ClassVar[int]
     ENABLED_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
-    id: str
+    name: str
     url: str
     event_types: _containers.RepeatedScalarFieldContainer[str]
     enabled: bool
     description: str
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., url: _Optional[str] = ..., event_types: _Optional[_Iterable[str]] = ..., enabled: _Optional[bool] = ..., description: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., url: _Optional[str] = ..., event_types: _Optional[_Iterable[str]] = ..., enabled: _Optional[bool] = ..., description: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class WebhookDelivery(_message.Message):
-    __slots__ = ("id", "endpoint_id", "webhook_id", "event_type", "job_id", "state", "attempt_count", "last_status_code", "last_error", "next_attempt_time", "last_attempt_time", "delivered_time", "create_time", "payload")
-    ID_FIELD_NUMBER: _ClassVar[int]
-    ENDPOINT_ID_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("name", "endpoint", "webhook_id", "event_type", "job", "state", "attempt_count", "last_status_code", "last_error", "next_attempt_time", "last_attempt_time", "delivered_time", "create_time", "payload")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ENDPOINT_FIELD_NUMBER: _ClassVar[int]
     WEBHOOK_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
-    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    JOB_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_COUNT_FIELD_NUMBER: _ClassVar[int]
     LAST_STATUS_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -57,11 +57,11 @@ class WebhookDelivery(_message.Message):
     DELIVERED_TIME_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
-    id: str
-    endpoint_id: str
+    name: str
+    endpoint: str
     webhook_id: str
     event_type: str
-    job_id: str
+    job: str
     state: WebhookDeliveryState
     attempt_count: int
     last_status_code: int
@@ -71,7 +71,7 @@ class WebhookDelivery(_message.Message):
     delivered_time: _timestamp_pb2.Timestamp
     create_time: _timestamp_pb2.Timestamp
     payload: str
-    def __init__(self, id: _Optional[str] = ..., endpoint_id: _Optional[str] = ..., webhook_id: _Optional[str] = ..., event_type: _Optional[str] = ..., job_id: _Optional[str] = ..., state: _Optional[_Union[WebhookDeliveryState, str]] = ..., attempt_count: _Optional[int] = ..., last_status_code: _Optional[int] = ..., last_error: _Optional[str] = ..., next_attempt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_attempt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivered_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., payload: _Optional[str] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., endpoint: _Optional[str] = ..., webhook_id: _Optional[str] = ..., event_type: _Optional[str] = ..., job: _Optional[str] = ..., state: _Optional[_Union[WebhookDeliveryState, str]] = ..., attempt_count: _Optional[int] = ..., last_status_code: _Optional[int] = ..., last_error: _Optional[str] = ..., next_attempt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_attempt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivered_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., payload: _Optional[str] = ...) -> None: ...
 
 class CreateWebhookEndpointRequest(_message.Message):
     __slots__ = ("url", "event_types", "description", "disabled")
@@ -94,10 +94,10 @@ class CreateWebhookEndpointResponse(_message.Message):
     def __init__(self, endpoint: _Optional[_Union[WebhookEndpoint, _Mapping]] = ..., secret: _Optional[str] = ...) -> None: ...
 
 class GetWebhookEndpointRequest(_message.Message):
-    __slots__ = ("id",)
-    ID_FIELD_NUMBER: _ClassVar[int]
-    id: str
-    def __init__(self, id: _Optional[str] = ...) -> None: ...
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class GetWebhookEndpointResponse(_message.Message):
     __slots__ = ("endpoint",)
@@ -136,26 +136,26 @@ class UpdateWebhookEndpointResponse(_message.Message):
     def __init__(self, endpoint: _Optional[_Union[WebhookEndpoint, _Mapping]] = ...) -> None: ...
 
 class DeleteWebhookEndpointRequest(_message.Message):
-    __slots__ = ("id",)
-    ID_FIELD_NUMBER: _ClassVar[int]
-    id: str
-    def __init__(self, id: _Optional[str] = ...) -> None: ...
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class DeleteWebhookEndpointResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
 class ListWebhookDeliveriesRequest(_message.Message):
-    __slots__ = ("endpoint_id", "states", "page_size", "page_token")
-    ENDPOINT_ID_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("parent", "states", "page_size", "page_token")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
     STATES_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    endpoint_id: str
+    parent: str
     states: _containers.RepeatedScalarFieldContainer[WebhookDeliveryState]
     page_size: int
     page_token: str
-    def __init__(self, endpoint_id: _Optional[str] = ..., states: _Optional[_Iterable[_Union[WebhookDeliveryState, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, parent: _Optional[str] = ..., states: _Optional[_Iterable[_Union[WebhookDeliveryState, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListWebhookDeliveriesResponse(_message.Message):
     __slots__ = ("deliveries", "next_page_token")
@@ -166,10 +166,10 @@ class ListWebhookDeliveriesResponse(_message.Message):
     def __init__(self, deliveries: _Optional[_Iterable[_Union[WebhookDelivery, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class RedeliverWebhookRequest(_message.Message):
-    __slots__ = ("delivery_id",)
-    DELIVERY_ID_FIELD_NUMBER: _ClassVar[int]
-    delivery_id: str
-    def __init__(self, delivery_id: _Optional[str] = ...) -> None: ...
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class RedeliverWebhookResponse(_message.Message):
     __slots__ = ("delivery",)

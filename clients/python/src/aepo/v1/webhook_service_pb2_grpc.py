@@ -37,6 +37,8 @@ class WebhookServiceStub:
     job.target_unreachable  the trainer reported the entropy target out of reach
     job.evaluation_recorded a validation record was stored
 
+    Resource names (AIP-122): `projects/{project}/webhookEndpoints/{endpoint}` and
+    `projects/{project}/webhookEndpoints/{endpoint}/deliveries/{delivery}`.
     Authentication and errors as in FineTuningService: `authorization: Bearer <api key>`; an endpoint
     or delivery of another project answers NOT_FOUND; bad input answers INVALID_ARGUMENT with one field
     violation per problem.
@@ -97,6 +99,8 @@ class WebhookServiceServicer:
     job.target_unreachable  the trainer reported the entropy target out of reach
     job.evaluation_recorded a validation record was stored
 
+    Resource names (AIP-122): `projects/{project}/webhookEndpoints/{endpoint}` and
+    `projects/{project}/webhookEndpoints/{endpoint}/deliveries/{delivery}`.
     Authentication and errors as in FineTuningService: `authorization: Bearer <api key>`; an endpoint
     or delivery of another project answers NOT_FOUND; bad input answers INVALID_ARGUMENT with one field
     violation per problem.
@@ -113,7 +117,7 @@ class WebhookServiceServicer:
 
     def GetWebhookEndpoint(self, request, context):
         """Gets an endpoint (never its secret).
-        Errors: NOT_FOUND; INVALID_ARGUMENT (empty id); UNAUTHENTICATED.
+        Errors: NOT_FOUND; INVALID_ARGUMENT (empty or malformed name); UNAUTHENTICATED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -131,7 +135,7 @@ class WebhookServiceServicer:
         """Updates the fields of an endpoint named in `update_mask` (`url`, `event_types`, `enabled`,
         `description`). Events recorded while an endpoint is disabled are not queued for it; deliveries
         already queued wait until it is enabled again.
-        Errors: NOT_FOUND; INVALID_ARGUMENT (empty `endpoint.id`; empty or unknown `update_mask` path;
+        Errors: NOT_FOUND; INVALID_ARGUMENT (empty or malformed `endpoint.name`; empty or unknown `update_mask` path;
         `endpoint.url`, `endpoint.event_types`, `endpoint.description` rules as in CreateWebhookEndpoint);
         UNAUTHENTICATED.
         """
@@ -141,7 +145,7 @@ class WebhookServiceServicer:
 
     def DeleteWebhookEndpoint(self, request, context):
         """Deletes an endpoint and its delivery log; nothing more is sent to it.
-        Errors: NOT_FOUND; INVALID_ARGUMENT (empty id); UNAUTHENTICATED.
+        Errors: NOT_FOUND; INVALID_ARGUMENT (empty or malformed name); UNAUTHENTICATED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -150,7 +154,7 @@ class WebhookServiceServicer:
     def ListWebhookDeliveries(self, request, context):
         """Lists deliveries (the delivery log), newest first, of one endpoint or of every endpoint of the
         project, optionally only those in the given states.
-        Errors: NOT_FOUND (endpoint_id); INVALID_ARGUMENT (bad `states[N]`, page_size or page_token);
+        Errors: NOT_FOUND (parent); INVALID_ARGUMENT (bad `states[N]`, page_size or page_token);
         UNAUTHENTICATED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -160,7 +164,7 @@ class WebhookServiceServicer:
     def RedeliverWebhook(self, request, context):
         """Sends a delivery again as soon as possible, whatever its state (a FAILED one gets a fresh attempt
         budget), with the same `webhook-id` and body.
-        Errors: NOT_FOUND; INVALID_ARGUMENT (empty delivery_id); UNAUTHENTICATED.
+        Errors: NOT_FOUND; INVALID_ARGUMENT (empty or malformed name); UNAUTHENTICATED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -224,6 +228,8 @@ class WebhookService:
     job.target_unreachable  the trainer reported the entropy target out of reach
     job.evaluation_recorded a validation record was stored
 
+    Resource names (AIP-122): `projects/{project}/webhookEndpoints/{endpoint}` and
+    `projects/{project}/webhookEndpoints/{endpoint}/deliveries/{delivery}`.
     Authentication and errors as in FineTuningService: `authorization: Bearer <api key>`; an endpoint
     or delivery of another project answers NOT_FOUND; bad input answers INVALID_ARGUMENT with one field
     violation per problem.

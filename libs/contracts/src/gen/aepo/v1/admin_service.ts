@@ -54,8 +54,8 @@ export interface ListProjectsResponse {
 
 /** Request of CreateApiKey. */
 export interface CreateApiKeyRequest {
-  /** Required. Project id. */
-  projectId: string;
+  /** Required. The project, `projects/{project}`. */
+  parent: string;
   /** At most 200 characters. */
   displayName: string;
 }
@@ -70,8 +70,8 @@ export interface CreateApiKeyResponse {
 
 /** Request of RevokeApiKey. */
 export interface RevokeApiKeyRequest {
-  /** Required. Key id. */
-  apiKeyId: string;
+  /** Required. The key, `projects/{project}/apiKeys/{api_key}`. */
+  name: string;
 }
 
 /** Response of RevokeApiKey. */
@@ -408,13 +408,13 @@ export const ListProjectsResponse: MessageFns<ListProjectsResponse> = {
 };
 
 function createBaseCreateApiKeyRequest(): CreateApiKeyRequest {
-  return { projectId: '', displayName: '' };
+  return { parent: '', displayName: '' };
 }
 
 export const CreateApiKeyRequest: MessageFns<CreateApiKeyRequest> = {
   encode(message: CreateApiKeyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.projectId !== '') {
-      writer.uint32(10).string(message.projectId);
+    if (message.parent !== '') {
+      writer.uint32(10).string(message.parent);
     }
     if (message.displayName !== '') {
       writer.uint32(18).string(message.displayName);
@@ -440,7 +440,7 @@ export const CreateApiKeyRequest: MessageFns<CreateApiKeyRequest> = {
               break;
             }
 
-            message.projectId = reader.string();
+            message.parent = reader.string();
             continue;
           }
           case 2: {
@@ -465,11 +465,7 @@ export const CreateApiKeyRequest: MessageFns<CreateApiKeyRequest> = {
 
   fromJSON(object: any): CreateApiKeyRequest {
     return {
-      projectId: isSet(object.projectId)
-        ? globalThis.String(object.projectId)
-        : isSet(object.project_id)
-          ? globalThis.String(object.project_id)
-          : '',
+      parent: isSet(object.parent) ? globalThis.String(object.parent) : '',
       displayName: isSet(object.displayName)
         ? globalThis.String(object.displayName)
         : isSet(object.display_name)
@@ -480,8 +476,8 @@ export const CreateApiKeyRequest: MessageFns<CreateApiKeyRequest> = {
 
   toJSON(message: CreateApiKeyRequest): unknown {
     const obj: any = {};
-    if (message.projectId !== '') {
-      obj.projectId = message.projectId;
+    if (message.parent !== '') {
+      obj.parent = message.parent;
     }
     if (message.displayName !== '') {
       obj.displayName = message.displayName;
@@ -494,7 +490,7 @@ export const CreateApiKeyRequest: MessageFns<CreateApiKeyRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<CreateApiKeyRequest>, I>>(object: I): CreateApiKeyRequest {
     const message = createBaseCreateApiKeyRequest();
-    message.projectId = object.projectId ?? '';
+    message.parent = object.parent ?? '';
     message.displayName = object.displayName ?? '';
     return message;
   },
@@ -591,13 +587,13 @@ export const CreateApiKeyResponse: MessageFns<CreateApiKeyResponse> = {
 };
 
 function createBaseRevokeApiKeyRequest(): RevokeApiKeyRequest {
-  return { apiKeyId: '' };
+  return { name: '' };
 }
 
 export const RevokeApiKeyRequest: MessageFns<RevokeApiKeyRequest> = {
   encode(message: RevokeApiKeyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.apiKeyId !== '') {
-      writer.uint32(10).string(message.apiKeyId);
+    if (message.name !== '') {
+      writer.uint32(10).string(message.name);
     }
     return writer;
   },
@@ -620,7 +616,7 @@ export const RevokeApiKeyRequest: MessageFns<RevokeApiKeyRequest> = {
               break;
             }
 
-            message.apiKeyId = reader.string();
+            message.name = reader.string();
             continue;
           }
         }
@@ -636,19 +632,13 @@ export const RevokeApiKeyRequest: MessageFns<RevokeApiKeyRequest> = {
   },
 
   fromJSON(object: any): RevokeApiKeyRequest {
-    return {
-      apiKeyId: isSet(object.apiKeyId)
-        ? globalThis.String(object.apiKeyId)
-        : isSet(object.api_key_id)
-          ? globalThis.String(object.api_key_id)
-          : '',
-    };
+    return { name: isSet(object.name) ? globalThis.String(object.name) : '' };
   },
 
   toJSON(message: RevokeApiKeyRequest): unknown {
     const obj: any = {};
-    if (message.apiKeyId !== '') {
-      obj.apiKeyId = message.apiKeyId;
+    if (message.name !== '') {
+      obj.name = message.name;
     }
     return obj;
   },
@@ -658,7 +648,7 @@ export const RevokeApiKeyRequest: MessageFns<RevokeApiKeyRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<RevokeApiKeyRequest>, I>>(object: I): RevokeApiKeyRequest {
     const message = createBaseRevokeApiKeyRequest();
-    message.apiKeyId = object.apiKeyId ?? '';
+    message.name = object.name ?? '';
     return message;
   },
 };
@@ -775,7 +765,7 @@ export const AdminServiceService = {
   },
   /**
    * Creates an API key for a project and returns its secret once.
-   * Errors: UNAUTHENTICATED; INVALID_ARGUMENT (bad display_name); NOT_FOUND (no such project).
+   * Errors: UNAUTHENTICATED; INVALID_ARGUMENT (bad display_name, malformed parent); NOT_FOUND (no such project).
    */
   createApiKey: {
     path: '/aepo.v1.AdminService/CreateApiKey' as const,
@@ -790,7 +780,7 @@ export const AdminServiceService = {
   },
   /**
    * Revokes an API key; calls with it then answer UNAUTHENTICATED.
-   * Errors: UNAUTHENTICATED; NOT_FOUND (no such key).
+   * Errors: UNAUTHENTICATED; INVALID_ARGUMENT (malformed name); NOT_FOUND (no such key).
    */
   revokeApiKey: {
     path: '/aepo.v1.AdminService/RevokeApiKey' as const,
@@ -818,12 +808,12 @@ export interface AdminServiceServer extends UntypedServiceImplementation {
   listProjects: handleUnaryCall<ListProjectsRequest, ListProjectsResponse>;
   /**
    * Creates an API key for a project and returns its secret once.
-   * Errors: UNAUTHENTICATED; INVALID_ARGUMENT (bad display_name); NOT_FOUND (no such project).
+   * Errors: UNAUTHENTICATED; INVALID_ARGUMENT (bad display_name, malformed parent); NOT_FOUND (no such project).
    */
   createApiKey: handleUnaryCall<CreateApiKeyRequest, CreateApiKeyResponse>;
   /**
    * Revokes an API key; calls with it then answer UNAUTHENTICATED.
-   * Errors: UNAUTHENTICATED; NOT_FOUND (no such key).
+   * Errors: UNAUTHENTICATED; INVALID_ARGUMENT (malformed name); NOT_FOUND (no such key).
    */
   revokeApiKey: handleUnaryCall<RevokeApiKeyRequest, RevokeApiKeyResponse>;
 }
@@ -869,7 +859,7 @@ export interface AdminServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Creates an API key for a project and returns its secret once.
-   * Errors: UNAUTHENTICATED; INVALID_ARGUMENT (bad display_name); NOT_FOUND (no such project).
+   * Errors: UNAUTHENTICATED; INVALID_ARGUMENT (bad display_name, malformed parent); NOT_FOUND (no such project).
    */
   createApiKey(
     request: CreateApiKeyRequest,
@@ -888,7 +878,7 @@ export interface AdminServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Revokes an API key; calls with it then answer UNAUTHENTICATED.
-   * Errors: UNAUTHENTICATED; NOT_FOUND (no such key).
+   * Errors: UNAUTHENTICATED; INVALID_ARGUMENT (malformed name); NOT_FOUND (no such key).
    */
   revokeApiKey(
     request: RevokeApiKeyRequest,

@@ -14,8 +14,8 @@ export const protobufFileName = 'aepo/v1/dataset.proto';
 
 /** A set of prompt/answer rows uploaded by a project (immutable once uploaded). */
 export interface Dataset {
-  /** Output only. Server-assigned identifier (a UUID). */
-  id: string;
+  /** The resource name, `projects/{project}/datasets/{dataset}`; `{dataset}` is a server-assigned UUID. */
+  name: string;
   /** Human-readable name, at most 200 characters. */
   displayName: string;
   /** Output only. Number of rows. */
@@ -47,7 +47,7 @@ export interface DatasetRow {
 
 function createBaseDataset(): Dataset {
   return {
-    id: '',
+    name: '',
     displayName: '',
     rowCount: 0,
     sizeBytes: 0,
@@ -59,8 +59,8 @@ function createBaseDataset(): Dataset {
 
 export const Dataset: MessageFns<Dataset> = {
   encode(message: Dataset, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== '') {
-      writer.uint32(10).string(message.id);
+    if (message.name !== '') {
+      writer.uint32(10).string(message.name);
     }
     if (message.displayName !== '') {
       writer.uint32(18).string(message.displayName);
@@ -101,7 +101,7 @@ export const Dataset: MessageFns<Dataset> = {
               break;
             }
 
-            message.id = reader.string();
+            message.name = reader.string();
             continue;
           }
           case 2: {
@@ -169,7 +169,7 @@ export const Dataset: MessageFns<Dataset> = {
 
   fromJSON(object: any): Dataset {
     return {
-      id: isSet(object.id) ? globalThis.String(object.id) : '',
+      name: isSet(object.name) ? globalThis.String(object.name) : '',
       displayName: isSet(object.displayName)
         ? globalThis.String(object.displayName)
         : isSet(object.display_name)
@@ -210,8 +210,8 @@ export const Dataset: MessageFns<Dataset> = {
 
   toJSON(message: Dataset): unknown {
     const obj: any = {};
-    if (message.id !== '') {
-      obj.id = message.id;
+    if (message.name !== '') {
+      obj.name = message.name;
     }
     if (message.displayName !== '') {
       obj.displayName = message.displayName;
@@ -245,7 +245,7 @@ export const Dataset: MessageFns<Dataset> = {
   },
   fromPartial<I extends Exact<DeepPartial<Dataset>, I>>(object: I): Dataset {
     const message = createBaseDataset();
-    message.id = object.id ?? '';
+    message.name = object.name ?? '';
     message.displayName = object.displayName ?? '';
     message.rowCount = object.rowCount ?? 0;
     message.sizeBytes = object.sizeBytes ?? 0;

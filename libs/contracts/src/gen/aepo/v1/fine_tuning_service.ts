@@ -25,7 +25,7 @@ import {
 import { FieldMask } from '../../google/protobuf/field_mask.js';
 import { Timestamp } from '../../google/protobuf/timestamp.js';
 import { Dataset, DatasetRow } from './dataset.js';
-import { EntropyTarget, Job, JobSpec } from './job.js';
+import { Job, JobSpec } from './job.js';
 import { JobState, jobStateFromJSON, jobStateToJSON, jobStateToNumber } from './job_state.js';
 import { Model } from './model.js';
 import { Checkpoint, EvaluationRecord, JobEvent, StepRecord } from './record.js';
@@ -55,6 +55,11 @@ export interface DatasetMetadata {
    * the dataset of the first successful one.
    */
   requestId: string;
+  /**
+   * The project, `projects/{project}`: the caller's own (the API key's project); empty or
+   * `projects/-` mean the same. Another project answers NOT_FOUND.
+   */
+  parent: string;
 }
 
 export interface DatasetMetadata_LabelsEntry {
@@ -70,8 +75,11 @@ export interface UploadDatasetResponse {
 
 /** Request of GetDataset. */
 export interface GetDatasetRequest {
-  /** Required. Dataset id. */
-  id: string;
+  /**
+   * Required. The dataset's resource name, `projects/{project}/datasets/{dataset}` (`projects/-/...`
+   * is accepted: dataset ids are globally unique).
+   */
+  name: string;
 }
 
 /** Response of GetDataset. */
@@ -86,6 +94,11 @@ export interface ListDatasetsRequest {
   pageSize: number;
   /** next_page_token of a previous call, or empty for the first page. */
   pageToken: string;
+  /**
+   * The project, `projects/{project}`: the caller's own (the API key's project); empty or
+   * `projects/-` mean the same. Another project answers NOT_FOUND.
+   */
+  parent: string;
 }
 
 /** Response of ListDatasets. */
@@ -98,8 +111,11 @@ export interface ListDatasetsResponse {
 
 /** Request of DeleteDataset. */
 export interface DeleteDatasetRequest {
-  /** Required. Dataset id. */
-  id: string;
+  /**
+   * Required. The dataset's resource name, `projects/{project}/datasets/{dataset}` (`projects/-/...`
+   * is accepted).
+   */
+  name: string;
 }
 
 /** Response of DeleteDataset. */
@@ -125,6 +141,11 @@ export interface CreateJobRequest {
    * with a different request (spec or display_name): ALREADY_EXISTS.
    */
   requestId: string;
+  /**
+   * The project, `projects/{project}`: the caller's own (the API key's project); empty or
+   * `projects/-` mean the same. Another project answers NOT_FOUND.
+   */
+  parent: string;
 }
 
 /** Response of CreateJob. */
@@ -135,8 +156,11 @@ export interface CreateJobResponse {
 
 /** Request of GetJob. */
 export interface GetJobRequest {
-  /** Required. Job id. */
-  id: string;
+  /**
+   * Required. The job's resource name, `projects/{project}/jobs/{job}` (`projects/-/jobs/{job}`
+   * is accepted: job ids are globally unique).
+   */
+  name: string;
 }
 
 /** Response of GetJob. */
@@ -155,6 +179,11 @@ export interface ListJobsRequest {
   states: JobState[];
   /** Only jobs carrying every one of these labels with these values. */
   labels: { [key: string]: string };
+  /**
+   * The project, `projects/{project}`: the caller's own (the API key's project); empty or
+   * `projects/-` mean the same. Another project answers NOT_FOUND.
+   */
+  parent: string;
 }
 
 export interface ListJobsRequest_LabelsEntry {
@@ -172,8 +201,11 @@ export interface ListJobsResponse {
 
 /** Request of CancelJob. */
 export interface CancelJobRequest {
-  /** Required. Job id. */
-  id: string;
+  /**
+   * Required. The job's resource name, `projects/{project}/jobs/{job}` (`projects/-/jobs/{job}`
+   * is accepted: job ids are globally unique).
+   */
+  name: string;
 }
 
 /** Response of CancelJob. */
@@ -184,8 +216,11 @@ export interface CancelJobResponse {
 
 /** Request of PauseJob. */
 export interface PauseJobRequest {
-  /** Required. Job id. */
-  id: string;
+  /**
+   * Required. The job's resource name, `projects/{project}/jobs/{job}` (`projects/-/jobs/{job}`
+   * is accepted: job ids are globally unique).
+   */
+  name: string;
 }
 
 /** Response of PauseJob. */
@@ -196,8 +231,11 @@ export interface PauseJobResponse {
 
 /** Request of ResumeJob. */
 export interface ResumeJobRequest {
-  /** Required. Job id. */
-  id: string;
+  /**
+   * Required. The job's resource name, `projects/{project}/jobs/{job}` (`projects/-/jobs/{job}`
+   * is accepted: job ids are globally unique).
+   */
+  name: string;
 }
 
 /** Response of ResumeJob. */
@@ -206,26 +244,9 @@ export interface ResumeJobResponse {
   job?: Job | undefined;
 }
 
-/** Request of UpdateEntropyTarget. */
-export interface UpdateEntropyTargetRequest {
-  /** Required. Job id. */
-  id: string;
-  /**
-   * Required. The new target (replaces the whole EntropyTarget; unset tolerance/estimator take the
-   * defaults).
-   */
-  entropyTarget?: EntropyTarget | undefined;
-}
-
-/** Response of UpdateEntropyTarget. */
-export interface UpdateEntropyTargetResponse {
-  /** The job after the call (entropy_target_revision incremented). */
-  job?: Job | undefined;
-}
-
 /** Request of UpdateJob. */
 export interface UpdateJobRequest {
-  /** Required. The job: `id` names it; the fields named by update_mask carry their new values. */
+  /** Required. The job: `name` names it; the fields named by update_mask carry their new values. */
   job?: Job | undefined;
   /** Required. The fields to update, e.g. `spec.entropy_target` or `spec.entropy_target.tolerance`. */
   updateMask?: string[] | undefined;
@@ -239,8 +260,11 @@ export interface UpdateJobResponse {
 
 /** Request of ListStepRecords. */
 export interface ListStepRecordsRequest {
-  /** Required. Job id. */
-  jobId: string;
+  /**
+   * Required. The job whose children are listed, `projects/{project}/jobs/{job}` (`projects/-/jobs/{job}`
+   * is accepted).
+   */
+  parent: string;
   /** 0..1000; 0 means 100. */
   pageSize: number;
   /** next_page_token of a previous call, or empty for the first page. */
@@ -257,8 +281,11 @@ export interface ListStepRecordsResponse {
 
 /** Request of StreamStepRecords. */
 export interface StreamStepRecordsRequest {
-  /** Required. Job id. */
-  jobId: string;
+  /**
+   * Required. The job whose children are listed, `projects/{project}/jobs/{job}` (`projects/-/jobs/{job}`
+   * is accepted).
+   */
+  parent: string;
   /** Cursor: only records with a larger step (0 = from the start). */
   afterStep: number;
 }
@@ -271,8 +298,11 @@ export interface StreamStepRecordsResponse {
 
 /** Request of ListEvaluationRecords. */
 export interface ListEvaluationRecordsRequest {
-  /** Required. Job id. */
-  jobId: string;
+  /**
+   * Required. The job whose children are listed, `projects/{project}/jobs/{job}` (`projects/-/jobs/{job}`
+   * is accepted).
+   */
+  parent: string;
   /** 0..1000; 0 means 100. */
   pageSize: number;
   /** next_page_token of a previous call, or empty for the first page. */
@@ -289,8 +319,11 @@ export interface ListEvaluationRecordsResponse {
 
 /** Request of ListJobEvents. */
 export interface ListJobEventsRequest {
-  /** Required. Job id. */
-  jobId: string;
+  /**
+   * Required. The job whose children are listed, `projects/{project}/jobs/{job}` (`projects/-/jobs/{job}`
+   * is accepted).
+   */
+  parent: string;
   /** 0..1000; 0 means 100. */
   pageSize: number;
   /** next_page_token of a previous call, or empty for the first page. */
@@ -307,8 +340,11 @@ export interface ListJobEventsResponse {
 
 /** Request of StreamJobEvents. */
 export interface StreamJobEventsRequest {
-  /** Required. Job id. */
-  jobId: string;
+  /**
+   * Required. The job whose children are listed, `projects/{project}/jobs/{job}` (`projects/-/jobs/{job}`
+   * is accepted).
+   */
+  parent: string;
   /** Cursor: only events with a larger sequence (0 = from the start). */
   afterSequence: number;
 }
@@ -321,8 +357,11 @@ export interface StreamJobEventsResponse {
 
 /** Request of ListCheckpoints. */
 export interface ListCheckpointsRequest {
-  /** Required. Job id. */
-  jobId: string;
+  /**
+   * Required. The job whose children are listed, `projects/{project}/jobs/{job}` (`projects/-/jobs/{job}`
+   * is accepted).
+   */
+  parent: string;
   /** 0..1000; 0 means 100. */
   pageSize: number;
   /** next_page_token of a previous call, or empty for the first page. */
@@ -339,11 +378,14 @@ export interface ListCheckpointsResponse {
 
 /** Request of GetArtifactDownloadUrls. */
 export interface GetArtifactDownloadUrlsRequest {
-  /** Required. Job id. */
-  jobId: string;
+  /**
+   * Required. The job's resource name, `projects/{project}/jobs/{job}` (`projects/-/jobs/{job}`
+   * is accepted: job ids are globally unique).
+   */
+  name: string;
   /** A listed (not pruned) checkpoint, by the step it was saved after; >= 0. */
   checkpointStep?: number | undefined;
-  /** The job's best checkpoint inside the entropy band (Job.best_checkpoint_id); must be true. */
+  /** The job's best checkpoint inside the entropy band (Job.best_checkpoint); must be true. */
   bestCheckpoint?: boolean | undefined;
   /** The model exported when the job succeeded (its last checkpoint's model); must be true. */
   exportedModel?: boolean | undefined;
@@ -484,7 +526,7 @@ export const UploadDatasetRequest: MessageFns<UploadDatasetRequest> = {
 };
 
 function createBaseDatasetMetadata(): DatasetMetadata {
-  return { displayName: '', labels: {}, requestId: '' };
+  return { displayName: '', labels: {}, requestId: '', parent: '' };
 }
 
 export const DatasetMetadata: MessageFns<DatasetMetadata> = {
@@ -497,6 +539,9 @@ export const DatasetMetadata: MessageFns<DatasetMetadata> = {
     });
     if (message.requestId !== '') {
       writer.uint32(26).string(message.requestId);
+    }
+    if (message.parent !== '') {
+      writer.uint32(34).string(message.parent);
     }
     return writer;
   },
@@ -541,6 +586,14 @@ export const DatasetMetadata: MessageFns<DatasetMetadata> = {
             message.requestId = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.parent = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -579,6 +632,7 @@ export const DatasetMetadata: MessageFns<DatasetMetadata> = {
         : isSet(object.request_id)
           ? globalThis.String(object.request_id)
           : '',
+      parent: isSet(object.parent) ? globalThis.String(object.parent) : '',
     };
   },
 
@@ -599,6 +653,9 @@ export const DatasetMetadata: MessageFns<DatasetMetadata> = {
     if (message.requestId !== '') {
       obj.requestId = message.requestId;
     }
+    if (message.parent !== '') {
+      obj.parent = message.parent;
+    }
     return obj;
   },
 
@@ -618,6 +675,7 @@ export const DatasetMetadata: MessageFns<DatasetMetadata> = {
       {},
     );
     message.requestId = object.requestId ?? '';
+    message.parent = object.parent ?? '';
     return message;
   },
 };
@@ -782,13 +840,13 @@ export const UploadDatasetResponse: MessageFns<UploadDatasetResponse> = {
 };
 
 function createBaseGetDatasetRequest(): GetDatasetRequest {
-  return { id: '' };
+  return { name: '' };
 }
 
 export const GetDatasetRequest: MessageFns<GetDatasetRequest> = {
   encode(message: GetDatasetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== '') {
-      writer.uint32(10).string(message.id);
+    if (message.name !== '') {
+      writer.uint32(10).string(message.name);
     }
     return writer;
   },
@@ -811,7 +869,7 @@ export const GetDatasetRequest: MessageFns<GetDatasetRequest> = {
               break;
             }
 
-            message.id = reader.string();
+            message.name = reader.string();
             continue;
           }
         }
@@ -827,13 +885,13 @@ export const GetDatasetRequest: MessageFns<GetDatasetRequest> = {
   },
 
   fromJSON(object: any): GetDatasetRequest {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : '' };
+    return { name: isSet(object.name) ? globalThis.String(object.name) : '' };
   },
 
   toJSON(message: GetDatasetRequest): unknown {
     const obj: any = {};
-    if (message.id !== '') {
-      obj.id = message.id;
+    if (message.name !== '') {
+      obj.name = message.name;
     }
     return obj;
   },
@@ -843,7 +901,7 @@ export const GetDatasetRequest: MessageFns<GetDatasetRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<GetDatasetRequest>, I>>(object: I): GetDatasetRequest {
     const message = createBaseGetDatasetRequest();
-    message.id = object.id ?? '';
+    message.name = object.name ?? '';
     return message;
   },
 };
@@ -919,7 +977,7 @@ export const GetDatasetResponse: MessageFns<GetDatasetResponse> = {
 };
 
 function createBaseListDatasetsRequest(): ListDatasetsRequest {
-  return { pageSize: 0, pageToken: '' };
+  return { pageSize: 0, pageToken: '', parent: '' };
 }
 
 export const ListDatasetsRequest: MessageFns<ListDatasetsRequest> = {
@@ -929,6 +987,9 @@ export const ListDatasetsRequest: MessageFns<ListDatasetsRequest> = {
     }
     if (message.pageToken !== '') {
       writer.uint32(18).string(message.pageToken);
+    }
+    if (message.parent !== '') {
+      writer.uint32(26).string(message.parent);
     }
     return writer;
   },
@@ -962,6 +1023,14 @@ export const ListDatasetsRequest: MessageFns<ListDatasetsRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.parent = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -986,6 +1055,7 @@ export const ListDatasetsRequest: MessageFns<ListDatasetsRequest> = {
         : isSet(object.page_token)
           ? globalThis.String(object.page_token)
           : '',
+      parent: isSet(object.parent) ? globalThis.String(object.parent) : '',
     };
   },
 
@@ -997,6 +1067,9 @@ export const ListDatasetsRequest: MessageFns<ListDatasetsRequest> = {
     if (message.pageToken !== '') {
       obj.pageToken = message.pageToken;
     }
+    if (message.parent !== '') {
+      obj.parent = message.parent;
+    }
     return obj;
   },
 
@@ -1007,6 +1080,7 @@ export const ListDatasetsRequest: MessageFns<ListDatasetsRequest> = {
     const message = createBaseListDatasetsRequest();
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? '';
+    message.parent = object.parent ?? '';
     return message;
   },
 };
@@ -1103,13 +1177,13 @@ export const ListDatasetsResponse: MessageFns<ListDatasetsResponse> = {
 };
 
 function createBaseDeleteDatasetRequest(): DeleteDatasetRequest {
-  return { id: '' };
+  return { name: '' };
 }
 
 export const DeleteDatasetRequest: MessageFns<DeleteDatasetRequest> = {
   encode(message: DeleteDatasetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== '') {
-      writer.uint32(10).string(message.id);
+    if (message.name !== '') {
+      writer.uint32(10).string(message.name);
     }
     return writer;
   },
@@ -1132,7 +1206,7 @@ export const DeleteDatasetRequest: MessageFns<DeleteDatasetRequest> = {
               break;
             }
 
-            message.id = reader.string();
+            message.name = reader.string();
             continue;
           }
         }
@@ -1148,13 +1222,13 @@ export const DeleteDatasetRequest: MessageFns<DeleteDatasetRequest> = {
   },
 
   fromJSON(object: any): DeleteDatasetRequest {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : '' };
+    return { name: isSet(object.name) ? globalThis.String(object.name) : '' };
   },
 
   toJSON(message: DeleteDatasetRequest): unknown {
     const obj: any = {};
-    if (message.id !== '') {
-      obj.id = message.id;
+    if (message.name !== '') {
+      obj.name = message.name;
     }
     return obj;
   },
@@ -1164,7 +1238,7 @@ export const DeleteDatasetRequest: MessageFns<DeleteDatasetRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<DeleteDatasetRequest>, I>>(object: I): DeleteDatasetRequest {
     const message = createBaseDeleteDatasetRequest();
-    message.id = object.id ?? '';
+    message.name = object.name ?? '';
     return message;
   },
 };
@@ -1345,7 +1419,7 @@ export const ListModelsResponse: MessageFns<ListModelsResponse> = {
 };
 
 function createBaseCreateJobRequest(): CreateJobRequest {
-  return { spec: undefined, displayName: '', requestId: '' };
+  return { spec: undefined, displayName: '', requestId: '', parent: '' };
 }
 
 export const CreateJobRequest: MessageFns<CreateJobRequest> = {
@@ -1358,6 +1432,9 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
     }
     if (message.requestId !== '') {
       writer.uint32(26).string(message.requestId);
+    }
+    if (message.parent !== '') {
+      writer.uint32(34).string(message.parent);
     }
     return writer;
   },
@@ -1399,6 +1476,14 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.parent = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1424,6 +1509,7 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
         : isSet(object.request_id)
           ? globalThis.String(object.request_id)
           : '',
+      parent: isSet(object.parent) ? globalThis.String(object.parent) : '',
     };
   },
 
@@ -1438,6 +1524,9 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
     if (message.requestId !== '') {
       obj.requestId = message.requestId;
     }
+    if (message.parent !== '') {
+      obj.parent = message.parent;
+    }
     return obj;
   },
 
@@ -1450,6 +1539,7 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
       object.spec !== undefined && object.spec !== null ? JobSpec.fromPartial(object.spec) : undefined;
     message.displayName = object.displayName ?? '';
     message.requestId = object.requestId ?? '';
+    message.parent = object.parent ?? '';
     return message;
   },
 };
@@ -1522,13 +1612,13 @@ export const CreateJobResponse: MessageFns<CreateJobResponse> = {
 };
 
 function createBaseGetJobRequest(): GetJobRequest {
-  return { id: '' };
+  return { name: '' };
 }
 
 export const GetJobRequest: MessageFns<GetJobRequest> = {
   encode(message: GetJobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== '') {
-      writer.uint32(10).string(message.id);
+    if (message.name !== '') {
+      writer.uint32(10).string(message.name);
     }
     return writer;
   },
@@ -1551,7 +1641,7 @@ export const GetJobRequest: MessageFns<GetJobRequest> = {
               break;
             }
 
-            message.id = reader.string();
+            message.name = reader.string();
             continue;
           }
         }
@@ -1567,13 +1657,13 @@ export const GetJobRequest: MessageFns<GetJobRequest> = {
   },
 
   fromJSON(object: any): GetJobRequest {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : '' };
+    return { name: isSet(object.name) ? globalThis.String(object.name) : '' };
   },
 
   toJSON(message: GetJobRequest): unknown {
     const obj: any = {};
-    if (message.id !== '') {
-      obj.id = message.id;
+    if (message.name !== '') {
+      obj.name = message.name;
     }
     return obj;
   },
@@ -1583,7 +1673,7 @@ export const GetJobRequest: MessageFns<GetJobRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<GetJobRequest>, I>>(object: I): GetJobRequest {
     const message = createBaseGetJobRequest();
-    message.id = object.id ?? '';
+    message.name = object.name ?? '';
     return message;
   },
 };
@@ -1656,7 +1746,7 @@ export const GetJobResponse: MessageFns<GetJobResponse> = {
 };
 
 function createBaseListJobsRequest(): ListJobsRequest {
-  return { pageSize: 0, pageToken: '', states: [], labels: {} };
+  return { pageSize: 0, pageToken: '', states: [], labels: {}, parent: '' };
 }
 
 export const ListJobsRequest: MessageFns<ListJobsRequest> = {
@@ -1673,6 +1763,9 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
     globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
       ListJobsRequest_LabelsEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
     });
+    if (message.parent !== '') {
+      writer.uint32(42).string(message.parent);
+    }
     return writer;
   },
 
@@ -1734,6 +1827,14 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
             }
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.parent = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1775,6 +1876,7 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
             {},
           )
         : {},
+      parent: isSet(object.parent) ? globalThis.String(object.parent) : '',
     };
   },
 
@@ -1798,6 +1900,9 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
         });
       }
     }
+    if (message.parent !== '') {
+      obj.parent = message.parent;
+    }
     return obj;
   },
 
@@ -1818,6 +1923,7 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
       },
       {},
     );
+    message.parent = object.parent ?? '';
     return message;
   },
 };
@@ -2001,13 +2107,13 @@ export const ListJobsResponse: MessageFns<ListJobsResponse> = {
 };
 
 function createBaseCancelJobRequest(): CancelJobRequest {
-  return { id: '' };
+  return { name: '' };
 }
 
 export const CancelJobRequest: MessageFns<CancelJobRequest> = {
   encode(message: CancelJobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== '') {
-      writer.uint32(10).string(message.id);
+    if (message.name !== '') {
+      writer.uint32(10).string(message.name);
     }
     return writer;
   },
@@ -2030,7 +2136,7 @@ export const CancelJobRequest: MessageFns<CancelJobRequest> = {
               break;
             }
 
-            message.id = reader.string();
+            message.name = reader.string();
             continue;
           }
         }
@@ -2046,13 +2152,13 @@ export const CancelJobRequest: MessageFns<CancelJobRequest> = {
   },
 
   fromJSON(object: any): CancelJobRequest {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : '' };
+    return { name: isSet(object.name) ? globalThis.String(object.name) : '' };
   },
 
   toJSON(message: CancelJobRequest): unknown {
     const obj: any = {};
-    if (message.id !== '') {
-      obj.id = message.id;
+    if (message.name !== '') {
+      obj.name = message.name;
     }
     return obj;
   },
@@ -2062,7 +2168,7 @@ export const CancelJobRequest: MessageFns<CancelJobRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<CancelJobRequest>, I>>(object: I): CancelJobRequest {
     const message = createBaseCancelJobRequest();
-    message.id = object.id ?? '';
+    message.name = object.name ?? '';
     return message;
   },
 };
@@ -2135,13 +2241,13 @@ export const CancelJobResponse: MessageFns<CancelJobResponse> = {
 };
 
 function createBasePauseJobRequest(): PauseJobRequest {
-  return { id: '' };
+  return { name: '' };
 }
 
 export const PauseJobRequest: MessageFns<PauseJobRequest> = {
   encode(message: PauseJobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== '') {
-      writer.uint32(10).string(message.id);
+    if (message.name !== '') {
+      writer.uint32(10).string(message.name);
     }
     return writer;
   },
@@ -2164,7 +2270,7 @@ export const PauseJobRequest: MessageFns<PauseJobRequest> = {
               break;
             }
 
-            message.id = reader.string();
+            message.name = reader.string();
             continue;
           }
         }
@@ -2180,13 +2286,13 @@ export const PauseJobRequest: MessageFns<PauseJobRequest> = {
   },
 
   fromJSON(object: any): PauseJobRequest {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : '' };
+    return { name: isSet(object.name) ? globalThis.String(object.name) : '' };
   },
 
   toJSON(message: PauseJobRequest): unknown {
     const obj: any = {};
-    if (message.id !== '') {
-      obj.id = message.id;
+    if (message.name !== '') {
+      obj.name = message.name;
     }
     return obj;
   },
@@ -2196,7 +2302,7 @@ export const PauseJobRequest: MessageFns<PauseJobRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<PauseJobRequest>, I>>(object: I): PauseJobRequest {
     const message = createBasePauseJobRequest();
-    message.id = object.id ?? '';
+    message.name = object.name ?? '';
     return message;
   },
 };
@@ -2269,13 +2375,13 @@ export const PauseJobResponse: MessageFns<PauseJobResponse> = {
 };
 
 function createBaseResumeJobRequest(): ResumeJobRequest {
-  return { id: '' };
+  return { name: '' };
 }
 
 export const ResumeJobRequest: MessageFns<ResumeJobRequest> = {
   encode(message: ResumeJobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== '') {
-      writer.uint32(10).string(message.id);
+    if (message.name !== '') {
+      writer.uint32(10).string(message.name);
     }
     return writer;
   },
@@ -2298,7 +2404,7 @@ export const ResumeJobRequest: MessageFns<ResumeJobRequest> = {
               break;
             }
 
-            message.id = reader.string();
+            message.name = reader.string();
             continue;
           }
         }
@@ -2314,13 +2420,13 @@ export const ResumeJobRequest: MessageFns<ResumeJobRequest> = {
   },
 
   fromJSON(object: any): ResumeJobRequest {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : '' };
+    return { name: isSet(object.name) ? globalThis.String(object.name) : '' };
   },
 
   toJSON(message: ResumeJobRequest): unknown {
     const obj: any = {};
-    if (message.id !== '') {
-      obj.id = message.id;
+    if (message.name !== '') {
+      obj.name = message.name;
     }
     return obj;
   },
@@ -2330,7 +2436,7 @@ export const ResumeJobRequest: MessageFns<ResumeJobRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<ResumeJobRequest>, I>>(object: I): ResumeJobRequest {
     const message = createBaseResumeJobRequest();
-    message.id = object.id ?? '';
+    message.name = object.name ?? '';
     return message;
   },
 };
@@ -2397,171 +2503,6 @@ export const ResumeJobResponse: MessageFns<ResumeJobResponse> = {
   },
   fromPartial<I extends Exact<DeepPartial<ResumeJobResponse>, I>>(object: I): ResumeJobResponse {
     const message = createBaseResumeJobResponse();
-    message.job = object.job !== undefined && object.job !== null ? Job.fromPartial(object.job) : undefined;
-    return message;
-  },
-};
-
-function createBaseUpdateEntropyTargetRequest(): UpdateEntropyTargetRequest {
-  return { id: '', entropyTarget: undefined };
-}
-
-export const UpdateEntropyTargetRequest: MessageFns<UpdateEntropyTargetRequest> = {
-  encode(message: UpdateEntropyTargetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== '') {
-      writer.uint32(10).string(message.id);
-    }
-    if (message.entropyTarget !== undefined) {
-      EntropyTarget.encode(message.entropyTarget, writer.uint32(18).fork()).join();
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): UpdateEntropyTargetRequest {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error('protobuf decode recursion limit exceeded');
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseUpdateEntropyTargetRequest();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.id = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.entropyTarget = EntropyTarget.decode(reader, reader.uint32());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): UpdateEntropyTargetRequest {
-    return {
-      id: isSet(object.id) ? globalThis.String(object.id) : '',
-      entropyTarget: isSet(object.entropyTarget)
-        ? EntropyTarget.fromJSON(object.entropyTarget)
-        : isSet(object.entropy_target)
-          ? EntropyTarget.fromJSON(object.entropy_target)
-          : undefined,
-    };
-  },
-
-  toJSON(message: UpdateEntropyTargetRequest): unknown {
-    const obj: any = {};
-    if (message.id !== '') {
-      obj.id = message.id;
-    }
-    if (message.entropyTarget !== undefined) {
-      obj.entropyTarget = EntropyTarget.toJSON(message.entropyTarget);
-    }
-    return obj;
-  },
-
-  create<I extends Exact<DeepPartial<UpdateEntropyTargetRequest>, I>>(base?: I): UpdateEntropyTargetRequest {
-    return UpdateEntropyTargetRequest.fromPartial(base ?? ({} as any));
-  },
-  fromPartial<I extends Exact<DeepPartial<UpdateEntropyTargetRequest>, I>>(
-    object: I,
-  ): UpdateEntropyTargetRequest {
-    const message = createBaseUpdateEntropyTargetRequest();
-    message.id = object.id ?? '';
-    message.entropyTarget =
-      object.entropyTarget !== undefined && object.entropyTarget !== null
-        ? EntropyTarget.fromPartial(object.entropyTarget)
-        : undefined;
-    return message;
-  },
-};
-
-function createBaseUpdateEntropyTargetResponse(): UpdateEntropyTargetResponse {
-  return { job: undefined };
-}
-
-export const UpdateEntropyTargetResponse: MessageFns<UpdateEntropyTargetResponse> = {
-  encode(message: UpdateEntropyTargetResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.job !== undefined) {
-      Job.encode(message.job, writer.uint32(10).fork()).join();
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): UpdateEntropyTargetResponse {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error('protobuf decode recursion limit exceeded');
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseUpdateEntropyTargetResponse();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.job = Job.decode(reader, reader.uint32());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): UpdateEntropyTargetResponse {
-    return { job: isSet(object.job) ? Job.fromJSON(object.job) : undefined };
-  },
-
-  toJSON(message: UpdateEntropyTargetResponse): unknown {
-    const obj: any = {};
-    if (message.job !== undefined) {
-      obj.job = Job.toJSON(message.job);
-    }
-    return obj;
-  },
-
-  create<I extends Exact<DeepPartial<UpdateEntropyTargetResponse>, I>>(
-    base?: I,
-  ): UpdateEntropyTargetResponse {
-    return UpdateEntropyTargetResponse.fromPartial(base ?? ({} as any));
-  },
-  fromPartial<I extends Exact<DeepPartial<UpdateEntropyTargetResponse>, I>>(
-    object: I,
-  ): UpdateEntropyTargetResponse {
-    const message = createBaseUpdateEntropyTargetResponse();
     message.job = object.job !== undefined && object.job !== null ? Job.fromPartial(object.job) : undefined;
     return message;
   },
@@ -2724,13 +2665,13 @@ export const UpdateJobResponse: MessageFns<UpdateJobResponse> = {
 };
 
 function createBaseListStepRecordsRequest(): ListStepRecordsRequest {
-  return { jobId: '', pageSize: 0, pageToken: '' };
+  return { parent: '', pageSize: 0, pageToken: '' };
 }
 
 export const ListStepRecordsRequest: MessageFns<ListStepRecordsRequest> = {
   encode(message: ListStepRecordsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.jobId !== '') {
-      writer.uint32(10).string(message.jobId);
+    if (message.parent !== '') {
+      writer.uint32(10).string(message.parent);
     }
     if (message.pageSize !== 0) {
       writer.uint32(16).int32(message.pageSize);
@@ -2759,7 +2700,7 @@ export const ListStepRecordsRequest: MessageFns<ListStepRecordsRequest> = {
               break;
             }
 
-            message.jobId = reader.string();
+            message.parent = reader.string();
             continue;
           }
           case 2: {
@@ -2792,11 +2733,7 @@ export const ListStepRecordsRequest: MessageFns<ListStepRecordsRequest> = {
 
   fromJSON(object: any): ListStepRecordsRequest {
     return {
-      jobId: isSet(object.jobId)
-        ? globalThis.String(object.jobId)
-        : isSet(object.job_id)
-          ? globalThis.String(object.job_id)
-          : '',
+      parent: isSet(object.parent) ? globalThis.String(object.parent) : '',
       pageSize: isSet(object.pageSize)
         ? globalThis.Number(object.pageSize)
         : isSet(object.page_size)
@@ -2812,8 +2749,8 @@ export const ListStepRecordsRequest: MessageFns<ListStepRecordsRequest> = {
 
   toJSON(message: ListStepRecordsRequest): unknown {
     const obj: any = {};
-    if (message.jobId !== '') {
-      obj.jobId = message.jobId;
+    if (message.parent !== '') {
+      obj.parent = message.parent;
     }
     if (message.pageSize !== 0) {
       obj.pageSize = Math.round(message.pageSize);
@@ -2829,7 +2766,7 @@ export const ListStepRecordsRequest: MessageFns<ListStepRecordsRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<ListStepRecordsRequest>, I>>(object: I): ListStepRecordsRequest {
     const message = createBaseListStepRecordsRequest();
-    message.jobId = object.jobId ?? '';
+    message.parent = object.parent ?? '';
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? '';
     return message;
@@ -2928,13 +2865,13 @@ export const ListStepRecordsResponse: MessageFns<ListStepRecordsResponse> = {
 };
 
 function createBaseStreamStepRecordsRequest(): StreamStepRecordsRequest {
-  return { jobId: '', afterStep: 0 };
+  return { parent: '', afterStep: 0 };
 }
 
 export const StreamStepRecordsRequest: MessageFns<StreamStepRecordsRequest> = {
   encode(message: StreamStepRecordsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.jobId !== '') {
-      writer.uint32(10).string(message.jobId);
+    if (message.parent !== '') {
+      writer.uint32(10).string(message.parent);
     }
     if (message.afterStep !== 0) {
       writer.uint32(16).int64(message.afterStep);
@@ -2960,7 +2897,7 @@ export const StreamStepRecordsRequest: MessageFns<StreamStepRecordsRequest> = {
               break;
             }
 
-            message.jobId = reader.string();
+            message.parent = reader.string();
             continue;
           }
           case 2: {
@@ -2985,11 +2922,7 @@ export const StreamStepRecordsRequest: MessageFns<StreamStepRecordsRequest> = {
 
   fromJSON(object: any): StreamStepRecordsRequest {
     return {
-      jobId: isSet(object.jobId)
-        ? globalThis.String(object.jobId)
-        : isSet(object.job_id)
-          ? globalThis.String(object.job_id)
-          : '',
+      parent: isSet(object.parent) ? globalThis.String(object.parent) : '',
       afterStep: isSet(object.afterStep)
         ? globalThis.Number(object.afterStep)
         : isSet(object.after_step)
@@ -3000,8 +2933,8 @@ export const StreamStepRecordsRequest: MessageFns<StreamStepRecordsRequest> = {
 
   toJSON(message: StreamStepRecordsRequest): unknown {
     const obj: any = {};
-    if (message.jobId !== '') {
-      obj.jobId = message.jobId;
+    if (message.parent !== '') {
+      obj.parent = message.parent;
     }
     if (message.afterStep !== 0) {
       obj.afterStep = Math.round(message.afterStep);
@@ -3016,7 +2949,7 @@ export const StreamStepRecordsRequest: MessageFns<StreamStepRecordsRequest> = {
     object: I,
   ): StreamStepRecordsRequest {
     const message = createBaseStreamStepRecordsRequest();
-    message.jobId = object.jobId ?? '';
+    message.parent = object.parent ?? '';
     message.afterStep = object.afterStep ?? 0;
     return message;
   },
@@ -3095,13 +3028,13 @@ export const StreamStepRecordsResponse: MessageFns<StreamStepRecordsResponse> = 
 };
 
 function createBaseListEvaluationRecordsRequest(): ListEvaluationRecordsRequest {
-  return { jobId: '', pageSize: 0, pageToken: '' };
+  return { parent: '', pageSize: 0, pageToken: '' };
 }
 
 export const ListEvaluationRecordsRequest: MessageFns<ListEvaluationRecordsRequest> = {
   encode(message: ListEvaluationRecordsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.jobId !== '') {
-      writer.uint32(10).string(message.jobId);
+    if (message.parent !== '') {
+      writer.uint32(10).string(message.parent);
     }
     if (message.pageSize !== 0) {
       writer.uint32(16).int32(message.pageSize);
@@ -3130,7 +3063,7 @@ export const ListEvaluationRecordsRequest: MessageFns<ListEvaluationRecordsReque
               break;
             }
 
-            message.jobId = reader.string();
+            message.parent = reader.string();
             continue;
           }
           case 2: {
@@ -3163,11 +3096,7 @@ export const ListEvaluationRecordsRequest: MessageFns<ListEvaluationRecordsReque
 
   fromJSON(object: any): ListEvaluationRecordsRequest {
     return {
-      jobId: isSet(object.jobId)
-        ? globalThis.String(object.jobId)
-        : isSet(object.job_id)
-          ? globalThis.String(object.job_id)
-          : '',
+      parent: isSet(object.parent) ? globalThis.String(object.parent) : '',
       pageSize: isSet(object.pageSize)
         ? globalThis.Number(object.pageSize)
         : isSet(object.page_size)
@@ -3183,8 +3112,8 @@ export const ListEvaluationRecordsRequest: MessageFns<ListEvaluationRecordsReque
 
   toJSON(message: ListEvaluationRecordsRequest): unknown {
     const obj: any = {};
-    if (message.jobId !== '') {
-      obj.jobId = message.jobId;
+    if (message.parent !== '') {
+      obj.parent = message.parent;
     }
     if (message.pageSize !== 0) {
       obj.pageSize = Math.round(message.pageSize);
@@ -3204,7 +3133,7 @@ export const ListEvaluationRecordsRequest: MessageFns<ListEvaluationRecordsReque
     object: I,
   ): ListEvaluationRecordsRequest {
     const message = createBaseListEvaluationRecordsRequest();
-    message.jobId = object.jobId ?? '';
+    message.parent = object.parent ?? '';
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? '';
     return message;
@@ -3307,13 +3236,13 @@ export const ListEvaluationRecordsResponse: MessageFns<ListEvaluationRecordsResp
 };
 
 function createBaseListJobEventsRequest(): ListJobEventsRequest {
-  return { jobId: '', pageSize: 0, pageToken: '' };
+  return { parent: '', pageSize: 0, pageToken: '' };
 }
 
 export const ListJobEventsRequest: MessageFns<ListJobEventsRequest> = {
   encode(message: ListJobEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.jobId !== '') {
-      writer.uint32(10).string(message.jobId);
+    if (message.parent !== '') {
+      writer.uint32(10).string(message.parent);
     }
     if (message.pageSize !== 0) {
       writer.uint32(16).int32(message.pageSize);
@@ -3342,7 +3271,7 @@ export const ListJobEventsRequest: MessageFns<ListJobEventsRequest> = {
               break;
             }
 
-            message.jobId = reader.string();
+            message.parent = reader.string();
             continue;
           }
           case 2: {
@@ -3375,11 +3304,7 @@ export const ListJobEventsRequest: MessageFns<ListJobEventsRequest> = {
 
   fromJSON(object: any): ListJobEventsRequest {
     return {
-      jobId: isSet(object.jobId)
-        ? globalThis.String(object.jobId)
-        : isSet(object.job_id)
-          ? globalThis.String(object.job_id)
-          : '',
+      parent: isSet(object.parent) ? globalThis.String(object.parent) : '',
       pageSize: isSet(object.pageSize)
         ? globalThis.Number(object.pageSize)
         : isSet(object.page_size)
@@ -3395,8 +3320,8 @@ export const ListJobEventsRequest: MessageFns<ListJobEventsRequest> = {
 
   toJSON(message: ListJobEventsRequest): unknown {
     const obj: any = {};
-    if (message.jobId !== '') {
-      obj.jobId = message.jobId;
+    if (message.parent !== '') {
+      obj.parent = message.parent;
     }
     if (message.pageSize !== 0) {
       obj.pageSize = Math.round(message.pageSize);
@@ -3412,7 +3337,7 @@ export const ListJobEventsRequest: MessageFns<ListJobEventsRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<ListJobEventsRequest>, I>>(object: I): ListJobEventsRequest {
     const message = createBaseListJobEventsRequest();
-    message.jobId = object.jobId ?? '';
+    message.parent = object.parent ?? '';
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? '';
     return message;
@@ -3511,13 +3436,13 @@ export const ListJobEventsResponse: MessageFns<ListJobEventsResponse> = {
 };
 
 function createBaseStreamJobEventsRequest(): StreamJobEventsRequest {
-  return { jobId: '', afterSequence: 0 };
+  return { parent: '', afterSequence: 0 };
 }
 
 export const StreamJobEventsRequest: MessageFns<StreamJobEventsRequest> = {
   encode(message: StreamJobEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.jobId !== '') {
-      writer.uint32(10).string(message.jobId);
+    if (message.parent !== '') {
+      writer.uint32(10).string(message.parent);
     }
     if (message.afterSequence !== 0) {
       writer.uint32(16).int64(message.afterSequence);
@@ -3543,7 +3468,7 @@ export const StreamJobEventsRequest: MessageFns<StreamJobEventsRequest> = {
               break;
             }
 
-            message.jobId = reader.string();
+            message.parent = reader.string();
             continue;
           }
           case 2: {
@@ -3568,11 +3493,7 @@ export const StreamJobEventsRequest: MessageFns<StreamJobEventsRequest> = {
 
   fromJSON(object: any): StreamJobEventsRequest {
     return {
-      jobId: isSet(object.jobId)
-        ? globalThis.String(object.jobId)
-        : isSet(object.job_id)
-          ? globalThis.String(object.job_id)
-          : '',
+      parent: isSet(object.parent) ? globalThis.String(object.parent) : '',
       afterSequence: isSet(object.afterSequence)
         ? globalThis.Number(object.afterSequence)
         : isSet(object.after_sequence)
@@ -3583,8 +3504,8 @@ export const StreamJobEventsRequest: MessageFns<StreamJobEventsRequest> = {
 
   toJSON(message: StreamJobEventsRequest): unknown {
     const obj: any = {};
-    if (message.jobId !== '') {
-      obj.jobId = message.jobId;
+    if (message.parent !== '') {
+      obj.parent = message.parent;
     }
     if (message.afterSequence !== 0) {
       obj.afterSequence = Math.round(message.afterSequence);
@@ -3597,7 +3518,7 @@ export const StreamJobEventsRequest: MessageFns<StreamJobEventsRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<StreamJobEventsRequest>, I>>(object: I): StreamJobEventsRequest {
     const message = createBaseStreamJobEventsRequest();
-    message.jobId = object.jobId ?? '';
+    message.parent = object.parent ?? '';
     message.afterSequence = object.afterSequence ?? 0;
     return message;
   },
@@ -3672,13 +3593,13 @@ export const StreamJobEventsResponse: MessageFns<StreamJobEventsResponse> = {
 };
 
 function createBaseListCheckpointsRequest(): ListCheckpointsRequest {
-  return { jobId: '', pageSize: 0, pageToken: '' };
+  return { parent: '', pageSize: 0, pageToken: '' };
 }
 
 export const ListCheckpointsRequest: MessageFns<ListCheckpointsRequest> = {
   encode(message: ListCheckpointsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.jobId !== '') {
-      writer.uint32(10).string(message.jobId);
+    if (message.parent !== '') {
+      writer.uint32(10).string(message.parent);
     }
     if (message.pageSize !== 0) {
       writer.uint32(16).int32(message.pageSize);
@@ -3707,7 +3628,7 @@ export const ListCheckpointsRequest: MessageFns<ListCheckpointsRequest> = {
               break;
             }
 
-            message.jobId = reader.string();
+            message.parent = reader.string();
             continue;
           }
           case 2: {
@@ -3740,11 +3661,7 @@ export const ListCheckpointsRequest: MessageFns<ListCheckpointsRequest> = {
 
   fromJSON(object: any): ListCheckpointsRequest {
     return {
-      jobId: isSet(object.jobId)
-        ? globalThis.String(object.jobId)
-        : isSet(object.job_id)
-          ? globalThis.String(object.job_id)
-          : '',
+      parent: isSet(object.parent) ? globalThis.String(object.parent) : '',
       pageSize: isSet(object.pageSize)
         ? globalThis.Number(object.pageSize)
         : isSet(object.page_size)
@@ -3760,8 +3677,8 @@ export const ListCheckpointsRequest: MessageFns<ListCheckpointsRequest> = {
 
   toJSON(message: ListCheckpointsRequest): unknown {
     const obj: any = {};
-    if (message.jobId !== '') {
-      obj.jobId = message.jobId;
+    if (message.parent !== '') {
+      obj.parent = message.parent;
     }
     if (message.pageSize !== 0) {
       obj.pageSize = Math.round(message.pageSize);
@@ -3777,7 +3694,7 @@ export const ListCheckpointsRequest: MessageFns<ListCheckpointsRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<ListCheckpointsRequest>, I>>(object: I): ListCheckpointsRequest {
     const message = createBaseListCheckpointsRequest();
-    message.jobId = object.jobId ?? '';
+    message.parent = object.parent ?? '';
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? '';
     return message;
@@ -3877,7 +3794,7 @@ export const ListCheckpointsResponse: MessageFns<ListCheckpointsResponse> = {
 
 function createBaseGetArtifactDownloadUrlsRequest(): GetArtifactDownloadUrlsRequest {
   return {
-    jobId: '',
+    name: '',
     checkpointStep: undefined,
     bestCheckpoint: undefined,
     exportedModel: undefined,
@@ -3887,8 +3804,8 @@ function createBaseGetArtifactDownloadUrlsRequest(): GetArtifactDownloadUrlsRequ
 
 export const GetArtifactDownloadUrlsRequest: MessageFns<GetArtifactDownloadUrlsRequest> = {
   encode(message: GetArtifactDownloadUrlsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.jobId !== '') {
-      writer.uint32(10).string(message.jobId);
+    if (message.name !== '') {
+      writer.uint32(10).string(message.name);
     }
     if (message.checkpointStep !== undefined) {
       writer.uint32(16).int64(message.checkpointStep);
@@ -3923,7 +3840,7 @@ export const GetArtifactDownloadUrlsRequest: MessageFns<GetArtifactDownloadUrlsR
               break;
             }
 
-            message.jobId = reader.string();
+            message.name = reader.string();
             continue;
           }
           case 2: {
@@ -3972,11 +3889,7 @@ export const GetArtifactDownloadUrlsRequest: MessageFns<GetArtifactDownloadUrlsR
 
   fromJSON(object: any): GetArtifactDownloadUrlsRequest {
     return {
-      jobId: isSet(object.jobId)
-        ? globalThis.String(object.jobId)
-        : isSet(object.job_id)
-          ? globalThis.String(object.job_id)
-          : '',
+      name: isSet(object.name) ? globalThis.String(object.name) : '',
       checkpointStep: isSet(object.checkpointStep)
         ? globalThis.Number(object.checkpointStep)
         : isSet(object.checkpoint_step)
@@ -4002,8 +3915,8 @@ export const GetArtifactDownloadUrlsRequest: MessageFns<GetArtifactDownloadUrlsR
 
   toJSON(message: GetArtifactDownloadUrlsRequest): unknown {
     const obj: any = {};
-    if (message.jobId !== '') {
-      obj.jobId = message.jobId;
+    if (message.name !== '') {
+      obj.name = message.name;
     }
     if (message.checkpointStep !== undefined) {
       obj.checkpointStep = Math.round(message.checkpointStep);
@@ -4029,7 +3942,7 @@ export const GetArtifactDownloadUrlsRequest: MessageFns<GetArtifactDownloadUrlsR
     object: I,
   ): GetArtifactDownloadUrlsRequest {
     const message = createBaseGetArtifactDownloadUrlsRequest();
-    message.jobId = object.jobId ?? '';
+    message.name = object.name ?? '';
     message.checkpointStep = object.checkpointStep ?? undefined;
     message.bestCheckpoint = object.bestCheckpoint ?? undefined;
     message.exportedModel = object.exportedModel ?? undefined;
@@ -4293,7 +4206,14 @@ export const ArtifactFile: MessageFns<ArtifactFile> = {
  * revoked key answers UNAUTHENTICATED. Every resource belongs to the key's project: a resource of
  * another project answers NOT_FOUND, exactly as one that does not exist. Bad input answers
  * INVALID_ARGUMENT with a google.rpc.BadRequest in the `grpc-status-details-bin` trailer, one field
- * violation per problem (field paths in snake_case, e.g. `spec.rollout.top_p`). Unexpected failures
+ * violation per problem (field paths in snake_case, e.g. `spec.rollout.top_p`).
+ *
+ * Resources are named as in Google AIP-122: `projects/{project}`, `projects/{project}/datasets/{dataset}`,
+ * `projects/{project}/jobs/{job}` and `projects/{project}/jobs/{job}/checkpoints/{step}`. A request
+ * names its resource in `name` (Get, Cancel, ...) or its collection's owner in `parent` (Create, List).
+ * Ids are UUIDs, unique across projects, so `projects/-/...` stands for the caller's project. A
+ * malformed name answers INVALID_ARGUMENT with a field violation naming the field (`name`, `parent`,
+ * `job.name`, `spec.training_dataset`). Unexpected failures
  * answer INTERNAL with a generic message; UNAVAILABLE means the database could not be reached (retry).
  */
 export type FineTuningServiceService = typeof FineTuningServiceService;
@@ -4321,7 +4241,7 @@ export const FineTuningServiceService = {
   },
   /**
    * Gets a dataset.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty id); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty or malformed name); UNAUTHENTICATED.
    */
   getDataset: {
     path: '/aepo.v1.FineTuningService/GetDataset' as const,
@@ -4383,7 +4303,7 @@ export const FineTuningServiceService = {
    * Creates a job in state QUEUED. With a `request_id`, a retry of the same request returns the job the
    * first call created and never creates a second one.
    * Errors: INVALID_ARGUMENT (any spec rule; unknown base model; bad request_id); NOT_FOUND (a dataset
-   * id that does not exist in the project; field violation names it); ALREADY_EXISTS (the request_id
+   * that does not exist in the project; field violation names it); ALREADY_EXISTS (the request_id
    * was used with a different request; field violation `request_id`); UNAUTHENTICATED.
    */
   createJob: {
@@ -4399,7 +4319,7 @@ export const FineTuningServiceService = {
   },
   /**
    * Gets a job.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty id); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty or malformed name); UNAUTHENTICATED.
    */
   getJob: {
     path: '/aepo.v1.FineTuningService/GetJob' as const,
@@ -4474,36 +4394,15 @@ export const FineTuningServiceService = {
     responseDeserialize: (value: Buffer): ResumeJobResponse => ResumeJobResponse.decode(value),
   },
   /**
-   * Replaces the entropy target (constant or schedule, band, estimator) of a QUEUED, RUNNING or PAUSED
-   * job. Recorded as a TARGET_UPDATED event; the executor gets it in its next heartbeat answer.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (target rules as in CreateJob); FAILED_PRECONDITION (terminal
-   * job); UNAUTHENTICATED.
-   *
-   * @deprecated
-   */
-  updateEntropyTarget: {
-    path: '/aepo.v1.FineTuningService/UpdateEntropyTarget' as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: UpdateEntropyTargetRequest): Buffer =>
-      Buffer.from(UpdateEntropyTargetRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): UpdateEntropyTargetRequest =>
-      UpdateEntropyTargetRequest.decode(value),
-    responseSerialize: (value: UpdateEntropyTargetResponse): Buffer =>
-      Buffer.from(UpdateEntropyTargetResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): UpdateEntropyTargetResponse =>
-      UpdateEntropyTargetResponse.decode(value),
-  },
-  /**
-   * Updates the mutable fields of a QUEUED, RUNNING or PAUSED job (AIP-134): `job.id` names the job,
+   * Updates the mutable fields of a QUEUED, RUNNING or PAUSED job (AIP-134): `job.name` names the job,
    * `update_mask` names the fields to set and `job` carries their new values. Updatable paths:
-   * `spec.entropy_target` (the whole target, as UpdateEntropyTarget did; unset tolerance/estimator take
+   * `spec.entropy_target` (the whole target; unset tolerance/estimator take
    * the defaults) or its parts `spec.entropy_target.constant`, `.schedule`, `.tolerance`, `.estimator`
    * (the others keep their current values; constant and schedule replace each other). Every other
    * field is immutable. The wildcard `*` is refused: name the paths. A changed target is recorded as a
    * TARGET_UPDATED event with a new entropy_target_revision; the executor gets it in its next
    * heartbeat answer.
-   * Errors: INVALID_ARGUMENT (no job or job.id; an empty mask, `*`, an unknown or immutable path:
+   * Errors: INVALID_ARGUMENT (no job or job.name, or a malformed name: field violation `job.name`; an empty mask, `*`, an unknown or immutable path:
    * field violation `update_mask`; target rules as in CreateJob: field violations
    * `job.spec.entropy_target…`); NOT_FOUND; FAILED_PRECONDITION (terminal job); UNAUTHENTICATED.
    */
@@ -4622,7 +4521,7 @@ export const FineTuningServiceService = {
    * form a Hugging Face model folder (weights, config, tokenizer; a LoRA job's adapter, or its merged
    * model when model.adapter.export_merged); each comes with its size and sha256 from the artifact's
    * manifest, to verify the download against. Needs an object store (AEPO_ARTIFACTS_S3_*).
-   * Errors: INVALID_ARGUMENT (no job_id, not exactly one of checkpoint_step / best_checkpoint /
+   * Errors: INVALID_ARGUMENT (no name, not exactly one of checkpoint_step / best_checkpoint /
    * exported_model, a negative step, url_ttl_seconds out of range); NOT_FOUND (no such job, no such
    * listed checkpoint, no checkpoint in band, no exported model yet, or its manifest is missing);
    * FAILED_PRECONDITION (no object store configured, or the checkpoint is stored elsewhere, e.g. on an
@@ -4657,7 +4556,7 @@ export interface FineTuningServiceServer extends UntypedServiceImplementation {
   uploadDataset: handleClientStreamingCall<UploadDatasetRequest, UploadDatasetResponse>;
   /**
    * Gets a dataset.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty id); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty or malformed name); UNAUTHENTICATED.
    */
   getDataset: handleUnaryCall<GetDatasetRequest, GetDatasetResponse>;
   /**
@@ -4679,13 +4578,13 @@ export interface FineTuningServiceServer extends UntypedServiceImplementation {
    * Creates a job in state QUEUED. With a `request_id`, a retry of the same request returns the job the
    * first call created and never creates a second one.
    * Errors: INVALID_ARGUMENT (any spec rule; unknown base model; bad request_id); NOT_FOUND (a dataset
-   * id that does not exist in the project; field violation names it); ALREADY_EXISTS (the request_id
+   * that does not exist in the project; field violation names it); ALREADY_EXISTS (the request_id
    * was used with a different request; field violation `request_id`); UNAUTHENTICATED.
    */
   createJob: handleUnaryCall<CreateJobRequest, CreateJobResponse>;
   /**
    * Gets a job.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty id); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty or malformed name); UNAUTHENTICATED.
    */
   getJob: handleUnaryCall<GetJobRequest, GetJobResponse>;
   /**
@@ -4714,24 +4613,15 @@ export interface FineTuningServiceServer extends UntypedServiceImplementation {
    */
   resumeJob: handleUnaryCall<ResumeJobRequest, ResumeJobResponse>;
   /**
-   * Replaces the entropy target (constant or schedule, band, estimator) of a QUEUED, RUNNING or PAUSED
-   * job. Recorded as a TARGET_UPDATED event; the executor gets it in its next heartbeat answer.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (target rules as in CreateJob); FAILED_PRECONDITION (terminal
-   * job); UNAUTHENTICATED.
-   *
-   * @deprecated
-   */
-  updateEntropyTarget: handleUnaryCall<UpdateEntropyTargetRequest, UpdateEntropyTargetResponse>;
-  /**
-   * Updates the mutable fields of a QUEUED, RUNNING or PAUSED job (AIP-134): `job.id` names the job,
+   * Updates the mutable fields of a QUEUED, RUNNING or PAUSED job (AIP-134): `job.name` names the job,
    * `update_mask` names the fields to set and `job` carries their new values. Updatable paths:
-   * `spec.entropy_target` (the whole target, as UpdateEntropyTarget did; unset tolerance/estimator take
+   * `spec.entropy_target` (the whole target; unset tolerance/estimator take
    * the defaults) or its parts `spec.entropy_target.constant`, `.schedule`, `.tolerance`, `.estimator`
    * (the others keep their current values; constant and schedule replace each other). Every other
    * field is immutable. The wildcard `*` is refused: name the paths. A changed target is recorded as a
    * TARGET_UPDATED event with a new entropy_target_revision; the executor gets it in its next
    * heartbeat answer.
-   * Errors: INVALID_ARGUMENT (no job or job.id; an empty mask, `*`, an unknown or immutable path:
+   * Errors: INVALID_ARGUMENT (no job or job.name, or a malformed name: field violation `job.name`; an empty mask, `*`, an unknown or immutable path:
    * field violation `update_mask`; target rules as in CreateJob: field violations
    * `job.spec.entropy_target…`); NOT_FOUND; FAILED_PRECONDITION (terminal job); UNAUTHENTICATED.
    */
@@ -4777,7 +4667,7 @@ export interface FineTuningServiceServer extends UntypedServiceImplementation {
    * form a Hugging Face model folder (weights, config, tokenizer; a LoRA job's adapter, or its merged
    * model when model.adapter.export_merged); each comes with its size and sha256 from the artifact's
    * manifest, to verify the download against. Needs an object store (AEPO_ARTIFACTS_S3_*).
-   * Errors: INVALID_ARGUMENT (no job_id, not exactly one of checkpoint_step / best_checkpoint /
+   * Errors: INVALID_ARGUMENT (no name, not exactly one of checkpoint_step / best_checkpoint /
    * exported_model, a negative step, url_ttl_seconds out of range); NOT_FOUND (no such job, no such
    * listed checkpoint, no checkpoint in band, no exported model yet, or its manifest is missing);
    * FAILED_PRECONDITION (no object store configured, or the checkpoint is stored elsewhere, e.g. on an
@@ -4815,7 +4705,7 @@ export interface FineTuningServiceClient extends Client {
   ): ClientWritableStream<UploadDatasetRequest>;
   /**
    * Gets a dataset.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty id); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty or malformed name); UNAUTHENTICATED.
    */
   getDataset(
     request: GetDatasetRequest,
@@ -4893,7 +4783,7 @@ export interface FineTuningServiceClient extends Client {
    * Creates a job in state QUEUED. With a `request_id`, a retry of the same request returns the job the
    * first call created and never creates a second one.
    * Errors: INVALID_ARGUMENT (any spec rule; unknown base model; bad request_id); NOT_FOUND (a dataset
-   * id that does not exist in the project; field violation names it); ALREADY_EXISTS (the request_id
+   * that does not exist in the project; field violation names it); ALREADY_EXISTS (the request_id
    * was used with a different request; field violation `request_id`); UNAUTHENTICATED.
    */
   createJob(
@@ -4913,7 +4803,7 @@ export interface FineTuningServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Gets a job.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty id); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty or malformed name); UNAUTHENTICATED.
    */
   getJob(
     request: GetJobRequest,
@@ -5012,38 +4902,15 @@ export interface FineTuningServiceClient extends Client {
     callback: (error: ServiceError | null, response: ResumeJobResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Replaces the entropy target (constant or schedule, band, estimator) of a QUEUED, RUNNING or PAUSED
-   * job. Recorded as a TARGET_UPDATED event; the executor gets it in its next heartbeat answer.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (target rules as in CreateJob); FAILED_PRECONDITION (terminal
-   * job); UNAUTHENTICATED.
-   *
-   * @deprecated
-   */
-  updateEntropyTarget(
-    request: UpdateEntropyTargetRequest,
-    callback: (error: ServiceError | null, response: UpdateEntropyTargetResponse) => void,
-  ): ClientUnaryCall;
-  updateEntropyTarget(
-    request: UpdateEntropyTargetRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: UpdateEntropyTargetResponse) => void,
-  ): ClientUnaryCall;
-  updateEntropyTarget(
-    request: UpdateEntropyTargetRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: UpdateEntropyTargetResponse) => void,
-  ): ClientUnaryCall;
-  /**
-   * Updates the mutable fields of a QUEUED, RUNNING or PAUSED job (AIP-134): `job.id` names the job,
+   * Updates the mutable fields of a QUEUED, RUNNING or PAUSED job (AIP-134): `job.name` names the job,
    * `update_mask` names the fields to set and `job` carries their new values. Updatable paths:
-   * `spec.entropy_target` (the whole target, as UpdateEntropyTarget did; unset tolerance/estimator take
+   * `spec.entropy_target` (the whole target; unset tolerance/estimator take
    * the defaults) or its parts `spec.entropy_target.constant`, `.schedule`, `.tolerance`, `.estimator`
    * (the others keep their current values; constant and schedule replace each other). Every other
    * field is immutable. The wildcard `*` is refused: name the paths. A changed target is recorded as a
    * TARGET_UPDATED event with a new entropy_target_revision; the executor gets it in its next
    * heartbeat answer.
-   * Errors: INVALID_ARGUMENT (no job or job.id; an empty mask, `*`, an unknown or immutable path:
+   * Errors: INVALID_ARGUMENT (no job or job.name, or a malformed name: field violation `job.name`; an empty mask, `*`, an unknown or immutable path:
    * field violation `update_mask`; target rules as in CreateJob: field violations
    * `job.spec.entropy_target…`); NOT_FOUND; FAILED_PRECONDITION (terminal job); UNAUTHENTICATED.
    */
@@ -5175,7 +5042,7 @@ export interface FineTuningServiceClient extends Client {
    * form a Hugging Face model folder (weights, config, tokenizer; a LoRA job's adapter, or its merged
    * model when model.adapter.export_merged); each comes with its size and sha256 from the artifact's
    * manifest, to verify the download against. Needs an object store (AEPO_ARTIFACTS_S3_*).
-   * Errors: INVALID_ARGUMENT (no job_id, not exactly one of checkpoint_step / best_checkpoint /
+   * Errors: INVALID_ARGUMENT (no name, not exactly one of checkpoint_step / best_checkpoint /
    * exported_model, a negative step, url_ttl_seconds out of range); NOT_FOUND (no such job, no such
    * listed checkpoint, no checkpoint in band, no exported model yet, or its manifest is missing);
    * FAILED_PRECONDITION (no object store configured, or the checkpoint is stored elsewhere, e.g. on an

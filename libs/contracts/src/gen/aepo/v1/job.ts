@@ -479,8 +479,8 @@ export function lossAggregationToNumber(object: LossAggregation): number {
  * project. Created QUEUED; an executor leases it (RUNNING) and reports steps, checkpoints and the outcome.
  */
 export interface Job {
-  /** Output only. Server-assigned identifier (a UUID). */
-  id: string;
+  /** The resource name, `projects/{project}/jobs/{job}`; `{job}` is a server-assigned UUID. */
+  name: string;
   /** Human-readable name; free text, at most 200 characters. */
   displayName: string;
   /** The stored spec, with every optional knob filled in with its server-side default. */
@@ -509,17 +509,18 @@ export interface Job {
   /** Output only. True after PauseJob on a RUNNING job until the executor pauses it. */
   pauseRequested: boolean;
   /**
-   * Output only. Incremented by every UpdateEntropyTarget; executors apply a target whose revision is
+   * Output only. Incremented by every UpdateJob that changes the entropy target; executors apply a target whose revision is
    * newer than the one they hold.
    */
   entropyTargetRevision: number;
   /** Output only. The most recent step record, if any (a summary to watch without streaming). */
   latestStep?: StepRecord | undefined;
   /**
-   * Output only. Best checkpoint whose entropy lay inside the tolerance band (highest validation
+   * Output only. Name (`projects/{project}/jobs/{job}/checkpoints/{step}`) of the best checkpoint whose
+   * entropy lay inside the tolerance band (highest validation
    * accuracy, else highest reward mean); empty while none.
    */
-  bestCheckpointId: string;
+  bestCheckpoint: string;
   /**
    * Output only. Number of leases that expired without renewal (the job fails after the configured
    * maximum).
@@ -544,10 +545,13 @@ export interface JobSpec {
    * `hf:Qwen/Qwen2.5-Math-7B`). File paths are never accepted.
    */
   baseModel: string;
-  /** Required. Id of the training dataset (same project). */
-  trainingDatasetId: string;
-  /** Optional. Id of a validation dataset (same project); enables validation records. */
-  validationDatasetId: string;
+  /**
+   * Required. Name of the training dataset, `projects/{project}/datasets/{dataset}` (same project;
+   * `projects/-/datasets/{dataset}` is accepted and stored with the project filled in).
+   */
+  trainingDataset: string;
+  /** Optional. Name of a validation dataset (same project, same form); enables validation records. */
+  validationDataset: string;
   /** Training algorithm. Default ALGORITHM_AEPO. */
   algorithm: Algorithm;
   /** Required for AEPO (the controller's set point); recorded for the others to compare against. */
@@ -896,7 +900,7 @@ export interface CheckpointConfig {
 
 function createBaseJob(): Job {
   return {
-    id: '',
+    name: '',
     displayName: '',
     spec: undefined,
     state: JobState.JOB_STATE_UNSPECIFIED,
@@ -911,7 +915,7 @@ function createBaseJob(): Job {
     pauseRequested: false,
     entropyTargetRevision: 0,
     latestStep: undefined,
-    bestCheckpointId: '',
+    bestCheckpoint: '',
     leaseExpirations: 0,
     exportedModelUri: '',
   };
@@ -919,8 +923,8 @@ function createBaseJob(): Job {
 
 export const Job: MessageFns<Job> = {
   encode(message: Job, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== '') {
-      writer.uint32(10).string(message.id);
+    if (message.name !== '') {
+      writer.uint32(10).string(message.name);
     }
     if (message.displayName !== '') {
       writer.uint32(18).string(message.displayName);
@@ -964,8 +968,8 @@ export const Job: MessageFns<Job> = {
     if (message.latestStep !== undefined) {
       StepRecord.encode(message.latestStep, writer.uint32(122).fork()).join();
     }
-    if (message.bestCheckpointId !== '') {
-      writer.uint32(130).string(message.bestCheckpointId);
+    if (message.bestCheckpoint !== '') {
+      writer.uint32(130).string(message.bestCheckpoint);
     }
     if (message.leaseExpirations !== 0) {
       writer.uint32(136).int32(message.leaseExpirations);
@@ -994,7 +998,7 @@ export const Job: MessageFns<Job> = {
               break;
             }
 
-            message.id = reader.string();
+            message.name = reader.string();
             continue;
           }
           case 2: {
@@ -1114,7 +1118,7 @@ export const Job: MessageFns<Job> = {
               break;
             }
 
-            message.bestCheckpointId = reader.string();
+            message.bestCheckpoint = reader.string();
             continue;
           }
           case 17: {
@@ -1147,7 +1151,7 @@ export const Job: MessageFns<Job> = {
 
   fromJSON(object: any): Job {
     return {
-      id: isSet(object.id) ? globalThis.String(object.id) : '',
+      name: isSet(object.name) ? globalThis.String(object.name) : '',
       displayName: isSet(object.displayName)
         ? globalThis.String(object.displayName)
         : isSet(object.display_name)
@@ -1202,10 +1206,10 @@ export const Job: MessageFns<Job> = {
         : isSet(object.latest_step)
           ? StepRecord.fromJSON(object.latest_step)
           : undefined,
-      bestCheckpointId: isSet(object.bestCheckpointId)
-        ? globalThis.String(object.bestCheckpointId)
-        : isSet(object.best_checkpoint_id)
-          ? globalThis.String(object.best_checkpoint_id)
+      bestCheckpoint: isSet(object.bestCheckpoint)
+        ? globalThis.String(object.bestCheckpoint)
+        : isSet(object.best_checkpoint)
+          ? globalThis.String(object.best_checkpoint)
           : '',
       leaseExpirations: isSet(object.leaseExpirations)
         ? globalThis.Number(object.leaseExpirations)
@@ -1222,8 +1226,8 @@ export const Job: MessageFns<Job> = {
 
   toJSON(message: Job): unknown {
     const obj: any = {};
-    if (message.id !== '') {
-      obj.id = message.id;
+    if (message.name !== '') {
+      obj.name = message.name;
     }
     if (message.displayName !== '') {
       obj.displayName = message.displayName;
@@ -1267,8 +1271,8 @@ export const Job: MessageFns<Job> = {
     if (message.latestStep !== undefined) {
       obj.latestStep = StepRecord.toJSON(message.latestStep);
     }
-    if (message.bestCheckpointId !== '') {
-      obj.bestCheckpointId = message.bestCheckpointId;
+    if (message.bestCheckpoint !== '') {
+      obj.bestCheckpoint = message.bestCheckpoint;
     }
     if (message.leaseExpirations !== 0) {
       obj.leaseExpirations = Math.round(message.leaseExpirations);
@@ -1284,7 +1288,7 @@ export const Job: MessageFns<Job> = {
   },
   fromPartial<I extends Exact<DeepPartial<Job>, I>>(object: I): Job {
     const message = createBaseJob();
-    message.id = object.id ?? '';
+    message.name = object.name ?? '';
     message.displayName = object.displayName ?? '';
     message.spec =
       object.spec !== undefined && object.spec !== null ? JobSpec.fromPartial(object.spec) : undefined;
@@ -1304,7 +1308,7 @@ export const Job: MessageFns<Job> = {
       object.latestStep !== undefined && object.latestStep !== null
         ? StepRecord.fromPartial(object.latestStep)
         : undefined;
-    message.bestCheckpointId = object.bestCheckpointId ?? '';
+    message.bestCheckpoint = object.bestCheckpoint ?? '';
     message.leaseExpirations = object.leaseExpirations ?? 0;
     message.exportedModelUri = object.exportedModelUri ?? '';
     return message;
@@ -1314,8 +1318,8 @@ export const Job: MessageFns<Job> = {
 function createBaseJobSpec(): JobSpec {
   return {
     baseModel: '',
-    trainingDatasetId: '',
-    validationDatasetId: '',
+    trainingDataset: '',
+    validationDataset: '',
     algorithm: Algorithm.ALGORITHM_UNSPECIFIED,
     entropyTarget: undefined,
     aepo: undefined,
@@ -1337,11 +1341,11 @@ export const JobSpec: MessageFns<JobSpec> = {
     if (message.baseModel !== '') {
       writer.uint32(10).string(message.baseModel);
     }
-    if (message.trainingDatasetId !== '') {
-      writer.uint32(18).string(message.trainingDatasetId);
+    if (message.trainingDataset !== '') {
+      writer.uint32(18).string(message.trainingDataset);
     }
-    if (message.validationDatasetId !== '') {
-      writer.uint32(26).string(message.validationDatasetId);
+    if (message.validationDataset !== '') {
+      writer.uint32(26).string(message.validationDataset);
     }
     if (message.algorithm !== Algorithm.ALGORITHM_UNSPECIFIED) {
       writer.uint32(32).int32(algorithmToNumber(message.algorithm));
@@ -1411,7 +1415,7 @@ export const JobSpec: MessageFns<JobSpec> = {
               break;
             }
 
-            message.trainingDatasetId = reader.string();
+            message.trainingDataset = reader.string();
             continue;
           }
           case 3: {
@@ -1419,7 +1423,7 @@ export const JobSpec: MessageFns<JobSpec> = {
               break;
             }
 
-            message.validationDatasetId = reader.string();
+            message.validationDataset = reader.string();
             continue;
           }
           case 4: {
@@ -1548,15 +1552,15 @@ export const JobSpec: MessageFns<JobSpec> = {
         : isSet(object.base_model)
           ? globalThis.String(object.base_model)
           : '',
-      trainingDatasetId: isSet(object.trainingDatasetId)
-        ? globalThis.String(object.trainingDatasetId)
-        : isSet(object.training_dataset_id)
-          ? globalThis.String(object.training_dataset_id)
+      trainingDataset: isSet(object.trainingDataset)
+        ? globalThis.String(object.trainingDataset)
+        : isSet(object.training_dataset)
+          ? globalThis.String(object.training_dataset)
           : '',
-      validationDatasetId: isSet(object.validationDatasetId)
-        ? globalThis.String(object.validationDatasetId)
-        : isSet(object.validation_dataset_id)
-          ? globalThis.String(object.validation_dataset_id)
+      validationDataset: isSet(object.validationDataset)
+        ? globalThis.String(object.validationDataset)
+        : isSet(object.validation_dataset)
+          ? globalThis.String(object.validation_dataset)
           : '',
       algorithm: isSet(object.algorithm)
         ? algorithmFromJSON(object.algorithm)
@@ -1606,11 +1610,11 @@ export const JobSpec: MessageFns<JobSpec> = {
     if (message.baseModel !== '') {
       obj.baseModel = message.baseModel;
     }
-    if (message.trainingDatasetId !== '') {
-      obj.trainingDatasetId = message.trainingDatasetId;
+    if (message.trainingDataset !== '') {
+      obj.trainingDataset = message.trainingDataset;
     }
-    if (message.validationDatasetId !== '') {
-      obj.validationDatasetId = message.validationDatasetId;
+    if (message.validationDataset !== '') {
+      obj.validationDataset = message.validationDataset;
     }
     if (message.algorithm !== Algorithm.ALGORITHM_UNSPECIFIED) {
       obj.algorithm = algorithmToJSON(message.algorithm);
@@ -1666,8 +1670,8 @@ export const JobSpec: MessageFns<JobSpec> = {
   fromPartial<I extends Exact<DeepPartial<JobSpec>, I>>(object: I): JobSpec {
     const message = createBaseJobSpec();
     message.baseModel = object.baseModel ?? '';
-    message.trainingDatasetId = object.trainingDatasetId ?? '';
-    message.validationDatasetId = object.validationDatasetId ?? '';
+    message.trainingDataset = object.trainingDataset ?? '';
+    message.validationDataset = object.validationDataset ?? '';
     message.algorithm = object.algorithm ?? Algorithm.ALGORITHM_UNSPECIFIED;
     message.entropyTarget =
       object.entropyTarget !== undefined && object.entropyTarget !== null

@@ -14,8 +14,8 @@ export const protobufFileName = 'aepo/v1/project.proto';
 
 /** A tenant: owns datasets, jobs and API keys. */
 export interface Project {
-  /** Output only. Server-assigned identifier (a UUID). */
-  id: string;
+  /** The resource name, `projects/{project}`; `{project}` is a server-assigned UUID. */
+  name: string;
   /** Human-readable name, 1..200 characters. */
   displayName: string;
   /** Output only. When it was created. */
@@ -24,10 +24,8 @@ export interface Project {
 
 /** An API key of a project. The secret is shown once, in CreateApiKeyResponse; only its hash is stored. */
 export interface ApiKey {
-  /** Output only. Server-assigned identifier (a UUID). */
-  id: string;
-  /** Project the key belongs to. */
-  projectId: string;
+  /** The resource name, `projects/{project}/apiKeys/{api_key}` (the project is in it). */
+  name: string;
   /** Human-readable name, at most 200 characters. */
   displayName: string;
   /** Output only. First characters of the secret, to recognise it. */
@@ -39,13 +37,13 @@ export interface ApiKey {
 }
 
 function createBaseProject(): Project {
-  return { id: '', displayName: '', createTime: undefined };
+  return { name: '', displayName: '', createTime: undefined };
 }
 
 export const Project: MessageFns<Project> = {
   encode(message: Project, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== '') {
-      writer.uint32(10).string(message.id);
+    if (message.name !== '') {
+      writer.uint32(10).string(message.name);
     }
     if (message.displayName !== '') {
       writer.uint32(18).string(message.displayName);
@@ -74,7 +72,7 @@ export const Project: MessageFns<Project> = {
               break;
             }
 
-            message.id = reader.string();
+            message.name = reader.string();
             continue;
           }
           case 2: {
@@ -107,7 +105,7 @@ export const Project: MessageFns<Project> = {
 
   fromJSON(object: any): Project {
     return {
-      id: isSet(object.id) ? globalThis.String(object.id) : '',
+      name: isSet(object.name) ? globalThis.String(object.name) : '',
       displayName: isSet(object.displayName)
         ? globalThis.String(object.displayName)
         : isSet(object.display_name)
@@ -123,8 +121,8 @@ export const Project: MessageFns<Project> = {
 
   toJSON(message: Project): unknown {
     const obj: any = {};
-    if (message.id !== '') {
-      obj.id = message.id;
+    if (message.name !== '') {
+      obj.name = message.name;
     }
     if (message.displayName !== '') {
       obj.displayName = message.displayName;
@@ -140,7 +138,7 @@ export const Project: MessageFns<Project> = {
   },
   fromPartial<I extends Exact<DeepPartial<Project>, I>>(object: I): Project {
     const message = createBaseProject();
-    message.id = object.id ?? '';
+    message.name = object.name ?? '';
     message.displayName = object.displayName ?? '';
     message.createTime = object.createTime ?? undefined;
     return message;
@@ -148,16 +146,13 @@ export const Project: MessageFns<Project> = {
 };
 
 function createBaseApiKey(): ApiKey {
-  return { id: '', projectId: '', displayName: '', prefix: '', createTime: undefined, revokeTime: undefined };
+  return { name: '', displayName: '', prefix: '', createTime: undefined, revokeTime: undefined };
 }
 
 export const ApiKey: MessageFns<ApiKey> = {
   encode(message: ApiKey, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== '') {
-      writer.uint32(10).string(message.id);
-    }
-    if (message.projectId !== '') {
-      writer.uint32(18).string(message.projectId);
+    if (message.name !== '') {
+      writer.uint32(10).string(message.name);
     }
     if (message.displayName !== '') {
       writer.uint32(26).string(message.displayName);
@@ -192,15 +187,7 @@ export const ApiKey: MessageFns<ApiKey> = {
               break;
             }
 
-            message.id = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.projectId = reader.string();
+            message.name = reader.string();
             continue;
           }
           case 3: {
@@ -249,12 +236,7 @@ export const ApiKey: MessageFns<ApiKey> = {
 
   fromJSON(object: any): ApiKey {
     return {
-      id: isSet(object.id) ? globalThis.String(object.id) : '',
-      projectId: isSet(object.projectId)
-        ? globalThis.String(object.projectId)
-        : isSet(object.project_id)
-          ? globalThis.String(object.project_id)
-          : '',
+      name: isSet(object.name) ? globalThis.String(object.name) : '',
       displayName: isSet(object.displayName)
         ? globalThis.String(object.displayName)
         : isSet(object.display_name)
@@ -276,11 +258,8 @@ export const ApiKey: MessageFns<ApiKey> = {
 
   toJSON(message: ApiKey): unknown {
     const obj: any = {};
-    if (message.id !== '') {
-      obj.id = message.id;
-    }
-    if (message.projectId !== '') {
-      obj.projectId = message.projectId;
+    if (message.name !== '') {
+      obj.name = message.name;
     }
     if (message.displayName !== '') {
       obj.displayName = message.displayName;
@@ -302,8 +281,7 @@ export const ApiKey: MessageFns<ApiKey> = {
   },
   fromPartial<I extends Exact<DeepPartial<ApiKey>, I>>(object: I): ApiKey {
     const message = createBaseApiKey();
-    message.id = object.id ?? '';
-    message.projectId = object.projectId ?? '';
+    message.name = object.name ?? '';
     message.displayName = object.displayName ?? '';
     message.prefix = object.prefix ?? '';
     message.createTime = object.createTime ?? undefined;

@@ -326,8 +326,8 @@ export interface EvaluationRecord {
 export interface JobEvent {
   /** Per-job sequence number (the stream cursor). */
   sequence: number;
-  /** Job id. */
-  jobId: string;
+  /** Name of the job, `projects/{project}/jobs/{job}`. */
+  job: string;
   /** When it happened (database clock). */
   createTime?: Date | undefined;
   /** What happened. */
@@ -346,10 +346,8 @@ export interface JobEvent {
 
 /** A saved model state reported by the executor. */
 export interface Checkpoint {
-  /** Output only. Server-assigned id. */
-  id: string;
-  /** Job id. */
-  jobId: string;
+  /** The resource name, `projects/{project}/jobs/{job}/checkpoints/{step}` (the parent job is in it). */
+  name: string;
   /** Step after which it was saved. Unique per job. */
   step: number;
   /** Output only. When it was reported. */
@@ -1416,7 +1414,7 @@ export const EvaluationRecord: MessageFns<EvaluationRecord> = {
 function createBaseJobEvent(): JobEvent {
   return {
     sequence: 0,
-    jobId: '',
+    job: '',
     createTime: undefined,
     type: JobEventType.JOB_EVENT_TYPE_UNSPECIFIED,
     fromState: JobState.JOB_STATE_UNSPECIFIED,
@@ -1432,8 +1430,8 @@ export const JobEvent: MessageFns<JobEvent> = {
     if (message.sequence !== 0) {
       writer.uint32(8).int64(message.sequence);
     }
-    if (message.jobId !== '') {
-      writer.uint32(18).string(message.jobId);
+    if (message.job !== '') {
+      writer.uint32(18).string(message.job);
     }
     if (message.createTime !== undefined) {
       Timestamp.encode(toTimestamp(message.createTime), writer.uint32(26).fork()).join();
@@ -1485,7 +1483,7 @@ export const JobEvent: MessageFns<JobEvent> = {
               break;
             }
 
-            message.jobId = reader.string();
+            message.job = reader.string();
             continue;
           }
           case 3: {
@@ -1559,11 +1557,7 @@ export const JobEvent: MessageFns<JobEvent> = {
   fromJSON(object: any): JobEvent {
     return {
       sequence: isSet(object.sequence) ? globalThis.Number(object.sequence) : 0,
-      jobId: isSet(object.jobId)
-        ? globalThis.String(object.jobId)
-        : isSet(object.job_id)
-          ? globalThis.String(object.job_id)
-          : '',
+      job: isSet(object.job) ? globalThis.String(object.job) : '',
       createTime: isSet(object.createTime)
         ? fromJsonTimestamp(object.createTime)
         : isSet(object.create_time)
@@ -1595,8 +1589,8 @@ export const JobEvent: MessageFns<JobEvent> = {
     if (message.sequence !== 0) {
       obj.sequence = Math.round(message.sequence);
     }
-    if (message.jobId !== '') {
-      obj.jobId = message.jobId;
+    if (message.job !== '') {
+      obj.job = message.job;
     }
     if (message.createTime !== undefined) {
       obj.createTime = message.createTime.toISOString();
@@ -1628,7 +1622,7 @@ export const JobEvent: MessageFns<JobEvent> = {
   fromPartial<I extends Exact<DeepPartial<JobEvent>, I>>(object: I): JobEvent {
     const message = createBaseJobEvent();
     message.sequence = object.sequence ?? 0;
-    message.jobId = object.jobId ?? '';
+    message.job = object.job ?? '';
     message.createTime = object.createTime ?? undefined;
     message.type = object.type ?? JobEventType.JOB_EVENT_TYPE_UNSPECIFIED;
     message.fromState = object.fromState ?? JobState.JOB_STATE_UNSPECIFIED;
@@ -1642,8 +1636,7 @@ export const JobEvent: MessageFns<JobEvent> = {
 
 function createBaseCheckpoint(): Checkpoint {
   return {
-    id: '',
-    jobId: '',
+    name: '',
     step: 0,
     createTime: undefined,
     uri: '',
@@ -1658,11 +1651,8 @@ function createBaseCheckpoint(): Checkpoint {
 
 export const Checkpoint: MessageFns<Checkpoint> = {
   encode(message: Checkpoint, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== '') {
-      writer.uint32(10).string(message.id);
-    }
-    if (message.jobId !== '') {
-      writer.uint32(18).string(message.jobId);
+    if (message.name !== '') {
+      writer.uint32(10).string(message.name);
     }
     if (message.step !== 0) {
       writer.uint32(24).int64(message.step);
@@ -1712,15 +1702,7 @@ export const Checkpoint: MessageFns<Checkpoint> = {
               break;
             }
 
-            message.id = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.jobId = reader.string();
+            message.name = reader.string();
             continue;
           }
           case 3: {
@@ -1809,12 +1791,7 @@ export const Checkpoint: MessageFns<Checkpoint> = {
 
   fromJSON(object: any): Checkpoint {
     return {
-      id: isSet(object.id) ? globalThis.String(object.id) : '',
-      jobId: isSet(object.jobId)
-        ? globalThis.String(object.jobId)
-        : isSet(object.job_id)
-          ? globalThis.String(object.job_id)
-          : '',
+      name: isSet(object.name) ? globalThis.String(object.name) : '',
       step: isSet(object.step) ? globalThis.Number(object.step) : 0,
       createTime: isSet(object.createTime)
         ? fromJsonTimestamp(object.createTime)
@@ -1849,11 +1826,8 @@ export const Checkpoint: MessageFns<Checkpoint> = {
 
   toJSON(message: Checkpoint): unknown {
     const obj: any = {};
-    if (message.id !== '') {
-      obj.id = message.id;
-    }
-    if (message.jobId !== '') {
-      obj.jobId = message.jobId;
+    if (message.name !== '') {
+      obj.name = message.name;
     }
     if (message.step !== 0) {
       obj.step = Math.round(message.step);
@@ -1890,8 +1864,7 @@ export const Checkpoint: MessageFns<Checkpoint> = {
   },
   fromPartial<I extends Exact<DeepPartial<Checkpoint>, I>>(object: I): Checkpoint {
     const message = createBaseCheckpoint();
-    message.id = object.id ?? '';
-    message.jobId = object.jobId ?? '';
+    message.name = object.name ?? '';
     message.step = object.step ?? 0;
     message.createTime = object.createTime ?? undefined;
     message.uri = object.uri ?? '';

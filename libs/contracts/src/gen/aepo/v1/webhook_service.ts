@@ -93,8 +93,8 @@ export function webhookDeliveryStateToNumber(object: WebhookDeliveryState): numb
 
 /** An HTTP endpoint that receives the project's events. */
 export interface WebhookEndpoint {
-  /** Output only. Server-assigned id. */
-  id: string;
+  /** The resource name, `projects/{project}/webhookEndpoints/{endpoint}`; `{endpoint}` is server-assigned. */
+  name: string;
   /** Absolute http:// or https:// URL the events are POSTed to. */
   url: string;
   /** Event types it receives (see the service comment). */
@@ -111,16 +111,16 @@ export interface WebhookEndpoint {
 
 /** One event on its way to one endpoint (a row of the delivery log). */
 export interface WebhookDelivery {
-  /** Delivery id. */
-  id: string;
-  /** Endpoint it goes to. */
-  endpointId: string;
+  /** The resource name, `projects/{project}/webhookEndpoints/{endpoint}/deliveries/{delivery}`. */
+  name: string;
+  /** Name of the endpoint it goes to (also the parent in `name`). */
+  endpoint: string;
   /** The `webhook-id` header: the same on every attempt and redelivery. */
   webhookId: string;
   /** Event type. */
   eventType: string;
-  /** Job the event belongs to. */
-  jobId: string;
+  /** Name of the job the event belongs to, `projects/{project}/jobs/{job}`. */
+  job: string;
   /** State. */
   state: WebhookDeliveryState;
   /** Attempts made since it was queued or last redelivered. */
@@ -163,8 +163,8 @@ export interface CreateWebhookEndpointResponse {
 
 /** Request of GetWebhookEndpoint. */
 export interface GetWebhookEndpointRequest {
-  /** Required. Endpoint id. */
-  id: string;
+  /** Required. The endpoint, `projects/{project}/webhookEndpoints/{endpoint}`. */
+  name: string;
 }
 
 /** Response of GetWebhookEndpoint. */
@@ -191,7 +191,7 @@ export interface ListWebhookEndpointsResponse {
 
 /** Request of UpdateWebhookEndpoint. */
 export interface UpdateWebhookEndpointRequest {
-  /** Required. The endpoint with its id and the new values of the fields in update_mask. */
+  /** Required. The endpoint with its name and the new values of the fields in update_mask. */
   endpoint?: WebhookEndpoint | undefined;
   /** Required. Paths among `url`, `event_types`, `enabled`, `description`. */
   updateMask?: string[] | undefined;
@@ -205,8 +205,8 @@ export interface UpdateWebhookEndpointResponse {
 
 /** Request of DeleteWebhookEndpoint. */
 export interface DeleteWebhookEndpointRequest {
-  /** Required. Endpoint id. */
-  id: string;
+  /** Required. The endpoint, `projects/{project}/webhookEndpoints/{endpoint}`. */
+  name: string;
 }
 
 /** Response of DeleteWebhookEndpoint. */
@@ -214,8 +214,11 @@ export interface DeleteWebhookEndpointResponse {}
 
 /** Request of ListWebhookDeliveries. */
 export interface ListWebhookDeliveriesRequest {
-  /** Endpoint id; empty for every endpoint of the project. */
-  endpointId: string;
+  /**
+   * The endpoint whose deliveries are listed, `projects/{project}/webhookEndpoints/{endpoint}`;
+   * `projects/{project}/webhookEndpoints/-` (or empty) for every endpoint of the caller's project.
+   */
+  parent: string;
   /** Only deliveries in these states (empty: all). */
   states: WebhookDeliveryState[];
   /** 0..1000; 0 means 50. */
@@ -234,8 +237,11 @@ export interface ListWebhookDeliveriesResponse {
 
 /** Request of RedeliverWebhook. */
 export interface RedeliverWebhookRequest {
-  /** Required. Delivery id. */
-  deliveryId: string;
+  /**
+   * Required. The delivery, `projects/{project}/webhookEndpoints/{endpoint}/deliveries/{delivery}`
+   * (`-` for the endpoint is accepted: delivery ids are globally unique).
+   */
+  name: string;
 }
 
 /** Response of RedeliverWebhook. */
@@ -246,7 +252,7 @@ export interface RedeliverWebhookResponse {
 
 function createBaseWebhookEndpoint(): WebhookEndpoint {
   return {
-    id: '',
+    name: '',
     url: '',
     eventTypes: [],
     enabled: false,
@@ -258,8 +264,8 @@ function createBaseWebhookEndpoint(): WebhookEndpoint {
 
 export const WebhookEndpoint: MessageFns<WebhookEndpoint> = {
   encode(message: WebhookEndpoint, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== '') {
-      writer.uint32(10).string(message.id);
+    if (message.name !== '') {
+      writer.uint32(10).string(message.name);
     }
     if (message.url !== '') {
       writer.uint32(18).string(message.url);
@@ -300,7 +306,7 @@ export const WebhookEndpoint: MessageFns<WebhookEndpoint> = {
               break;
             }
 
-            message.id = reader.string();
+            message.name = reader.string();
             continue;
           }
           case 2: {
@@ -365,7 +371,7 @@ export const WebhookEndpoint: MessageFns<WebhookEndpoint> = {
 
   fromJSON(object: any): WebhookEndpoint {
     return {
-      id: isSet(object.id) ? globalThis.String(object.id) : '',
+      name: isSet(object.name) ? globalThis.String(object.name) : '',
       url: isSet(object.url) ? globalThis.String(object.url) : '',
       eventTypes: globalThis.Array.isArray(object?.eventTypes)
         ? object.eventTypes.map((e: any) => globalThis.String(e))
@@ -389,8 +395,8 @@ export const WebhookEndpoint: MessageFns<WebhookEndpoint> = {
 
   toJSON(message: WebhookEndpoint): unknown {
     const obj: any = {};
-    if (message.id !== '') {
-      obj.id = message.id;
+    if (message.name !== '') {
+      obj.name = message.name;
     }
     if (message.url !== '') {
       obj.url = message.url;
@@ -418,7 +424,7 @@ export const WebhookEndpoint: MessageFns<WebhookEndpoint> = {
   },
   fromPartial<I extends Exact<DeepPartial<WebhookEndpoint>, I>>(object: I): WebhookEndpoint {
     const message = createBaseWebhookEndpoint();
-    message.id = object.id ?? '';
+    message.name = object.name ?? '';
     message.url = object.url ?? '';
     message.eventTypes = object.eventTypes?.map((e) => e) || [];
     message.enabled = object.enabled ?? false;
@@ -431,11 +437,11 @@ export const WebhookEndpoint: MessageFns<WebhookEndpoint> = {
 
 function createBaseWebhookDelivery(): WebhookDelivery {
   return {
-    id: '',
-    endpointId: '',
+    name: '',
+    endpoint: '',
     webhookId: '',
     eventType: '',
-    jobId: '',
+    job: '',
     state: WebhookDeliveryState.WEBHOOK_DELIVERY_STATE_UNSPECIFIED,
     attemptCount: 0,
     lastStatusCode: 0,
@@ -450,11 +456,11 @@ function createBaseWebhookDelivery(): WebhookDelivery {
 
 export const WebhookDelivery: MessageFns<WebhookDelivery> = {
   encode(message: WebhookDelivery, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== '') {
-      writer.uint32(10).string(message.id);
+    if (message.name !== '') {
+      writer.uint32(10).string(message.name);
     }
-    if (message.endpointId !== '') {
-      writer.uint32(18).string(message.endpointId);
+    if (message.endpoint !== '') {
+      writer.uint32(18).string(message.endpoint);
     }
     if (message.webhookId !== '') {
       writer.uint32(26).string(message.webhookId);
@@ -462,8 +468,8 @@ export const WebhookDelivery: MessageFns<WebhookDelivery> = {
     if (message.eventType !== '') {
       writer.uint32(34).string(message.eventType);
     }
-    if (message.jobId !== '') {
-      writer.uint32(42).string(message.jobId);
+    if (message.job !== '') {
+      writer.uint32(42).string(message.job);
     }
     if (message.state !== WebhookDeliveryState.WEBHOOK_DELIVERY_STATE_UNSPECIFIED) {
       writer.uint32(48).int32(webhookDeliveryStateToNumber(message.state));
@@ -513,7 +519,7 @@ export const WebhookDelivery: MessageFns<WebhookDelivery> = {
               break;
             }
 
-            message.id = reader.string();
+            message.name = reader.string();
             continue;
           }
           case 2: {
@@ -521,7 +527,7 @@ export const WebhookDelivery: MessageFns<WebhookDelivery> = {
               break;
             }
 
-            message.endpointId = reader.string();
+            message.endpoint = reader.string();
             continue;
           }
           case 3: {
@@ -545,7 +551,7 @@ export const WebhookDelivery: MessageFns<WebhookDelivery> = {
               break;
             }
 
-            message.jobId = reader.string();
+            message.job = reader.string();
             continue;
           }
           case 6: {
@@ -634,12 +640,8 @@ export const WebhookDelivery: MessageFns<WebhookDelivery> = {
 
   fromJSON(object: any): WebhookDelivery {
     return {
-      id: isSet(object.id) ? globalThis.String(object.id) : '',
-      endpointId: isSet(object.endpointId)
-        ? globalThis.String(object.endpointId)
-        : isSet(object.endpoint_id)
-          ? globalThis.String(object.endpoint_id)
-          : '',
+      name: isSet(object.name) ? globalThis.String(object.name) : '',
+      endpoint: isSet(object.endpoint) ? globalThis.String(object.endpoint) : '',
       webhookId: isSet(object.webhookId)
         ? globalThis.String(object.webhookId)
         : isSet(object.webhook_id)
@@ -650,11 +652,7 @@ export const WebhookDelivery: MessageFns<WebhookDelivery> = {
         : isSet(object.event_type)
           ? globalThis.String(object.event_type)
           : '',
-      jobId: isSet(object.jobId)
-        ? globalThis.String(object.jobId)
-        : isSet(object.job_id)
-          ? globalThis.String(object.job_id)
-          : '',
+      job: isSet(object.job) ? globalThis.String(object.job) : '',
       state: isSet(object.state)
         ? webhookDeliveryStateFromJSON(object.state)
         : WebhookDeliveryState.WEBHOOK_DELIVERY_STATE_UNSPECIFIED,
@@ -699,11 +697,11 @@ export const WebhookDelivery: MessageFns<WebhookDelivery> = {
 
   toJSON(message: WebhookDelivery): unknown {
     const obj: any = {};
-    if (message.id !== '') {
-      obj.id = message.id;
+    if (message.name !== '') {
+      obj.name = message.name;
     }
-    if (message.endpointId !== '') {
-      obj.endpointId = message.endpointId;
+    if (message.endpoint !== '') {
+      obj.endpoint = message.endpoint;
     }
     if (message.webhookId !== '') {
       obj.webhookId = message.webhookId;
@@ -711,8 +709,8 @@ export const WebhookDelivery: MessageFns<WebhookDelivery> = {
     if (message.eventType !== '') {
       obj.eventType = message.eventType;
     }
-    if (message.jobId !== '') {
-      obj.jobId = message.jobId;
+    if (message.job !== '') {
+      obj.job = message.job;
     }
     if (message.state !== WebhookDeliveryState.WEBHOOK_DELIVERY_STATE_UNSPECIFIED) {
       obj.state = webhookDeliveryStateToJSON(message.state);
@@ -749,11 +747,11 @@ export const WebhookDelivery: MessageFns<WebhookDelivery> = {
   },
   fromPartial<I extends Exact<DeepPartial<WebhookDelivery>, I>>(object: I): WebhookDelivery {
     const message = createBaseWebhookDelivery();
-    message.id = object.id ?? '';
-    message.endpointId = object.endpointId ?? '';
+    message.name = object.name ?? '';
+    message.endpoint = object.endpoint ?? '';
     message.webhookId = object.webhookId ?? '';
     message.eventType = object.eventType ?? '';
-    message.jobId = object.jobId ?? '';
+    message.job = object.job ?? '';
     message.state = object.state ?? WebhookDeliveryState.WEBHOOK_DELIVERY_STATE_UNSPECIFIED;
     message.attemptCount = object.attemptCount ?? 0;
     message.lastStatusCode = object.lastStatusCode ?? 0;
@@ -985,13 +983,13 @@ export const CreateWebhookEndpointResponse: MessageFns<CreateWebhookEndpointResp
 };
 
 function createBaseGetWebhookEndpointRequest(): GetWebhookEndpointRequest {
-  return { id: '' };
+  return { name: '' };
 }
 
 export const GetWebhookEndpointRequest: MessageFns<GetWebhookEndpointRequest> = {
   encode(message: GetWebhookEndpointRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== '') {
-      writer.uint32(10).string(message.id);
+    if (message.name !== '') {
+      writer.uint32(10).string(message.name);
     }
     return writer;
   },
@@ -1014,7 +1012,7 @@ export const GetWebhookEndpointRequest: MessageFns<GetWebhookEndpointRequest> = 
               break;
             }
 
-            message.id = reader.string();
+            message.name = reader.string();
             continue;
           }
         }
@@ -1030,13 +1028,13 @@ export const GetWebhookEndpointRequest: MessageFns<GetWebhookEndpointRequest> = 
   },
 
   fromJSON(object: any): GetWebhookEndpointRequest {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : '' };
+    return { name: isSet(object.name) ? globalThis.String(object.name) : '' };
   },
 
   toJSON(message: GetWebhookEndpointRequest): unknown {
     const obj: any = {};
-    if (message.id !== '') {
-      obj.id = message.id;
+    if (message.name !== '') {
+      obj.name = message.name;
     }
     return obj;
   },
@@ -1048,7 +1046,7 @@ export const GetWebhookEndpointRequest: MessageFns<GetWebhookEndpointRequest> = 
     object: I,
   ): GetWebhookEndpointRequest {
     const message = createBaseGetWebhookEndpointRequest();
-    message.id = object.id ?? '';
+    message.name = object.name ?? '';
     return message;
   },
 };
@@ -1488,13 +1486,13 @@ export const UpdateWebhookEndpointResponse: MessageFns<UpdateWebhookEndpointResp
 };
 
 function createBaseDeleteWebhookEndpointRequest(): DeleteWebhookEndpointRequest {
-  return { id: '' };
+  return { name: '' };
 }
 
 export const DeleteWebhookEndpointRequest: MessageFns<DeleteWebhookEndpointRequest> = {
   encode(message: DeleteWebhookEndpointRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== '') {
-      writer.uint32(10).string(message.id);
+    if (message.name !== '') {
+      writer.uint32(10).string(message.name);
     }
     return writer;
   },
@@ -1517,7 +1515,7 @@ export const DeleteWebhookEndpointRequest: MessageFns<DeleteWebhookEndpointReque
               break;
             }
 
-            message.id = reader.string();
+            message.name = reader.string();
             continue;
           }
         }
@@ -1533,13 +1531,13 @@ export const DeleteWebhookEndpointRequest: MessageFns<DeleteWebhookEndpointReque
   },
 
   fromJSON(object: any): DeleteWebhookEndpointRequest {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : '' };
+    return { name: isSet(object.name) ? globalThis.String(object.name) : '' };
   },
 
   toJSON(message: DeleteWebhookEndpointRequest): unknown {
     const obj: any = {};
-    if (message.id !== '') {
-      obj.id = message.id;
+    if (message.name !== '') {
+      obj.name = message.name;
     }
     return obj;
   },
@@ -1553,7 +1551,7 @@ export const DeleteWebhookEndpointRequest: MessageFns<DeleteWebhookEndpointReque
     object: I,
   ): DeleteWebhookEndpointRequest {
     const message = createBaseDeleteWebhookEndpointRequest();
-    message.id = object.id ?? '';
+    message.name = object.name ?? '';
     return message;
   },
 };
@@ -1615,13 +1613,13 @@ export const DeleteWebhookEndpointResponse: MessageFns<DeleteWebhookEndpointResp
 };
 
 function createBaseListWebhookDeliveriesRequest(): ListWebhookDeliveriesRequest {
-  return { endpointId: '', states: [], pageSize: 0, pageToken: '' };
+  return { parent: '', states: [], pageSize: 0, pageToken: '' };
 }
 
 export const ListWebhookDeliveriesRequest: MessageFns<ListWebhookDeliveriesRequest> = {
   encode(message: ListWebhookDeliveriesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.endpointId !== '') {
-      writer.uint32(10).string(message.endpointId);
+    if (message.parent !== '') {
+      writer.uint32(10).string(message.parent);
     }
     for (const v of message.states) {
       writer.uint32(16).int32(webhookDeliveryStateToNumber(v!));
@@ -1653,7 +1651,7 @@ export const ListWebhookDeliveriesRequest: MessageFns<ListWebhookDeliveriesReque
               break;
             }
 
-            message.endpointId = reader.string();
+            message.parent = reader.string();
             continue;
           }
           case 2: {
@@ -1704,11 +1702,7 @@ export const ListWebhookDeliveriesRequest: MessageFns<ListWebhookDeliveriesReque
 
   fromJSON(object: any): ListWebhookDeliveriesRequest {
     return {
-      endpointId: isSet(object.endpointId)
-        ? globalThis.String(object.endpointId)
-        : isSet(object.endpoint_id)
-          ? globalThis.String(object.endpoint_id)
-          : '',
+      parent: isSet(object.parent) ? globalThis.String(object.parent) : '',
       states: globalThis.Array.isArray(object?.states)
         ? object.states.map((e: any) => webhookDeliveryStateFromJSON(e))
         : [],
@@ -1727,8 +1721,8 @@ export const ListWebhookDeliveriesRequest: MessageFns<ListWebhookDeliveriesReque
 
   toJSON(message: ListWebhookDeliveriesRequest): unknown {
     const obj: any = {};
-    if (message.endpointId !== '') {
-      obj.endpointId = message.endpointId;
+    if (message.parent !== '') {
+      obj.parent = message.parent;
     }
     if (message.states?.length) {
       obj.states = message.states.map((e) => webhookDeliveryStateToJSON(e));
@@ -1751,7 +1745,7 @@ export const ListWebhookDeliveriesRequest: MessageFns<ListWebhookDeliveriesReque
     object: I,
   ): ListWebhookDeliveriesRequest {
     const message = createBaseListWebhookDeliveriesRequest();
-    message.endpointId = object.endpointId ?? '';
+    message.parent = object.parent ?? '';
     message.states = object.states?.map((e) => e) || [];
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? '';
@@ -1855,13 +1849,13 @@ export const ListWebhookDeliveriesResponse: MessageFns<ListWebhookDeliveriesResp
 };
 
 function createBaseRedeliverWebhookRequest(): RedeliverWebhookRequest {
-  return { deliveryId: '' };
+  return { name: '' };
 }
 
 export const RedeliverWebhookRequest: MessageFns<RedeliverWebhookRequest> = {
   encode(message: RedeliverWebhookRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.deliveryId !== '') {
-      writer.uint32(10).string(message.deliveryId);
+    if (message.name !== '') {
+      writer.uint32(10).string(message.name);
     }
     return writer;
   },
@@ -1884,7 +1878,7 @@ export const RedeliverWebhookRequest: MessageFns<RedeliverWebhookRequest> = {
               break;
             }
 
-            message.deliveryId = reader.string();
+            message.name = reader.string();
             continue;
           }
         }
@@ -1900,19 +1894,13 @@ export const RedeliverWebhookRequest: MessageFns<RedeliverWebhookRequest> = {
   },
 
   fromJSON(object: any): RedeliverWebhookRequest {
-    return {
-      deliveryId: isSet(object.deliveryId)
-        ? globalThis.String(object.deliveryId)
-        : isSet(object.delivery_id)
-          ? globalThis.String(object.delivery_id)
-          : '',
-    };
+    return { name: isSet(object.name) ? globalThis.String(object.name) : '' };
   },
 
   toJSON(message: RedeliverWebhookRequest): unknown {
     const obj: any = {};
-    if (message.deliveryId !== '') {
-      obj.deliveryId = message.deliveryId;
+    if (message.name !== '') {
+      obj.name = message.name;
     }
     return obj;
   },
@@ -1922,7 +1910,7 @@ export const RedeliverWebhookRequest: MessageFns<RedeliverWebhookRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<RedeliverWebhookRequest>, I>>(object: I): RedeliverWebhookRequest {
     const message = createBaseRedeliverWebhookRequest();
-    message.deliveryId = object.deliveryId ?? '';
+    message.name = object.name ?? '';
     return message;
   },
 };
@@ -2011,6 +1999,8 @@ export const RedeliverWebhookResponse: MessageFns<RedeliverWebhookResponse> = {
  *   job.target_unreachable  the trainer reported the entropy target out of reach
  *   job.evaluation_recorded a validation record was stored
  *
+ * Resource names (AIP-122): `projects/{project}/webhookEndpoints/{endpoint}` and
+ * `projects/{project}/webhookEndpoints/{endpoint}/deliveries/{delivery}`.
  * Authentication and errors as in FineTuningService: `authorization: Bearer <api key>`; an endpoint
  * or delivery of another project answers NOT_FOUND; bad input answers INVALID_ARGUMENT with one field
  * violation per problem.
@@ -2037,7 +2027,7 @@ export const WebhookServiceService = {
   },
   /**
    * Gets an endpoint (never its secret).
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty id); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty or malformed name); UNAUTHENTICATED.
    */
   getWebhookEndpoint: {
     path: '/aepo.v1.WebhookService/GetWebhookEndpoint' as const,
@@ -2072,7 +2062,7 @@ export const WebhookServiceService = {
    * Updates the fields of an endpoint named in `update_mask` (`url`, `event_types`, `enabled`,
    * `description`). Events recorded while an endpoint is disabled are not queued for it; deliveries
    * already queued wait until it is enabled again.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty `endpoint.id`; empty or unknown `update_mask` path;
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty or malformed `endpoint.name`; empty or unknown `update_mask` path;
    * `endpoint.url`, `endpoint.event_types`, `endpoint.description` rules as in CreateWebhookEndpoint);
    * UNAUTHENTICATED.
    */
@@ -2091,7 +2081,7 @@ export const WebhookServiceService = {
   },
   /**
    * Deletes an endpoint and its delivery log; nothing more is sent to it.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty id); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty or malformed name); UNAUTHENTICATED.
    */
   deleteWebhookEndpoint: {
     path: '/aepo.v1.WebhookService/DeleteWebhookEndpoint' as const,
@@ -2109,7 +2099,7 @@ export const WebhookServiceService = {
   /**
    * Lists deliveries (the delivery log), newest first, of one endpoint or of every endpoint of the
    * project, optionally only those in the given states.
-   * Errors: NOT_FOUND (endpoint_id); INVALID_ARGUMENT (bad `states[N]`, page_size or page_token);
+   * Errors: NOT_FOUND (parent); INVALID_ARGUMENT (bad `states[N]`, page_size or page_token);
    * UNAUTHENTICATED.
    */
   listWebhookDeliveries: {
@@ -2128,7 +2118,7 @@ export const WebhookServiceService = {
   /**
    * Sends a delivery again as soon as possible, whatever its state (a FAILED one gets a fresh attempt
    * budget), with the same `webhook-id` and body.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty delivery_id); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty or malformed name); UNAUTHENTICATED.
    */
   redeliverWebhook: {
     path: '/aepo.v1.WebhookService/RedeliverWebhook' as const,
@@ -2152,7 +2142,7 @@ export interface WebhookServiceServer extends UntypedServiceImplementation {
   createWebhookEndpoint: handleUnaryCall<CreateWebhookEndpointRequest, CreateWebhookEndpointResponse>;
   /**
    * Gets an endpoint (never its secret).
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty id); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty or malformed name); UNAUTHENTICATED.
    */
   getWebhookEndpoint: handleUnaryCall<GetWebhookEndpointRequest, GetWebhookEndpointResponse>;
   /**
@@ -2164,27 +2154,27 @@ export interface WebhookServiceServer extends UntypedServiceImplementation {
    * Updates the fields of an endpoint named in `update_mask` (`url`, `event_types`, `enabled`,
    * `description`). Events recorded while an endpoint is disabled are not queued for it; deliveries
    * already queued wait until it is enabled again.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty `endpoint.id`; empty or unknown `update_mask` path;
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty or malformed `endpoint.name`; empty or unknown `update_mask` path;
    * `endpoint.url`, `endpoint.event_types`, `endpoint.description` rules as in CreateWebhookEndpoint);
    * UNAUTHENTICATED.
    */
   updateWebhookEndpoint: handleUnaryCall<UpdateWebhookEndpointRequest, UpdateWebhookEndpointResponse>;
   /**
    * Deletes an endpoint and its delivery log; nothing more is sent to it.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty id); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty or malformed name); UNAUTHENTICATED.
    */
   deleteWebhookEndpoint: handleUnaryCall<DeleteWebhookEndpointRequest, DeleteWebhookEndpointResponse>;
   /**
    * Lists deliveries (the delivery log), newest first, of one endpoint or of every endpoint of the
    * project, optionally only those in the given states.
-   * Errors: NOT_FOUND (endpoint_id); INVALID_ARGUMENT (bad `states[N]`, page_size or page_token);
+   * Errors: NOT_FOUND (parent); INVALID_ARGUMENT (bad `states[N]`, page_size or page_token);
    * UNAUTHENTICATED.
    */
   listWebhookDeliveries: handleUnaryCall<ListWebhookDeliveriesRequest, ListWebhookDeliveriesResponse>;
   /**
    * Sends a delivery again as soon as possible, whatever its state (a FAILED one gets a fresh attempt
    * budget), with the same `webhook-id` and body.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty delivery_id); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty or malformed name); UNAUTHENTICATED.
    */
   redeliverWebhook: handleUnaryCall<RedeliverWebhookRequest, RedeliverWebhookResponse>;
 }
@@ -2212,7 +2202,7 @@ export interface WebhookServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Gets an endpoint (never its secret).
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty id); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty or malformed name); UNAUTHENTICATED.
    */
   getWebhookEndpoint(
     request: GetWebhookEndpointRequest,
@@ -2252,7 +2242,7 @@ export interface WebhookServiceClient extends Client {
    * Updates the fields of an endpoint named in `update_mask` (`url`, `event_types`, `enabled`,
    * `description`). Events recorded while an endpoint is disabled are not queued for it; deliveries
    * already queued wait until it is enabled again.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty `endpoint.id`; empty or unknown `update_mask` path;
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty or malformed `endpoint.name`; empty or unknown `update_mask` path;
    * `endpoint.url`, `endpoint.event_types`, `endpoint.description` rules as in CreateWebhookEndpoint);
    * UNAUTHENTICATED.
    */
@@ -2273,7 +2263,7 @@ export interface WebhookServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Deletes an endpoint and its delivery log; nothing more is sent to it.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty id); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty or malformed name); UNAUTHENTICATED.
    */
   deleteWebhookEndpoint(
     request: DeleteWebhookEndpointRequest,
@@ -2293,7 +2283,7 @@ export interface WebhookServiceClient extends Client {
   /**
    * Lists deliveries (the delivery log), newest first, of one endpoint or of every endpoint of the
    * project, optionally only those in the given states.
-   * Errors: NOT_FOUND (endpoint_id); INVALID_ARGUMENT (bad `states[N]`, page_size or page_token);
+   * Errors: NOT_FOUND (parent); INVALID_ARGUMENT (bad `states[N]`, page_size or page_token);
    * UNAUTHENTICATED.
    */
   listWebhookDeliveries(
@@ -2314,7 +2304,7 @@ export interface WebhookServiceClient extends Client {
   /**
    * Sends a delivery again as soon as possible, whatever its state (a FAILED one gets a fresh attempt
    * budget), with the same `webhook-id` and body.
-   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty delivery_id); UNAUTHENTICATED.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT (empty or malformed name); UNAUTHENTICATED.
    */
   redeliverWebhook(
     request: RedeliverWebhookRequest,
