@@ -332,7 +332,7 @@ describe('aepo webhooks (the CLI)', () => {
 
     await hooks.createJob();
     await hooks.logUntil(endpoint.name, (d) => d.length === 1 && d[0]!.state === DELIVERED);
-    const shown = await aepo('deliveries', '--endpoint', endpoint.name, '--state', 'delivered');
+    const shown = await aepo('deliveries', '--webhook-endpoint', endpoint.name, '--state', 'delivered');
     expect(shown.stdout, shown.stderr).toMatch(/job\.state_changed .* delivered +1 +200 /);
     const [delivery] = await hooks.deliveries(endpoint.name);
     const again = await aepo('redeliver', delivery!.name);
