@@ -176,7 +176,7 @@ export class DatasetService {
   }
 
   async get(projectId: string, id: string): Promise<Dataset> {
-    if (id === '') throw ApiError.invalid([{ field: 'id', description: 'is required' }]);
+    if (id === '') throw ApiError.invalid([{ field: 'name', description: 'is required' }]);
     const found = UUID_RE.test(id) ? await this.datasets.get(projectId, id) : null;
     if (!found) throw ApiError.notFound('dataset', id);
     return toDatasetProto(found);
@@ -202,7 +202,7 @@ export class DatasetService {
   }
 
   async delete(projectId: string, id: string): Promise<void> {
-    if (id === '') throw ApiError.invalid([{ field: 'id', description: 'is required' }]);
+    if (id === '') throw ApiError.invalid([{ field: 'name', description: 'is required' }]);
     const result = UUID_RE.test(id) ? await this.datasets.deleteIfUnused(projectId, id) : 'not_found';
     if (result === 'not_found') throw ApiError.notFound('dataset', id);
     if (result === 'in_use') {

@@ -65,6 +65,33 @@ describe('AdminService', () => {
   });
 });
 
+describe('AdminService resource names', () => {
+  it('takes a project parent and an API key name; `-` only where the key id alone is enough', async () => {
+    const admin = bearer(ADMIN_TOKEN);
+    const { project } = await call(t.admin, t.admin.createProject, { displayName: 'names' }, admin);
+    expect(project!.name).toMatch(/^projects\/[0-9a-f-]{36}$/);
+    const keyOf = (parent: string) => call(t.admin, t.admin.createApiKey, { parent, displayName: '' }, admin);
+    for (const parent of [
+      '',
+      'projects/-',
+      project!.name.replace('projects/', ''),
+      `${project!.name}/jobs/x`,
+    ]) {
+      const bad = await failure(keyOf(parent));
+      expect([parent, bad.code, bad.fields]).toEqual([parent, status.INVALID_ARGUMENT, ['parent']]);
+    }
+    const key = (await keyOf(project!.name)).apiKey!;
+    const other = (await call(t.admin, t.admin.createProject, { displayName: 'names-2' }, admin)).project!;
+    const revoke = (name: string) => call(t.admin, t.admin.revokeApiKey, { name }, admin);
+    const moved = key.name.replace(project!.name, other.name);
+    expect((await failure(revoke(moved))).code).toBe(status.NOT_FOUND);
+    expect((await failure(revoke('apiKeys/x'))).fields).toEqual(['name']);
+    const revoked = (await revoke(key.name.replace(project!.name, 'projects/-'))).apiKey!;
+    expect(revoked.name).toBe(key.name);
+    expect(revoked.revokeTime).toBeInstanceOf(Date);
+  });
+});
+
 describe('project isolation', () => {
   it('answers NOT_FOUND for another project’s jobs and datasets and never lists them', async () => {
     const job = await create();

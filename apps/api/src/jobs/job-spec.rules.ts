@@ -80,7 +80,7 @@ export function jobSpecRuleViolations(spec: JobSpec, prefix = 'spec'): FieldViol
   return violationsOf(JOB_SPEC, JobSpec.encode(spec).finish(), prefix);
 }
 
-/** Violations of the contract's rules by an entropy target (UpdateEntropyTarget, `entropy_target`). */
+/** Violations of the contract's rules by an entropy target (UpdateJob, `entropy_target`). */
 export function entropyTargetRuleViolations(target: EntropyTarget, prefix: string): FieldViolation[] {
   return violationsOf(ENTROPY_TARGET, EntropyTarget.encode(target).finish(), prefix);
 }

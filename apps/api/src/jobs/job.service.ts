@@ -88,7 +88,7 @@ export class JobService {
   }
 
   /** The job entity, or NOT_FOUND (also for other projects' jobs and malformed ids). */
-  async find(projectId: string, id: string, field = 'id'): Promise<JobEntity> {
+  async find(projectId: string, id: string, field = 'name'): Promise<JobEntity> {
     if (id === '') throw ApiError.invalid([{ field, description: 'is required' }]);
     const job = UUID_RE.test(id) ? await this.jobs.get(projectId, id) : null;
     if (!job) throw ApiError.notFound('job', id);
@@ -131,7 +131,7 @@ export class JobService {
 
   /** Runs `fn` on the locked job of the project; NOT_FOUND when absent. */
   private async withJob(projectId: string, id: string, fn: (tx: Tx, job: JobEntity) => Promise<JobEntity>) {
-    if (id === '') throw ApiError.invalid([{ field: 'id', description: 'is required' }]);
+    if (id === '') throw ApiError.invalid([{ field: 'name', description: 'is required' }]);
     if (!UUID_RE.test(id)) throw ApiError.notFound('job', id);
     const updated = await this.jobs.transaction(async (tx) => {
       const locked = await this.jobs.lock(tx, id, projectId);
