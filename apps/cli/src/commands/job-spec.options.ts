@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Algorithm, ControllerKind, JobSpec, Precision, type GraderSpec } from '@aepo/contracts';
+import { datasetArg } from '../client/name-args.js';
 import { intArg, labelArg, numberArg, usage } from './command-context.js';
 import { addTargetOptions, choice, targetFromFlags } from './entropy-target.options.js';
 
@@ -81,8 +82,8 @@ export function addJobSpecOptions(cmd: Command): Command {
     cmd
       .option('--spec <file>', 'JobSpec as proto JSON (camelCase or snake_case); the flags below override it')
       .option('--model <id>', 'base model id (see the server’s models), e.g. builtin:tiny-arith')
-      .option('--dataset <id>', 'training dataset id')
-      .option('--validation-dataset <id>', 'validation dataset id')
+      .option('--dataset <dataset>', 'training dataset name or bare id', datasetArg)
+      .option('--validation-dataset <dataset>', 'validation dataset name or bare id', datasetArg)
       .option(
         '--algorithm <name>',
         `${Object.keys(ALGORITHMS).join(', ')} (default aepo)`,
@@ -187,8 +188,8 @@ function readSpecFile(file: string): JobSpec {
 export function specFromFlags(o: JobSpecFlags): JobSpec {
   const spec = o.spec ? readSpecFile(o.spec) : JobSpec.fromPartial({});
   if (o.model) spec.baseModel = o.model;
-  if (o.dataset) spec.trainingDatasetId = o.dataset;
-  if (o.validationDataset) spec.validationDatasetId = o.validationDataset;
+  if (o.dataset) spec.trainingDataset = o.dataset;
+  if (o.validationDataset) spec.validationDataset = o.validationDataset;
   if (o.algorithm) spec.algorithm = ALGORITHMS[o.algorithm] ?? spec.algorithm;
   spec.entropyTarget = targetFromFlags(o, spec.entropyTarget);
 
