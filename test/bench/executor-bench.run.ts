@@ -18,6 +18,7 @@ import {
   tinyJobSpec,
   waitFor,
 } from '../support/executor-processes.js';
+import { jobIdOf } from '../support/names.js';
 
 const RATIO_STEPS = Number(process.env.RATIO_STEPS ?? 25);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -86,13 +87,14 @@ it('bench:executor', async () => {
     httpPort: await freePort(),
     env: { AEPO_EXECUTOR_LOG_LEVEL: 'info' },
   });
-  const lines = (jobId: string): StepLine[] =>
+  // The executor logs the bare job id.
+  const lines = (name: string): StepLine[] =>
     ex.proc.lines
-      .filter((l) => l.includes('"step done"') && l.includes(jobId))
+      .filter((l) => l.includes('"step done"') && l.includes(jobIdOf(name)))
       .map((l) => JSON.parse(l) as StepLine);
   const run = async (algorithm: Algorithm, steps: number, checkpointEvery: number) => {
     const job = await client.createJob({
-      spec: tinyJobSpec(datasetId, {
+      spec: tinyJobSpec(dataset, {
         algorithm,
         maxSteps: steps,
         checkpointEvery,
@@ -102,10 +104,11 @@ it('bench:executor', async () => {
       }),
       displayName: `bench ${algorithm}`,
       requestId: '',
+      parent: '',
     });
-    return job.id;
+    return job.name;
   };
-  const datasetId = await client.uploadDataset('bench', tinyArithRows(2000, 9));
+  const dataset = await client.uploadDataset('bench', tinyArithRows(2000, 9));
   try {
     // 1. GRPO and AEPO jobs alternated (ROUNDS each, same seed and budget, checkpoint only at the
     //    end), so load from anything else on the machine hits both alike; medians over all their steps.

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { tinyRows, upload } from '../../apps/api/src/testing/grpc-helpers.js';
 import { bearer, call, EXECUTOR_TOKEN, startTestApi } from '../../apps/api/src/testing/test-api.js';
 import { installMlflow, MlflowReader, startMlflowServer } from '../support/mlflow-server.js';
+import { jobIdOf } from '../support/names.js';
 
 const STEPS = Number(process.env['STEPS'] ?? 300);
 const PACE_MS = Number(process.env['PACE_MS'] ?? 20);
@@ -53,9 +54,11 @@ async function round(tracked: boolean, mlflowUrl: string, reader: MlflowReader, 
   try {
     const c = t.fineTuning();
     const { md } = await t.newProject('bench');
-    const datasetId = (
-      await upload(c, md, [{ metadata: { displayName: 'd', labels: {}, requestId: '' }, rows: tinyRows(10) }])
-    ).dataset!.id;
+    const dataset = (
+      await upload(c, md, [
+        { metadata: { displayName: 'd', labels: {}, requestId: '', parent: '' }, rows: tinyRows(10) },
+      ])
+    ).dataset!.name;
     const job = (
       await call(
         c,
@@ -63,7 +66,7 @@ async function round(tracked: boolean, mlflowUrl: string, reader: MlflowReader, 
         CreateJobRequest.fromPartial({
           spec: {
             baseModel: 'builtin:tiny-arith',
-            trainingDatasetId: datasetId,
+            trainingDataset: dataset,
             entropyTarget: { constant: 0.3 },
           },
         }),
@@ -90,7 +93,7 @@ async function round(tracked: boolean, mlflowUrl: string, reader: MlflowReader, 
       await call(
         ex,
         ex.heartbeat,
-        { jobId: job.id, attempt, steps: [record], evaluations: [], rewindReason: '' },
+        { jobId: jobIdOf(job.name), attempt, steps: [record], evaluations: [], rewindReason: '' },
         emd,
       );
       latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
@@ -102,7 +105,13 @@ async function round(tracked: boolean, mlflowUrl: string, reader: MlflowReader, 
     await call(
       ex,
       ex.completeJob,
-      { jobId: job.id, attempt, outcome: executorV1.Outcome.OUTCOME_SUCCEEDED, steps: [], evaluations: [] },
+      {
+        jobId: jobIdOf(job.name),
+        attempt,
+        outcome: executorV1.Outcome.OUTCOME_SUCCEEDED,
+        steps: [],
+        evaluations: [],
+      },
       emd,
     );
     let check = 'untracked';
@@ -110,7 +119,7 @@ async function round(tracked: boolean, mlflowUrl: string, reader: MlflowReader, 
     if (tracked) {
       // Correctness: every step once in MLflow, with the value sent.
       for (;;) {
-        const run = await reader.runByName('bench', job.id);
+        const run = await reader.runByName('bench', jobIdOf(job.name));
         if (run?.info.status === 'FINISHED') {
           const points = await reader.history(run.info.run_id, 'entropy');
           const steps = new Set(points.map((p) => p.step));

@@ -20,6 +20,7 @@ import { stepMetrics } from '../../apps/api/src/mlflow/mlflow.mapping.js';
 import { tinyRows, upload } from '../../apps/api/src/testing/grpc-helpers.js';
 import { bearer, call, EXECUTOR_TOKEN, type TestApi } from '../../apps/api/src/testing/test-api.js';
 import type { MlflowReader, MlflowRunView } from './mlflow-server.js';
+import { jobIdOf } from './names.js';
 
 const { Outcome } = executorV1;
 const emd = bearer(EXECUTOR_TOKEN);
@@ -62,18 +63,19 @@ export interface Harness {
   t: TestApi;
   c: FineTuningServiceClient;
   md: Metadata;
-  datasetId: string;
+  /** Name of the training dataset. */
+  dataset: string;
 }
 
 export async function harness(t: TestApi): Promise<Harness> {
   const c = t.fineTuning();
   const { md } = await t.newProject('mlflow');
-  const datasetId = (
+  const dataset = (
     await upload(c, md, [
-      { metadata: { displayName: 'train', labels: {}, requestId: '' }, rows: tinyRows(10) },
+      { metadata: { displayName: 'train', labels: {}, requestId: '', parent: '' }, rows: tinyRows(10) },
     ])
-  ).dataset!.id;
-  return { t, c, md, datasetId };
+  ).dataset!.name;
+  return { t, c, md, dataset };
 }
 
 export async function createJob(h: Harness, mlflow: Partial<MlflowTracking>): Promise<Job> {
@@ -83,7 +85,7 @@ export async function createJob(h: Harness, mlflow: Partial<MlflowTracking>): Pr
     CreateJobRequest.fromPartial({
       spec: {
         baseModel: 'builtin:tiny-arith',
-        trainingDatasetId: h.datasetId,
+        trainingDataset: h.dataset,
         entropyTarget: { constant: 0.3 },
         rollout: { promptsPerStep: 4, samplesPerPrompt: 2 },
         labels: { team: 'mlops' },
@@ -105,7 +107,7 @@ export async function runJob(
   const { lease } = await call(ex, ex.leaseJob, { executorId: 'it', waitSeconds: 5, models: [] }, emd, {
     deadline: Date.now() + 20_000,
   });
-  expect(lease?.job?.id).toBe(jobId);
+  expect(jobIdOf(lease!.job!.name)).toBe(jobId);
   const attempt = lease!.attempt;
   for (let first = 1; first <= o.steps; first += 50) {
     const steps = [];
@@ -188,8 +190,8 @@ export const untilDone = (t: TestApi, jobId: string) =>
     return row?.['done'] === true ? row : undefined;
   });
 
-export async function events(h: Harness, jobId: string) {
-  return (await call(h.c, h.c.listJobEvents, { jobId, pageSize: 1000, pageToken: '' }, h.md)).events;
+export async function events(h: Harness, job: string) {
+  return (await call(h.c, h.c.listJobEvents, { parent: job, pageSize: 1000, pageToken: '' }, h.md)).events;
 }
 
 export async function metricsText(t: TestApi): Promise<string> {
