@@ -60,3 +60,13 @@ export const datasetName = (project: string, dataset: string): string =>
 
 /** `projects/{project}`. */
 export const projectName = (project: string): string => formatResourceName('project', project);
+
+/**
+ * The `{job}` id of a job name the server wrote (a leased Job's `name`, the executor's handle on its
+ * job); throws on a name that is not a job's, which only a server bug could send.
+ */
+export function jobIdOf(name: string): string {
+  const ids = parseResourceName('job', name);
+  if (ids === null) throw new Error(`not a job name: ${JSON.stringify(name)}`);
+  return ids[1]!;
+}

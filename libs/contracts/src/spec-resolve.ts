@@ -68,11 +68,11 @@ export function applySpecDefaults(
   const promptsPerStep = r?.promptsPerStep ?? d.promptsPerStep;
   const samplesPerPrompt = r?.samplesPerPrompt ?? d.samplesPerPrompt;
   const maxSteps = o?.maxSteps ?? d.maxSteps;
-  const hasValidation = spec.validationDatasetId !== '';
+  const hasValidation = spec.validationDataset !== '';
   const out: JobSpec = {
     baseModel: spec.baseModel,
-    trainingDatasetId: spec.trainingDatasetId,
-    validationDatasetId: spec.validationDatasetId,
+    trainingDataset: spec.trainingDataset,
+    validationDataset: spec.validationDataset,
     algorithm: spec.algorithm === Algorithm.ALGORITHM_UNSPECIFIED ? Algorithm.ALGORITHM_AEPO : spec.algorithm,
     entropyTarget: spec.entropyTarget ? entropyTargetWithDefaults(spec.entropyTarget, maxSteps) : undefined,
     aepo: {

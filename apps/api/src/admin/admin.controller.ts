@@ -32,11 +32,11 @@ export class AdminController {
 
   @GrpcMethod(SERVICE, 'createApiKey')
   async createApiKey(req: CreateApiKeyRequest): Promise<CreateApiKeyResponse> {
-    return this.admin.createApiKey(req.projectId, req.displayName);
+    return this.admin.createApiKey(req.parent, req.displayName);
   }
 
   @GrpcMethod(SERVICE, 'revokeApiKey')
   async revokeApiKey(req: RevokeApiKeyRequest): Promise<RevokeApiKeyResponse> {
-    return { apiKey: await this.admin.revokeApiKey(req.apiKeyId) };
+    return { apiKey: await this.admin.revokeApiKey(req.name) };
   }
 }

@@ -1,21 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ApiKey, Project } from '@aepo/contracts';
+import { formatResourceName, projectName, WILDCARD_ID, type ApiKey, type Project } from '@aepo/contracts';
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../common/api-error.js';
 import { decodePageToken, encodePageToken, pageSize, TIME_ID_CURSOR } from '../common/page-token.js';
+import { parseNameField } from '../common/resource-name.js';
 import { checkDisplayName, UUID_RE, Violations } from '../common/violations.js';
 import type { ApiKeyEntity, ProjectEntity } from '../database/entities/index.js';
 import { ApiKeyRepository } from '../auth/api-key.repository.js';
 import { AuthService, hashSecret, newSecret } from '../auth/auth.service.js';
 
 const toProject = (p: ProjectEntity): Project => ({
-  id: p.id,
+  name: projectName(p.id),
   displayName: p.displayName,
   createTime: p.createTime,
 });
 const toKey = (k: ApiKeyEntity): ApiKey => ({
-  id: k.id,
-  projectId: k.projectId,
+  name: formatResourceName('apiKey', k.projectId, k.id),
   displayName: k.displayName,
   prefix: k.prefix,
   createTime: k.createTime,
@@ -51,13 +51,19 @@ export class AdminService {
     };
   }
 
-  async createApiKey(projectId: string, displayName: string): Promise<{ apiKey: ApiKey; secret: string }> {
+  /** A key for project `parent` (`projects/{project}`; the admin has no project of its own, so no `-`). */
+  async createApiKey(parent: string, displayName: string): Promise<{ apiKey: ApiKey; secret: string }> {
     const v = new Violations();
-    if (projectId === '') v.add('project_id', 'is required');
     checkDisplayName(v, 'display_name', displayName);
     if (!v.empty) throw ApiError.invalid(v.list);
+    const [projectId] = parseNameField('project', parent, 'parent') as [string];
+    if (projectId === WILDCARD_ID) {
+      throw ApiError.invalid([
+        { field: 'parent', description: 'must name a project: `-` is not accepted here' },
+      ]);
+    }
     if (!UUID_RE.test(projectId) || !(await this.keys.projectExists(projectId))) {
-      throw ApiError.notFound('project', projectId);
+      throw ApiError.notFound('project', parent);
     }
     const secret = newSecret();
     const key = await this.keys.createKey({
@@ -70,10 +76,13 @@ export class AdminService {
     return { apiKey: toKey(key), secret };
   }
 
-  async revokeApiKey(id: string): Promise<ApiKey> {
-    if (id === '') throw ApiError.invalid([{ field: 'api_key_id', description: 'is required' }]);
-    const key = UUID_RE.test(id) ? await this.keys.revokeKey(id) : null;
-    if (!key) throw ApiError.notFound('API key', id);
+  /** Revokes the key `name` (`projects/{project}/apiKeys/{key}`; `projects/-/...`: whatever its project). */
+  async revokeApiKey(name: string): Promise<ApiKey> {
+    const [project, id] = parseNameField('apiKey', name, 'name') as [string, string];
+    const projectId = project === WILDCARD_ID ? null : project;
+    const wellFormed = UUID_RE.test(id) && (projectId === null || UUID_RE.test(projectId));
+    const key = wellFormed ? await this.keys.revokeKey(id, projectId) : null;
+    if (!key) throw ApiError.notFound('API key', name);
     this.auth.forget();
     return toKey(key);
   }

@@ -2,6 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod, Payload } from '@nestjs/microservices';
 import type { GetArtifactDownloadUrlsRequest, GetArtifactDownloadUrlsResponse } from '@aepo/contracts';
 import { CallerProject, CredentialKind, RequireCredential } from '../auth/credential.js';
+import { ownJobId } from '../common/resource-name.js';
 import { ArtifactService } from './artifact.service.js';
 
 @Controller()
@@ -14,6 +15,6 @@ export class ArtifactController {
     @Payload() req: GetArtifactDownloadUrlsRequest,
     @CallerProject() projectId: string,
   ): Promise<GetArtifactDownloadUrlsResponse> {
-    return this.artifacts.downloadUrls(projectId, req);
+    return this.artifacts.downloadUrls(projectId, ownJobId(req.name, 'name', projectId), req);
   }
 }

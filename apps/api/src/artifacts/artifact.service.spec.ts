@@ -25,7 +25,7 @@ const service = new ArtifactService(
 
 async function failure(req: object): Promise<ApiError> {
   try {
-    await service.downloadUrls('p', { jobId: JOB, urlTtlSeconds: 0, ...req });
+    await service.downloadUrls('p', JOB, { name: `projects/p/jobs/${JOB}`, urlTtlSeconds: 0, ...req });
   } catch (e) {
     return e as ApiError;
   }
@@ -35,14 +35,12 @@ async function failure(req: object): Promise<ApiError> {
 describe('ArtifactService', () => {
   it('names every bad field of a request', async () => {
     const e = await failure({
-      jobId: '',
       checkpointStep: 2.5,
       bestCheckpoint: false,
       urlTtlSeconds: 700_000,
     });
     expect(e.code).toBe(ApiErrorCode.INVALID_INPUT);
     expect(e.violations.map((v) => v.field)).toEqual([
-      'job_id',
       'artifact',
       'checkpoint_step',
       'best_checkpoint',

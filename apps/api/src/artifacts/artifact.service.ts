@@ -41,12 +41,14 @@ export class ArtifactService implements OnModuleDestroy {
     this.store?.close();
   }
 
+  /** Download URLs of an artifact of job `jobId` (the id of `req.name`). */
   async downloadUrls(
     projectId: string,
+    jobId: string,
     req: GetArtifactDownloadUrlsRequest,
   ): Promise<GetArtifactDownloadUrlsResponse> {
     checkRequest(req);
-    const job = await this.jobs.find(projectId, req.jobId, 'job_id');
+    const job = await this.jobs.find(projectId, jobId, 'name');
     const store = this.store;
     if (!store) {
       throw new ApiError(
@@ -131,7 +133,6 @@ export class ArtifactService implements OnModuleDestroy {
 
 function checkRequest(req: GetArtifactDownloadUrlsRequest): void {
   const v = new Violations();
-  if (req.jobId === '') v.add('job_id', 'is required');
   const chosen = [req.checkpointStep, req.bestCheckpoint, req.exportedModel].filter((x) => x !== undefined);
   if (chosen.length !== 1)
     v.add('artifact', 'set exactly one of checkpoint_step, best_checkpoint, exported_model');

@@ -52,11 +52,13 @@ export class ApiKeyRepository {
     return hydrate(this.ds, ApiKeyEntity, rows[0] as Record<string, unknown>);
   }
 
-  async revokeKey(id: string): Promise<ApiKeyEntity | null> {
+  /** Revokes key `id` of project `projectId` (null: of any project); null when there is none. */
+  async revokeKey(id: string, projectId: string | null): Promise<ApiKeyEntity | null> {
     const rows = rowsOf<Record<string, unknown>>(
       await this.ds.query(
-        'UPDATE api_keys SET revoke_time = coalesce(revoke_time, now()) WHERE id = $1 RETURNING *',
-        [id],
+        `UPDATE api_keys SET revoke_time = coalesce(revoke_time, now())
+         WHERE id = $1 AND ($2::uuid IS NULL OR project_id = $2::uuid) RETURNING *`,
+        [id, projectId],
       ),
     );
     return rows[0] ? hydrate(this.ds, ApiKeyEntity, rows[0]) : null;

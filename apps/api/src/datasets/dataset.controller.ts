@@ -12,6 +12,7 @@ import type {
   UploadDatasetResponse,
 } from '@aepo/contracts';
 import { CallerProject, CredentialKind, RequireCredential } from '../auth/credential.js';
+import { checkOwnParent, ownDatasetId } from '../common/resource-name.js';
 import { DatasetService } from './dataset.service.js';
 
 const SERVICE = 'FineTuningService';
@@ -40,7 +41,7 @@ export class DatasetController {
     @Payload() req: GetDatasetRequest,
     @CallerProject() projectId: string,
   ): Promise<GetDatasetResponse> {
-    return { dataset: await this.datasets.get(projectId, req.id) };
+    return { dataset: await this.datasets.get(projectId, ownDatasetId(req.name, 'name', projectId)) };
   }
 
   @GrpcMethod(SERVICE, 'listDatasets')
@@ -48,6 +49,7 @@ export class DatasetController {
     @Payload() req: ListDatasetsRequest,
     @CallerProject() projectId: string,
   ): Promise<ListDatasetsResponse> {
+    checkOwnParent(req.parent, 'parent', projectId);
     return this.datasets.list(projectId, req.pageSize, req.pageToken);
   }
 
@@ -56,7 +58,7 @@ export class DatasetController {
     @Payload() req: DeleteDatasetRequest,
     @CallerProject() projectId: string,
   ): Promise<DeleteDatasetResponse> {
-    await this.datasets.delete(projectId, req.id);
+    await this.datasets.delete(projectId, ownDatasetId(req.name, 'name', projectId));
     return {};
   }
 }

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Dataset, UploadDatasetRequest } from '@aepo/contracts';
+import { datasetName, type Dataset, type UploadDatasetRequest } from '@aepo/contracts';
 import { randomUUID } from 'node:crypto';
 import { ApiError, ApiErrorCode } from '../common/api-error.js';
 import { decodePageToken, encodePageToken, pageSize, TIME_ID_CURSOR } from '../common/page-token.js';
 import { checkDisplayName, checkLabels, REQUEST_ID_RE, UUID_RE, Violations } from '../common/violations.js';
+import { checkOwnParent } from '../common/resource-name.js';
 import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
 import type { DatasetEntity } from '../database/entities/index.js';
 import { DatasetUploadParser, type UploadLimits } from './dataset-upload.parser.js';
@@ -86,7 +87,7 @@ function sameLabels(a: Record<string, string>, b: Record<string, string>): boole
 
 export function toDatasetProto(e: DatasetEntity): Dataset {
   return {
-    id: e.id,
+    name: datasetName(e.projectId, e.id),
     displayName: e.displayName,
     rowCount: e.rowCount,
     sizeBytes: e.sizeBytes,
@@ -117,6 +118,7 @@ export class DatasetService {
       throw ApiError.invalid([{ field: 'metadata', description: 'the first message must carry metadata' }]);
     }
     checkUploadMetadata(metadata);
+    checkOwnParent(metadata.parent, 'metadata.parent', projectId);
     const requestId = metadata.requestId === '' ? null : metadata.requestId;
     const rest = { [Symbol.asyncIterator]: () => iterator };
     const limits: UploadLimits = {

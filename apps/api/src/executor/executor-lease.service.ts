@@ -106,7 +106,7 @@ export class ExecutorLeaseService {
       attempt: job.attempt,
       expireTime: job.leaseExpireTime ?? undefined,
       leaseTtlSeconds: this.config.leaseTtlSeconds,
-      resumeFrom: checkpoint ? toCheckpointProto(checkpoint) : undefined,
+      resumeFrom: checkpoint ? toCheckpointProto(checkpoint, job.projectId) : undefined,
       lastRecordedStep: job.currentStep,
     };
   }

@@ -166,11 +166,11 @@ export class ExecutorProgressService {
       const best = await this.records.bestInBand(tx, job.id);
       // The executor's store keeps only these; the others' files are gone and are listed no more.
       const keepLast = JobSpec.fromJSON(job.spec).checkpoint?.keepLast ?? SPEC_DEFAULTS.checkpointKeepLast;
-      await this.records.markPruned(tx, job.id, keepLast, best);
+      await this.records.markPruned(tx, job.id, keepLast, best?.id ?? null);
       const updated = await this.jobs.updateProgress(
         tx,
         job.id,
-        { bestCheckpointId: best },
+        { bestCheckpointId: best?.id ?? null, bestCheckpointStep: best?.step ?? null },
         this.config.leaseTtlSeconds,
       );
       if (created) {
@@ -183,7 +183,7 @@ export class ExecutorProgressService {
         ]);
       }
       return {
-        checkpoint: toCheckpointProto(checkpoint) as Checkpoint,
+        checkpoint: toCheckpointProto(checkpoint, job.projectId) as Checkpoint,
         expireTime: updated.leaseExpireTime ?? undefined,
       };
     });

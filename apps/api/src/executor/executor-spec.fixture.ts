@@ -4,6 +4,7 @@ import {
   JobSpec,
   StepRecord,
   executorV1,
+  jobIdOf,
   type FineTuningServiceClient,
   type Job,
 } from '@aepo/contracts';
@@ -21,11 +22,12 @@ export interface ExecutorFixture {
   c: FineTuningServiceClient;
   ex: executorV1.ExecutorServiceClient;
   md: Metadata;
-  /** 2500 training rows. */
-  datasetId: string;
-  /** 7 validation rows. */
-  validationId: string;
-  createJob(over?: Partial<JobSpec>): Promise<Job>;
+  /** 2500 training rows (the dataset's name). */
+  datasetName: string;
+  /** 7 validation rows (the dataset's name). */
+  validationName: string;
+  /** Creates a job; `id` is its `{job}` id, as the executor protocol names it. */
+  createJob(over?: Partial<JobSpec>): Promise<Job & { id: string }>;
   lease(executorId: string, waitSeconds?: number, models?: string[]): Promise<executorV1.LeaseJobResponse>;
   /** Completes a lease SUCCEEDED. */
   finish(l: executorV1.Lease | undefined): Promise<executorV1.CompleteJobResponse>;
@@ -49,24 +51,24 @@ export async function startExecutorFixture(): Promise<ExecutorFixture> {
   const c = t.fineTuning();
   const ex = t.executor;
   const { md } = await t.newProject('exec');
-  const datasetId = (
+  const datasetName = (
     await upload(c, md, [
       { metadata: { displayName: 'train', labels: {}, requestId: '' }, rows: tinyRows(2500) },
     ])
-  ).dataset!.id;
-  const validationId = (
+  ).dataset!.name;
+  const validationName = (
     await upload(c, md, [{ metadata: { displayName: 'val', labels: {}, requestId: '' }, rows: tinyRows(7) }])
-  ).dataset!.id;
+  ).dataset!.name;
 
-  const createJob = async (over: Partial<JobSpec> = {}) =>
-    (
+  const createJob = async (over: Partial<JobSpec> = {}) => {
+    const job = (
       await call(
         c,
         c.createJob,
         CreateJobRequest.fromPartial({
           spec: {
             baseModel: 'builtin:tiny-arith',
-            trainingDatasetId: datasetId,
+            trainingDataset: datasetName,
             entropyTarget: { constant: 0.3 },
             ...over,
           },
@@ -74,6 +76,8 @@ export async function startExecutorFixture(): Promise<ExecutorFixture> {
         md,
       )
     ).job!;
+    return { ...job, id: jobIdOf(job.name) };
+  };
   const lease = (executorId: string, waitSeconds = 0, models: string[] = []) =>
     call(ex, ex.leaseJob, { executorId, waitSeconds, models }, emd, { deadline: Date.now() + 10_000 });
   const finish = (l: executorV1.Lease | undefined) =>
@@ -81,7 +85,7 @@ export async function startExecutorFixture(): Promise<ExecutorFixture> {
       ex,
       ex.completeJob,
       {
-        jobId: l!.job!.id,
+        jobId: jobIdOf(l!.job!.name),
         attempt: l!.attempt,
         outcome: Outcome.OUTCOME_SUCCEEDED,
         steps: [],
@@ -96,5 +100,5 @@ export async function startExecutorFixture(): Promise<ExecutorFixture> {
       await finish(l);
     }
   };
-  return { t, c, ex, md, datasetId, validationId, createJob, lease, finish, drainQueue };
+  return { t, c, ex, md, datasetName, validationName, createJob, lease, finish, drainQueue };
 }

@@ -14,13 +14,11 @@ import type {
   PauseJobResponse,
   ResumeJobRequest,
   ResumeJobResponse,
-  UpdateEntropyTargetRequest,
-  UpdateEntropyTargetResponse,
   UpdateJobRequest,
   UpdateJobResponse,
 } from '@aepo/contracts';
 import { CallerProject, CredentialKind, RequireCredential } from '../auth/credential.js';
-import { ApiError } from '../common/api-error.js';
+import { checkOwnParent, ownJobId } from '../common/resource-name.js';
 import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
 import { inJobSpec, mergeTarget, parseJobUpdateMask } from './job-update.mask.js';
 import { JobService } from './job.service.js';
@@ -50,12 +48,13 @@ export class JobController {
     @Payload() req: CreateJobRequest,
     @CallerProject() projectId: string,
   ): Promise<CreateJobResponse> {
+    checkOwnParent(req.parent, 'parent', projectId);
     return { job: await this.jobs.create(projectId, req) };
   }
 
   @GrpcMethod(SERVICE, 'getJob')
   async getJob(@Payload() req: GetJobRequest, @CallerProject() projectId: string): Promise<GetJobResponse> {
-    return { job: await this.jobs.get(projectId, req.id) };
+    return { job: await this.jobs.get(projectId, ownJobId(req.name, 'name', projectId)) };
   }
 
   @GrpcMethod(SERVICE, 'listJobs')
@@ -63,6 +62,7 @@ export class JobController {
     @Payload() req: ListJobsRequest,
     @CallerProject() projectId: string,
   ): Promise<ListJobsResponse> {
+    checkOwnParent(req.parent, 'parent', projectId);
     return this.jobs.list(projectId, req.pageSize, req.pageToken, req.states, req.labels);
   }
 
@@ -71,7 +71,7 @@ export class JobController {
     @Payload() req: CancelJobRequest,
     @CallerProject() projectId: string,
   ): Promise<CancelJobResponse> {
-    return { job: await this.jobs.cancel(projectId, req.id) };
+    return { job: await this.jobs.cancel(projectId, ownJobId(req.name, 'name', projectId)) };
   }
 
   @GrpcMethod(SERVICE, 'pauseJob')
@@ -79,7 +79,7 @@ export class JobController {
     @Payload() req: PauseJobRequest,
     @CallerProject() projectId: string,
   ): Promise<PauseJobResponse> {
-    return { job: await this.jobs.pause(projectId, req.id) };
+    return { job: await this.jobs.pause(projectId, ownJobId(req.name, 'name', projectId)) };
   }
 
   @GrpcMethod(SERVICE, 'resumeJob')
@@ -87,17 +87,7 @@ export class JobController {
     @Payload() req: ResumeJobRequest,
     @CallerProject() projectId: string,
   ): Promise<ResumeJobResponse> {
-    return { job: await this.jobs.resume(projectId, req.id) };
-  }
-
-  @GrpcMethod(SERVICE, 'updateEntropyTarget')
-  async updateEntropyTarget(
-    @Payload() req: UpdateEntropyTargetRequest,
-    @CallerProject() projectId: string,
-  ): Promise<UpdateEntropyTargetResponse> {
-    return {
-      job: await this.jobs.updateEntropyTarget(projectId, req.id, req.entropyTarget),
-    };
+    return { job: await this.jobs.resume(projectId, ownJobId(req.name, 'name', projectId)) };
   }
 
   /** AIP-134 update: the mask picks what changes; today that is the entropy target or its parts. */
@@ -106,13 +96,12 @@ export class JobController {
     @Payload() req: UpdateJobRequest,
     @CallerProject() projectId: string,
   ): Promise<UpdateJobResponse> {
-    const id = req.job?.id ?? '';
-    if (id === '') throw ApiError.invalid([{ field: 'job.id', description: 'is required' }]);
+    const id = ownJobId(req.job?.name ?? '', 'job.name', projectId);
     const update = parseJobUpdateMask(req.updateMask);
     const current = update.whole ? undefined : (await this.jobs.get(projectId, id)).spec?.entropyTarget;
     const target = mergeTarget(update, current, req.job?.spec?.entropyTarget);
     try {
-      return { job: await this.jobs.updateEntropyTarget(projectId, id, target) };
+      return { job: await this.jobs.replaceEntropyTarget(projectId, id, target) };
     } catch (err) {
       throw inJobSpec(err);
     }

@@ -1,4 +1,12 @@
-import { EntropyTarget, JobSpec, JobState, StepRecord, type Job } from '@aepo/contracts';
+import {
+  EntropyTarget,
+  formatResourceName,
+  jobName,
+  JobSpec,
+  JobState,
+  StepRecord,
+  type Job,
+} from '@aepo/contracts';
 import type { JobEntity, JobStateName } from '../database/entities/index.js';
 
 export function stateToProto(state: JobStateName): JobState {
@@ -18,7 +26,7 @@ export function toJobProto(e: JobEntity): Job {
   if (e.entropyTarget !== null && e.entropyTarget !== undefined)
     spec.entropyTarget = EntropyTarget.fromJSON(e.entropyTarget);
   return {
-    id: e.id,
+    name: jobName(e.projectId, e.id),
     displayName: e.displayName,
     spec,
     state: stateToProto(e.state),
@@ -33,7 +41,10 @@ export function toJobProto(e: JobEntity): Job {
     pauseRequested: e.pauseRequested,
     entropyTargetRevision: e.entropyTargetRevision,
     latestStep: e.latestStep ? StepRecord.fromJSON(e.latestStep) : undefined,
-    bestCheckpointId: e.bestCheckpointId ?? '',
+    bestCheckpoint:
+      e.bestCheckpointStep === null || e.bestCheckpointStep === undefined
+        ? ''
+        : formatResourceName('checkpoint', e.projectId, e.id, e.bestCheckpointStep),
     leaseExpirations: e.leaseExpirations,
     exportedModelUri: e.exportedModelUri ?? '',
   };

@@ -27,6 +27,7 @@ export interface JobProgress {
   latestStep?: unknown;
   targetUnreachable?: boolean;
   bestCheckpointId?: string | null;
+  bestCheckpointStep?: number | null;
 }
 
 const PROGRESS_COLUMNS: Record<keyof JobProgress, string> = {
@@ -34,6 +35,7 @@ const PROGRESS_COLUMNS: Record<keyof JobProgress, string> = {
   latestStep: 'latest_step',
   targetUnreachable: 'target_unreachable',
   bestCheckpointId: 'best_checkpoint_id',
+  bestCheckpointStep: 'best_checkpoint_step',
 };
 
 /** A parameter for a jsonb or plain column. */

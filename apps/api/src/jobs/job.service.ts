@@ -20,6 +20,7 @@ import { stateFromProto, toJobProto } from './job.mapper.js';
 import { ProjectQuotas } from '../quotas/project-quotas.js';
 import { JobRepository } from './job.repository.js';
 import { createJobRequestHash } from './request-hash.js';
+import { missingDatasetsError, resolveSpecDatasets } from './job-datasets.js';
 
 @Injectable()
 export class JobService {
@@ -42,10 +43,11 @@ export class JobService {
       if (existing) return sameRequest(existing, req.requestId, requestHash);
     }
     if (!v.empty || req.spec === undefined) throw ApiError.invalid(v.list);
-    const spec = applySpecDefaults(req.spec, undefined, { mlflow: this.config.mlflow });
+    const datasets = resolveSpecDatasets(projectId, req.spec);
+    const spec = applySpecDefaults(datasets.spec, undefined, { mlflow: this.config.mlflow });
     const datasetIds = [
-      spec.trainingDatasetId,
-      ...(spec.validationDatasetId ? [spec.validationDatasetId] : []),
+      datasets.trainingId,
+      ...(datasets.validationId === null ? [] : [datasets.validationId]),
     ];
     const { job, missingDatasets } = await this.quotas.withJobSlot(projectId, (tx) =>
       this.jobs.insertQueued(
@@ -59,24 +61,15 @@ export class JobService {
           spec: JobSpec.toJSON(spec),
           labels: spec.labels,
           baseModel: spec.baseModel,
-          trainingDatasetId: spec.trainingDatasetId,
-          validationDatasetId: spec.validationDatasetId === '' ? null : spec.validationDatasetId,
+          trainingDatasetId: datasets.trainingId,
+          validationDatasetId: datasets.validationId,
           entropyTarget: spec.entropyTarget ? EntropyTarget.toJSON(spec.entropyTarget) : null,
         },
         datasetIds,
         createdMessage(spec),
       ),
     );
-    if (missingDatasets.length > 0) {
-      throw new ApiError(
-        ApiErrorCode.NOT_FOUND,
-        `dataset ${missingDatasets.join(', ')} not found`,
-        missingDatasets.map((id) => ({
-          field: id === spec.trainingDatasetId ? 'spec.training_dataset_id' : 'spec.validation_dataset_id',
-          description: `dataset ${id} not found`,
-        })),
-      );
-    }
+    if (missingDatasets.length > 0) throw missingDatasetsError(projectId, datasets, missingDatasets);
     if (job) return toJobProto(job);
     const winner = await this.jobs.getByRequestId(projectId, req.requestId);
     if (!winner) throw new Error('job insert conflicted but no job carries its request_id');
@@ -163,7 +156,8 @@ export class JobService {
     return this.command(projectId, id, resumeCommand);
   }
 
-  updateEntropyTarget(projectId: string, id: string, target: EntropyTarget | undefined): Promise<Job> {
+  /** Replaces the entropy target of a live job (UpdateJob), recorded as a TARGET_UPDATED event. */
+  replaceEntropyTarget(projectId: string, id: string, target: EntropyTarget | undefined): Promise<Job> {
     const v = new Violations();
     validateEntropyTarget(v, 'entropy_target', target, true);
     if (!v.empty || target === undefined) return Promise.reject(ApiError.invalid(v.list));

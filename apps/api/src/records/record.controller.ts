@@ -16,6 +16,7 @@ import type {
 } from '@aepo/contracts';
 import { finalize, map, type Observable } from 'rxjs';
 import { CallerProject, CredentialKind, RequireCredential } from '../auth/credential.js';
+import { ownJobId } from '../common/resource-name.js';
 import { ProjectQuotas } from '../quotas/project-quotas.js';
 import { RecordService } from './record.service.js';
 
@@ -47,7 +48,7 @@ export class RecordController {
   ): Promise<ListStepRecordsResponse> {
     const { items, nextPageToken } = await this.records.listSteps(
       projectId,
-      req.jobId,
+      ownJobId(req.parent, 'parent', projectId),
       req.pageSize,
       req.pageToken,
     );
@@ -60,7 +61,7 @@ export class RecordController {
     @CallerProject() projectId: string,
   ): Promise<Observable<StreamStepRecordsResponse>> {
     const stream = await this.counted(projectId, () =>
-      this.records.streamSteps(projectId, req.jobId, req.afterStep),
+      this.records.streamSteps(projectId, ownJobId(req.parent, 'parent', projectId), req.afterStep),
     );
     return stream.pipe(map((record) => ({ record })));
   }
@@ -72,7 +73,7 @@ export class RecordController {
   ): Promise<ListEvaluationRecordsResponse> {
     const { items, nextPageToken } = await this.records.listEvaluations(
       projectId,
-      req.jobId,
+      ownJobId(req.parent, 'parent', projectId),
       req.pageSize,
       req.pageToken,
     );
@@ -86,7 +87,7 @@ export class RecordController {
   ): Promise<ListJobEventsResponse> {
     const { items, nextPageToken } = await this.records.listEvents(
       projectId,
-      req.jobId,
+      ownJobId(req.parent, 'parent', projectId),
       req.pageSize,
       req.pageToken,
     );
@@ -99,7 +100,7 @@ export class RecordController {
     @CallerProject() projectId: string,
   ): Promise<Observable<StreamJobEventsResponse>> {
     const stream = await this.counted(projectId, () =>
-      this.records.streamEvents(projectId, req.jobId, req.afterSequence),
+      this.records.streamEvents(projectId, ownJobId(req.parent, 'parent', projectId), req.afterSequence),
     );
     return stream.pipe(map((event) => ({ event })));
   }
@@ -111,7 +112,7 @@ export class RecordController {
   ): Promise<ListCheckpointsResponse> {
     const { items, nextPageToken } = await this.records.listCheckpoints(
       projectId,
-      req.jobId,
+      ownJobId(req.parent, 'parent', projectId),
       req.pageSize,
       req.pageToken,
     );

@@ -222,12 +222,13 @@ export class RecordRepository {
   }
 
   /** Best in-band checkpoint: highest validation accuracy, then highest reward mean, then latest. */
-  async bestInBand(tx: Tx, jobId: string): Promise<string | null> {
-    const rows: { id: string }[] = await sqlIn(tx).query(
-      `SELECT id FROM checkpoints WHERE job_id = $1 AND in_band
+  async bestInBand(tx: Tx, jobId: string): Promise<{ id: string; step: number } | null> {
+    const rows: { id: string; step: string }[] = await sqlIn(tx).query(
+      `SELECT id, step FROM checkpoints WHERE job_id = $1 AND in_band
        ORDER BY validation_accuracy DESC NULLS LAST, reward_mean DESC, step DESC LIMIT 1`,
       [jobId],
     );
-    return rows[0]?.id ?? null;
+    const best = rows[0];
+    return best ? { id: best.id, step: Number(best.step) } : null;
   }
 }

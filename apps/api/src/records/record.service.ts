@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   EvaluationRecord,
+  formatResourceName,
+  jobName,
   JobEventType,
   JobState,
   StepRecord,
@@ -32,10 +34,11 @@ export function toEvaluationProto(r: StoredRecord): EvaluationRecord {
   };
 }
 
-export function toEventProto(e: JobEventEntity): JobEvent {
+/** An event of a job of project `projectId` (the row knows its job, not the job's project). */
+export function toEventProto(e: JobEventEntity, projectId: string): JobEvent {
   return {
     sequence: e.sequence,
-    jobId: e.jobId,
+    job: jobName(projectId, e.jobId),
     createTime: e.createTime,
     type: JobEventType[`JOB_EVENT_TYPE_${e.type}` as keyof typeof JobEventType] ?? JobEventType.UNRECOGNIZED,
     fromState: e.fromState ? stateToProto(e.fromState as JobStateName) : JobState.JOB_STATE_UNSPECIFIED,
@@ -46,10 +49,10 @@ export function toEventProto(e: JobEventEntity): JobEvent {
   };
 }
 
-export function toCheckpointProto(c: CheckpointEntity): Checkpoint {
+/** A checkpoint of a job of project `projectId`, named by its step (unique per job). */
+export function toCheckpointProto(c: CheckpointEntity, projectId: string): Checkpoint {
   return {
-    id: c.id,
-    jobId: c.jobId,
+    name: formatResourceName('checkpoint', projectId, c.jobId, c.step),
     step: c.step,
     createTime: c.createTime,
     uri: c.uri,
@@ -83,7 +86,7 @@ export class RecordService {
     cursorOf: (t: T) => number,
     map: (t: T) => P,
   ): Promise<{ items: P[]; nextPageToken: string }> {
-    await this.jobService.find(projectId, jobId, 'job_id');
+    await this.jobService.find(projectId, jobId, 'parent');
     const limit = pageSize(size, 100);
     const after = decodePageToken(token, `${kind}:${jobId}`, STEP_CURSOR);
     const cursor = after === undefined ? 0 : Number(after[0]);
@@ -131,7 +134,7 @@ export class RecordService {
       'events',
       (a, l) => this.records.events(jobId, a, l),
       (e) => e.sequence,
-      toEventProto,
+      (e) => toEventProto(e, projectId),
     );
   }
 
@@ -144,7 +147,7 @@ export class RecordService {
       'checkpoints',
       (a, l) => this.records.checkpoints(jobId, a, l),
       (c) => c.step,
-      toCheckpointProto,
+      (c) => toCheckpointProto(c, projectId),
     );
   }
 
@@ -156,7 +159,7 @@ export class RecordService {
   }
 
   async streamSteps(projectId: string, jobId: string, afterStep: number): Promise<Observable<StepRecord>> {
-    await this.jobService.find(projectId, jobId, 'job_id');
+    await this.jobService.find(projectId, jobId, 'parent');
     // Replays by step, then follows by write order: steps re-trained after a rewind to a checkpoint
     // (a record for a step the client already has, which replaces it) are sent again.
     const cursor: RecordCursor = {
@@ -180,12 +183,13 @@ export class RecordService {
   }
 
   async streamEvents(projectId: string, jobId: string, afterSequence: number): Promise<Observable<JobEvent>> {
-    await this.jobService.find(projectId, jobId, 'job_id');
+    await this.jobService.find(projectId, jobId, 'parent');
     return followJob(
       jobId,
       Math.max(0, afterSequence),
       {
-        fetch: async (a, l) => (await this.records.events(jobId, a, l)).map(toEventProto),
+        fetch: async (a, l) =>
+          (await this.records.events(jobId, a, l)).map((e) => toEventProto(e, projectId)),
         advance: (_c, e) => e.sequence,
         isFinished: this.finished(projectId, jobId),
       },

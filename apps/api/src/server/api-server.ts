@@ -1,3 +1,4 @@
+import { parseResourceName } from '@aepo/contracts';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
@@ -277,8 +278,8 @@ async function bootstrapProject(
   }
   if (!creds) {
     const project = await admin.createProject(config.bootstrapProject ?? 'default');
-    const { secret } = await admin.createApiKey(project.id, 'bootstrap');
-    creds = { projectId: project.id, apiKey: secret };
+    const { secret } = await admin.createApiKey(project.name, 'bootstrap');
+    creds = { projectId: parseResourceName('project', project.name)![0]!, apiKey: secret };
     if (!file) logger.info(creds, 'bootstrap project created (API key shown once)');
   }
   if (file) {

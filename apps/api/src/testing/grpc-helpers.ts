@@ -2,15 +2,21 @@ import type { ClientReadableStream, ClientWritableStream, Metadata, ServiceError
 import { parseBadRequest } from '@aepo/contracts';
 import {
   UploadDatasetRequest,
+  type DatasetMetadata,
   type FineTuningServiceClient,
   type UploadDatasetResponse,
 } from '@aepo/contracts';
+
+/** One stream message of an upload; unset metadata fields (e.g. `parent`) take their defaults. */
+export type UploadMessage = Omit<Partial<UploadDatasetRequest>, 'metadata'> & {
+  metadata?: Partial<DatasetMetadata>;
+};
 
 /** Uploads by client streaming; each element of `messages` is one stream message. */
 export function upload(
   client: FineTuningServiceClient,
   md: Metadata,
-  messages: Partial<UploadDatasetRequest>[],
+  messages: UploadMessage[],
 ): Promise<UploadDatasetResponse> {
   return new Promise((resolve, reject) => {
     const stream: ClientWritableStream<UploadDatasetRequest> = client.uploadDataset(md, (err, res) =>

@@ -1,5 +1,5 @@
 import { credentials, Metadata, type CallOptions, type Client, type ServiceError } from '@grpc/grpc-js';
-import { AdminServiceClient, FineTuningServiceClient, executorV1 } from '@aepo/contracts';
+import { AdminServiceClient, FineTuningServiceClient, executorV1, parseResourceName } from '@aepo/contracts';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -97,8 +97,8 @@ export async function startTestApi(
       const md = bearer(ADMIN_TOKEN);
       const created = await call(admin, admin.createProject, { displayName: name }, md);
       const project = created.project;
-      const key = await call(admin, admin.createApiKey, { projectId: project!.id, displayName: 'k' }, md);
-      return { projectId: project!.id, md: bearer(key.secret) };
+      const key = await call(admin, admin.createApiKey, { parent: project!.name, displayName: 'k' }, md);
+      return { projectId: parseResourceName('project', project!.name)![0]!, md: bearer(key.secret) };
     },
     close: async () => {
       for (const c of clients) c.close();

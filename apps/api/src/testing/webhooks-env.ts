@@ -51,7 +51,7 @@ export class WebhooksEnv {
   ex!: executorV1.ExecutorServiceClient;
   md!: Metadata;
   sql!: pg.Client;
-  datasetId = '';
+  datasetName = '';
   readonly emd = bearer(EXECUTOR_TOKEN);
   readonly receiver = new WebhookReceiver();
 
@@ -65,11 +65,11 @@ export class WebhooksEnv {
     ({ md: this.md } = await this.db.newProject('hooks'));
     this.sql = new pg.Client({ connectionString: this.db.api.databaseUrl });
     await this.sql.connect();
-    this.datasetId = (
+    this.datasetName = (
       await upload(this.c, this.md, [
         { metadata: { displayName: 'train', labels: {}, requestId: '' }, rows: tinyRows(50) },
       ])
-    ).dataset!.id;
+    ).dataset!.name;
   }
 
   /** Safe after a failed start(): closes what was opened. */
@@ -96,23 +96,24 @@ export class WebhooksEnv {
     const req = CreateJobRequest.fromPartial({
       spec: {
         baseModel: 'builtin:tiny-arith',
-        trainingDatasetId: this.datasetId,
+        trainingDataset: this.datasetName,
         entropyTarget: { constant: 0.3 },
       },
     });
     return (await call(this.c, this.c.createJob, req, this.md)).job!;
   }
 
-  async deliveries(endpointId: string): Promise<WebhookDelivery[]> {
-    const req = { endpointId, states: [], pageSize: 1000, pageToken: '' };
+  /** The delivery log of endpoint `endpoint` (its name; `''`: every endpoint of the project). */
+  async deliveries(endpoint: string): Promise<WebhookDelivery[]> {
+    const req = { parent: endpoint, states: [], pageSize: 1000, pageToken: '' };
     return (await call(this.w, this.w.listWebhookDeliveries, req, this.md)).deliveries;
   }
 
   /** Polls the delivery log until `done` holds (deliveries move on the sender's schedule). */
-  async logUntil(endpointId: string, done: (d: WebhookDelivery[]) => boolean, timeoutMs = 60_000) {
+  async logUntil(endpoint: string, done: (d: WebhookDelivery[]) => boolean, timeoutMs = 60_000) {
     const until = Date.now() + timeoutMs;
     for (;;) {
-      const list = await this.deliveries(endpointId);
+      const list = await this.deliveries(endpoint);
       if (done(list)) return list;
       if (Date.now() > until)
         throw new Error(`delivery log: ${JSON.stringify(list.map((d) => [d.eventType, d.state]))}`);

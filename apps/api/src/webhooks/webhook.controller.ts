@@ -16,7 +16,9 @@ import type {
   UpdateWebhookEndpointRequest,
   UpdateWebhookEndpointResponse,
 } from '@aepo/contracts';
+import { WILDCARD_ID } from '@aepo/contracts';
 import { CallerProject, CredentialKind, RequireCredential } from '../auth/credential.js';
+import { ownEndpointId, resolveOwnName } from '../common/resource-name.js';
 import { WebhookService } from './webhook.service.js';
 
 const SERVICE = 'WebhookService';
@@ -40,7 +42,7 @@ export class WebhookController {
     @Payload() req: GetWebhookEndpointRequest,
     @CallerProject() projectId: string,
   ): Promise<GetWebhookEndpointResponse> {
-    return { endpoint: await this.webhooks.get(projectId, req.id) };
+    return { endpoint: await this.webhooks.get(projectId, ownEndpointId(req.name, 'name', projectId)) };
   }
 
   @GrpcMethod(SERVICE, 'listWebhookEndpoints')
@@ -64,7 +66,7 @@ export class WebhookController {
     @Payload() req: DeleteWebhookEndpointRequest,
     @CallerProject() projectId: string,
   ): Promise<DeleteWebhookEndpointResponse> {
-    await this.webhooks.delete(projectId, req.id);
+    await this.webhooks.delete(projectId, ownEndpointId(req.name, 'name', projectId));
     return {};
   }
 
@@ -73,7 +75,10 @@ export class WebhookController {
     @Payload() req: ListWebhookDeliveriesRequest,
     @CallerProject() projectId: string,
   ): Promise<ListWebhookDeliveriesResponse> {
-    return this.webhooks.deliveries(projectId, req);
+    // Empty, or the `-` endpoint: the deliveries of every endpoint of the project.
+    const [endpoint] =
+      req.parent === '' ? [WILDCARD_ID] : resolveOwnName('webhookEndpoint', req.parent, 'parent', projectId);
+    return this.webhooks.deliveries(projectId, endpoint === WILDCARD_ID ? '' : endpoint!, req);
   }
 
   @GrpcMethod(SERVICE, 'redeliverWebhook')
@@ -81,6 +86,16 @@ export class WebhookController {
     @Payload() req: RedeliverWebhookRequest,
     @CallerProject() projectId: string,
   ): Promise<RedeliverWebhookResponse> {
-    return { delivery: await this.webhooks.redeliver(projectId, req.deliveryId) };
+    const [endpoint, delivery] = resolveOwnName('webhookDelivery', req.name, 'name', projectId) as [
+      string,
+      string,
+    ];
+    return {
+      delivery: await this.webhooks.redeliver(
+        projectId,
+        delivery,
+        endpoint === WILDCARD_ID ? null : endpoint,
+      ),
+    };
   }
 }

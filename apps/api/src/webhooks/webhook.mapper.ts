@@ -1,4 +1,10 @@
-import { WebhookDeliveryState, type WebhookDelivery, type WebhookEndpoint } from '@aepo/contracts';
+import {
+  formatResourceName,
+  jobName,
+  WebhookDeliveryState,
+  type WebhookDelivery,
+  type WebhookEndpoint,
+} from '@aepo/contracts';
 import { webhookIdOf } from './webhook-signature.js';
 import type { DeliveryRow, DeliveryStateName, EndpointRow } from './webhook.repository.js';
 
@@ -16,7 +22,7 @@ export function deliveryStateName(state: WebhookDeliveryState): DeliveryStateNam
 /** An endpoint as the API shows it: never with its secret. */
 export function toEndpointProto(row: EndpointRow): WebhookEndpoint {
   return {
-    id: row.id,
+    name: formatResourceName('webhookEndpoint', row.project_id, row.id),
     url: row.url,
     eventTypes: row.event_types,
     enabled: row.enabled,
@@ -28,11 +34,11 @@ export function toEndpointProto(row: EndpointRow): WebhookEndpoint {
 
 export function toDeliveryProto(row: DeliveryRow): WebhookDelivery {
   return {
-    id: row.id,
-    endpointId: row.endpoint_id,
+    name: formatResourceName('webhookDelivery', row.project_id, row.endpoint_id, row.id),
+    endpoint: formatResourceName('webhookEndpoint', row.project_id, row.endpoint_id),
     webhookId: webhookIdOf(row.id),
     eventType: row.event_type,
-    jobId: row.job_id,
+    job: jobName(row.project_id, row.job_id),
     state: STATE_TO_PROTO[row.state],
     attemptCount: row.attempt_count,
     lastStatusCode: row.last_status_code,

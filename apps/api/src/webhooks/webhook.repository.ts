@@ -145,13 +145,14 @@ export class WebhookRepository {
    * Makes a delivery due now with a fresh retry budget, whatever its state; an attempt in flight
    * loses its claim (its result is not stored, the delivery is sent again).
    */
-  async redeliver(projectId: string, id: string): Promise<DeliveryRow | null> {
+  /** Queues delivery `id` again; `endpointId` null: whatever its endpoint. Null when there is none. */
+  async redeliver(projectId: string, id: string, endpointId: string | null): Promise<DeliveryRow | null> {
     const rows = rowsOf<DeliveryRow>(
       await this.ds.query(
         `UPDATE webhook_deliveries SET state = 'PENDING', next_attempt_time = now(), attempt_count = 0,
            retry_window_start = now(), claim_id = NULL
-         WHERE id = $1 AND project_id = $2 RETURNING *`,
-        [id, projectId],
+         WHERE id = $1 AND project_id = $2 AND ($3::uuid IS NULL OR endpoint_id = $3::uuid) RETURNING *`,
+        [id, projectId, endpointId],
       ),
     );
     if (rows[0]) await this.wakeWorkers();

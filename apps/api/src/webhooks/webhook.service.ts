@@ -12,6 +12,7 @@ import type {
 } from '@aepo/contracts';
 import { ApiError } from '../common/api-error.js';
 import { decodePageToken, encodePageToken, pageSize, TIME_ID_CURSOR } from '../common/page-token.js';
+import { ownEndpointId } from '../common/resource-name.js';
 import { UUID_RE, Violations } from '../common/violations.js';
 import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
 import {
@@ -86,7 +87,8 @@ export class WebhookService {
   async update(projectId: string, req: UpdateWebhookEndpointRequest): Promise<WebhookEndpoint> {
     const given = req.endpoint;
     if (!given) throw ApiError.invalid([{ field: 'endpoint', description: 'is required' }]);
-    requireId('endpoint.id', given.id, 'webhook endpoint');
+    const id = ownEndpointId(given.name, 'endpoint.name', projectId);
+    requireId('endpoint.name', id, 'webhook endpoint');
     const v = new Violations();
     const paths = checkUpdateMask(v, req.updateMask);
     const changes: EndpointChanges = {};
@@ -103,22 +105,24 @@ export class WebhookService {
       } else changes.enabled = given.enabled;
     }
     if (!v.empty) throw ApiError.invalid(v.list);
-    const row = await this.repo.updateEndpoint(projectId, given.id, changes);
-    if (!row) throw ApiError.notFound('webhook endpoint', given.id);
+    const row = await this.repo.updateEndpoint(projectId, id, changes);
+    if (!row) throw ApiError.notFound('webhook endpoint', given.name);
     return toEndpointProto(row);
   }
 
   async delete(projectId: string, id: string): Promise<void> {
-    requireId('id', id, 'webhook endpoint');
+    requireId('name', id, 'webhook endpoint');
     if (!(await this.repo.deleteEndpoint(projectId, id))) throw ApiError.notFound('webhook endpoint', id);
   }
 
+  /** Deliveries of endpoint `endpointId` (the id of `req.parent`), or of every endpoint when empty. */
   async deliveries(
     projectId: string,
+    endpointId: string,
     req: ListWebhookDeliveriesRequest,
   ): Promise<ListWebhookDeliveriesResponse> {
     const limit = pageSize(req.pageSize, 50);
-    if (req.endpointId !== '') await this.find(projectId, req.endpointId, 'endpoint_id');
+    if (endpointId !== '') await this.find(projectId, endpointId, 'parent');
     const states: DeliveryStateName[] = [];
     const v = new Violations();
     req.states.forEach((s, i) => {
@@ -127,11 +131,11 @@ export class WebhookService {
       else v.add(`states[${i}]`, 'must be PENDING, DELIVERED or FAILED');
     });
     if (!v.empty) throw ApiError.invalid(v.list);
-    const filter = `${req.endpointId}|${[...states].sort().join(',')}`;
+    const filter = `${endpointId}|${[...states].sort().join(',')}`;
     const after = decodePageToken(req.pageToken, filter, TIME_ID_CURSOR) as [string, string] | undefined;
     const rows = await this.repo.listDeliveries(
       projectId,
-      { endpointId: req.endpointId || undefined, states },
+      { endpointId: endpointId || undefined, states },
       after,
       limit,
     );
@@ -141,14 +145,20 @@ export class WebhookService {
     };
   }
 
-  async redeliver(projectId: string, deliveryId: string): Promise<WebhookDelivery> {
-    requireId('delivery_id', deliveryId, 'webhook delivery');
-    const row = await this.repo.redeliver(projectId, deliveryId);
+  /** Queues delivery `deliveryId` again; `endpointId` null when its name left the endpoint `-`. */
+  async redeliver(
+    projectId: string,
+    deliveryId: string,
+    endpointId: string | null,
+  ): Promise<WebhookDelivery> {
+    requireId('name', deliveryId, 'webhook delivery');
+    if (endpointId !== null) requireId('name', endpointId, 'webhook endpoint');
+    const row = await this.repo.redeliver(projectId, deliveryId, endpointId);
     if (!row) throw ApiError.notFound('webhook delivery', deliveryId);
     return toDeliveryProto(row);
   }
 
-  private async find(projectId: string, id: string, field = 'id'): Promise<EndpointRow> {
+  private async find(projectId: string, id: string, field = 'name'): Promise<EndpointRow> {
     requireId(field, id, 'webhook endpoint');
     const row = await this.repo.endpoint(projectId, id);
     if (!row) throw ApiError.notFound('webhook endpoint', id);

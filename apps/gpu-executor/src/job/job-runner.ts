@@ -13,7 +13,7 @@
  * the checkpoint reported. A resume therefore never starts after a step the API does not have; steps
  * replayed after a checkpoint are deduplicated by the API.
  */
-import type { executorV1 } from '@aepo/contracts';
+import { jobIdOf, type executorV1 } from '@aepo/contracts';
 import type { Logger } from 'pino';
 import type { ExecutorApi } from '../api/executor-api.port.js';
 import type { CheckpointBackend } from '../checkpoint/checkpoint.store.js';
@@ -57,10 +57,11 @@ export class JobRunner {
     const job = lease.job;
     const spec = job?.spec;
     if (!job || !spec) throw new Error('lease without a job spec');
-    const log = this.o.log.child({ jobId: job.id, attempt: lease.attempt });
+    const jobId = jobIdOf(job.name);
+    const log = this.o.log.child({ jobId, attempt: lease.attempt });
     const session = new LeaseSession({
       api: this.o.api,
-      jobId: job.id,
+      jobId,
       attempt: lease.attempt,
       leaseTtlSeconds: lease.leaseTtlSeconds,
       lastRecordedStep: lease.lastRecordedStep,
@@ -74,7 +75,7 @@ export class JobRunner {
       log,
     });
     session.startKeepAlive();
-    this.o.metrics.jobStarted({ id: job.id, model: spec.baseModel, algorithm: spec.algorithm });
+    this.o.metrics.jobStarted({ id: jobId, model: spec.baseModel, algorithm: spec.algorithm });
     log.info({ model: spec.baseModel, resumeFrom: lease.resumeFrom?.step ?? null }, 'job leased');
     try {
       const loop = await this.prepare(lease, session, log);
@@ -93,7 +94,7 @@ export class JobRunner {
     const spec = job.spec!;
     const graderSpec = toGraderSpec(spec.grader);
     const config = toAlgorithmConfig(spec);
-    const withValidation = Boolean(spec.validationDatasetId) && config.validation.everySteps > 0;
+    const withValidation = Boolean(spec.validationDataset) && config.validation.everySteps > 0;
     const data = await this.datasets.load(session, graderSpec, withValidation);
 
     const { checkpoints, recovery, loop } = assembleLeaseParts({
@@ -111,7 +112,7 @@ export class JobRunner {
       checkpointOnCancel: this.o.checkpointOnCancel,
       maxNonFiniteSteps: this.o.maxNonFiniteSteps ?? 3,
     });
-    if (lease.resumeFrom) await checkpoints.adoptResumePoint(lease.resumeFrom, job.id);
+    if (lease.resumeFrom) await checkpoints.adoptResumePoint(lease.resumeFrom, session.jobId);
     await recovery.resume();
     return loop;
   }

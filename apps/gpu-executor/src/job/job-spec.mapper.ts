@@ -160,7 +160,7 @@ export function toGraderSpec(stored: ProtoGraderSpec | undefined, depth = 0): Gr
 /** Validation is on only with a validation dataset and a cadence. */
 function validationInput(spec: JobSpec): NonNullable<AlgorithmConfigInput['validation']> {
   const v = need(spec.validation, 'validation');
-  const every = spec.validationDatasetId ? need(v.everyNSteps, 'validation.every_n_steps') : 0;
+  const every = spec.validationDataset ? need(v.everyNSteps, 'validation.every_n_steps') : 0;
   const k = need(v.k, 'validation.k');
   return {
     everySteps: every,

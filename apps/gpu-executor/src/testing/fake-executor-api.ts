@@ -42,7 +42,7 @@ export class FakeExecutorApi implements ExecutorApi {
   ): executorV1.Lease {
     return {
       job: {
-        id: 'job-1',
+        name: 'projects/p-1/jobs/job-1',
         displayName: 'test',
         spec,
         state: JobState.JOB_STATE_RUNNING,
@@ -51,7 +51,7 @@ export class FakeExecutorApi implements ExecutorApi {
         cancelRequested: false,
         pauseRequested: false,
         entropyTargetRevision: this.targetRevision,
-        bestCheckpointId: '',
+        bestCheckpoint: '',
         leaseExpirations: 0,
         exportedModelUri: '',
       },
@@ -131,8 +131,7 @@ export class FakeExecutorApi implements ExecutorApi {
     const c = this.checkpoints.find((x) => x.step === step);
     if (!c) throw new Error(`no checkpoint at step ${step}`);
     return {
-      id: `c${step}`,
-      jobId: 'job-1',
+      name: `projects/p-1/jobs/job-1/checkpoints/${step}`,
       step,
       uri: c.uri,
       entropy: c.entropy,

@@ -19,8 +19,8 @@ export const RUNNER_ROWS = Array.from({ length: 20 }, (_, i) => ({
 export function runnerSpec(over: Partial<JobSpec> = {}): JobSpec {
   return applySpecDefaults({
     baseModel: 'builtin:tiny-arith',
-    trainingDatasetId: 'ds',
-    validationDatasetId: '',
+    trainingDataset: 'projects/p/datasets/ds',
+    validationDataset: '',
     algorithm: Algorithm.ALGORITHM_GRPO,
     entropyTarget: {
       constant: 0.4,

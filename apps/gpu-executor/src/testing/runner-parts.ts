@@ -3,7 +3,7 @@
  * FakeExecutorApi) and a real CheckpointStore in a temporary folder: for the unit tests of one part.
  */
 import type { Example } from '@aepo/aepo';
-import type { JobSpec } from '@aepo/contracts';
+import { jobIdOf, type JobSpec } from '@aepo/contracts';
 import { grade } from '@aepo/rewards';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -50,7 +50,7 @@ export function buildParts(o: PartsOptions) {
   const lease = api.lease(spec);
   const session = new LeaseSession({
     api,
-    jobId: lease.job!.id,
+    jobId: jobIdOf(lease.job!.name),
     attempt: lease.attempt,
     leaseTtlSeconds: lease.leaseTtlSeconds,
     lastRecordedStep: lease.lastRecordedStep,

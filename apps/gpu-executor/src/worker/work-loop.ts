@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { isTransient } from '../api/api-retry.js';
 import type { ExecutorApi } from '../api/executor-api.port.js';
 import type { JobRunner, RunOutcome } from '../job/job-runner.js';
+import { jobIdOf } from '@aepo/contracts';
 
 export interface WorkLoopOptions {
   api: ExecutorApi;
@@ -90,10 +91,11 @@ export class WorkLoop {
           }
           continue;
         }
-        this.current = lease.job.id;
+        const jobId = jobIdOf(lease.job.name);
+        this.current = jobId;
         // A lease granted while stopping still goes through the runner, which hands it back at once.
         const outcome = await this.o.runner.run(lease, stop);
-        this.outcomes.push({ jobId: lease.job.id, outcome });
+        this.outcomes.push({ jobId, outcome });
         this.current = null;
       } catch (e) {
         this.current = null;

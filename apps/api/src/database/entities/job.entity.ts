@@ -91,7 +91,7 @@ export class JobEntity {
   @Column({ name: 'pause_requested', type: 'boolean', default: false })
   pauseRequested!: boolean;
 
-  /** Current EntropyTarget in proto3 JSON form (the spec's, until UpdateEntropyTarget). */
+  /** Current EntropyTarget in proto3 JSON form (the spec's, until an UpdateJob changes it). */
   @Column({ name: 'entropy_target', type: 'jsonb', nullable: true })
   entropyTarget!: unknown;
 
@@ -100,6 +100,10 @@ export class JobEntity {
 
   @Column({ name: 'best_checkpoint_id', type: 'uuid', nullable: true })
   bestCheckpointId!: string | null;
+
+  /** Step of the best checkpoint: its resource name is `projects/{p}/jobs/{j}/checkpoints/{step}`. */
+  @Column({ name: 'best_checkpoint_step', type: 'bigint', transformer: bigintAsNumber, nullable: true })
+  bestCheckpointStep!: number | null;
 
   /** Last event sequence number (events are numbered per job, without gaps). */
   @Column({ name: 'event_seq', type: 'bigint', transformer: bigintAsNumber, default: 0 })
