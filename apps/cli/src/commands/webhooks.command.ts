@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   CreateWebhookEndpointResponse,
   ListWebhookDeliveriesResponse,
@@ -119,7 +119,10 @@ export function webhooksCommand(): Command {
   cmd
     .command('deliveries')
     .description('the delivery log, newest first: attempts, last status and error, next attempt')
-    .option('--endpoint <endpoint>', 'only this endpoint (name or bare id)', webhookEndpointArg)
+    // Not `--endpoint`: that is the global API address.
+    .option('--webhook-endpoint <endpoint>', 'only this endpoint (name or bare id)', webhookEndpointArg)
+    // The 0.1 spelling, kept for scripts.
+    .addOption(new Option('--endpoint-id <endpoint>').argParser(webhookEndpointArg).hideHelp())
     .option(
       '--state <state>',
       `only deliveries in this state (repeatable): ${DELIVERY_STATES.join(', ')}`,
@@ -131,7 +134,8 @@ export function webhooksCommand(): Command {
     .action(
       async (
         o: {
-          endpoint?: string;
+          webhookEndpoint?: string;
+          endpointId?: string;
           state?: WebhookDeliveryState[];
           pageSize: number;
           pageToken?: string;
@@ -141,7 +145,7 @@ export function webhooksCommand(): Command {
       ) => {
         const res = await withClient(self, (client) =>
           client.callWebhooks(client.webhooks.listWebhookDeliveries, {
-            parent: o.endpoint ?? '',
+            parent: o.webhookEndpoint ?? o.endpointId ?? '',
             states: o.state ?? [],
             pageSize: o.pageSize,
             pageToken: o.pageToken ?? '',
