@@ -51,7 +51,8 @@ describe('aepo jobs', () => {
       specFile,
       JSON.stringify({
         base_model: 'builtin:tiny-arith',
-        training_dataset: names.dataset,
+        // A bare dataset id in a spec file is expanded too.
+        training_dataset: names.dataset.slice(names.dataset.lastIndexOf('/') + 1),
         algorithm: 'ALGORITHM_GRPO',
         entropy_target: { constant: 0.9 },
         optimization: { max_steps: 11 },
@@ -71,6 +72,7 @@ describe('aepo jobs', () => {
       ]),
     );
     expect(fromFile.job.spec['algorithm']).toBe('ALGORITHM_GRPO');
+    expect(fromFile.job.spec['trainingDataset']).toBe(names.dataset);
     expect(fromFile.job.spec['entropyTarget']).toMatchObject({ constant: 0.9 });
     expect(fromFile.job.spec['optimization']).toMatchObject({ maxSteps: 12 });
 
@@ -186,6 +188,16 @@ describe('aepo jobs', () => {
     const badFlag = await aepo([...base(), '--max-steps', 'many']);
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr).toMatch(/--max-steps <n>.*expected an integer/);
+    const oldSpec = path.join(work, 'spec-0.1.json');
+    writeFileSync(
+      oldSpec,
+      JSON.stringify({ base_model: 'builtin:tiny-arith', training_dataset_id: NO_SUCH_ID }),
+    );
+    expectError(
+      await aepo(['jobs', 'create', '--spec', oldSpec]),
+      2,
+      /^aepo: --spec .*: training_dataset_id is now training_dataset \(a dataset name\)$/,
+    );
     const badState = await aepo(['jobs', 'list', '--state', 'sleeping']);
     expect(badState.code).toBe(2);
   });

@@ -177,11 +177,31 @@ function readSpecFile(file: string): JobSpec {
   } catch (err) {
     throw usage(`cannot read --spec ${file}: ${(err as Error).message}`);
   }
+  let json: unknown;
+  let spec: JobSpec;
   try {
-    return JobSpec.fromJSON(JSON.parse(raw));
+    json = JSON.parse(raw);
+    spec = JobSpec.fromJSON(json);
   } catch (err) {
     throw usage(`--spec ${file} is not a JobSpec in JSON: ${(err as Error).message}`);
   }
+  // A 0.1 spec file would lose its dataset silently (unknown JSON keys are ignored): say what it is now.
+  const renamed = [
+    'training_dataset_id',
+    'trainingDatasetId',
+    'validation_dataset_id',
+    'validationDatasetId',
+  ];
+  const old = renamed.find((key) => typeof json === 'object' && json !== null && key in json);
+  if (old) throw usage(`--spec ${file}: ${old} is now ${old.replace(/_id$|Id$/, '')} (a dataset name)`);
+  // Dataset names as elsewhere in the CLI: a bare id means projects/-/datasets/{id}.
+  try {
+    if (spec.trainingDataset) spec.trainingDataset = datasetArg(spec.trainingDataset);
+    if (spec.validationDataset) spec.validationDataset = datasetArg(spec.validationDataset);
+  } catch (err) {
+    throw usage(`--spec ${file}: ${(err as Error).message}`);
+  }
+  return spec;
 }
 
 /** JobSpec from `--spec` (if any) with the flags applied on top. */
