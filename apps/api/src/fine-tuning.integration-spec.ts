@@ -8,3 +8,4 @@ import './fine-tuning-cases/jobs-lifecycle.cases.js';
 import './fine-tuning-cases/job-update.cases.js';
 import './fine-tuning-cases/hostile-input.cases.js';
 import './fine-tuning-cases/operations.cases.js';
+import './fine-tuning-cases/resource-names.cases.js';

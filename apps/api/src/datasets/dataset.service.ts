@@ -75,8 +75,13 @@ async function sameUpload(
   throw new ApiError(
     ApiErrorCode.ALREADY_EXISTS,
     `request_id ${JSON.stringify(requestId)} was already used by an upload with other ${what} ` +
-      `(dataset ${stored.id}); retry with the same upload, or use a new request_id for a new dataset`,
-    [{ field: 'metadata.request_id', description: `already used by another upload (dataset ${stored.id})` }],
+      `(${datasetName(stored.projectId, stored.id)}); retry with the same upload, or use a new request_id for a new dataset`,
+    [
+      {
+        field: 'metadata.request_id',
+        description: `already used by another upload (${datasetName(stored.projectId, stored.id)})`,
+      },
+    ],
   );
 }
 

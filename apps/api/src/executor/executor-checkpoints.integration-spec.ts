@@ -56,13 +56,13 @@ describe('executor protocol', () => {
     const c10 = await report(10, true, 0.8);
     const c20 = await report(20, false, 0.95);
     const again = await report(20, false, 0.1);
-    expect(again.checkpoint!.id).toBe(c20.checkpoint!.id);
+    expect(again.checkpoint!.name).toBe(c20.checkpoint!.name);
     expect(again.checkpoint!.validationAccuracy).toBe(0.95);
-    expect((await call(c, c.getJob, { id: job.id }, md)).job!.bestCheckpointId).toBe(c10.checkpoint!.id);
-    const ckpts = await call(c, c.listCheckpoints, { jobId: job.id, pageSize: 0, pageToken: '' }, md);
+    expect((await call(c, c.getJob, { name: job.name }, md)).job!.bestCheckpoint).toBe(c10.checkpoint!.name);
+    const ckpts = await call(c, c.listCheckpoints, { parent: job.name, pageSize: 0, pageToken: '' }, md);
     expect(ckpts.checkpoints.map((k) => k.step)).toEqual([10, 20]);
 
-    const paused = (await call(c, c.pauseJob, { id: job.id }, md)).job!;
+    const paused = (await call(c, c.pauseJob, { name: job.name }, md)).job!;
     expect(paused).toMatchObject({ state: JobState.JOB_STATE_RUNNING, pauseRequested: true });
     const hb = await call(
       ex,
@@ -79,9 +79,9 @@ describe('executor protocol', () => {
     );
     expect(released.job!.state).toBe(JobState.JOB_STATE_PAUSED);
     expect((await lease('p2')).lease).toBeUndefined();
-    await call(c, c.resumeJob, { id: job.id }, md);
+    await call(c, c.resumeJob, { name: job.name }, md);
     const second = (await lease('p2')).lease!;
-    expect(second.job!.id).toBe(job.id);
+    expect(second.job!.name).toBe(job.name);
     expect(second.attempt).toBe(first.attempt + 1);
     expect(second.resumeFrom!.step).toBe(20);
     expect(second.resumeFrom!.uri).toBe('s3://ckpt/20');
@@ -107,7 +107,7 @@ describe('executor protocol', () => {
     const hb = (attempt: number, steps: StepRecord[], evaluations: EvaluationRecord[] = []) =>
       call(ex, ex.heartbeat, { rewindReason: '', jobId: job.id, attempt, steps, evaluations }, emd);
     const old = (n: number) => step(n, { entropy: 0.9, rewardMean: 0.1 });
-    const follow = c.streamStepRecords({ jobId: job.id, afterStep: 0 }, md);
+    const follow = c.streamStepRecords({ parent: job.name, afterStep: 0 }, md);
     // The follower sees 1..6 of attempt 1, then 4..6 again from attempt 2.
     const seen = readUntil(
       follow,
@@ -134,23 +134,24 @@ describe('executor protocol', () => {
       [old(4), old(5), old(6)],
       [EvaluationRecord.fromPartial({ step: 5, accuracy: 0.2 })],
     );
-    expect((await call(c, c.getJob, { id: job.id }, md)).job!.currentStep).toBe(6);
+    expect((await call(c, c.getJob, { name: job.name }, md)).job!.currentStep).toBe(6);
     await call(ex, ex.releaseLease, { jobId: job.id, attempt: first.attempt, reason: 'executor died' }, emd);
 
     const second = (await lease('r2')).lease!;
     expect(second.resumeFrom!.step).toBe(3);
     // The executor is told the API has steps up to 3 only, so it sends the re-trained 4..6.
     expect(second.lastRecordedStep).toBe(3);
-    const resumed = (await call(c, c.getJob, { id: job.id }, md)).job!;
+    const resumed = (await call(c, c.getJob, { name: job.name }, md)).job!;
     expect(resumed.currentStep).toBe(3);
     expect(resumed.latestStep!.step).toBe(3);
     const list = async () =>
-      (await call(c, c.listStepRecords, { jobId: job.id, pageSize: 0, pageToken: '' }, md)).records;
+      (await call(c, c.listStepRecords, { parent: job.name, pageSize: 0, pageToken: '' }, md)).records;
     expect((await list()).map((r) => r.step)).toEqual([1, 2, 3]);
     expect(
-      (await call(c, c.listEvaluationRecords, { jobId: job.id, pageSize: 0, pageToken: '' }, md)).records,
+      (await call(c, c.listEvaluationRecords, { parent: job.name, pageSize: 0, pageToken: '' }, md)).records,
     ).toEqual([]);
-    const events = (await call(c, c.listJobEvents, { jobId: job.id, pageSize: 0, pageToken: '' }, md)).events;
+    const events = (await call(c, c.listJobEvents, { parent: job.name, pageSize: 0, pageToken: '' }, md))
+      .events;
     const superseded = events.find((e) => e.type === 'JOB_EVENT_TYPE_RECORDS_SUPERSEDED');
     expect(superseded).toMatchObject({ attempt: second.attempt });
     expect(superseded!.message).toContain('steps 4..6');
@@ -166,7 +167,7 @@ describe('executor protocol', () => {
       [5, second.attempt, 0.6],
       [6, second.attempt, 0.6],
     ]);
-    expect((await call(c, c.getJob, { id: job.id }, md)).job!.latestStep).toMatchObject({
+    expect((await call(c, c.getJob, { name: job.name }, md)).job!.latestStep).toMatchObject({
       step: 6,
       attempt: second.attempt,
     });
@@ -177,7 +178,7 @@ describe('executor protocol', () => {
     ]);
     // A stream opened now replays the history as it stands.
     await finish(second);
-    const replay = await collect(c.streamStepRecords({ jobId: job.id, afterStep: 0 }, md));
+    const replay = await collect(c.streamStepRecords({ parent: job.name, afterStep: 0 }, md));
     expect(replay.map((i) => [i.record!.step, i.record!.attempt])).toEqual(
       records.map((r) => [r.step, r.attempt]),
     );
@@ -201,15 +202,16 @@ describe('executor protocol', () => {
       steps: [step(3, { rewardMean: 0.7 })],
     });
     expect(res.storedSteps).toBe(1);
-    const records = (await call(c, c.listStepRecords, { jobId: job.id, pageSize: 0, pageToken: '' }, md))
+    const records = (await call(c, c.listStepRecords, { parent: job.name, pageSize: 0, pageToken: '' }, md))
       .records;
     expect(records.map((r) => [r.step, r.rewardMean])).toEqual([
       [1, 0.1],
       [2, 0.1],
       [3, 0.7],
     ]);
-    expect((await call(c, c.getJob, { id: job.id }, md)).job!.currentStep).toBe(3);
-    const events = (await call(c, c.listJobEvents, { jobId: job.id, pageSize: 0, pageToken: '' }, md)).events;
+    expect((await call(c, c.getJob, { name: job.name }, md)).job!.currentStep).toBe(3);
+    const events = (await call(c, c.listJobEvents, { parent: job.name, pageSize: 0, pageToken: '' }, md))
+      .events;
     const restart = events.find((e) => e.type === 'JOB_EVENT_TYPE_ENGINE_RESTARTED');
     expect(restart!.message).toContain('SIGKILL');
     expect(restart!.message).toContain('step 2');
@@ -249,10 +251,11 @@ describe('executor protocol', () => {
         emd,
       );
     }
-    const listed = await call(c, c.listCheckpoints, { jobId: job.id, pageSize: 0, pageToken: '' }, md);
+    const listed = await call(c, c.listCheckpoints, { parent: job.name, pageSize: 0, pageToken: '' }, md);
     expect(listed.checkpoints.map((k) => k.step)).toEqual([2, 4, 5]);
-    const best = (await call(c, c.getJob, { id: job.id }, md)).job!.bestCheckpointId;
-    expect(listed.checkpoints.find((k) => k.id === best)!.step).toBe(2);
+    const best = (await call(c, c.getJob, { name: job.name }, md)).job!.bestCheckpoint;
+    expect(listed.checkpoints.find((k) => k.name === best)!.step).toBe(2);
+    expect(best).toBe(`${job.name}/checkpoints/2`);
     await finish(l);
   });
 });

@@ -83,7 +83,9 @@ describe('executor protocol', () => {
       error: { code: 13, message: 'engine crashed' },
       exportedModelUri: '',
     });
-    expect((await failure(call(c, c.cancelJob, { id: job.id }, md))).code).toBe(status.FAILED_PRECONDITION);
+    expect((await failure(call(c, c.cancelJob, { name: job.name }, md))).code).toBe(
+      status.FAILED_PRECONDITION,
+    );
   });
 
   it('records the exported model of a SUCCEEDED job', async () => {
@@ -121,6 +123,6 @@ describe('executor protocol', () => {
       emd,
     );
     expect(done.job).toMatchObject({ state: JobState.JOB_STATE_SUCCEEDED, exportedModelUri: uri });
-    expect((await call(c, c.getJob, { id: job.id }, md)).job!.exportedModelUri).toBe(uri);
+    expect((await call(c, c.getJob, { name: job.name }, md)).job!.exportedModelUri).toBe(uri);
   });
 });

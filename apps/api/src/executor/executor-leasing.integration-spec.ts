@@ -50,7 +50,7 @@ describe('executor protocol', () => {
     const job = await createJob();
     const got = await waiting;
     const delay = Date.now() - created;
-    expect(got.lease!.job!.id).toBe(job.id);
+    expect(got.lease!.job!.name).toBe(job.name);
     // A sleep-polling loop (5 s fallback) would take seconds; NOTIFY wakes it within milliseconds
     // (the margin is for a busy machine).
     expect(delay).toBeLessThan(3000);
@@ -80,8 +80,8 @@ describe('executor protocol', () => {
     await drainQueue();
     const jobs = [await createJob(), await createJob(), await createJob()];
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => lease(`racer-${i}`, 1)));
-    const leased = results.flatMap((r) => (r.lease ? [r.lease.job!.id] : []));
-    expect(leased.sort()).toEqual(jobs.map((j) => j.id).sort());
+    const leased = results.flatMap((r) => (r.lease ? [r.lease.job!.name] : []));
+    expect(leased.sort()).toEqual(jobs.map((j) => j.name).sort());
     for (const r of results) if (r.lease) await finish(r.lease);
   });
 
@@ -97,7 +97,7 @@ describe('executor protocol', () => {
     );
     // TTL 2 s, reaper every 100 ms: the job is back in the queue shortly after the lease ends.
     const next = (await lease('heir', 30)).lease!; // returns as soon as the reaper re-queues it
-    expect(next.job!.id).toBe(job.id);
+    expect(next.job!.name).toBe(job.name);
     expect(next.attempt).toBe(stale.attempt + 1);
     // No checkpoint: the heir starts from scratch, and the lost attempt's step 1 is not history.
     expect(next.lastRecordedStep).toBe(0);
@@ -130,7 +130,7 @@ describe('executor protocol', () => {
       expect((await failure(write())).code).toBe(status.ABORTED);
     }
     expect(
-      (await call(c, c.listStepRecords, { jobId: job.id, pageSize: 0, pageToken: '' }, md)).records.map(
+      (await call(c, c.listStepRecords, { parent: job.name, pageSize: 0, pageToken: '' }, md)).records.map(
         (r) => r.step,
       ),
     ).toEqual([]);
@@ -139,18 +139,18 @@ describe('executor protocol', () => {
     expect(metrics.text).toContain('aepo_api_active_leases 1');
     // Second expiry hits the maximum (2): FAILED with an error, no further lease. Waits for the
     // reaper to get there (on a busy machine it may take longer than the lease's TTL).
-    let failed = (await call(c, c.getJob, { id: job.id }, md)).job!;
+    let failed = (await call(c, c.getJob, { name: job.name }, md)).job!;
     for (
       const until = Date.now() + 60_000;
       failed.state !== JobState.JOB_STATE_FAILED && Date.now() < until;
     ) {
       await new Promise((r) => setTimeout(r, 100));
-      failed = (await call(c, c.getJob, { id: job.id }, md)).job!;
+      failed = (await call(c, c.getJob, { name: job.name }, md)).job!;
     }
     expect(failed.state).toBe(JobState.JOB_STATE_FAILED);
     expect(failed.error!.message).toMatch(/lease expired 2 times/);
     expect((await lease('late')).lease).toBeUndefined();
-    const events = await call(c, c.listJobEvents, { jobId: job.id, pageSize: 0, pageToken: '' }, md);
+    const events = await call(c, c.listJobEvents, { parent: job.name, pageSize: 0, pageToken: '' }, md);
     expect(events.events.filter((e) => e.type === 'JOB_EVENT_TYPE_LEASE_EXPIRED')).toHaveLength(2);
   });
 
@@ -158,7 +158,7 @@ describe('executor protocol', () => {
     await drainQueue();
     const job = await createJob();
     await lease('shutdown');
-    const stream = collect(c.streamJobEvents({ jobId: job.id, afterSequence: 0 }, md)).catch(
+    const stream = collect(c.streamJobEvents({ parent: job.name, afterSequence: 0 }, md)).catch(
       (e: { code: number; items: unknown[] }) => e,
     );
     const waiting = lease('waiter', 30);

@@ -1,5 +1,11 @@
 import { Metadata, status } from '@grpc/grpc-js';
-import { EvaluationRecord, JobState, executorV1, type FineTuningServiceClient } from '@aepo/contracts';
+import {
+  EvaluationRecord,
+  JobState,
+  UpdateJobRequest,
+  executorV1,
+  type FineTuningServiceClient,
+} from '@aepo/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, failure, readUntil, tinyRows } from '../testing/grpc-helpers.js';
 import { call, type TestApi } from '../testing/test-api.js';
@@ -14,14 +20,14 @@ let t: TestApi;
 let c: FineTuningServiceClient;
 let ex: executorV1.ExecutorServiceClient;
 let md: Metadata;
-let validationId: string;
+let validationName: string;
 let createJob: ExecutorFixture['createJob'];
 let lease: ExecutorFixture['lease'];
 let finish: ExecutorFixture['finish'];
 let drainQueue: ExecutorFixture['drainQueue'];
 
 beforeAll(async () => {
-  ({ t, c, ex, md, validationId, createJob, lease, finish, drainQueue } = await startExecutorFixture());
+  ({ t, c, ex, md, validationName, createJob, lease, finish, drainQueue } = await startExecutorFixture());
 });
 
 afterAll(async () => {
@@ -31,7 +37,7 @@ afterAll(async () => {
 describe('executor protocol', () => {
   it('streams the dataset rows of a leased job in order, from an offset', async () => {
     await drainQueue();
-    const job = await createJob({ validationDatasetId: '' });
+    const job = await createJob({ validationDataset: '' });
     const { lease: l } = await lease('rows');
     const batches = await collect(
       ex.streamDatasetRows(
@@ -71,10 +77,10 @@ describe('executor protocol', () => {
 
   it('stores step records once per step, streams them live, and carries controls in the heartbeat answer', async () => {
     await drainQueue();
-    const job = await createJob({ validationDatasetId: validationId });
+    const job = await createJob({ validationDataset: validationName });
     const { lease: l } = await lease('steps');
     const a = l!.attempt;
-    const follow = c.streamStepRecords({ jobId: job.id, afterStep: 1 }, md);
+    const follow = c.streamStepRecords({ parent: job.name, afterStep: 1 }, md);
     const seen = readUntil(follow, (items) => items.some((i) => i.record!.step === 4));
     const hb1 = await call(
       ex,
@@ -100,11 +106,11 @@ describe('executor protocol', () => {
     expect(hb2.storedSteps).toBe(2);
     const streamed = await seen;
     expect(streamed.map((s) => s.record!.step)).toEqual([2, 3, 4]);
-    const list = await call(c, c.listStepRecords, { jobId: job.id, pageSize: 2, pageToken: '' }, md);
+    const list = await call(c, c.listStepRecords, { parent: job.name, pageSize: 2, pageToken: '' }, md);
     const rest = await call(
       c,
       c.listStepRecords,
-      { jobId: job.id, pageSize: 2, pageToken: list.nextPageToken },
+      { parent: job.name, pageSize: 2, pageToken: list.nextPageToken },
       md,
     );
     const all = [...list.records, ...rest.records];
@@ -112,21 +118,32 @@ describe('executor protocol', () => {
     expect(all[1]!.entropy).toBe(step(2).entropy);
     expect(all[3]!.targetUnreachable).toBe(true);
     expect(rest.nextPageToken).toBe('');
-    const evals = await call(c, c.listEvaluationRecords, { jobId: job.id, pageSize: 0, pageToken: '' }, md);
+    const evals = await call(
+      c,
+      c.listEvaluationRecords,
+      { parent: job.name, pageSize: 0, pageToken: '' },
+      md,
+    );
     expect(evals.records).toMatchObject([{ step: 4, accuracy: 0.7, passAtK: 0.9, k: 4, attempt: a }]);
-    const got = (await call(c, c.getJob, { id: job.id }, md)).job!;
+    const got = (await call(c, c.getJob, { name: job.name }, md)).job!;
     expect(got.currentStep).toBe(4);
     expect(got.latestStep!.step).toBe(4);
-    const events = await call(c, c.listJobEvents, { jobId: job.id, pageSize: 0, pageToken: '' }, md);
+    const events = await call(c, c.listJobEvents, { parent: job.name, pageSize: 0, pageToken: '' }, md);
     expect(events.events.map((e) => e.type)).toContain('JOB_EVENT_TYPE_TARGET_UNREACHABLE');
 
     await call(
       c,
-      c.updateEntropyTarget,
-      { id: job.id, entropyTarget: { constant: 0.5, estimator: 'ENTROPY_ESTIMATOR_FULL_VOCAB' as never } },
+      c.updateJob,
+      UpdateJobRequest.fromPartial({
+        job: {
+          name: job.name,
+          spec: { entropyTarget: { constant: 0.5, estimator: 'ENTROPY_ESTIMATOR_FULL_VOCAB' as never } },
+        },
+        updateMask: ['spec.entropy_target'],
+      }),
       md,
     );
-    await call(c, c.cancelJob, { id: job.id }, md);
+    await call(c, c.cancelJob, { name: job.name }, md);
     const hb3 = await call(
       ex,
       ex.heartbeat,
@@ -152,7 +169,7 @@ describe('executor protocol', () => {
     );
     expect(done.job!.state).toBe(JobState.JOB_STATE_CANCELLED);
     expect(done.job!.currentStep).toBe(5);
-    const finished = await collect(c.streamStepRecords({ jobId: job.id, afterStep: 3 }, md));
+    const finished = await collect(c.streamStepRecords({ parent: job.name, afterStep: 3 }, md));
     expect(finished.map((s) => s.record!.step)).toEqual([4, 5]);
   });
 
@@ -181,14 +198,15 @@ describe('executor protocol', () => {
       },
       emd,
     );
-    const [r] = (await call(c, c.listStepRecords, { jobId: job.id, pageSize: 0, pageToken: '' }, md)).records;
+    const [r] = (await call(c, c.listStepRecords, { parent: job.name, pageSize: 0, pageToken: '' }, md))
+      .records;
     expect(r!.loss).toBeNaN();
     expect(r!.gradNorm).toBe(Number.POSITIVE_INFINITY);
     expect(r!.kl).toBe(Number.NEGATIVE_INFINITY);
     expect([r!.approxKl, r!.dualClipFraction]).toEqual([0.0123, 0.004]);
     expect(r!.rewardMean).toBe(0.5);
-    expect((await call(c, c.getJob, { id: job.id }, md)).job!.latestStep!.loss).toBeNaN();
-    const [e] = (await call(c, c.listEvaluationRecords, { jobId: job.id, pageSize: 0, pageToken: '' }, md))
+    expect((await call(c, c.getJob, { name: job.name }, md)).job!.latestStep!.loss).toBeNaN();
+    const [e] = (await call(c, c.listEvaluationRecords, { parent: job.name, pageSize: 0, pageToken: '' }, md))
       .records;
     expect(e!.entropy).toBeNaN();
     await finish(l);

@@ -3,7 +3,7 @@ import { CreateJobRequest, JobState } from '@aepo/contracts';
 import { describe, expect, it } from 'vitest';
 import { collect, failure } from '../testing/grpc-helpers.js';
 import { ADMIN_TOKEN, bearer, call } from '../testing/test-api.js';
-import { t, c, md, datasetId, spec, create } from './fixture.js';
+import { t, c, md, datasetName, spec, create } from './fixture.js';
 
 // Authentication, the admin service and project isolation. Cases of fine-tuning.integration-spec.ts, which runs them against fixture.ts's API.
 describe('authentication', () => {
@@ -25,16 +25,12 @@ describe('authentication', () => {
   it('stops accepting a revoked key', async () => {
     const admin = bearer(ADMIN_TOKEN);
     const { project } = await call(t.admin, t.admin.createProject, { displayName: 'revoke' }, admin);
-    const key = await call(
-      t.admin,
-      t.admin.createApiKey,
-      { projectId: project!.id, displayName: 'x' },
-      admin,
-    );
+    const key = await call(t.admin, t.admin.createApiKey, { parent: project!.name, displayName: 'x' }, admin);
     expect(key.secret.startsWith('aepo_')).toBe(true);
     expect(key.apiKey!.prefix).toBe(key.secret.slice(0, 12));
     await call(c, c.listModels, {}, bearer(key.secret));
-    await call(t.admin, t.admin.revokeApiKey, { apiKeyId: key.apiKey!.id }, admin);
+    expect(key.apiKey!.name).toMatch(new RegExp(`^${project!.name}/apiKeys/[0-9a-f-]{36}$`));
+    await call(t.admin, t.admin.revokeApiKey, { name: key.apiKey!.name }, admin);
     expect((await failure(call(c, c.listModels, {}, bearer(key.secret)))).code).toBe(status.UNAUTHENTICATED);
   });
 });
@@ -48,18 +44,18 @@ describe('AdminService', () => {
     do {
       const page = await call(t.admin, t.admin.listProjects, { pageSize: 2, pageToken: token }, admin);
       expect(page.projects.length).toBeLessThanOrEqual(2);
-      seen.push(...page.projects.map((p) => p.id));
+      seen.push(...page.projects.map((p) => p.name));
       token = page.nextPageToken;
     } while (token !== '');
     const all = await call(t.admin, t.admin.listProjects, { pageSize: 1000, pageToken: '' }, admin);
-    expect(seen).toEqual(all.projects.map((p) => p.id));
+    expect(seen).toEqual(all.projects.map((p) => p.name));
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen.length).toBeGreaterThanOrEqual(5);
     const missing = await failure(
       call(
         t.admin,
         t.admin.createApiKey,
-        { projectId: '00000000-0000-4000-8000-000000000000', displayName: '' },
+        { parent: 'projects/00000000-0000-4000-8000-000000000000', displayName: '' },
         admin,
       ),
     );
@@ -74,30 +70,40 @@ describe('project isolation', () => {
     const job = await create();
     const other = await t.newProject('other');
     for (const [m, req] of [
-      [c.getJob, { id: job.id }],
-      [c.cancelJob, { id: job.id }],
-      [c.pauseJob, { id: job.id }],
-      [c.getDataset, { id: datasetId }],
-      [c.deleteDataset, { id: datasetId }],
-      [c.listJobEvents, { jobId: job.id, pageSize: 0, pageToken: '' }],
-      [c.listStepRecords, { jobId: job.id, pageSize: 0, pageToken: '' }],
-      [c.listCheckpoints, { jobId: job.id, pageSize: 0, pageToken: '' }],
-      [c.listEvaluationRecords, { jobId: job.id, pageSize: 0, pageToken: '' }],
+      [c.getJob, { name: job.name }],
+      [c.cancelJob, { name: job.name }],
+      [c.pauseJob, { name: job.name }],
+      [c.getJob, { name: job.name.replace(/^projects\/[^/]+/, 'projects/-') }],
+      [c.getDataset, { name: datasetName }],
+      [c.deleteDataset, { name: datasetName }],
+      [c.listJobEvents, { parent: job.name, pageSize: 0, pageToken: '' }],
+      [c.listStepRecords, { parent: job.name, pageSize: 0, pageToken: '' }],
+      [c.listCheckpoints, { parent: job.name, pageSize: 0, pageToken: '' }],
+      [c.listEvaluationRecords, { parent: job.name, pageSize: 0, pageToken: '' }],
     ] as [typeof c.getJob, never][]) {
       expect((await failure(call(c, m, req, other.md))).code).toBe(status.NOT_FOUND);
     }
-    const streamErr = await collect(c.streamJobEvents({ jobId: job.id, afterSequence: 0 }, other.md)).catch(
-      (e: ServiceError) => e.code,
-    );
+    const streamErr = await collect(
+      c.streamJobEvents({ parent: job.name, afterSequence: 0 }, other.md),
+    ).catch((e: ServiceError) => e.code);
     expect(streamErr).toBe(status.NOT_FOUND);
     expect(
-      (await call(c, c.listJobs, { pageSize: 100, pageToken: '', states: [], labels: {} }, other.md)).jobs,
+      (
+        await call(
+          c,
+          c.listJobs,
+          { parent: '', pageSize: 100, pageToken: '', states: [], labels: {} },
+          other.md,
+        )
+      ).jobs,
     ).toEqual([]);
-    expect((await call(c, c.listDatasets, { pageSize: 100, pageToken: '' }, other.md)).datasets).toEqual([]);
+    expect(
+      (await call(c, c.listDatasets, { parent: '', pageSize: 100, pageToken: '' }, other.md)).datasets,
+    ).toEqual([]);
     const foreign = await failure(
       call(c, c.createJob, CreateJobRequest.fromPartial({ spec: spec() }), other.md),
     );
-    expect(foreign).toMatchObject({ code: status.NOT_FOUND, fields: ['spec.training_dataset_id'] });
-    expect((await call(c, c.getJob, { id: job.id }, md)).job!.state).toBe(JobState.JOB_STATE_QUEUED);
+    expect(foreign).toMatchObject({ code: status.NOT_FOUND, fields: ['spec.training_dataset'] });
+    expect((await call(c, c.getJob, { name: job.name }, md)).job!.state).toBe(JobState.JOB_STATE_QUEUED);
   });
 });

@@ -24,7 +24,7 @@ describe('datasets', () => {
       .map((r) => Buffer.byteLength(r.prompt + r.answer + r.id))
       .reduce((a, b) => a + b);
     expect(d.sizeBytes).toBe(bytes);
-    const got = await call(c, c.getDataset, { id: d.id }, md);
+    const got = await call(c, c.getDataset, { name: d.name }, md);
     expect(got.dataset).toEqual(d);
   });
 
@@ -58,7 +58,7 @@ describe('datasets', () => {
     expect(none).toMatchObject({ code: status.INVALID_ARGUMENT, fields: ['rows'] });
     const noMeta = await failure(upload(c, md, [{ rows: tinyRows(1) }]));
     expect(noMeta).toMatchObject({ code: status.INVALID_ARGUMENT, fields: ['metadata'] });
-    const list = await call(c, c.listDatasets, { pageSize: 1000, pageToken: '' }, md);
+    const list = await call(c, c.listDatasets, { parent: '', pageSize: 1000, pageToken: '' }, md);
     expect(list.datasets.map((d) => d.displayName)).not.toContain('bad');
   });
 
@@ -95,26 +95,26 @@ describe('datasets', () => {
     ] as Parameters<typeof upload>[2][]) {
       const reused = await failure(upload(c, md, retry));
       expect(reused).toMatchObject({ code: status.ALREADY_EXISTS, fields: ['metadata.request_id'] });
-      expect(reused.message).toContain(a.dataset!.id);
+      expect(reused.message).toContain(a.dataset!.name);
     }
-    expect((await call(c, c.getDataset, { id: a.dataset!.id }, md)).dataset).toEqual(a.dataset);
+    expect((await call(c, c.getDataset, { name: a.dataset!.name }, md)).dataset).toEqual(a.dataset);
     const ids: string[] = [];
     let token = '';
     do {
-      const page = await call(c, c.listDatasets, { pageSize: 2, pageToken: token }, md);
-      ids.push(...page.datasets.map((d) => d.id));
+      const page = await call(c, c.listDatasets, { parent: '', pageSize: 2, pageToken: token }, md);
+      ids.push(...page.datasets.map((d) => d.name));
       token = page.nextPageToken;
     } while (token);
-    const all = await call(c, c.listDatasets, { pageSize: 100, pageToken: '' }, md);
-    expect(ids).toEqual(all.datasets.map((d) => d.id));
+    const all = await call(c, c.listDatasets, { parent: '', pageSize: 100, pageToken: '' }, md);
+    expect(ids).toEqual(all.datasets.map((d) => d.name));
     const times = all.datasets.map((d) => d.createTime!.getTime());
     expect([...times].sort((x, y) => y - x)).toEqual(times);
     expect(
-      (await failure(call(c, c.listDatasets, { pageSize: 2, pageToken: 'garbage' }, md))).fields,
+      (await failure(call(c, c.listDatasets, { parent: '', pageSize: 2, pageToken: 'garbage' }, md))).fields,
     ).toEqual(['page_token']);
-    expect((await failure(call(c, c.listDatasets, { pageSize: 5000, pageToken: '' }, md))).fields).toEqual([
-      'page_size',
-    ]);
+    expect(
+      (await failure(call(c, c.listDatasets, { parent: '', pageSize: 5000, pageToken: '' }, md))).fields,
+    ).toEqual(['page_size']);
   });
 
   it('refuses to delete a dataset a live job uses, and deletes it once the job ended', async () => {
@@ -123,11 +123,13 @@ describe('datasets', () => {
         { metadata: { displayName: 'del', labels: {}, requestId: '' }, rows: tinyRows(2) },
       ])
     ).dataset!;
-    const job = await create({ trainingDatasetId: d.id });
-    expect((await failure(call(c, c.deleteDataset, { id: d.id }, md))).code).toBe(status.FAILED_PRECONDITION);
-    await call(c, c.cancelJob, { id: job.id }, md);
-    await call(c, c.deleteDataset, { id: d.id }, md);
-    expect((await failure(call(c, c.getDataset, { id: d.id }, md))).code).toBe(status.NOT_FOUND);
-    expect((await failure(call(c, c.deleteDataset, { id: d.id }, md))).code).toBe(status.NOT_FOUND);
+    const job = await create({ trainingDataset: d.name });
+    expect((await failure(call(c, c.deleteDataset, { name: d.name }, md))).code).toBe(
+      status.FAILED_PRECONDITION,
+    );
+    await call(c, c.cancelJob, { name: job.name }, md);
+    await call(c, c.deleteDataset, { name: d.name }, md);
+    expect((await failure(call(c, c.getDataset, { name: d.name }, md))).code).toBe(status.NOT_FOUND);
+    expect((await failure(call(c, c.deleteDataset, { name: d.name }, md))).code).toBe(status.NOT_FOUND);
   });
 });

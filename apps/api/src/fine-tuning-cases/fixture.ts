@@ -13,14 +13,15 @@ import { call, startTestApi, type TestApi } from '../testing/test-api.js';
 export let t: TestApi;
 export let c: FineTuningServiceClient;
 export let md: Metadata;
-export let datasetId: string;
-/** A queued job of the main project, for calls that need one. */
-export let jobId: string;
+/** The main project's dataset (its resource name). */
+export let datasetName: string;
+/** A queued job of the main project (its resource name), for calls that need one. */
+export let queuedJobName: string;
 
 export const spec = (over: DeepPartial<JobSpec> = {}): JobSpec =>
   JobSpec.fromPartial({
     baseModel: 'builtin:tiny-arith',
-    trainingDatasetId: datasetId,
+    trainingDataset: datasetName,
     entropyTarget: { constant: 0.3 },
     ...over,
   });
@@ -38,12 +39,12 @@ beforeAll(async () => {
   });
   c = t.fineTuning();
   ({ md } = await t.newProject('main'));
-  datasetId = (
+  datasetName = (
     await upload(c, md, [
       { metadata: { displayName: 'tiny', labels: {}, requestId: '' }, rows: tinyRows(20) },
     ])
-  ).dataset!.id;
-  jobId = (await create()).id;
+  ).dataset!.name;
+  queuedJobName = (await create()).name;
 });
 
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { CreateJobRequest, ScheduleKind } from '@aepo/contracts';
+import { CreateJobRequest, jobIdOf, ScheduleKind, UpdateJobRequest } from '@aepo/contracts';
 import { parseBadRequest } from '@aepo/contracts';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { encodePageToken } from '../common/page-token.js';
 import { failure, upload } from '../testing/grpc-helpers.js';
 import { rawServerStream, rawUnary, wire } from '../testing/raw-grpc.js';
 import { ADMIN_TOKEN, bearer, call } from '../testing/test-api.js';
-import { t, c, md, jobId, spec, create } from './fixture.js';
+import { t, c, md, queuedJobName, spec, create } from './fixture.js';
 
 // Hostile input is answered precisely, never INTERNAL. Cases of fine-tuning.integration-spec.ts, which runs them against fixture.ts's API.
 describe('hostile input is answered precisely, never INTERNAL', () => {
@@ -37,9 +37,20 @@ describe('hostile input is answered precisely, never INTERNAL', () => {
     ['seed below -2^53', 'CreateJob', () => createBody(optimization(12, -huge)), 'spec.optimization.seed'],
     [
       'a schedule step above 2^53',
-      'UpdateEntropyTarget',
-      () => Buffer.concat([wire.bytes(1, jobId), wire.bytes(2, wire.bytes(2, wire.varint(4, huge)))]),
-      'entropy_target.schedule.start_step',
+      'UpdateJob',
+      // job (1) > name (1) and spec (3) > entropy_target (5) > schedule (2) > start_step (4); update_mask (2).
+      () =>
+        Buffer.concat([
+          wire.bytes(
+            1,
+            Buffer.concat([
+              wire.bytes(1, queuedJobName),
+              wire.bytes(3, wire.bytes(5, wire.bytes(2, wire.varint(4, huge)))),
+            ]),
+          ),
+          wire.bytes(2, wire.bytes(1, 'spec.entropy_target')),
+        ]),
+      'job.spec.entropy_target.schedule.start_step',
     ],
   ] as [string, string, () => Buffer, string][])(
     'unary: %s is INVALID_ARGUMENT naming the field',
@@ -54,7 +65,7 @@ describe('hostile input is answered precisely, never INTERNAL', () => {
     ['StreamStepRecords', 'after_step'],
     ['StreamJobEvents', 'after_sequence'],
   ])('stream: %s with %s above 2^53 is INVALID_ARGUMENT naming it', async (method, field) => {
-    const body = Buffer.concat([wire.bytes(1, jobId), wire.varint(2, 2n ** 63n - 1n)]);
+    const body = Buffer.concat([wire.bytes(1, queuedJobName), wire.varint(2, 2n ** 63n - 1n)]);
     const err = await rawServerStream(t.api.grpcAddress, `/aepo.v1.FineTuningService/${method}`, body, md);
     expect(err?.code).toBe(status.INVALID_ARGUMENT);
     expect(parseBadRequest(err!).map((v) => v.field)).toEqual([field]);
@@ -70,28 +81,34 @@ describe('hostile input is answered precisely, never INTERNAL', () => {
     expect(err?.code).toBe(status.INVALID_ARGUMENT);
   });
 
-  it('UpdateEntropyTarget refuses a ramp that would start after max_steps, naming start_step', async () => {
+  it('UpdateJob refuses a ramp that would start after max_steps, naming start_step', async () => {
     const job = await create({ optimization: { maxSteps: 40 } });
-    const ramp = (startStep: number) => ({
-      id: job.id,
-      entropyTarget: {
-        schedule: {
-          kind: ScheduleKind.SCHEDULE_KIND_LINEAR,
-          startValue: 0.5,
-          endValue: 0.2,
-          startStep,
-          endStep: 0,
-          points: [],
+    const ramp = (startStep: number) =>
+      UpdateJobRequest.fromPartial({
+        job: {
+          name: job.name,
+          spec: {
+            entropyTarget: {
+              schedule: {
+                kind: ScheduleKind.SCHEDULE_KIND_LINEAR,
+                startValue: 0.5,
+                endValue: 0.2,
+                startStep,
+                endStep: 0,
+                points: [],
+              },
+              estimator: 'ENTROPY_ESTIMATOR_UNSPECIFIED' as never,
+            },
+          },
         },
-        estimator: 'ENTROPY_ESTIMATOR_UNSPECIFIED' as never,
-      },
-    });
-    const bad = await failure(call(c, c.updateEntropyTarget, ramp(40), md));
+        updateMask: ['spec.entropy_target'],
+      });
+    const bad = await failure(call(c, c.updateJob, ramp(40), md));
     expect(bad).toMatchObject({
       code: status.INVALID_ARGUMENT,
-      fields: ['entropy_target.schedule.start_step'],
+      fields: ['job.spec.entropy_target.schedule.start_step'],
     });
-    const ok = await call(c, c.updateEntropyTarget, ramp(39), md);
+    const ok = await call(c, c.updateJob, ramp(39), md);
     expect(ok.job!.spec!.entropyTarget!.schedule).toMatchObject({ startStep: 39, endStep: 40 });
   });
 
@@ -104,16 +121,13 @@ describe('hostile input is answered precisely, never INTERNAL', () => {
           call(
             c,
             c.listJobs,
-            { pageSize: 2, pageToken: encodePageToken(['not a date', id], noFilter), states: [], labels: {} },
-            md,
-          ),
-      ],
-      [
-        () =>
-          call(
-            c,
-            c.listJobs,
-            { pageSize: 2, pageToken: encodePageToken([1e30, id], noFilter), states: [], labels: {} },
+            {
+              parent: '',
+              pageSize: 2,
+              pageToken: encodePageToken(['not a date', id], noFilter),
+              states: [],
+              labels: {},
+            },
             md,
           ),
       ],
@@ -123,6 +137,22 @@ describe('hostile input is answered precisely, never INTERNAL', () => {
             c,
             c.listJobs,
             {
+              parent: '',
+              pageSize: 2,
+              pageToken: encodePageToken([1e30, id], noFilter),
+              states: [],
+              labels: {},
+            },
+            md,
+          ),
+      ],
+      [
+        () =>
+          call(
+            c,
+            c.listJobs,
+            {
+              parent: '',
               pageSize: 2,
               pageToken: encodePageToken(['2026-01-01T00:00:00.000Z', 'no uuid'], noFilter),
               states: [],
@@ -133,7 +163,12 @@ describe('hostile input is answered precisely, never INTERNAL', () => {
       ],
       [
         () =>
-          call(c, c.listDatasets, { pageSize: 2, pageToken: encodePageToken([1e30, id], 'datasets') }, md),
+          call(
+            c,
+            c.listDatasets,
+            { parent: '', pageSize: 2, pageToken: encodePageToken([1e30, id], 'datasets') },
+            md,
+          ),
       ],
       [
         () =>
@@ -149,7 +184,11 @@ describe('hostile input is answered precisely, never INTERNAL', () => {
           call(
             c,
             c.listStepRecords,
-            { jobId, pageSize: 2, pageToken: encodePageToken([1e30], `steps:${jobId}`) },
+            {
+              parent: queuedJobName,
+              pageSize: 2,
+              pageToken: encodePageToken([1e30], `steps:${jobIdOf(queuedJobName)}`),
+            },
             md,
           ),
       ],
@@ -158,7 +197,11 @@ describe('hostile input is answered precisely, never INTERNAL', () => {
           call(
             c,
             c.listJobEvents,
-            { jobId, pageSize: 2, pageToken: encodePageToken([-4], `events:${jobId}`) },
+            {
+              parent: queuedJobName,
+              pageSize: 2,
+              pageToken: encodePageToken([-4], `events:${jobIdOf(queuedJobName)}`),
+            },
             md,
           ),
       ],
@@ -167,7 +210,11 @@ describe('hostile input is answered precisely, never INTERNAL', () => {
           call(
             c,
             c.listCheckpoints,
-            { jobId, pageSize: 2, pageToken: encodePageToken(['7'], `checkpoints:${jobId}`) },
+            {
+              parent: queuedJobName,
+              pageSize: 2,
+              pageToken: encodePageToken(['7'], `checkpoints:${jobIdOf(queuedJobName)}`),
+            },
             md,
           ),
       ],

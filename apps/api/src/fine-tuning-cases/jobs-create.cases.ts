@@ -47,7 +47,7 @@ describe('jobs: creation', () => {
     expect(s.entropyAdv).toMatchObject({ alpha: 0.4, kappa: 2 });
     expect(s.grader!.math).toBeDefined();
     expect(s.entropyTarget!.tolerance).toBe(0.05);
-    const got = await call(c, c.getJob, { id: job.id }, md);
+    const got = await call(c, c.getJob, { name: job.name }, md);
     expect(got.job).toEqual(job);
   });
 
@@ -98,10 +98,15 @@ describe('jobs: creation', () => {
       create({}, { requestId: 'create-2' }),
       create({}, { requestId: 'create-2' }),
     ]);
-    expect(b.id).toBe(a.id);
-    expect(y.id).toBe(x.id);
-    const all = await call(c, c.listJobs, { pageSize: 1000, pageToken: '', states: [], labels: {} }, md);
-    expect(all.jobs.filter((j) => j.id === a.id || j.id === x.id)).toHaveLength(2);
+    expect(b.name).toBe(a.name);
+    expect(y.name).toBe(x.name);
+    const all = await call(
+      c,
+      c.listJobs,
+      { parent: '', pageSize: 1000, pageToken: '', states: [], labels: {} },
+      md,
+    );
+    expect(all.jobs.filter((j) => j.name === a.name || j.name === x.name)).toHaveLength(2);
   });
 
   it('answers ALREADY_EXISTS naming request_id when the request id was used with a different request', async () => {
@@ -109,7 +114,7 @@ describe('jobs: creation', () => {
     for (const [over, extra] of [
       [{ entropyTarget: { constant: 0.3 } }, {}],
       [{ entropyTarget: { constant: -1 } }, {}],
-      [{ trainingDatasetId: '00000000-0000-4000-8000-000000000000' }, {}],
+      [{ trainingDataset: 'projects/-/datasets/00000000-0000-4000-8000-000000000000' }, {}],
       [{ entropyTarget: { constant: 0.4 } }, { displayName: 'another name' }],
     ] as [DeepPartial<JobSpec>, Partial<CreateJobRequest>][]) {
       const bad = await failure(create(over, { requestId: 'reused-1', ...extra }));
@@ -117,14 +122,19 @@ describe('jobs: creation', () => {
       expect(bad.message).toContain('different request');
     }
     const again = await create({ entropyTarget: { constant: 0.4 } }, { requestId: 'reused-1' });
-    expect(again.id).toBe(first.id);
+    expect(again.name).toBe(first.name);
     expect(again.spec!.entropyTarget!.constant).toBe(0.4);
   });
 
   it.each([
     [{ baseModel: '/etc/passwd' }, 'spec.base_model'],
     [{ baseModel: 'hf:unknown/model' }, 'spec.base_model'],
-    [{ trainingDatasetId: '' }, 'spec.training_dataset_id'],
+    [{ trainingDataset: '' }, 'spec.training_dataset'],
+    [{ trainingDataset: '00000000-0000-4000-8000-000000000000' }, 'spec.training_dataset'],
+    [
+      { validationDataset: 'projects/p/jobs/00000000-0000-4000-8000-000000000000' },
+      'spec.validation_dataset',
+    ],
     [{ entropyTarget: undefined }, 'spec.entropy_target'],
     [{ entropyTarget: { constant: -1 } }, 'spec.entropy_target.constant'],
     [{ entropyTarget: { constant: 0.3, tolerance: -0.1 } }, 'spec.entropy_target.tolerance'],
@@ -210,7 +220,9 @@ describe('jobs: creation', () => {
 
   it('rejects a bad request_id and an unknown dataset', async () => {
     expect((await failure(create({}, { requestId: 'no spaces allowed' }))).fields).toEqual(['request_id']);
-    const missing = await failure(create({ trainingDatasetId: '00000000-0000-4000-8000-000000000000' }));
-    expect(missing).toMatchObject({ code: status.NOT_FOUND, fields: ['spec.training_dataset_id'] });
+    const missing = await failure(
+      create({ trainingDataset: 'projects/-/datasets/00000000-0000-4000-8000-000000000000' }),
+    );
+    expect(missing).toMatchObject({ code: status.NOT_FOUND, fields: ['spec.training_dataset'] });
   });
 });

@@ -25,17 +25,17 @@ describe('replicas', () => {
     const c2 = new FineTuningServiceClient(other.grpcAddress, credentials.createInsecure());
     try {
       // Warm replica 2's cache, then change the job through replica 1.
-      expect((await call(c2, c2.getJob, { id: job.id }, md)).job!.state).toBe(JobState.JOB_STATE_QUEUED);
-      await call(c, c.pauseJob, { id: job.id }, md);
+      expect((await call(c2, c2.getJob, { name: job.name }, md)).job!.state).toBe(JobState.JOB_STATE_QUEUED);
+      await call(c, c.pauseJob, { name: job.name }, md);
       const until = Date.now() + 1000;
       let state = JobState.JOB_STATE_QUEUED;
       while (state !== JobState.JOB_STATE_PAUSED && Date.now() < until) {
-        state = (await call(c2, c2.getJob, { id: job.id }, md)).job!.state;
+        state = (await call(c2, c2.getJob, { name: job.name }, md)).job!.state;
       }
       expect(state).toBe(JobState.JOB_STATE_PAUSED);
       // Its own write is visible to the next read on the same replica, with no wait at all.
-      await call(c2, c2.resumeJob, { id: job.id }, md);
-      expect((await call(c2, c2.getJob, { id: job.id }, md)).job!.state).toBe(JobState.JOB_STATE_QUEUED);
+      await call(c2, c2.resumeJob, { name: job.name }, md);
+      expect((await call(c2, c2.getJob, { name: job.name }, md)).job!.state).toBe(JobState.JOB_STATE_QUEUED);
     } finally {
       c2.close();
       await other.close();
@@ -57,7 +57,7 @@ describe('operations', () => {
     const jobs = await call(
       c,
       c.listJobs,
-      { pageSize: 1000, pageToken: '', states: [JobState.JOB_STATE_QUEUED], labels: {} },
+      { parent: '', pageSize: 1000, pageToken: '', states: [JobState.JOB_STATE_QUEUED], labels: {} },
       md,
     );
     expect(res.text).toContain(`aepo_api_jobs{state="QUEUED"} ${jobs.jobs.length}`);

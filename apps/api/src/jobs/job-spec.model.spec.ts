@@ -9,7 +9,7 @@ const MODELS = ['builtin:tiny-arith'];
 function spec(model: JobSpec['model']): JobSpec {
   return JobSpec.fromPartial({
     baseModel: 'builtin:tiny-arith',
-    trainingDatasetId: '00000000-0000-4000-8000-000000000001',
+    trainingDataset: 'projects/p/datasets/00000000-0000-4000-8000-000000000001',
     algorithm: Algorithm.ALGORITHM_GRPO,
     model,
   });

@@ -14,7 +14,7 @@ import { Violations } from '../common/violations.js';
 const MODELS = ['builtin:tiny-arith'];
 const base = {
   baseModel: 'builtin:tiny-arith',
-  trainingDatasetId: '00000000-0000-4000-8000-000000000001',
+  trainingDataset: 'projects/p/datasets/00000000-0000-4000-8000-000000000001',
   entropyTarget: { constant: 0.4 },
 };
 const fields = (over: object) =>
@@ -28,8 +28,9 @@ describe('JobSpec rules from the contract', () => {
   it.each([
     [{ baseModel: '' }, ['spec.base_model']],
     [{ baseModel: 'hf:x/y' }, ['spec.base_model']],
-    [{ trainingDatasetId: 'not-a-uuid' }, ['spec.training_dataset_id']],
-    [{ validationDatasetId: 'nope' }, ['spec.validation_dataset_id']],
+    [{ trainingDataset: 'projects/p/datasets/not-a-uuid' }, ['spec.training_dataset']],
+    [{ trainingDataset: '00000000-0000-4000-8000-000000000001' }, ['spec.training_dataset']],
+    [{ validationDataset: 'nope' }, ['spec.validation_dataset']],
     [{ entropyTarget: undefined }, ['spec.entropy_target']],
     [{ entropyTarget: undefined, algorithm: Algorithm.ALGORITHM_GRPO }, []],
     [{ entropyTarget: {} }, ['spec.entropy_target']],

@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EntropyTarget, JobSpec, type CreateJobRequest, type Job, type JobState } from '@aepo/contracts';
+import {
+  EntropyTarget,
+  jobName,
+  JobSpec,
+  type CreateJobRequest,
+  type Job,
+  type JobState,
+} from '@aepo/contracts';
 import { randomUUID } from 'node:crypto';
 import { ApiError, ApiErrorCode } from '../common/api-error.js';
 import { decodePageToken, encodePageToken, pageSize, TIME_ID_CURSOR } from '../common/page-token.js';
@@ -190,8 +197,13 @@ function sameRequest(job: JobEntity, requestId: string, requestHash: string): Jo
   if (job.requestHash === null || job.requestHash === requestHash) return toJobProto(job);
   throw new ApiError(
     ApiErrorCode.ALREADY_EXISTS,
-    `request_id ${JSON.stringify(requestId)} was already used with a different request (job ${job.id}); ` +
+    `request_id ${JSON.stringify(requestId)} was already used with a different request (${jobName(job.projectId, job.id)}); ` +
       'retry with the same request, or use a new request_id for a new job',
-    [{ field: 'request_id', description: `already used with a different request (job ${job.id})` }],
+    [
+      {
+        field: 'request_id',
+        description: `already used with a different request (${jobName(job.projectId, job.id)})`,
+      },
+    ],
   );
 }

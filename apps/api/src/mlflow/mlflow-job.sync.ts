@@ -1,4 +1,4 @@
-import { JobSpec } from '@aepo/contracts';
+import { jobName, JobSpec } from '@aepo/contracts';
 import {
   LOG_BATCH_LIMITS,
   MAX_TAG_VALUE_LENGTH,
@@ -76,7 +76,9 @@ export async function syncJob(ctx: SyncContext, run: TrackedRun, job: TrackedJob
     const created = existing
       ? { runId: existing, artifactUri: (await ctx.client.getRun(existing)).artifactUri }
       : await ctx.client.createRun(experimentId, job.id, (job.startTime ?? job.createTime).getTime(), [
+          // The run is named by the bare job id (what users search); the tag carries the API's name.
           { key: 'job_id', value: job.id },
+          { key: 'job_name', value: jobName(job.projectId, job.id) },
           { key: 'project_id', value: job.projectId },
           { key: 'target_entropy', value: targetEntropyTag(job.spec['entropyTarget']) },
           { key: 'base_model', value: job.baseModel },

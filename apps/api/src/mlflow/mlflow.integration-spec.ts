@@ -6,7 +6,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CreateJobRequest, JobEventType, JobSpec, JobState, executorV1 } from '@aepo/contracts';
+import {
+  CreateJobRequest,
+  JobEventType,
+  JobSpec,
+  JobState,
+  executorV1,
+  jobIdOf,
+  type MlflowTracking,
+} from '@aepo/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   MlflowReader,
@@ -33,6 +41,12 @@ import { specParams } from './mlflow.mapping.js';
 
 const { Outcome } = executorV1;
 
+/** A job with its `{job}` id beside its name: the run's name and the executor protocol's job id. */
+async function createTracked(h: Harness, mlflow: Partial<MlflowTracking>) {
+  const job = await createJob(h, mlflow);
+  return { ...job, id: jobIdOf(job.name) };
+}
+
 let server: MlflowServer;
 let reader: MlflowReader;
 
@@ -56,7 +70,7 @@ describe('MLflow tracking', () => {
   });
 
   it('makes each job a run: spec as params, one point per step, evaluations, events, status, a model version', async () => {
-    const job = await createJob(h, { experimentName: 'it-tracking' });
+    const job = await createTracked(h, { experimentName: 'it-tracking' });
     expect(job.spec!.mlflow).toEqual({
       trackingUri: server.url,
       experimentName: 'it-tracking',
@@ -74,11 +88,16 @@ describe('MLflow tracking', () => {
     expect(run.info.run_id).toBe(row['run_id']);
     expect(run.info.status).toBe('FINISHED');
     const tags = Object.fromEntries((run.data.tags ?? []).map((t) => [t.key, t.value]));
-    expect(tags).toMatchObject({ job_id: job.id, target_entropy: '0.3', 'mlflow.runName': job.id });
+    expect(tags).toMatchObject({
+      job_id: job.id,
+      job_name: job.name,
+      target_entropy: '0.3',
+      'mlflow.runName': job.id,
+    });
     expect(tags['project_id']).toMatch(/^[0-9a-f-]{36}$/);
 
     const params = Object.fromEntries((run.data.params ?? []).map((p) => [p.key, p.value]));
-    const stored = (await call(h.c, h.c.getJob, { id: job.id }, h.md)).job!;
+    const stored = (await call(h.c, h.c.getJob, { name: job.name }, h.md)).job!;
     expect(params).toEqual(
       Object.fromEntries(specParams(JobSpec.toJSON(stored.spec!)).map((p) => [p.key, p.value])),
     );
@@ -133,7 +152,7 @@ describe('MLflow tracking', () => {
   });
 
   it('registers an object-store checkpoint by its URI, and ends a failed job FAILED without a version', async () => {
-    const s3 = await createJob(h, { experimentName: 'it-tracking', registeredModelName: 'it-s3-model' });
+    const s3 = await createTracked(h, { experimentName: 'it-tracking', registeredModelName: 'it-s3-model' });
     await runJob(h, s3.id, {
       steps: 5,
       checkpoints: [{ step: 5, uri: 's3://models/aepo/step-5', inBand: false }],
@@ -142,7 +161,10 @@ describe('MLflow tracking', () => {
     const versions = await reader.modelVersions('it-s3-model');
     expect(versions.map((v) => v.source)).toEqual(['s3://models/aepo/step-5']);
 
-    const failed = await createJob(h, { experimentName: 'it-tracking', registeredModelName: 'it-failed' });
+    const failed = await createTracked(h, {
+      experimentName: 'it-tracking',
+      registeredModelName: 'it-failed',
+    });
     const { attempt } = await runJob(h, failed.id, {
       steps: 3,
       checkpoints: [{ step: 3, uri: 's3://models/x', inBand: true }],
@@ -156,7 +178,7 @@ describe('MLflow tracking', () => {
   });
 
   it('refuses a tracking URI that is not http(s), and fills in the deployment defaults', async () => {
-    const err = await createJob(h, { trackingUri: 'file:///tmp/mlruns' }).catch((e: Error) => e);
+    const err = await createTracked(h, { trackingUri: 'file:///tmp/mlruns' }).catch((e: Error) => e);
     expect(String((err as Error).message)).toMatch(/spec\.mlflow\.tracking_uri/);
     // A job that names no server is tracked on the deployment's (AEPO_MLFLOW_TRACKING_URI).
     const untracked = await call(
@@ -165,7 +187,7 @@ describe('MLflow tracking', () => {
       CreateJobRequest.fromPartial({
         spec: {
           baseModel: 'builtin:tiny-arith',
-          trainingDatasetId: h.datasetId,
+          trainingDataset: h.dataset,
           entropyTarget: { constant: 0.3 },
         },
       }),
@@ -176,7 +198,7 @@ describe('MLflow tracking', () => {
       experimentName: 'aepo',
       registeredModelName: 'aepo-builtin-tiny-arith',
     });
-    await call(h.c, h.c.cancelJob, { id: untracked.job!.id }, h.md);
+    await call(h.c, h.c.cancelJob, { name: untracked.job!.name }, h.md);
   });
 });
 
@@ -186,9 +208,9 @@ describe('MLflow outages and restarts', () => {
     const t = await startTestApi({ mlflow: trackerConfig() });
     try {
       const h = await harness(t);
-      const job = await createJob(h, { trackingUri: down.url, experimentName: 'it-outage' });
+      const job = await createTracked(h, { trackingUri: down.url, experimentName: 'it-outage' });
       await runJob(h, job.id, { steps: 40, checkpoints: [{ step: 40, uri: '/shared/c/40', inBand: true }] });
-      expect((await call(h.c, h.c.getJob, { id: job.id }, h.md)).job!.state).toBe(
+      expect((await call(h.c, h.c.getJob, { name: job.name }, h.md)).job!.state).toBe(
         JobState.JOB_STATE_SUCCEEDED,
       );
       // Several retries fail, one event says so.
@@ -198,7 +220,7 @@ describe('MLflow outages and restarts', () => {
       const text = await metricsText(t);
       expect(metricValue(text, 'aepo_mlflow_sync_lag_steps')).toBe(40);
       expect(metricValue(text, 'aepo_mlflow_jobs_unavailable')).toBe(1);
-      const unavailable = (await events(h, job.id)).filter(
+      const unavailable = (await events(h, job.name)).filter(
         (e) => e.type === JobEventType.JOB_EVENT_TYPE_TRACKING_UNAVAILABLE,
       );
       expect(unavailable).toHaveLength(1);
@@ -210,7 +232,7 @@ describe('MLflow outages and restarts', () => {
       const run = (await downReader.runByName('it-outage', job.id))!;
       expect(run.info.status).toBe('FINISHED');
       await expectOnePointPerStep(downReader, run, 40);
-      const evs = await events(h, job.id);
+      const evs = await events(h, job.name);
       expect(evs.filter((e) => e.type === JobEventType.JOB_EVENT_TYPE_TRACKING_UNAVAILABLE)).toHaveLength(1);
       expect(evs.filter((e) => e.type === JobEventType.JOB_EVENT_TYPE_TRACKING_RECOVERED)).toHaveLength(1);
       expect(await downReader.modelVersions('aepo-builtin-tiny-arith')).toHaveLength(1);
@@ -231,7 +253,7 @@ describe('MLflow outages and restarts', () => {
       const h = await harness(first);
       const jobs = [];
       for (let i = 0; i < 3; i++) {
-        const job = await createJob(h, { experimentName: 'it-replicas' });
+        const job = await createTracked(h, { experimentName: 'it-replicas' });
         await runJob(h, job.id, { steps: 150, checkpoints: [{ step: 150, uri: '/shared/x', inBand: true }] });
         jobs.push(job);
       }
@@ -261,7 +283,7 @@ describe('MLflow outages and restarts', () => {
     let t = await startTestApi(config, { dataDir });
     try {
       const h = await harness(t);
-      const job = await createJob(h, { experimentName: 'it-restart' });
+      const job = await createTracked(h, { experimentName: 'it-restart' });
       const steps = 600;
       await runJob(h, job.id, { steps, checkpoints: [{ step: steps, uri: '/shared/r', inBand: true }] });
       // Stop the API once part of the records are in MLflow and the rest are not.

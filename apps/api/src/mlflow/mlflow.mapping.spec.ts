@@ -11,7 +11,7 @@ import { retryDelayMs } from './mlflow.tracker.js';
 const base = (over: Partial<JobSpec> = {}) =>
   JobSpec.fromPartial({
     baseModel: 'hf:Qwen/Qwen2.5-Math-7B',
-    trainingDatasetId: '00000000-0000-4000-8000-000000000001',
+    trainingDataset: 'projects/p/datasets/00000000-0000-4000-8000-000000000001',
     algorithm: Algorithm.ALGORITHM_AEPO,
     entropyTarget: { constant: 0.3 },
     ...over,

@@ -51,7 +51,7 @@ async function quotaFailure(p: Promise<unknown>): Promise<QuotaViolation> {
 const rowsOfBytes = (n: number, bytes: number) =>
   Array.from({ length: n }, (_, i) => ({ prompt: String(i).padStart(bytes - 1, 'x'), answer: '1', id: '' }));
 
-const meta = (displayName: string) => ({ metadata: { displayName, labels: {}, requestId: '' } });
+const meta = (displayName: string) => ({ metadata: { displayName, labels: {}, requestId: '', parent: '' } });
 
 /** Opens an upload on `client` and sends its first message; the stream stays open. */
 function openUpload(client: FineTuningServiceClient, md: Metadata, first: Partial<UploadDatasetRequest>) {
@@ -91,17 +91,17 @@ async function uploadSlotHeld(): Promise<void> {
 }
 
 async function newDataset(md: Metadata): Promise<string> {
-  return (await upload(c, md, [{ ...meta('tiny'), rows: tinyRows(4) }])).dataset!.id;
+  return (await upload(c, md, [{ ...meta('tiny'), rows: tinyRows(4) }])).dataset!.name;
 }
 
-const createJob = (md: Metadata, datasetId: string, client: FineTuningServiceClient = c) =>
+const createJob = (md: Metadata, dataset: string, client: FineTuningServiceClient = c) =>
   call(
     client,
     client.createJob,
     CreateJobRequest.fromPartial({
       spec: JobSpec.fromPartial({
         baseModel: 'builtin:tiny-arith',
-        trainingDatasetId: datasetId,
+        trainingDataset: dataset,
         entropyTarget: { constant: 0.3 },
       }),
     }),
@@ -111,20 +111,20 @@ const createJob = (md: Metadata, datasetId: string, client: FineTuningServiceCli
 describe('quota: concurrent jobs', () => {
   it('refuses a job beyond the active jobs, counts parallel creates exactly, frees on cancel', async () => {
     const { projectId, md } = await t.newProject('jobs');
-    const datasetId = await newDataset(md);
-    const results = await Promise.allSettled(Array.from({ length: 5 }, () => createJob(md, datasetId)));
+    const dataset = await newDataset(md);
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => createJob(md, dataset)));
     const created = results.filter((r) => r.status === 'fulfilled').map((r) => r.value);
     expect(created).toHaveLength(QUOTAS.activeJobs);
 
-    const v = await quotaFailure(createJob(md, datasetId));
+    const v = await quotaFailure(createJob(md, dataset));
     expect(v).toMatchObject({ subject: `projects/${projectId}`, quotaId: 'concurrent_jobs', quotaValue: 2 });
 
     // Another project is not limited by this one's jobs.
     const other = await t.newProject('jobs-other');
     await createJob(other.md, await newDataset(other.md));
 
-    await call(c, c.cancelJob, { id: created[0]!.id }, md);
-    expect((await createJob(md, datasetId)).id).toBeTruthy();
+    await call(c, c.cancelJob, { name: created[0]!.name }, md);
+    expect((await createJob(md, dataset)).name).toBeTruthy();
   });
 });
 
@@ -139,9 +139,9 @@ describe('quota: stored dataset bytes', () => {
       quotaId: 'stored_dataset_bytes',
       quotaValue: QUOTAS.datasetBytes,
     });
-    const list = await call(c, c.listDatasets, { pageSize: 100, pageToken: '' }, md);
+    const list = await call(c, c.listDatasets, { parent: '', pageSize: 100, pageToken: '' }, md);
     expect(list.datasets.map((d) => d.displayName)).toEqual(['a']);
-    await call(c, c.deleteDataset, { id: first.dataset!.id }, md);
+    await call(c, c.deleteDataset, { name: first.dataset!.name }, md);
     await upload(c, md, [{ ...meta('b'), rows: rowsOfBytes(120, 1000) }]);
   });
 });
@@ -170,7 +170,7 @@ describe('quota: open streams', () => {
     const { projectId, md } = await t.newProject('streams');
     const job = await createJob(md, await newDataset(md));
     // A QUEUED job's event stream stays open after its CREATED event.
-    const follow = () => c.streamJobEvents({ jobId: job.id, afterSequence: 0 }, md);
+    const follow = () => c.streamJobEvents({ parent: job.name, afterSequence: 0 }, md);
     const firstEvent = (s: ClientReadableStream<StreamJobEventsResponse>) =>
       new Promise<void>((resolve, reject) => {
         s.once('data', () => resolve());
@@ -217,9 +217,9 @@ describe('quotas across API replicas: a second API on the same database', () => 
 
   it('parallel creates spread over both replicas admit exactly the active-jobs quota', async () => {
     const { md } = await t.newProject('replica-jobs');
-    const datasetId = await newDataset(md);
+    const dataset = await newDataset(md);
     const results = await Promise.allSettled(
-      Array.from({ length: 8 }, (_, i) => createJob(md, datasetId, i % 2 === 0 ? c : c2)),
+      Array.from({ length: 8 }, (_, i) => createJob(md, dataset, i % 2 === 0 ? c : c2)),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(QUOTAS.activeJobs);
     for (const r of results)
@@ -254,7 +254,7 @@ describe('quotas across API replicas: a second API on the same database', () => 
       open.end();
       const v = await quotaFailure(answer);
       expect(v).toMatchObject({ subject: `projects/${projectId}`, quotaId: 'stored_dataset_bytes' });
-      const list = await call(c3, c3.listDatasets, { pageSize: 100, pageToken: '' }, md);
+      const list = await call(c3, c3.listDatasets, { parent: '', pageSize: 100, pageToken: '' }, md);
       expect(list.datasets.map((d) => d.displayName)).toEqual(['second']);
     } finally {
       await t3.close();

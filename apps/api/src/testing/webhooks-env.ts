@@ -6,6 +6,8 @@ import {
   type executorV1,
   type FineTuningServiceClient,
   type WebhookDelivery,
+  jobIdOf,
+  parseResourceName,
 } from '@aepo/contracts';
 import pg from 'pg';
 import type { WebhookDeliveryConfig } from '../config/api-config.js';
@@ -89,7 +91,8 @@ export class WebhooksEnv {
       key,
     );
     this.receiver.secret(path, res.secret);
-    return res.endpoint!;
+    // `id`: the `{endpoint}` id, as the database rows name the endpoint.
+    return { ...res.endpoint!, id: parseResourceName('webhookEndpoint', res.endpoint!.name)![1]! };
   }
 
   async createJob() {
@@ -100,7 +103,9 @@ export class WebhooksEnv {
         entropyTarget: { constant: 0.3 },
       },
     });
-    return (await call(this.c, this.c.createJob, req, this.md)).job!;
+    const job = (await call(this.c, this.c.createJob, req, this.md)).job!;
+    // `id`: the `{job}` id, as the executor protocol names the job.
+    return { ...job, id: jobIdOf(job.name) };
   }
 
   /** The delivery log of endpoint `endpoint` (its name; `''`: every endpoint of the project). */

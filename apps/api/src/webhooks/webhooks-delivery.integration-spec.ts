@@ -1,6 +1,12 @@
 /** Webhook delivery: signed events of a job's life, retries, give-up and redelivery, restarts, replicas. */
 import { status } from '@grpc/grpc-js';
-import { EvaluationRecord, StepRecord, WebhookDeliveryState, executorV1 } from '@aepo/contracts';
+import {
+  EvaluationRecord,
+  StepRecord,
+  WebhookDeliveryState,
+  executorV1,
+  parseResourceName,
+} from '@aepo/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDataSource } from '../database/data-source.js';
 import { failure } from '../testing/grpc-helpers.js';
@@ -24,7 +30,7 @@ describe('delivery', () => {
       { executorId: 'hooks', waitSeconds: 0, models: [] },
       hooks.emd,
     );
-    expect(lease!.job!.id).toBe(job.id);
+    expect(lease!.job!.name).toBe(job.name);
     const attempt = lease!.attempt;
     const step = (n: number, targetUnreachable = false) =>
       StepRecord.fromPartial({
@@ -69,7 +75,7 @@ describe('delivery', () => {
     );
 
     const events = (
-      await call(hooks.c, hooks.c.listJobEvents, { jobId: job.id, pageSize: 0, pageToken: '' }, hooks.md)
+      await call(hooks.c, hooks.c.listJobEvents, { parent: job.name, pageSize: 0, pageToken: '' }, hooks.md)
     ).events;
     const changes = events.filter((e) =>
       ['JOB_EVENT_TYPE_CREATED', 'JOB_EVENT_TYPE_STATE_CHANGED'].includes(e.type),
@@ -97,35 +103,36 @@ describe('delivery', () => {
         e.toState,
       ]),
     );
-    expect(stateChanges.every((b) => b.data['jobId'] === job.id)).toBe(true);
+    expect(stateChanges.every((b) => b.data['job'] === job.name && !('jobId' in b.data))).toBe(true);
     const byType = (t: string) => bodies().filter((b) => b.type === t);
     expect(byType('job.checkpoint_saved')[0]!.data['checkpoint']).toMatchObject({
+      name: `${job.name}/checkpoints/2`,
       step: 2,
       uri: 's3://ckpt/2',
       inBand: true,
     });
     expect(byType('job.target_unreachable')).toHaveLength(1);
     expect(byType('job.evaluation_recorded')[0]!.data).toMatchObject({
-      jobId: job.id,
+      job: job.name,
       step: 2,
       record: { accuracy: 0.75 },
     });
 
     const log = await hooks.logUntil(
-      ep.id,
+      ep.name,
       (d) => d.length === got.length && d.every((x) => x.state === DELIVERED),
     );
     expect(log.map((d) => d.webhookId).sort()).toEqual(got.map((r) => r.id).sort());
     expect(log.every((d) => d.attemptCount === 1 && d.lastStatusCode === 200 && d.deliveredTime)).toBe(true);
-    await call(hooks.w, hooks.w.deleteWebhookEndpoint, { id: ep.id }, hooks.md);
+    await call(hooks.w, hooks.w.deleteWebhookEndpoint, { name: ep.name }, hooks.md);
   });
 
   it('retries an endpoint answering 500 then 200 with the same webhook-id and body', async () => {
     const ep = await hooks.newEndpoint('/flaky', ['job.state_changed']);
     hooks.receiver.answer('/flaky', (seen) => (seen === 1 ? 500 : 200));
     const job = await hooks.createJob();
-    await call(hooks.c, hooks.c.cancelJob, { id: job.id }, hooks.md);
-    const log = await hooks.logUntil(ep.id, (d) => d.length === 2 && d.every((x) => x.state === DELIVERED));
+    await call(hooks.c, hooks.c.cancelJob, { name: job.name }, hooks.md);
+    const log = await hooks.logUntil(ep.name, (d) => d.length === 2 && d.every((x) => x.state === DELIVERED));
     for (const d of log) {
       const tries = hooks.receiver.on('/flaky').filter((r) => r.id === d.webhookId);
       expect(tries.map((r) => r.answered)).toEqual([500, 200]);
@@ -133,7 +140,7 @@ describe('delivery', () => {
       expect(tries.every((r) => r.validSignature)).toBe(true);
       expect(d).toMatchObject({ attemptCount: 2, lastStatusCode: 200, lastError: '' });
     }
-    await call(hooks.w, hooks.w.deleteWebhookEndpoint, { id: ep.id }, hooks.md);
+    await call(hooks.w, hooks.w.deleteWebhookEndpoint, { name: ep.name }, hooks.md);
   });
 
   it('gives up after the attempt budget (FAILED in the log), and RedeliverWebhook sends it again', async () => {
@@ -141,7 +148,7 @@ describe('delivery', () => {
     let up = false;
     hooks.receiver.answer('/down', () => (up ? 204 : 503));
     await hooks.createJob();
-    const [failed] = await hooks.logUntil(ep.id, (d) => d.length === 1 && d[0]!.state === FAILED);
+    const [failed] = await hooks.logUntil(ep.name, (d) => d.length === 1 && d[0]!.state === FAILED);
     expect(failed).toMatchObject({ attemptCount: FAST.maxAttempts, lastStatusCode: 503 });
     expect(failed!.lastError).toMatch(/^HTTP 503/);
     expect(hooks.receiver.on('/down')).toHaveLength(FAST.maxAttempts);
@@ -150,12 +157,12 @@ describe('delivery', () => {
     expect(metrics).toMatch(/aepo_api_webhook_deliveries_total\{outcome="retry"\} [1-9]/);
 
     up = true;
-    const again = await call(hooks.w, hooks.w.redeliverWebhook, { deliveryId: failed!.id }, hooks.md);
+    const again = await call(hooks.w, hooks.w.redeliverWebhook, { name: failed!.name }, hooks.md);
     expect(again.delivery).toMatchObject({
       state: WebhookDeliveryState.WEBHOOK_DELIVERY_STATE_PENDING,
       attemptCount: 0,
     });
-    const [done] = await hooks.logUntil(ep.id, (d) => d[0]!.state === DELIVERED);
+    const [done] = await hooks.logUntil(ep.name, (d) => d[0]!.state === DELIVERED);
     expect(done).toMatchObject({ attemptCount: 1, lastStatusCode: 204, webhookId: failed!.webhookId });
     const tries = hooks.receiver.on('/down');
     expect(tries).toHaveLength(FAST.maxAttempts + 1);
@@ -167,13 +174,23 @@ describe('delivery', () => {
           call(
             hooks.w,
             hooks.w.redeliverWebhook,
-            { deliveryId: failed!.id },
+            { name: failed!.name },
             (await hooks.db.newProject('x')).md,
           ),
         )
       ).code,
     ).toBe(status.NOT_FOUND);
-    await call(hooks.w, hooks.w.deleteWebhookEndpoint, { id: ep.id }, hooks.md);
+    // Delivery ids are globally unique: `-` stands for the project and the endpoint; another endpoint
+    // of the name does not hold the delivery.
+    const deliveryId = parseResourceName('webhookDelivery', failed!.name)![2]!;
+    const wildcard = `projects/-/webhookEndpoints/-/deliveries/${deliveryId}`;
+    const viaWildcard = await call(hooks.w, hooks.w.redeliverWebhook, { name: wildcard }, hooks.md);
+    expect(viaWildcard.delivery!.name).toBe(failed!.name);
+    const elsewhere = `projects/-/webhookEndpoints/00000000-0000-4000-8000-000000000000/deliveries/${deliveryId}`;
+    expect((await failure(call(hooks.w, hooks.w.redeliverWebhook, { name: elsewhere }, hooks.md))).code).toBe(
+      status.NOT_FOUND,
+    );
+    await call(hooks.w, hooks.w.deleteWebhookEndpoint, { name: ep.name }, hooks.md);
   });
 
   it('loses nothing when the sending API stops mid-delivery; a duplicate carries the same webhook-id', async () => {
@@ -187,16 +204,16 @@ describe('delivery', () => {
     let holding = true;
     hooks.receiver.answer('/restart', () => (holding ? 'hold' : 200));
     for (let i = 0; i < 2; i++)
-      await call(hooks.c, hooks.c.cancelJob, { id: (await hooks.createJob()).id }, hooks.md);
+      await call(hooks.c, hooks.c.cancelJob, { name: (await hooks.createJob()).name }, hooks.md);
     await hooks.receiver.until(() => hooks.receiver.on('/restart').length === 2);
     await hooks.sender.close();
-    const queued = await hooks.deliveries(ep.id);
+    const queued = await hooks.deliveries(ep.name);
     expect(queued).toHaveLength(4);
     expect(queued.every((d) => d.state === WebhookDeliveryState.WEBHOOK_DELIVERY_STATE_PENDING)).toBe(true);
 
     holding = false;
     hooks.sender = await startTestApi({ databaseUrl: hooks.db.api.databaseUrl, webhooks: FAST });
-    const log = await hooks.logUntil(ep.id, (d) => d.length === 4 && d.every((x) => x.state === DELIVERED));
+    const log = await hooks.logUntil(ep.name, (d) => d.length === 4 && d.every((x) => x.state === DELIVERED));
     const got = hooks.receiver.on('/restart');
     expect(new Set(got.map((r) => r.id))).toEqual(new Set(log.map((d) => d.webhookId)));
     expect(got.every((r) => r.validSignature)).toBe(true);
@@ -214,15 +231,15 @@ describe('delivery', () => {
     try {
       const ep = await hooks.newEndpoint('/replicas', ['job.state_changed']);
       for (let i = 0; i < 5; i++)
-        await call(hooks.c, hooks.c.cancelJob, { id: (await hooks.createJob()).id }, hooks.md);
+        await call(hooks.c, hooks.c.cancelJob, { name: (await hooks.createJob()).name }, hooks.md);
       const log = await hooks.logUntil(
-        ep.id,
+        ep.name,
         (d) => d.length === 10 && d.every((x) => x.state === DELIVERED),
       );
       const got = hooks.receiver.on('/replicas');
       expect(got.map((r) => r.id).sort()).toEqual(log.map((d) => d.webhookId).sort());
       expect(log.every((d) => d.attemptCount === 1)).toBe(true);
-      await call(hooks.w, hooks.w.deleteWebhookEndpoint, { id: ep.id }, hooks.md);
+      await call(hooks.w, hooks.w.deleteWebhookEndpoint, { name: ep.name }, hooks.md);
     } finally {
       await second.close();
     }
@@ -240,7 +257,7 @@ describe('delivery', () => {
       const claimed = (await dead.claimDue(100, 300)).filter((d) => d.url === hooks.receiver.url('/crash'));
       expect(claimed).toHaveLength(1);
       hooks.sender = await startTestApi({ databaseUrl: hooks.db.api.databaseUrl, webhooks: FAST });
-      const [d] = await hooks.logUntil(ep.id, (list) => list[0]?.state === DELIVERED);
+      const [d] = await hooks.logUntil(ep.name, (list) => list[0]?.state === DELIVERED);
       expect(d).toMatchObject({ attemptCount: 2, webhookId: webhookIdOf(claimed[0]!.id) });
       expect(hooks.receiver.on('/crash').map((r) => [r.id, r.validSignature])).toEqual([
         [d!.webhookId, true],
@@ -250,6 +267,6 @@ describe('delivery', () => {
     } finally {
       await ds.destroy();
     }
-    await call(hooks.w, hooks.w.deleteWebhookEndpoint, { id: ep.id }, hooks.md);
+    await call(hooks.w, hooks.w.deleteWebhookEndpoint, { name: ep.name }, hooks.md);
   });
 });

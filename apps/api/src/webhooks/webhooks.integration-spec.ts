@@ -4,6 +4,7 @@
  * Delivery itself: webhooks-delivery.integration-spec.ts.
  */
 import { status } from '@grpc/grpc-js';
+import { parseResourceName } from '@aepo/contracts';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDataSource } from '../database/data-source.js';
@@ -59,7 +60,7 @@ describe('WebhookService', () => {
         )
       ).code,
     ).toBe(status.UNAUTHENTICATED);
-    await call(hooks.w, hooks.w.deleteWebhookEndpoint, { id: ep.id }, hooks.md);
+    await call(hooks.w, hooks.w.deleteWebhookEndpoint, { name: ep.name }, hooks.md);
   });
 
   it('keeps endpoints per project, shows the secret once, updates by field mask, deletes', async () => {
@@ -81,10 +82,37 @@ describe('WebhookService', () => {
       eventTypes: ['job.checkpoint_saved'],
       enabled: false,
     });
-    const got = await call(hooks.w, hooks.w.getWebhookEndpoint, { id: ep.id }, hooks.md);
+    const got = await call(hooks.w, hooks.w.getWebhookEndpoint, { name: ep.name }, hooks.md);
     expect(JSON.stringify(got)).not.toContain(created.secret.slice(6));
+    // AIP-122 names: `-` for the caller's project; a malformed name is INVALID_ARGUMENT naming the field.
+    const id = parseResourceName('webhookEndpoint', ep.name)![1]!;
+    const wildcard = `projects/-/webhookEndpoints/${id}`;
+    expect((await call(hooks.w, hooks.w.getWebhookEndpoint, { name: wildcard }, hooks.md)).endpoint).toEqual(
+      ep,
+    );
+    expect(await failure(call(hooks.w, hooks.w.getWebhookEndpoint, { name: id }, hooks.md))).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      fields: ['name'],
+    });
+    const unnamed = { endpoint: { ...ep, name: `${ep.name}/deliveries/x` }, updateMask: ['enabled'] };
+    expect(await failure(call(hooks.w, hooks.w.updateWebhookEndpoint, unnamed, hooks.md))).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      fields: ['endpoint.name'],
+    });
+    const byParent = (parent: string) =>
+      call(
+        hooks.w,
+        hooks.w.listWebhookDeliveries,
+        { parent, states: [], pageSize: 0, pageToken: '' },
+        hooks.md,
+      );
+    expect((await failure(byParent('projects/-'))).fields).toEqual(['parent']);
+    expect((await byParent('projects/-/webhookEndpoints/-')).deliveries).toEqual(
+      (await byParent('')).deliveries,
+    );
+    expect((await byParent(wildcard)).deliveries).toEqual([]);
     const { md: other } = await hooks.db.newProject('other');
-    expect((await failure(call(hooks.w, hooks.w.getWebhookEndpoint, { id: ep.id }, other))).code).toBe(
+    expect((await failure(call(hooks.w, hooks.w.getWebhookEndpoint, { name: ep.name }, other))).code).toBe(
       status.NOT_FOUND,
     );
     expect(
@@ -104,15 +132,15 @@ describe('WebhookService', () => {
       { pageSize: 0, pageToken: '' },
       hooks.md,
     );
-    expect(listed.endpoints.map((e) => e.id)).toContain(ep.id);
+    expect(listed.endpoints.map((e) => e.name)).toContain(ep.name);
 
-    await call(hooks.w, hooks.w.deleteWebhookEndpoint, { id: ep.id }, hooks.md);
-    expect((await failure(call(hooks.w, hooks.w.getWebhookEndpoint, { id: ep.id }, hooks.md))).code).toBe(
+    await call(hooks.w, hooks.w.deleteWebhookEndpoint, { name: ep.name }, hooks.md);
+    expect((await failure(call(hooks.w, hooks.w.getWebhookEndpoint, { name: ep.name }, hooks.md))).code).toBe(
       status.NOT_FOUND,
     );
-    expect((await failure(call(hooks.w, hooks.w.deleteWebhookEndpoint, { id: ep.id }, hooks.md))).code).toBe(
-      status.NOT_FOUND,
-    );
+    expect(
+      (await failure(call(hooks.w, hooks.w.deleteWebhookEndpoint, { name: ep.name }, hooks.md))).code,
+    ).toBe(status.NOT_FOUND);
   });
 });
 
@@ -129,8 +157,8 @@ describe('outbox', () => {
     const { md: otherMd } = await hooks.db.newProject('outbox-other');
     await hooks.newEndpoint('/outbox-other', ALL_TYPES, otherMd);
     const job = await hooks.createJob();
-    await call(hooks.c, hooks.c.cancelJob, { id: job.id }, hooks.md);
-    await hooks.logUntil(ep.id, (d) => d.length === 2 && d.every((x) => x.state === DELIVERED));
+    await call(hooks.c, hooks.c.cancelJob, { name: job.name }, hooks.md);
+    await hooks.logUntil(ep.name, (d) => d.length === 2 && d.every((x) => x.state === DELIVERED));
 
     const other = new pg.Client({ connectionString: hooks.db.api.databaseUrl });
     await other.connect();
@@ -183,7 +211,7 @@ describe('outbox', () => {
       'job.evaluation_recorded',
       'job.state_changed',
     ]);
-    const log = await hooks.logUntil(ep.id, (d) => d.length === 4 && d.every((x) => x.state === DELIVERED));
+    const log = await hooks.logUntil(ep.name, (d) => d.length === 4 && d.every((x) => x.state === DELIVERED));
     expect(
       hooks.receiver
         .on('/outbox')
@@ -192,7 +220,7 @@ describe('outbox', () => {
     ).toEqual(log.map((d) => d.webhookId).sort());
     expect(hooks.receiver.on('/outbox-off')).toEqual([]);
     expect(hooks.receiver.on('/outbox-other')).toEqual([]);
-    await call(hooks.w, hooks.w.deleteWebhookEndpoint, { id: ep.id }, hooks.md);
+    await call(hooks.w, hooks.w.deleteWebhookEndpoint, { name: ep.name }, hooks.md);
   });
 });
 
@@ -272,7 +300,7 @@ describe('retention', () => {
     } finally {
       await Promise.all(sweepers.map((a) => a.close()));
     }
-    await call(hooks.w, hooks.w.deleteWebhookEndpoint, { id: ep.id }, hooks.md);
+    await call(hooks.w, hooks.w.deleteWebhookEndpoint, { name: ep.name }, hooks.md);
   });
 });
 
@@ -298,16 +326,16 @@ describe('aepo webhooks (the CLI)', () => {
       '--json',
     );
     expect(created.code, created.stderr).toBe(0);
-    const { endpoint, secret } = JSON.parse(created.stdout) as { endpoint: { id: string }; secret: string };
+    const { endpoint, secret } = JSON.parse(created.stdout) as { endpoint: { name: string }; secret: string };
     hooks.receiver.secret('/cli', secret);
-    expect((await aepo('list')).stdout).toContain(endpoint.id);
+    expect((await aepo('list')).stdout).toContain(endpoint.name);
 
     await hooks.createJob();
-    await hooks.logUntil(endpoint.id, (d) => d.length === 1 && d[0]!.state === DELIVERED);
-    const shown = await aepo('deliveries', '--endpoint-id', endpoint.id, '--state', 'delivered');
+    await hooks.logUntil(endpoint.name, (d) => d.length === 1 && d[0]!.state === DELIVERED);
+    const shown = await aepo('deliveries', '--endpoint', endpoint.name, '--state', 'delivered');
     expect(shown.stdout, shown.stderr).toMatch(/job\.state_changed .* delivered +1 +200 /);
-    const [delivery] = await hooks.deliveries(endpoint.id);
-    const again = await aepo('redeliver', delivery!.id);
+    const [delivery] = await hooks.deliveries(endpoint.name);
+    const again = await aepo('redeliver', delivery!.name);
     expect(again.stdout).toContain(delivery!.webhookId);
     await hooks.receiver.until(() => hooks.receiver.on('/cli').length === 2);
     expect(hooks.receiver.on('/cli').map((r) => [r.id, r.validSignature])).toEqual([
@@ -315,7 +343,7 @@ describe('aepo webhooks (the CLI)', () => {
       [delivery!.webhookId, true],
     ]);
 
-    expect((await aepo('delete', endpoint.id)).code).toBe(0);
-    expect((await aepo('list')).stdout).not.toContain(endpoint.id);
+    expect((await aepo('delete', endpoint.name)).code).toBe(0);
+    expect((await aepo('list')).stdout).not.toContain(endpoint.name);
   });
 });

@@ -105,8 +105,7 @@ describe('CheckpointCoordinator', () => {
     first.checkpoints.noteStep((await first.training.stepOnce()).record, undefined);
     const saved = await first.checkpoints.save(first.training);
     const resume = {
-      id: 'c1',
-      jobId: 'job-1',
+      name: 'projects/p-1/jobs/job-1/checkpoints/1',
       step: 1,
       uri: saved.uri,
       entropy: 0,

@@ -167,8 +167,8 @@ const CARRIED: Record<string, Carry> = {
 /** Leaves no trainer or engine setting carries, and who reads them instead. */
 const READ_ELSEWHERE: Record<string, string> = {
   base_model: "the runner loads it by name (Load's model)",
-  training_dataset_id: "the runner's dataset loader",
-  validation_dataset_id: "the runner's dataset loader (and validation.every_n_steps' gate)",
+  training_dataset: "the runner's dataset loader",
+  validation_dataset: "the runner's dataset loader (and validation.every_n_steps' gate)",
   labels: 'the API (ListJobs filters)',
   'mlflow.tracking_uri': "the API's MLflow tracker",
   'mlflow.experiment_name': "the API's MLflow tracker",
@@ -177,8 +177,8 @@ const READ_ELSEWHERE: Record<string, string> = {
 
 const MINIMAL: JobSpec = {
   baseModel: 'builtin:tiny-arith',
-  trainingDatasetId: '00000000-0000-4000-8000-000000000001',
-  validationDatasetId: '',
+  trainingDataset: 'projects/p/datasets/00000000-0000-4000-8000-000000000001',
+  validationDataset: '',
   algorithm: Algorithm.ALGORITHM_UNSPECIFIED,
   entropyTarget: { constant: 0.4, estimator: EntropyEstimator.ENTROPY_ESTIMATOR_UNSPECIFIED },
   labels: {},
@@ -188,7 +188,7 @@ const MINIMAL: JobSpec = {
 function full(schedule: boolean): JobSpec {
   return {
     ...MINIMAL,
-    validationDatasetId: '00000000-0000-4000-8000-000000000002',
+    validationDataset: 'projects/p/datasets/00000000-0000-4000-8000-000000000002',
     algorithm: Algorithm.ALGORITHM_GRPO,
     entropyTarget: {
       ...(schedule

@@ -14,8 +14,8 @@ import { JobSpecError, toAlgorithmConfig, toGraderSpec, toTargetSchedule } from 
 
 const base: JobSpec = applySpecDefaults({
   baseModel: 'builtin:tiny-arith',
-  trainingDatasetId: 'd',
-  validationDatasetId: 'v',
+  trainingDataset: 'projects/p/datasets/d',
+  validationDataset: 'projects/p/datasets/v',
   algorithm: Algorithm.ALGORITHM_AEPO,
   entropyTarget: {
     constant: 0.5,
@@ -112,7 +112,7 @@ describe('toAlgorithmConfig', () => {
     const c = toAlgorithmConfig({
       ...base,
       algorithm: Algorithm.ALGORITHM_ENTROPY_REG,
-      validationDatasetId: '',
+      validationDataset: '',
       entropyReg: { coef: 0.01 },
     });
     expect(c.algorithm).toBe('entropy-reg');
