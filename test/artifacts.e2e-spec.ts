@@ -7,7 +7,7 @@
  * until it is back, and the job keeps its last good checkpoint.
  */
 import type { GetArtifactDownloadUrlsRequest, GetArtifactDownloadUrlsResponse } from '@aepo/contracts';
-import { JobState, parseBadRequest } from '@aepo/contracts';
+import { JobState, jobIdOf, parseBadRequest } from '@aepo/contracts';
 import { type Manifest, artifactKeys, parseManifest, sha256File } from '@aepo/artifacts';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { execFile } from 'node:child_process';
@@ -32,7 +32,6 @@ import {
 } from './support/executor-processes.js';
 import { findUv } from '../apps/gpu-executor/src/engine/uv-binary.js';
 import { INSTALL_TIMEOUT_MS, S3TestServer } from './support/seaweedfs.js';
-import { jobIdOf } from './support/names.js';
 
 const PREFIX = 'deploy-e2e';
 const dir = mkdtempSync(path.join(tmpdir(), 'aepo-artifacts-e2e-'));

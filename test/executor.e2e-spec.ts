@@ -4,7 +4,7 @@
  * public gRPC API; faults are real kills (SIGKILL of an executor or its engine, SIGTERM, an API
  * restart). Every job must end with a gap-free, duplicate-free step history.
  */
-import { type JobEvent, JobEventType, JobState, type StepRecord } from '@aepo/contracts';
+import { type JobEvent, JobEventType, JobState, jobIdOf, type StepRecord } from '@aepo/contracts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,7 +21,6 @@ import {
   tinyJobSpec,
   waitFor,
 } from './support/executor-processes.js';
-import { jobIdOf } from './support/names.js';
 
 // Long enough for a lease to outlive an API restart (about 7 s here), short for the SIGKILL test.
 const TTL_SECONDS = 12;

@@ -5,7 +5,7 @@
  * healthy system (a panel showing "No data" there hides the number an operator looks for), and every
  * alert and recording rule must evaluate without error.
  */
-import { JobState } from '@aepo/contracts';
+import { JobState, jobIdOf } from '@aepo/contracts';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +27,6 @@ import {
   tinyJobSpec,
   waitFor,
 } from './support/executor-processes.js';
-import { jobIdOf } from './support/names.js';
 
 const SCRAPE_SECONDS = 1;
 // Grafana's $__rate_interval is at least four scrape intervals; a few more keep a rate defined

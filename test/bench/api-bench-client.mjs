@@ -12,12 +12,10 @@ import {
   FineTuningServiceClient,
   UploadDatasetRequest,
   executorV1,
-  parseResourceName,
+  jobIdOf,
 } from '@aepo/contracts';
 
 const [, , cmd, address, ...args] = process.argv;
-// The executor protocol keys on the bare job id inside the leased job's name.
-const jobIdOf = (name) => parseResourceName('job', name)[1];
 const creds = grpc.credentials.createInsecure();
 const bearer = (token) => {
   const md = new grpc.Metadata();

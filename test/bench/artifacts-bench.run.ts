@@ -7,7 +7,7 @@
  * separately. Correctness beside it: every listed checkpoint of the store's jobs has its manifest, and
  * the exported model downloads through presigned URLs with matching sha256.
  */
-import { JobState } from '@aepo/contracts';
+import { JobState, jobIdOf } from '@aepo/contracts';
 import { artifactKeys } from '@aepo/artifacts';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,6 @@ import {
   tinyArithRows,
   tinyJobSpec,
 } from '../support/executor-processes.js';
-import { jobIdOf } from '../support/names.js';
 import { S3TestServer } from '../support/seaweedfs.js';
 
 const STEPS = Number(process.env.STEPS ?? 20);

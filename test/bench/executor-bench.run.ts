@@ -3,7 +3,7 @@
  * model, AEPO's step time over GRPO's in the same run, and the resident memory of the executor and its
  * engine through a long run. Real processes: the API (embedded Postgres), one executor with its engine.
  */
-import { Algorithm, JobState } from '@aepo/contracts';
+import { Algorithm, JobState, jobIdOf } from '@aepo/contracts';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,7 +18,6 @@ import {
   tinyJobSpec,
   waitFor,
 } from '../support/executor-processes.js';
-import { jobIdOf } from '../support/names.js';
 
 const RATIO_STEPS = Number(process.env.RATIO_STEPS ?? 25);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);

@@ -13,14 +13,13 @@
  * Correctness beside the numbers: after each tracked round the MLflow run must hold exactly one point
  * per step of `entropy` with the values sent.
  */
-import { CreateJobRequest, StepRecord, executorV1 } from '@aepo/contracts';
+import { CreateJobRequest, StepRecord, executorV1, jobIdOf } from '@aepo/contracts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { tinyRows, upload } from '../../apps/api/src/testing/grpc-helpers.js';
 import { bearer, call, EXECUTOR_TOKEN, startTestApi } from '../../apps/api/src/testing/test-api.js';
 import { installMlflow, MlflowReader, startMlflowServer } from '../support/mlflow-server.js';
-import { jobIdOf } from '../support/names.js';
 
 const STEPS = Number(process.env['STEPS'] ?? 300);
 const PACE_MS = Number(process.env['PACE_MS'] ?? 20);

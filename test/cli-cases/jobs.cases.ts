@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseJson } from '../cli-support/cli-runner.js';
-import { jobIdOf } from '../support/names.js';
+import { jobIdOf } from '@aepo/contracts';
 import { work, aepo, expectError, names, NO_SUCH_ID } from './fixture.js';
 
 // Cases of cli.e2e-spec.ts: `aepo jobs`: create, list, get, control, and its errors.

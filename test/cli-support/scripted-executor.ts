@@ -1,6 +1,5 @@
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
-import { executorV1, type StepRecord } from '@aepo/contracts';
-import { jobIdOf } from '../support/names.js';
+import { executorV1, jobIdOf, type StepRecord } from '@aepo/contracts';
 
 type Unary<Req, Res> = (req: Req, md: Metadata, cb: (err: ServiceError | null, res: Res) => void) => unknown;
 

@@ -9,6 +9,7 @@ import {
   EvaluationRecord,
   StepRecord,
   executorV1,
+  jobIdOf,
   type FineTuningServiceClient,
   type Job,
   type MlflowTracking,
@@ -20,7 +21,6 @@ import { stepMetrics } from '../../apps/api/src/mlflow/mlflow.mapping.js';
 import { tinyRows, upload } from '../../apps/api/src/testing/grpc-helpers.js';
 import { bearer, call, EXECUTOR_TOKEN, type TestApi } from '../../apps/api/src/testing/test-api.js';
 import type { MlflowReader, MlflowRunView } from './mlflow-server.js';
-import { jobIdOf } from './names.js';
 
 const { Outcome } = executorV1;
 const emd = bearer(EXECUTOR_TOKEN);
