@@ -101,7 +101,7 @@ describe('aepo-api process', () => {
     const client = new FineTuningServiceClient(creds.grpcAddress, credentials.createInsecure());
     const md = bearer(creds.apiKey);
     const ds = await upload(client, md, [
-      { metadata: { displayName: 'd', labels: {}, requestId: '' }, rows: tinyRows(3) },
+      { metadata: { displayName: 'd', labels: {}, requestId: '', parent: '' }, rows: tinyRows(3) },
     ]);
     const { job } = await call(
       client,
@@ -109,13 +109,13 @@ describe('aepo-api process', () => {
       CreateJobRequest.fromPartial({
         spec: {
           baseModel: 'builtin:tiny-arith',
-          trainingDatasetId: ds.dataset!.id,
+          trainingDataset: ds.dataset!.name,
           entropyTarget: { constant: 0.3 },
         },
       }),
       md,
     );
-    const events = client.streamJobEvents({ jobId: job!.id, afterSequence: 0 }, md);
+    const events = client.streamJobEvents({ parent: job!.name, afterSequence: 0 }, md);
     const followed = new Promise((resolve) => events.once('data', resolve));
     const stream = collect(events).catch((e: { code: number }) => e.code);
     await followed; // the stream is open (it replayed the job's first event)
@@ -131,8 +131,8 @@ describe('aepo-api process', () => {
     await again.printed('aepo api listening');
     expect(JSON.parse(readFileSync(file, 'utf8')).apiKey).toBe(creds.apiKey);
     const client2 = new FineTuningServiceClient(creds.grpcAddress, credentials.createInsecure());
-    const got = await call(client2, client2.getJob, { id: job!.id }, md);
-    expect(got.job!.id).toBe(job!.id);
+    const got = await call(client2, client2.getJob, { name: job!.name }, md);
+    expect(got.job!.name).toBe(job!.name);
     client2.close();
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);

@@ -7,7 +7,7 @@
  * until it is back, and the job keeps its last good checkpoint.
  */
 import type { GetArtifactDownloadUrlsRequest, GetArtifactDownloadUrlsResponse } from '@aepo/contracts';
-import { JobState, parseBadRequest } from '@aepo/contracts';
+import { JobState, jobIdOf, parseBadRequest } from '@aepo/contracts';
 import { type Manifest, artifactKeys, parseManifest, sha256File } from '@aepo/artifacts';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { execFile } from 'node:child_process';
@@ -38,7 +38,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'aepo-artifacts-e2e-'));
 let s3: S3TestServer;
 let api: ApiProcess;
 let client: PublicClient;
-let datasetId: string;
+let dataset: string;
 const executors: ExecutorProcess[] = [];
 
 async function newExecutor(name: string): Promise<ExecutorProcess> {
@@ -70,9 +70,9 @@ function killPod(ex: ExecutorProcess): void {
 }
 
 async function createJob(maxSteps: number, keepLast: number, every = 2) {
-  const spec = tinyJobSpec(datasetId, { maxSteps });
+  const spec = tinyJobSpec(dataset, { maxSteps });
   spec.checkpoint = { everyNSteps: every, keepLast };
-  return client.createJob({ spec, displayName: 'artifacts-e2e', requestId: '' });
+  return client.createJob({ spec, displayName: 'artifacts-e2e', requestId: '', parent: '' });
 }
 
 async function manifestOf(folder: string): Promise<Manifest | null> {
@@ -97,7 +97,7 @@ async function keysUnder(prefix: string): Promise<string[]> {
 function urls(req: Partial<GetArtifactDownloadUrlsRequest>): Promise<GetArtifactDownloadUrlsResponse> {
   return client.call<GetArtifactDownloadUrlsRequest, GetArtifactDownloadUrlsResponse>(
     client.raw.getArtifactDownloadUrls,
-    { jobId: '', urlTtlSeconds: 0, ...req },
+    { name: '', urlTtlSeconds: 0, ...req },
   );
 }
 
@@ -110,9 +110,9 @@ async function rpcError(p: Promise<unknown>): Promise<ServiceError> {
   throw new Error('the call succeeded');
 }
 
-async function pull(jobId: string, out: string, ...extra: string[]) {
+async function pull(job: string, out: string, ...extra: string[]) {
   return runCli(
-    ['models', 'pull', jobId, '-o', out, ...extra],
+    ['models', 'pull', job, '-o', out, ...extra],
     cliEnv({
       AEPO_ENDPOINT: api.grpcAddress,
       AEPO_API_KEY: api.apiKey!,
@@ -142,7 +142,7 @@ beforeAll(async () => {
     env: s3.env(PREFIX),
   });
   client = new PublicClient(api.grpcAddress, api.apiKey!);
-  datasetId = await client.uploadDataset('tiny-arith', tinyArithRows(200, 7));
+  dataset = await client.uploadDataset('tiny-arith', tinyArithRows(200, 7));
   await newExecutor('ex-a');
 }, INSTALL_TIMEOUT_MS);
 
@@ -168,23 +168,25 @@ afterAll(async () => {
 describe('artifacts in object storage', () => {
   it('a job leaves manifested checkpoints (retention applied) and its exported model; aepo models pull verifies them and transformers loads the model', async () => {
     const job = await createJob(6, 1);
-    const done = await client.waitForState(job.id, [JobState.JOB_STATE_SUCCEEDED], 300_000);
+    const done = await client.waitForState(job.name, [JobState.JOB_STATE_SUCCEEDED], 300_000);
     // The job records where its exported model lies once files and manifest are up.
-    expect(done.exportedModelUri).toBe(`s3://${s3.bucket}/${PREFIX}/${artifactKeys.model(job.id)}`);
+    expect(done.exportedModelUri).toBe(
+      `s3://${s3.bucket}/${PREFIX}/${artifactKeys.model(jobIdOf(job.name))}`,
+    );
 
     // The bucket holds exactly the listed checkpoints (keep_last 1 + the best in band), each with a
     // manifest whose files are all there; pruned ones left nothing behind.
-    const listed = await client.checkpoints(job.id);
+    const listed = await client.checkpoints(job.name);
     const steps = listed.map((c) => c.step);
     expect(steps).toContain(6);
     for (const c of listed)
-      expect(c.uri).toBe(`s3://${s3.bucket}/${PREFIX}/${artifactKeys.checkpoint(job.id, c.step)}`);
-    const keys = await keysUnder(artifactKeys.checkpoints(job.id));
+      expect(c.uri).toBe(`s3://${s3.bucket}/${PREFIX}/${artifactKeys.checkpoint(jobIdOf(job.name), c.step)}`);
+    const keys = await keysUnder(artifactKeys.checkpoints(jobIdOf(job.name)));
     const stepsInBucket = [...new Set(keys.map((k) => artifactKeys.stepOf(k)))].sort((a, b) => a! - b!);
     expect(stepsInBucket).toEqual(steps);
     expect(steps.length).toBeLessThan(3);
     for (const step of steps) {
-      const folder = artifactKeys.checkpoint(job.id, step);
+      const folder = artifactKeys.checkpoint(jobIdOf(job.name), step);
       const m = (await manifestOf(folder))!;
       expect(m.step).toBe(step);
       expect(new Set(keys.filter((k) => k.startsWith(folder)))).toEqual(
@@ -193,7 +195,7 @@ describe('artifacts in object storage', () => {
     }
 
     // The exported model: a plain HF folder, no optimizer state.
-    const model = (await manifestOf(artifactKeys.model(job.id)))!;
+    const model = (await manifestOf(artifactKeys.model(jobIdOf(job.name))))!;
     expect(model.kind).toBe('model');
     expect(model.step).toBe(6);
     const names = model.files.map((f) => f.path);
@@ -201,15 +203,16 @@ describe('artifacts in object storage', () => {
     expect(names.some((n) => n.startsWith('engine'))).toBe(false);
 
     const out = path.join(dir, 'pulled-final');
-    const res = await pull(job.id, out);
+    const res = await pull(job.name, out);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/sha256 verified\) of step 6/);
     await expectPulled(out, model);
 
     // The final checkpoint holds the same weights as the exported model.
+    // A bare job id works too: the CLI expands it to projects/-/jobs/{id}.
     const outCheckpoint = path.join(dir, 'pulled-step-6');
-    expect((await pull(job.id, outCheckpoint, '--checkpoint', '6')).code).toBe(0);
+    expect((await pull(jobIdOf(job.name), outCheckpoint, '--checkpoint', '6')).code).toBe(0);
     expect(await sha256File(path.join(outCheckpoint, 'model.safetensors'))).toBe(
       await sha256File(path.join(out, 'model.safetensors')),
     );
@@ -240,10 +243,10 @@ describe('artifacts in object storage', () => {
     const junk = path.join(dir, 'junk.bin');
     writeFileSync(junk, 'not the weights');
     const store = s3.store(PREFIX);
-    await store.putFile(`${artifactKeys.model(job.id)}model.safetensors`, junk);
+    await store.putFile(`${artifactKeys.model(jobIdOf(job.name))}model.safetensors`, junk);
     store.close();
     const bad = path.join(dir, 'pulled-bad');
-    const failed = await pull(job.id, bad);
+    const failed = await pull(job.name, bad);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(
       /model\.safetensors: downloaded 15 bytes with sha256 [0-9a-f]{64}, but the manifest says/,
@@ -252,13 +255,13 @@ describe('artifacts in object storage', () => {
     expect(existsSync(path.join(bad, 'model.safetensors.part'))).toBe(false);
 
     // Bad requests.
-    const invalid = await rpcError(urls({ jobId: job.id, checkpointStep: -1 }));
+    const invalid = await rpcError(urls({ name: job.name, checkpointStep: -1 }));
     expect(invalid.code).toBe(status.INVALID_ARGUMENT);
     expect(parseBadRequest(invalid).map((v) => v.field)).toEqual(['checkpoint_step']);
-    const none = await rpcError(urls({ jobId: job.id }));
+    const none = await rpcError(urls({ name: job.name }));
     expect(none.code).toBe(status.INVALID_ARGUMENT);
     expect(parseBadRequest(none).map((v) => v.field)).toEqual(['artifact']);
-    const missing = await rpcError(urls({ jobId: job.id, checkpointStep: 3 }));
+    const missing = await rpcError(urls({ name: job.name, checkpointStep: 3 }));
     expect(missing.code).toBe(status.NOT_FOUND);
     expect(missing.details).toMatch(/no listed checkpoint at step 3/);
   });
@@ -267,15 +270,17 @@ describe('artifacts in object storage', () => {
     const job = await createJob(6, 3);
     await waitFor(
       'a checkpoint in the bucket',
-      async () => (await client.checkpoints(job.id)).length > 0,
+      async () => (await client.checkpoints(job.name)).length > 0,
       240_000,
     );
-    const from = (await client.checkpoints(job.id)).at(-1)!.step;
+    const from = (await client.checkpoints(job.name)).at(-1)!.step;
     killPod(executors[0]!);
     const b = await newExecutor('ex-b');
-    await client.waitForState(job.id, [JobState.JOB_STATE_SUCCEEDED], 300_000);
-    expect((await client.steps(job.id)).map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6]);
-    const resumed = b.proc.lines.find((l) => l.includes('resumed from checkpoint') && l.includes(job.id));
+    await client.waitForState(job.name, [JobState.JOB_STATE_SUCCEEDED], 300_000);
+    expect((await client.steps(job.name)).map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    const resumed = b.proc.lines.find(
+      (l) => l.includes('resumed from checkpoint') && l.includes(jobIdOf(job.name)),
+    );
     expect(resumed, b.proc.tail()).toBeDefined();
     // ex-b built nothing before it resumed: the step it resumed from came from the bucket.
     const restoredFrom = JSON.parse(resumed!) as { step: number };
@@ -289,7 +294,7 @@ describe('artifacts in object storage', () => {
     const job = await createJob(9, 3, 3);
     await waitFor(
       'the checkpoint of step 3',
-      async () => (await client.checkpoints(job.id)).length > 0,
+      async () => (await client.checkpoints(job.name)).length > 0,
       240_000,
     );
     const seen = b.proc.lines.length;
@@ -307,15 +312,15 @@ describe('artifacts in object storage', () => {
       200,
     );
     // Meanwhile: the job runs on, and the API still lists the checkpoint of step 3 (nothing pruned).
-    expect((await client.getJob(job.id)).state).toBe(JobState.JOB_STATE_RUNNING);
-    expect((await client.checkpoints(job.id)).map((c) => c.step)).toEqual([3]);
+    expect((await client.getJob(job.name)).state).toBe(JobState.JOB_STATE_RUNNING);
+    expect((await client.checkpoints(job.name)).map((c) => c.step)).toEqual([3]);
     await s3.start();
-    await client.waitForState(job.id, [JobState.JOB_STATE_SUCCEEDED], 300_000);
-    expect((await client.steps(job.id)).map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect((await client.checkpoints(job.id)).map((c) => c.step)).toEqual([3, 6, 9]);
+    await client.waitForState(job.name, [JobState.JOB_STATE_SUCCEEDED], 300_000);
+    expect((await client.steps(job.name)).map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect((await client.checkpoints(job.name)).map((c) => c.step)).toEqual([3, 6, 9]);
     // The checkpoint of step 3 survived intact: its model pulls with matching checksums.
     const out = path.join(dir, 'pulled-after-outage');
-    expect((await pull(job.id, out, '--checkpoint', '3')).code).toBe(0);
-    await expectPulled(out, (await manifestOf(artifactKeys.checkpoint(job.id, 3)))!);
+    expect((await pull(job.name, out, '--checkpoint', '3')).code).toBe(0);
+    await expectPulled(out, (await manifestOf(artifactKeys.checkpoint(jobIdOf(job.name), 3)))!);
   });
 });

@@ -80,13 +80,13 @@ describe('aepo serve', () => {
     expect(
       parseJson<{ jobs?: unknown[] }>(await runCli(['jobs', 'list', '--json'], client)).jobs ?? [],
     ).toEqual([]);
-    const projects = parseJson<{ projects: { id: string }[] }>(
+    const projects = parseJson<{ projects: { name: string }[] }>(
       await runCli(['admin', 'list-projects', '--json'], {
         ...client,
         AEPO_ADMIN_TOKEN: creds['adminToken'] as string,
       }),
     );
-    expect(projects.projects.map((p) => p.id)).toContain(creds['projectId']);
+    expect(projects.projects.map((p) => p.name)).toContain(`projects/${creds['projectId'] as string}`);
     expect(processesMentioning(dataDir).length).toBeGreaterThan(0); // Postgres runs from the data dir
 
     serve.child.kill('SIGINT');
@@ -179,7 +179,7 @@ describe('aepo demo', () => {
     expect(demo.stdout).toMatch(/job [0-9a-f-]{36} SUCCEEDED after 4\/4 steps/);
     expect(demo.stdout).toMatch(/^ {2}API metrics {7}http:\/\/127\.0\.0\.1:\d+\/metrics$/m);
     expect(demo.stdout).toMatch(
-      /^ {2}grpcurl -plaintext -H 'authorization: Bearer aepo_\S+' -d '\{"job_id": "[0-9a-f-]{36}", "page_size": 5\}' 127\.0\.0\.1:\d+ aepo\.v1\.FineTuningService\/ListStepRecords$/m,
+      /^ {2}grpcurl -plaintext -H 'authorization: Bearer aepo_\S+' -d '\{"parent": "projects\/[0-9a-f-]{36}\/jobs\/[0-9a-f-]{36}", "page_size": 5\}' 127\.0\.0\.1:\d+ aepo\.v1\.FineTuningService\/ListStepRecords$/m,
     );
 
     // The chart's one line is the job's steps, as streamed to the watch view (entropy to 4 decimals).

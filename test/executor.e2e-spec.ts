@@ -4,7 +4,7 @@
  * public gRPC API; faults are real kills (SIGKILL of an executor or its engine, SIGTERM, an API
  * restart). Every job must end with a gap-free, duplicate-free step history.
  */
-import { type JobEvent, JobEventType, JobState, type StepRecord } from '@aepo/contracts';
+import { type JobEvent, JobEventType, JobState, jobIdOf, type StepRecord } from '@aepo/contracts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,7 +29,7 @@ const checkpointDir = path.join(dir, 'checkpoints');
 let ports: { pg: number; grpc: number; http: number };
 let api: ApiProcess;
 let client: PublicClient;
-let datasetId: string;
+let dataset: string;
 const executors: ExecutorProcess[] = [];
 let executorCount = 0;
 
@@ -60,14 +60,14 @@ function killGroup(pid: number): void {
 }
 
 async function createJob(o: Parameters<typeof tinyJobSpec>[1]) {
-  return client.createJob({ spec: tinyJobSpec(datasetId, o), displayName: 'e2e', requestId: '' });
+  return client.createJob({ spec: tinyJobSpec(dataset, o), displayName: 'e2e', requestId: '', parent: '' });
 }
 
-async function waitForStep(jobId: string, step: number) {
+async function waitForStep(job: string, step: number) {
   return waitFor(
-    `job ${jobId} at step ${step}`,
+    `job ${job} at step ${step}`,
     async () => {
-      const j = await client.getJob(jobId);
+      const j = await client.getJob(job);
       return j.currentStep >= step ? j : undefined;
     },
     240_000,
@@ -76,8 +76,8 @@ async function waitForStep(jobId: string, step: number) {
 }
 
 /** Steps 1..n, each exactly once. */
-async function expectGapFree(jobId: string, n: number): Promise<StepRecord[]> {
-  const steps = await client.steps(jobId);
+async function expectGapFree(job: string, n: number): Promise<StepRecord[]> {
+  const steps = await client.steps(job);
   expect(steps.map((s) => s.step)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
   return steps;
 }
@@ -112,7 +112,7 @@ beforeAll(async () => {
     leaseTtlSeconds: TTL_SECONDS,
   });
   client = new PublicClient(api.grpcAddress, api.apiKey!);
-  datasetId = await client.uploadDataset('tiny-arith', tinyArithRows(400, 5));
+  dataset = await client.uploadDataset('tiny-arith', tinyArithRows(400, 5));
   await newExecutor();
 });
 
@@ -132,7 +132,7 @@ describe('executor with real processes', () => {
     const ex = executors[0]!;
     const job = await createJob({ maxSteps: 12, checkpointEvery: 5, target: 0.3 });
     const streamed: { step: number; at: number }[] = [];
-    const stream = client.streamSteps(job.id, (r, at) => streamed.push({ step: r.step, at }));
+    const stream = client.streamSteps(job.name, (r, at) => streamed.push({ step: r.step, at }));
     const scraped = { entropy: false, target: false, info: false };
     let done = false;
     const scraping = (async () => {
@@ -144,66 +144,66 @@ describe('executor with real processes', () => {
         )
           scraped.entropy = true;
         if (/^aepo_executor_entropy_target 0\.3$/m.test(text)) scraped.target = true;
-        if (text.includes(`aepo_executor_job_info{job_id="${job.id}"`)) scraped.info = true;
+        if (text.includes(`aepo_executor_job_info{job_id="${jobIdOf(job.name)}"`)) scraped.info = true;
         await new Promise((r) => setTimeout(r, 200));
       }
     })();
-    const end = await client.waitForState(job.id, terminal);
+    const end = await client.waitForState(job.name, terminal);
     done = true;
     await scraping;
     await stream;
     expect(end.state, end.error?.message).toBe(JobState.JOB_STATE_SUCCEEDED);
-    const steps = await expectGapFree(job.id, 12);
+    const steps = await expectGapFree(job.name, 12);
     expect(steps.every((s) => s.entropy > 0 && s.entropyTarget === 0.3 && s.attempt === 1)).toBe(true);
     expect(steps.some((s) => s.temperature > 0)).toBe(true);
     expect(streamed.map((s) => s.step)).toEqual(steps.map((s) => s.step));
     // Live: the first record reached the stream before the API stored the last one.
     expect(streamed[0]!.at).toBeLessThan(steps.at(-1)!.createTime!.getTime());
-    const ckpts = await client.checkpoints(job.id);
+    const ckpts = await client.checkpoints(job.name);
     expect(ckpts.map((c) => c.step)).toEqual([5, 10, 12]);
     expect(ckpts.every((c) => c.uri.startsWith('file://') && c.sizeBytes > 0)).toBe(true);
     expect(scraped).toEqual({ entropy: true, target: true, info: true });
     const after = await (await fetch(ex.metricsUrl)).text();
-    expect(after).not.toContain(`job_id="${job.id}"`);
+    expect(after).not.toContain(`job_id="${jobIdOf(job.name)}"`);
   });
 
   it('cancel takes effect within one step', async () => {
     const job = await createJob({ maxSteps: 200, checkpointEvery: 500, promptsPerStep: 32 });
-    await waitForStep(job.id, 2);
-    const atCancel = (await client.control('cancel', job.id)).currentStep;
-    const end = await client.waitForState(job.id, terminal, 60_000);
+    await waitForStep(job.name, 2);
+    const atCancel = (await client.control('cancel', job.name)).currentStep;
+    const end = await client.waitForState(job.name, terminal, 60_000);
     expect(end.state).toBe(JobState.JOB_STATE_CANCELLED);
     expect(end.currentStep).toBeLessThanOrEqual(atCancel + 1);
-    await expectGapFree(job.id, end.currentStep);
+    await expectGapFree(job.name, end.currentStep);
     // Checkpoint on cancel (the default).
-    expect((await client.checkpoints(job.id)).map((c) => c.step)).toEqual([end.currentStep]);
+    expect((await client.checkpoints(job.name)).map((c) => c.step)).toEqual([end.currentStep]);
   });
 
   it('pause takes effect within one step with a checkpoint; resume continues from it to SUCCEEDED', async () => {
     const job = await createJob({ maxSteps: 16, checkpointEvery: 50, promptsPerStep: 32 });
-    await waitForStep(job.id, 2);
-    const atPause = (await client.control('pause', job.id)).currentStep;
-    const paused = await client.waitForState(job.id, [JobState.JOB_STATE_PAUSED], 60_000);
+    await waitForStep(job.name, 2);
+    const atPause = (await client.control('pause', job.name)).currentStep;
+    const paused = await client.waitForState(job.name, [JobState.JOB_STATE_PAUSED], 60_000);
     expect(paused.currentStep).toBeLessThanOrEqual(atPause + 1);
-    expect((await client.checkpoints(job.id)).map((c) => c.step)).toEqual([paused.currentStep]);
-    await client.control('resume', job.id);
-    const end = await client.waitForState(job.id, terminal);
+    expect((await client.checkpoints(job.name)).map((c) => c.step)).toEqual([paused.currentStep]);
+    await client.control('resume', job.name);
+    const end = await client.waitForState(job.name, terminal);
     expect(end.state, end.error?.message).toBe(JobState.JOB_STATE_SUCCEEDED);
-    const steps = await expectGapFree(job.id, 16);
+    const steps = await expectGapFree(job.name, 16);
     expect(steps[paused.currentStep]!.attempt).toBe(2);
   });
 
   it('SIGKILL of the engine: the executor restarts it and resumes from the last checkpoint', async () => {
     const ex = executors[0]!;
     const job = await createJob({ maxSteps: 40, checkpointEvery: 5 });
-    await waitForStep(job.id, 3);
+    await waitForStep(job.name, 3);
     const before = ex.enginePid()!;
     killGroup(before);
-    const end = await client.waitForState(job.id, terminal);
+    const end = await client.waitForState(job.name, terminal);
     expect(end.state, end.error?.message).toBe(JobState.JOB_STATE_SUCCEEDED);
-    const steps = await expectGapFree(job.id, 40);
+    const steps = await expectGapFree(job.name, 40);
     expect(ex.enginePid()).not.toBe(before);
-    const events = await client.events(job.id);
+    const events = await client.events(job.name);
     const restart = events.find((e) => e.type === JobEventType.JOB_EVENT_TYPE_ENGINE_RESTARTED);
     expect(restart, 'an ENGINE_RESTARTED event').toBeDefined();
     expectRetrainedAfterRestart(steps, events, restart!);
@@ -214,7 +214,7 @@ describe('executor with real processes', () => {
   it('API restart mid-job: the executor keeps its training state and loses no step record', async () => {
     const ex = executors[0]!;
     const job = await createJob({ maxSteps: 40, checkpointEvery: 5 });
-    await waitForStep(job.id, 3);
+    await waitForStep(job.name, 3);
     await api.proc.stop();
     await new Promise((r) => setTimeout(r, 1500));
     api = await startApi({
@@ -224,11 +224,11 @@ describe('executor with real processes', () => {
       httpPort: ports.http,
       leaseTtlSeconds: TTL_SECONDS,
     });
-    const end = await client.waitForState(job.id, terminal);
+    const end = await client.waitForState(job.name, terminal);
     expect(end.state, end.error?.message).toBe(JobState.JOB_STATE_SUCCEEDED);
     // One lease throughout: records made while the API was away were queued, then delivered.
     expect(end.attempt).toBe(1);
-    const steps = await expectGapFree(job.id, 40);
+    const steps = await expectGapFree(job.name, 40);
     expect(steps.every((s) => s.attempt === 1)).toBe(true);
     expect(ex.proc.lines.some((l) => l.includes('API unreachable, retrying'))).toBe(true);
   });
@@ -236,35 +236,35 @@ describe('executor with real processes', () => {
   it('SIGTERM of the executor: checkpoint, lease released at once, another executor continues', async () => {
     const first = executors[0]!;
     const job = await createJob({ maxSteps: 40, checkpointEvery: 50 });
-    await waitForStep(job.id, 3);
+    await waitForStep(job.name, 3);
     first.proc.kill('SIGTERM');
     const exit = await first.proc.exited;
     expect(exit.code).toBe(0);
-    const handedBack = await client.getJob(job.id);
+    const handedBack = await client.getJob(job.name);
     expect(handedBack.state).toBe(JobState.JOB_STATE_QUEUED);
     expect(handedBack.leaseExpirations).toBe(0);
-    const ckpts = await client.checkpoints(job.id);
+    const ckpts = await client.checkpoints(job.name);
     expect(ckpts.at(-1)!.step).toBe(handedBack.currentStep);
     await newExecutor();
-    const end = await client.waitForState(job.id, terminal);
+    const end = await client.waitForState(job.name, terminal);
     expect(end.state, end.error?.message).toBe(JobState.JOB_STATE_SUCCEEDED);
     expect(end.leaseExpirations).toBe(0);
-    await expectGapFree(job.id, 40);
-    const events = await client.events(job.id);
+    await expectGapFree(job.name, 40);
+    const events = await client.events(job.name);
     expect(events.some((e) => e.type === JobEventType.JOB_EVENT_TYPE_LEASE_RELEASED)).toBe(true);
   });
 
   it('SIGKILL of the executor: the lease expires, another executor resumes from the last checkpoint', async () => {
     const victim = executors.at(-1)!;
     const job = await createJob({ maxSteps: 40, checkpointEvery: 5 });
-    await waitForStep(job.id, 3);
+    await waitForStep(job.name, 3);
     killPod(victim);
     await newExecutor();
-    const end = await client.waitForState(job.id, terminal);
+    const end = await client.waitForState(job.name, terminal);
     expect(end.state, end.error?.message).toBe(JobState.JOB_STATE_SUCCEEDED);
     expect(end.leaseExpirations).toBeGreaterThanOrEqual(1);
     expect(end.attempt).toBe(2);
-    const steps = await expectGapFree(job.id, 40);
+    const steps = await expectGapFree(job.name, 40);
     expect(steps.some((s) => s.attempt === 2)).toBe(true);
     // Attempt 1's records end at the checkpoint attempt 2 resumed from: its later ones were replaced.
     const firstAttempt = steps.filter((s) => s.attempt === 1).length;

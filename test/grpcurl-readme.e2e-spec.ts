@@ -2,10 +2,10 @@
  * The README's grpcurl commands, verbatim, against a real API process (embedded Postgres): grpcurl
  * learns every type from the server's reflection, so this fails when reflection serves incomplete
  * descriptors (e.g. `cannot resolve type: "*.google.protobuf.Timestamp" not found`). Only the
- * placeholders change: the address, $KEY, <dataset-id> and <job-id>. grpcurl is installed once into
+ * placeholders change: the address, $KEY, <dataset>, <job> (names) and <job-id> (the bare id). grpcurl is installed once into
  * .cache/tools (test/tools/install-grpcurl.sh, from the Go module proxy).
  */
-import { JobState } from '@aepo/contracts';
+import { JobState, parseResourceName } from '@aepo/contracts';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +27,8 @@ const dir = mkdtempSync(path.join(tmpdir(), 'aepo-grpcurl-'));
 let grpcurl: string;
 let api: ApiProcess;
 let client: PublicClient;
-let datasetId: string;
+/** Name of the uploaded dataset. */
+let dataset: string;
 
 /** The grpcurl commands of the README's grpcurl block, each as written (continuation lines included). */
 function readmeCommands(): string[] {
@@ -79,7 +80,7 @@ beforeAll(async () => {
     bootstrap: true,
   });
   client = new PublicClient(api.grpcAddress, api.apiKey!);
-  datasetId = await client.uploadDataset('tiny-arith', tinyArithRows(32, 1));
+  dataset = await client.uploadDataset('tiny-arith', tinyArithRows(32, 1));
 }, 1_500_000);
 
 afterAll(async () => {
@@ -89,8 +90,8 @@ afterAll(async () => {
 });
 
 describe("the README's grpcurl commands", () => {
-  it('run as written against the server: list, health, CreateJob, StreamStepRecords, UpdateEntropyTarget', async () => {
-    const [list, health, create, stream, update, ...rest] = readmeCommands();
+  it('run as written against the server: list, health, CreateJob, StreamStepRecords, UpdateJob, GetJob', async () => {
+    const [list, health, create, stream, update, get, ...rest] = readmeCommands();
     expect(rest).toEqual([]);
     expect(list).toMatch(/ list$/);
 
@@ -106,22 +107,34 @@ describe("the README's grpcurl commands", () => {
 
     expect(JSON.parse(await run(health!))).toEqual({ status: 'SERVING' });
 
-    const created = JSON.parse(await run(create!, { '<dataset-id>': datasetId })) as {
-      job: { id: string; state: string; createTime: string; spec: { entropyTarget: { constant: number } } };
+    const created = JSON.parse(await run(create!, { '<dataset>': dataset })) as {
+      job: { name: string; state: string; createTime: string; spec: { entropyTarget: { constant: number } } };
     };
-    const jobId = created.job.id;
+    const job = created.job.name;
+    const [project, jobId] = parseResourceName('job', job)!;
+    expect(`projects/${project}/datasets/`).toBe(dataset.slice(0, dataset.lastIndexOf('/') + 1));
     expect(created.job.state).toBe('JOB_STATE_QUEUED');
     expect(Date.parse(created.job.createTime)).not.toBeNaN(); // a google.protobuf.Timestamp, decoded
     expect(created.job.spec.entropyTarget.constant).toBe(0.5);
 
     // The stream follows the job until it ends: cancel the (executor-less) job to end it.
-    const following = run(stream!, { '<job-id>': jobId });
-    const updated = JSON.parse(await run(update!, { '<job-id>': jobId })) as {
-      job: { spec: { entropyTarget: { constant: number } } };
+    const following = run(stream!, { '<job>': job });
+    const updated = JSON.parse(await run(update!, { '<job>': job })) as {
+      job: {
+        entropyTargetRevision: string;
+        spec: { entropyTarget: { constant: number; tolerance: number } };
+      };
     };
     expect(updated.job.spec.entropyTarget.constant).toBe(0.4);
-    await client.control('cancel', jobId);
-    await client.waitForState(jobId, [JobState.JOB_STATE_CANCELLED]);
+    expect(updated.job.entropyTargetRevision).toBe('1');
+    // By the bare id under the `-` project: the same job, with its full name.
+    const got = JSON.parse(await run(get!, { '<job-id>': jobId! })) as {
+      job: { name: string; spec: { entropyTarget: { constant: number } } };
+    };
+    expect(got.job.name).toBe(job);
+    expect(got.job.spec.entropyTarget.constant).toBe(0.4);
+    await client.control('cancel', job);
+    await client.waitForState(job, [JobState.JOB_STATE_CANCELLED]);
     expect((await following).trim()).toBe(''); // no step was trained; the stream ended cleanly
   });
 

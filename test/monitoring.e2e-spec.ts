@@ -5,7 +5,7 @@
  * healthy system (a panel showing "No data" there hides the number an operator looks for), and every
  * alert and recording rule must evaluate without error.
  */
-import { JobState } from '@aepo/contracts';
+import { JobState, jobIdOf } from '@aepo/contracts';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,7 +40,8 @@ let executor: ExecutorProcess;
 let prometheus: Proc;
 let promUrl: string;
 let client: PublicClient;
-let jobId: string;
+/** The job's name; the metrics and the dashboard label it by its bare id. */
+let jobName: string;
 
 interface Panel {
   title?: string;
@@ -126,10 +127,10 @@ beforeAll(async () => {
   });
   await startPrometheus({ api: `127.0.0.1:${apiHttp}`, executor: `127.0.0.1:${executorHttp}` });
   client = new PublicClient(api.grpcAddress, api.apiKey!);
-  const datasetId = await client.uploadDataset('monitoring', tinyArithRows(64, 5));
+  const dataset = await client.uploadDataset('monitoring', tinyArithRows(64, 5));
   // Far more steps than the test waits for: it is cancelled once every query has data.
   const job = await client.createJob({
-    spec: tinyJobSpec(datasetId, {
+    spec: tinyJobSpec(dataset, {
       maxSteps: 500,
       checkpointEvery: 50,
       promptsPerStep: 4,
@@ -137,12 +138,13 @@ beforeAll(async () => {
     }),
     displayName: 'monitoring',
     requestId: '',
+    parent: '',
   });
-  jobId = job.id;
+  jobName = job.name;
 });
 
 afterAll(async () => {
-  if (client && jobId) await client.control('cancel', jobId).catch(() => undefined);
+  if (client && jobName) await client.control('cancel', jobName).catch(() => undefined);
   client?.close();
   await prometheus?.stop(5_000);
   await executor?.proc.stop();
@@ -157,7 +159,7 @@ describe('dashboard and alert rules on a real Prometheus', () => {
       'the job to record two steps',
       async () => {
         if (!executor.proc.running) throw new WaitAbort(`executor exited:\n${executor.proc.tail()}`);
-        return (await client.steps(jobId)).length >= 2;
+        return (await client.steps(jobName)).length >= 2;
       },
       600_000,
       1_000,
@@ -165,7 +167,7 @@ describe('dashboard and alert rules on a real Prometheus', () => {
     // This stack talks plaintext: both processes said so at start.
     expect(api.proc.lines.some((l) => l.includes('gRPC is served in plaintext'))).toBe(true);
     expect(executor.proc.lines.some((l) => l.includes('the API is reached in plaintext'))).toBe(true);
-    const queries = dashboardQueries(jobId);
+    const queries = dashboardQueries(jobIdOf(jobName));
     expect(queries.length).toBeGreaterThan(20);
 
     let empty: string[] = [];
@@ -191,7 +193,7 @@ describe('dashboard and alert rules on a real Prometheus', () => {
       });
     }
     // The job was running the whole time; the idle-executor panel still answers 0, not nothing.
-    expect((await client.getJob(jobId)).state).toBe(JobState.JOB_STATE_RUNNING);
+    expect((await client.getJob(jobName)).state).toBe(JobState.JOB_STATE_RUNNING);
     const idle = await promQuery(queries.find((q) => q.expr.includes('lease_held == 0'))!.expr);
     expect(idle.result).toEqual([expect.objectContaining({ value: [expect.any(Number), '0'] })]);
 

@@ -112,10 +112,15 @@ function listDatasets(address: string, creds: ChannelCredentials): Promise<numbe
   const md = new Metadata();
   md.set('authorization', `Bearer ${apiKey}`);
   return new Promise<number>((resolve) => {
-    client.listDatasets({ pageSize: 1, pageToken: '' }, md, { deadline: Date.now() + 20_000 }, (err) => {
-      client.close();
-      resolve(err ? (err as ServiceError).code : status.OK);
-    });
+    client.listDatasets(
+      { pageSize: 1, pageToken: '', parent: '' },
+      md,
+      { deadline: Date.now() + 20_000 },
+      (err) => {
+        client.close();
+        resolve(err ? (err as ServiceError).code : status.OK);
+      },
+    );
   });
 }
 
@@ -153,12 +158,12 @@ beforeAll(async () => {
     cliEnv({ AEPO_ADMIN_TOKEN: ADMIN_TOKEN, AEPO_CA_FILE: file('ca.pem') }),
   );
   expect(res.stderr).toBe('');
-  const projectId = (JSON.parse(res.stdout) as { project: { id: string } }).project.id;
+  const project = (JSON.parse(res.stdout) as { project: { name: string } }).project.name;
   const key = await runCli(
     [
       'admin',
       'create-key',
-      projectId,
+      project,
       '--json',
       '--endpoint',
       `https://${byName(tlsApi)}`,

@@ -1,6 +1,6 @@
 // Set-up and latency probe for bench:api, over real gRPC with the generated grpc-js clients.
-//   node api-bench-client.mjs prepare <grpc-address> <admin-token>  -> JSON {apiKey, jobId, datasetId}
-//   node api-bench-client.mjs lease-latency <grpc-address> <api-key> <dataset-id> <executor-token> <n>
+//   node api-bench-client.mjs prepare <grpc-address> <admin-token>  -> JSON {apiKey, job, dataset} (names)
+//   node api-bench-client.mjs lease-latency <grpc-address> <api-key> <dataset-name> <executor-token> <n>
 // lease-latency: an executor long-polls LeaseJob; the probe then calls CreateJob and measures the time
 // from sending CreateJob to the executor receiving the lease (the queue must be empty).
 import process from 'node:process';
@@ -12,6 +12,7 @@ import {
   FineTuningServiceClient,
   UploadDatasetRequest,
   executorV1,
+  jobIdOf,
 } from '@aepo/contracts';
 
 const [, , cmd, address, ...args] = process.argv;
@@ -26,9 +27,9 @@ const unary = (client, method, req, md, opts = {}) =>
     method.call(client, req, md, opts, (e, r) => (e ? reject(e) : resolve(r))),
   );
 
-const jobRequest = (datasetId) =>
+const jobRequest = (dataset) =>
   CreateJobRequest.fromPartial({
-    spec: { baseModel: 'builtin:tiny-arith', trainingDatasetId: datasetId, entropyTarget: { constant: 0.3 } },
+    spec: { baseModel: 'builtin:tiny-arith', trainingDataset: dataset, entropyTarget: { constant: 0.3 } },
   });
 
 if (cmd === 'prepare') {
@@ -38,7 +39,7 @@ if (cmd === 'prepare') {
   const { secret } = await unary(
     admin,
     admin.createApiKey,
-    { projectId: project.id, displayName: 'bench' },
+    { parent: project.name, displayName: 'bench' },
     bearer(adminToken),
   );
   const client = new FineTuningServiceClient(address, creds);
@@ -58,12 +59,12 @@ if (cmd === 'prepare') {
     );
     s.end();
   });
-  const { job } = await unary(client, client.createJob, jobRequest(dataset.id), md);
-  process.stdout.write(JSON.stringify({ apiKey: secret, jobId: job.id, datasetId: dataset.id }) + '\n');
+  const { job } = await unary(client, client.createJob, jobRequest(dataset.name), md);
+  process.stdout.write(JSON.stringify({ apiKey: secret, job: job.name, dataset: dataset.name }) + '\n');
   admin.close();
   client.close();
 } else if (cmd === 'lease-latency') {
-  const [apiKey, datasetId, executorToken, n] = args;
+  const [apiKey, dataset, executorToken, n] = args;
   const client = new FineTuningServiceClient(address, creds);
   const executor = new executorV1.ExecutorServiceClient(address, creds);
   const md = bearer(apiKey);
@@ -82,7 +83,7 @@ if (cmd === 'prepare') {
       executor,
       executor.completeJob,
       {
-        jobId: lease.job.id,
+        jobId: jobIdOf(lease.job.name),
         attempt: lease.attempt,
         outcome: 'OUTCOME_SUCCEEDED',
         steps: [],
@@ -107,7 +108,7 @@ if (cmd === 'prepare') {
     });
     await new Promise((r) => setTimeout(r, 30)); // let the long poll reach its wait
     const sent = process.hrtime.bigint();
-    await unary(client, client.createJob, jobRequest(datasetId), md);
+    await unary(client, client.createJob, jobRequest(dataset), md);
     const { at, lease } = await leased;
     if (at < sent) throw new Error('leased a job created before the probe');
     delays.push(Number(at - sent) / 1e6);
@@ -115,7 +116,7 @@ if (cmd === 'prepare') {
       executor,
       executor.completeJob,
       {
-        jobId: lease.job.id,
+        jobId: jobIdOf(lease.job.name),
         attempt: lease.attempt,
         outcome: 'OUTCOME_SUCCEEDED',
         steps: [],

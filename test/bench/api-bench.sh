@@ -68,8 +68,8 @@ wait_line "$work/echo.log" '^listening'
 
 prep=$(taskset -c "$LOAD_CPU" node test/bench/api-bench-client.mjs prepare "127.0.0.1:$grpc_port" "$admin_token")
 api_key=$(node -e "console.log(JSON.parse(process.argv[1]).apiKey)" "$prep")
-job_id=$(node -e "console.log(JSON.parse(process.argv[1]).jobId)" "$prep")
-dataset_id=$(node -e "console.log(JSON.parse(process.argv[1]).datasetId)" "$prep")
+job_name=$(node -e "console.log(JSON.parse(process.argv[1]).job)" "$prep")
+dataset_name=$(node -e "console.log(JSON.parse(process.argv[1]).dataset)" "$prep")
 
 rss_mb() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$api_pid/status"; }
 heap_mb() { curl -sf "http://127.0.0.1:$http_port/metrics" | awk '/^nodejs_heap_size_used_bytes / {printf "%.1f", $2/1048576}'; }
@@ -97,21 +97,21 @@ run_ghz() { # name proto call data extra-args...
 results="$work/results.jsonl"
 # ghz cannot parse proto3 `optional`; a descriptor set built by buf has it resolved.
 (cd proto && "$root/node_modules/.bin/buf" build --as-file-descriptor-set -o "$work/api.protoset")
-port=$echo_port run_ghz echo test/bench/api-echo.proto aepo.bench.v1.EchoService.Echo "{\"id\":\"$job_id\"}" -c "$CONCURRENCY" | tee -a "$results"
+port=$echo_port run_ghz echo test/bench/api-echo.proto aepo.bench.v1.EchoService.Echo "{\"id\":\"$job_name\"}" -c "$CONCURRENCY" | tee -a "$results"
 
-lease=$(taskset -c "$LOAD_CPU" node test/bench/api-bench-client.mjs lease-latency "127.0.0.1:$grpc_port" "$api_key" "$dataset_id" "$executor_token" "$LEASE_SAMPLES")
+lease=$(taskset -c "$LOAD_CPU" node test/bench/api-bench-client.mjs lease-latency "127.0.0.1:$grpc_port" "$api_key" "$dataset_name" "$executor_token" "$LEASE_SAMPLES")
 echo "{\"name\":\"create_to_lease\",$(echo "$lease" | sed 's/^{//')" | tee -a "$results"
 
-create_data="{\"spec\":{\"base_model\":\"builtin:tiny-arith\",\"training_dataset_id\":\"$dataset_id\",\"entropy_target\":{\"constant\":0.3}}}"
+create_data="{\"spec\":{\"base_model\":\"builtin:tiny-arith\",\"training_dataset\":\"$dataset_name\",\"entropy_target\":{\"constant\":0.3}}}"
 for round in 1 2; do
   port=$grpc_port run_ghz "getjob_$round" "$work/api.protoset" aepo.v1.FineTuningService.GetJob \
-    "{\"id\":\"$job_id\"}" -c "$CONCURRENCY" | tee -a "$results"
+    "{\"name\":\"$job_name\"}" -c "$CONCURRENCY" | tee -a "$results"
   port=$grpc_port run_ghz "createjob_${CREATE_RPS}rps_$round" "$work/api.protoset" \
     aepo.v1.FineTuningService.CreateJob "$create_data" -c 10 --rps "$CREATE_RPS" | tee -a "$results"
   sleep "${SETTLE_SECONDS:-3}" # measure at rest, after the round's garbage had a chance to be collected
   echo "{\"name\":\"rss_after_run_$round\",\"rss_mb\":$(rss_mb),\"heap_used_mb\":$(heap_mb)}" | tee -a "$results"
 done
-port=$echo_port run_ghz echo_again test/bench/api-echo.proto aepo.bench.v1.EchoService.Echo "{\"id\":\"$job_id\"}" -c "$CONCURRENCY" | tee -a "$results"
+port=$echo_port run_ghz echo_again test/bench/api-echo.proto aepo.bench.v1.EchoService.Echo "{\"id\":\"$job_name\"}" -c "$CONCURRENCY" | tee -a "$results"
 
 node -e '
   const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => JSON.parse(l));

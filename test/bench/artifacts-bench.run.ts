@@ -7,7 +7,7 @@
  * separately. Correctness beside it: every listed checkpoint of the store's jobs has its manifest, and
  * the exported model downloads through presigned URLs with matching sha256.
  */
-import { JobState } from '@aepo/contracts';
+import { JobState, jobIdOf } from '@aepo/contracts';
 import { artifactKeys } from '@aepo/artifacts';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -63,7 +63,7 @@ it('bench:artifacts', async () => {
     env: s3.env(PREFIX),
   });
   const client = new PublicClient(api.grpcAddress, api.apiKey!);
-  const datasetId = await client.uploadDataset('bench', tinyArithRows(512, 9));
+  const dataset = await client.uploadDataset('bench', tinyArithRows(512, 9));
   const stop = async (ex: ExecutorProcess) => {
     const engine = ex.enginePid();
     await ex.proc.stop(10_000);
@@ -90,32 +90,37 @@ it('bench:artifacts', async () => {
           env: { AEPO_EXECUTOR_LOG_LEVEL: 'info', ...(mode === 'store' ? s3.env(PREFIX) : {}) },
         });
         try {
-          const spec = tinyJobSpec(datasetId, {
+          const spec = tinyJobSpec(dataset, {
             maxSteps: STEPS,
             promptsPerStep: 32,
             samplesPerPrompt: 8,
             seed: 3,
           });
           spec.checkpoint = { everyNSteps: EVERY, keepLast: 1 };
-          const job = await client.createJob({ spec, displayName: `bench ${mode}`, requestId: '' });
+          const job = await client.createJob({
+            spec,
+            displayName: `bench ${mode}`,
+            requestId: '',
+            parent: '',
+          });
           const end = await client.waitForState(
-            job.id,
+            job.name,
             [JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED],
             3_600_000,
           );
           expect(end.state, end.error?.message).toBe(JobState.JOB_STATE_SUCCEEDED);
           // Warm-up: the first 3 steps are left out.
           const measured = ex.proc.lines
-            .filter((l) => l.includes('"step done"') && l.includes(job.id))
+            .filter((l) => l.includes('"step done"') && l.includes(jobIdOf(job.name)))
             .map((l) => JSON.parse(l) as StepLine)
             .filter((l) => l.step > 3);
           pooled[mode].push(...measured);
           perJob[mode].push(plain(measured));
-          if (mode === 'store') storeJobs.push(job.id);
+          if (mode === 'store') storeJobs.push(job.name);
           else
-            expect(existsSync(path.join(dir, `checkpoints-${mode}-${round}`, job.id, `step-${STEPS}`))).toBe(
-              true,
-            );
+            expect(
+              existsSync(path.join(dir, `checkpoints-${mode}-${round}`, jobIdOf(job.name), `step-${STEPS}`)),
+            ).toBe(true);
         } finally {
           await stop(ex);
         }
@@ -126,17 +131,17 @@ it('bench:artifacts', async () => {
     const store = s3.store(PREFIX);
     let verifiedFiles = 0;
     const checkpointBytes: number[] = [];
-    for (const id of storeJobs) {
-      for (const c of await client.checkpoints(id)) {
+    for (const name of storeJobs) {
+      for (const c of await client.checkpoints(name)) {
         checkpointBytes.push(c.sizeBytes);
         expect(
-          await store.getJson(artifactKeys.manifest(artifactKeys.checkpoint(id, c.step))),
+          await store.getJson(artifactKeys.manifest(artifactKeys.checkpoint(jobIdOf(name), c.step))),
         ).not.toBeNull();
       }
       const res = await client.call<
         object,
         { files: { path: string; sha256: string; sizeBytes: number; url: string }[] }
-      >(client.raw.getArtifactDownloadUrls as never, { jobId: id, exportedModel: true, urlTtlSeconds: 0 });
+      >(client.raw.getArtifactDownloadUrls as never, { name, exportedModel: true, urlTtlSeconds: 0 });
       for (const f of res.files) {
         const body = Buffer.from(await (await fetch(f.url)).arrayBuffer());
         expect(body.length).toBe(f.sizeBytes);

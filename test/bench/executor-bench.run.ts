@@ -3,7 +3,7 @@
  * model, AEPO's step time over GRPO's in the same run, and the resident memory of the executor and its
  * engine through a long run. Real processes: the API (embedded Postgres), one executor with its engine.
  */
-import { Algorithm, JobState } from '@aepo/contracts';
+import { Algorithm, JobState, jobIdOf } from '@aepo/contracts';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -86,13 +86,14 @@ it('bench:executor', async () => {
     httpPort: await freePort(),
     env: { AEPO_EXECUTOR_LOG_LEVEL: 'info' },
   });
-  const lines = (jobId: string): StepLine[] =>
+  // The executor logs the bare job id.
+  const lines = (name: string): StepLine[] =>
     ex.proc.lines
-      .filter((l) => l.includes('"step done"') && l.includes(jobId))
+      .filter((l) => l.includes('"step done"') && l.includes(jobIdOf(name)))
       .map((l) => JSON.parse(l) as StepLine);
   const run = async (algorithm: Algorithm, steps: number, checkpointEvery: number) => {
     const job = await client.createJob({
-      spec: tinyJobSpec(datasetId, {
+      spec: tinyJobSpec(dataset, {
         algorithm,
         maxSteps: steps,
         checkpointEvery,
@@ -102,10 +103,11 @@ it('bench:executor', async () => {
       }),
       displayName: `bench ${algorithm}`,
       requestId: '',
+      parent: '',
     });
-    return job.id;
+    return job.name;
   };
-  const datasetId = await client.uploadDataset('bench', tinyArithRows(2000, 9));
+  const dataset = await client.uploadDataset('bench', tinyArithRows(2000, 9));
   try {
     // 1. GRPO and AEPO jobs alternated (ROUNDS each, same seed and budget, checkpoint only at the
     //    end), so load from anything else on the machine hits both alike; medians over all their steps.

@@ -13,7 +13,7 @@
  * Correctness beside the numbers: after each tracked round the MLflow run must hold exactly one point
  * per step of `entropy` with the values sent.
  */
-import { CreateJobRequest, StepRecord, executorV1 } from '@aepo/contracts';
+import { CreateJobRequest, StepRecord, executorV1, jobIdOf } from '@aepo/contracts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -53,9 +53,11 @@ async function round(tracked: boolean, mlflowUrl: string, reader: MlflowReader, 
   try {
     const c = t.fineTuning();
     const { md } = await t.newProject('bench');
-    const datasetId = (
-      await upload(c, md, [{ metadata: { displayName: 'd', labels: {}, requestId: '' }, rows: tinyRows(10) }])
-    ).dataset!.id;
+    const dataset = (
+      await upload(c, md, [
+        { metadata: { displayName: 'd', labels: {}, requestId: '', parent: '' }, rows: tinyRows(10) },
+      ])
+    ).dataset!.name;
     const job = (
       await call(
         c,
@@ -63,7 +65,7 @@ async function round(tracked: boolean, mlflowUrl: string, reader: MlflowReader, 
         CreateJobRequest.fromPartial({
           spec: {
             baseModel: 'builtin:tiny-arith',
-            trainingDatasetId: datasetId,
+            trainingDataset: dataset,
             entropyTarget: { constant: 0.3 },
           },
         }),
@@ -90,7 +92,7 @@ async function round(tracked: boolean, mlflowUrl: string, reader: MlflowReader, 
       await call(
         ex,
         ex.heartbeat,
-        { jobId: job.id, attempt, steps: [record], evaluations: [], rewindReason: '' },
+        { jobId: jobIdOf(job.name), attempt, steps: [record], evaluations: [], rewindReason: '' },
         emd,
       );
       latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
@@ -102,7 +104,13 @@ async function round(tracked: boolean, mlflowUrl: string, reader: MlflowReader, 
     await call(
       ex,
       ex.completeJob,
-      { jobId: job.id, attempt, outcome: executorV1.Outcome.OUTCOME_SUCCEEDED, steps: [], evaluations: [] },
+      {
+        jobId: jobIdOf(job.name),
+        attempt,
+        outcome: executorV1.Outcome.OUTCOME_SUCCEEDED,
+        steps: [],
+        evaluations: [],
+      },
       emd,
     );
     let check = 'untracked';
@@ -110,7 +118,7 @@ async function round(tracked: boolean, mlflowUrl: string, reader: MlflowReader, 
     if (tracked) {
       // Correctness: every step once in MLflow, with the value sent.
       for (;;) {
-        const run = await reader.runByName('bench', job.id);
+        const run = await reader.runByName('bench', jobIdOf(job.name));
         if (run?.info.status === 'FINISHED') {
           const points = await reader.history(run.info.run_id, 'entropy');
           const steps = new Set(points.map((p) => p.step));

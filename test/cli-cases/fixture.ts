@@ -41,5 +41,8 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Ids one case creates and later cases use (the cases run in order, in one file). */
-export const ids = { projectId: '', datasetId: '' };
+/** Resource names one case creates and later cases use (the cases run in order, in one file). */
+export const names = { project: '', dataset: '' };
+
+/** A UUID that names nothing. */
+export const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';

@@ -6,24 +6,25 @@ import { EXECUTOR_TOKEN } from '../../apps/api/src/testing/test-api.js';
 import { parseJson, startCli } from '../cli-support/cli-runner.js';
 import { readChart } from '../cli-support/chart-reader.js';
 import { fakeStep, ScriptedExecutor } from '../cli-support/scripted-executor.js';
-import { api, env, work, aepo, expectError, ids } from './fixture.js';
+import { api, env, work, aepo, expectError, names, NO_SUCH_ID } from './fixture.js';
 
 // Cases of cli.e2e-spec.ts: a job with recorded steps: watch, metrics, checkpoints, chart.
 describe('a job with recorded steps: watch, metrics, checkpoints, chart', () => {
   const STEPS = 8;
-  let jobId = '';
+  /** The job's name; the executor protocol below keys on its bare id. */
+  let job = '';
   let executor: ScriptedExecutor;
 
   it('jobs watch follows the stream in plain lines and ends with the final state (exit 0)', async () => {
     executor = new ScriptedExecutor(api.executor, EXECUTOR_TOKEN);
-    jobId = parseJson<{ job: { id: string } }>(
+    job = parseJson<{ job: { name: string } }>(
       await aepo([
         'jobs',
         'create',
         '--model',
         'builtin:tiny-arith',
         '--dataset',
-        ids.datasetId,
+        names.dataset,
         '--target',
         '0.5',
         '--max-steps',
@@ -32,9 +33,9 @@ describe('a job with recorded steps: watch, metrics, checkpoints, chart', () => 
         'watched',
         '--json',
       ]),
-    ).job.id;
-    const watch = startCli(['jobs', 'watch', jobId], env);
-    const { attempt } = await executor.lease();
+    ).job.name;
+    const watch = startCli(['jobs', 'watch', job], env);
+    const { jobId, attempt } = await executor.lease();
     for (let s = 1; s <= STEPS; s++) {
       await executor.heartbeat(jobId, attempt, [fakeStep(s)]);
       if (s % 4 === 0) {
@@ -60,11 +61,11 @@ describe('a job with recorded steps: watch, metrics, checkpoints, chart', () => 
         `^step 1/${STEPS}  entropy ${fakeStep(1).entropy.toFixed(4)}  target 0\\.500 \\[0\\.450,0\\.550\\] (in-band|above|below)  temp \\d\\.\\d\\d  reward 0\\.100  acc 0\\.080  step_time 0\\.32s`,
       ),
     );
-    expect(out.stdout).toMatch(new RegExp(`job ${jobId} SUCCEEDED after ${STEPS}/${STEPS} steps`));
+    expect(out.stdout).toMatch(new RegExp(`job ${job} SUCCEEDED after ${STEPS}/${STEPS} steps`));
   });
 
   it('jobs watch --json replays the steps as NDJSON and ends with the job', async () => {
-    const out = await aepo(['jobs', 'watch', jobId, '--json']);
+    const out = await aepo(['jobs', 'watch', job, '--json']);
     expect(out.code).toBe(0);
     const lines = out.stdout
       .trim()
@@ -74,7 +75,7 @@ describe('a job with recorded steps: watch, metrics, checkpoints, chart', () => 
       Array.from({ length: STEPS }, (_, i) => i + 1),
     );
     expect(lines[STEPS].job.state).toBe('JOB_STATE_SUCCEEDED');
-    const after = await aepo(['jobs', 'watch', jobId, '--json', '--after-step', '6']);
+    const after = await aepo(['jobs', 'watch', job, '--json', '--after-step', '6']);
     expect(
       after.stdout
         .trim()
@@ -85,11 +86,11 @@ describe('a job with recorded steps: watch, metrics, checkpoints, chart', () => 
   });
 
   it('metrics: table, csv and json are the recorded steps', async () => {
-    const table = await aepo(['metrics', jobId]);
+    const table = await aepo(['metrics', job]);
     expect(table.stdout).toMatch(/^STEP\s+ENTROPY\s+TARGET\s+BAND\s+TEMP/);
     expect(table.stdout.trim().split('\n')).toHaveLength(STEPS + 1);
 
-    const csv = (await aepo(['metrics', jobId, '--format', 'csv'])).stdout.trim().split('\n');
+    const csv = (await aepo(['metrics', job, '--format', 'csv'])).stdout.trim().split('\n');
     const header = csv[0]!.split(',');
     expect(header.slice(0, 4)).toEqual(['step', 'create_time', 'attempt', 'entropy']);
     expect(csv).toHaveLength(STEPS + 1);
@@ -98,47 +99,45 @@ describe('a job with recorded steps: watch, metrics, checkpoints, chart', () => 
     expect(Number(row3['entropy'])).toBeCloseTo(fakeStep(3).entropy, 12);
     expect(Number(row3['reward_mean'])).toBeCloseTo(fakeStep(3).rewardMean, 12);
 
-    const json = parseJson<{ jobId: string; records: { step: number; entropy: number; accuracy: number }[] }>(
-      await aepo(['metrics', jobId, '--format', 'json', '--last', '2']),
+    const json = parseJson<{ job: string; records: { step: number; entropy: number; accuracy: number }[] }>(
+      await aepo(['metrics', job, '--format', 'json', '--last', '2']),
     );
-    expect(json.jobId).toBe(jobId);
+    expect(json.job).toBe(job);
     expect(json.records.map((r) => r.step)).toEqual([STEPS - 1, STEPS]);
     expect(json.records[1]!.accuracy).toBeCloseTo(fakeStep(STEPS).accuracy, 12);
 
-    expectError(await aepo(['metrics', '00000000-0000-4000-8000-000000000000']), 15, /^aepo: NOT_FOUND: /);
-    expect((await aepo(['metrics', jobId, '--format', 'xml'])).code).toBe(2);
+    expectError(await aepo(['metrics', NO_SUCH_ID]), 15, /^aepo: NOT_FOUND: /);
+    expect((await aepo(['metrics', job, '--format', 'xml'])).code).toBe(2);
   });
 
   it('checkpoints: table marks the best in band; json shape', async () => {
     const json = parseJson<{
-      jobId: string;
-      bestCheckpointId?: string;
-      checkpoints: { step: number; id: string; inBand?: boolean }[];
-    }>(await aepo(['checkpoints', jobId, '--json']));
+      job: string;
+      bestCheckpoint?: string;
+      checkpoints: { step: number; name: string; inBand?: boolean }[];
+    }>(await aepo(['checkpoints', job, '--json']));
+    expect(json.job).toBe(job);
     expect(json.checkpoints.map((c) => c.step)).toEqual([4, 8]);
+    expect(json.checkpoints.map((c) => c.name)).toEqual([`${job}/checkpoints/4`, `${job}/checkpoints/8`]);
     // Both saved steps lie in the band; the best is the one with the higher reward (step 8).
     expect(json.checkpoints.map((c) => c.inBand)).toEqual([true, true]);
-    expect(json.bestCheckpointId).toBe(json.checkpoints[1]!.id);
-    const table = await aepo(['checkpoints', jobId]);
-    expect(table.stdout).toMatch(/^BEST\s+ID\s+STEP\s+ENTROPY\s+IN_BAND/);
-    expect(table.stdout).toMatch(new RegExp(`^\\*\\s+${json.bestCheckpointId}\\s+8\\s`, 'm'));
-    expect(table.stdout).toMatch(new RegExp(`^\\s+${json.checkpoints[0]!.id}\\s+4\\s`, 'm'));
-    expectError(
-      await aepo(['checkpoints', '00000000-0000-4000-8000-000000000000']),
-      15,
-      /^aepo: NOT_FOUND: /,
-    );
+    expect(json.bestCheckpoint).toBe(json.checkpoints[1]!.name);
+    const table = await aepo(['checkpoints', job]);
+    expect(table.stdout).toMatch(/^BEST\s+NAME\s+STEP\s+ENTROPY\s+IN_BAND/);
+    expect(table.stdout).toMatch(new RegExp(`^\\*\\s+${json.bestCheckpoint}\\s+8\\s`, 'm'));
+    expect(table.stdout).toMatch(new RegExp(`^\\s+${json.checkpoints[0]!.name}\\s+4\\s`, 'm'));
+    expectError(await aepo(['checkpoints', NO_SUCH_ID]), 15, /^aepo: NOT_FOUND: /);
   });
 
   it('chart: the plotted points are the job’s step metrics; the PNG is a real image', async () => {
     const out = path.join(work, 'chart', 'entropy');
-    const res = parseJson<{ svg: string; png: string }>(await aepo(['chart', jobId, '-o', out, '--json']));
+    const res = parseJson<{ svg: string; png: string }>(await aepo(['chart', job, '-o', out, '--json']));
     const svg = readFileSync(res.svg, 'utf8');
     const lines = readChart(svg);
-    expect(lines.map((l) => l.jobId)).toEqual([jobId]);
+    expect(lines.map((l) => l.job)).toEqual([job]);
     const plotted = lines[0]!.points;
     const recorded = parseJson<{ records: { step: number; entropy: number }[] }>(
-      await aepo(['metrics', jobId, '--json']),
+      await aepo(['metrics', job, '--json']),
     ).records;
     expect(plotted).toHaveLength(recorded.length);
     plotted.forEach((p, i) => {
@@ -152,25 +151,25 @@ describe('a job with recorded steps: watch, metrics, checkpoints, chart', () => 
   });
 
   it('watch exits 3 when the job ends other than SUCCEEDED', async () => {
-    const id = parseJson<{ job: { id: string } }>(
+    const cancelled = parseJson<{ job: { name: string } }>(
       await aepo([
         'jobs',
         'create',
         '--model',
         'builtin:tiny-arith',
         '--dataset',
-        ids.datasetId,
+        names.dataset,
         '--target',
         '0.5',
         '--json',
       ]),
-    ).job.id;
-    const watch = startCli(['jobs', 'watch', id], env);
+    ).job.name;
+    const watch = startCli(['jobs', 'watch', cancelled], env);
     await new Promise((r) => setTimeout(r, 500));
-    await aepo(['jobs', 'cancel', id]);
+    await aepo(['jobs', 'cancel', cancelled]);
     const out = await watch.done;
     expect(out.code).toBe(3);
-    expect(out.stdout).toMatch(new RegExp(`job ${id} CANCELLED`));
-    expect(out.stderr.trim()).toBe(`aepo: job ${id} ended CANCELLED`);
+    expect(out.stdout).toMatch(new RegExp(`job ${cancelled} CANCELLED`));
+    expect(out.stderr.trim()).toBe(`aepo: job ${cancelled} ended CANCELLED`);
   });
 });

@@ -2,14 +2,15 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseJson } from '../cli-support/cli-runner.js';
-import { work, aepo, expectError, ids } from './fixture.js';
+import { jobIdOf } from '@aepo/contracts';
+import { work, aepo, expectError, names, NO_SUCH_ID } from './fixture.js';
 
 // Cases of cli.e2e-spec.ts: `aepo jobs`: create, list, get, control, and its errors.
 describe('aepo jobs', () => {
-  const base = () => ['jobs', 'create', '--model', 'builtin:tiny-arith', '--dataset', ids.datasetId];
+  const base = () => ['jobs', 'create', '--model', 'builtin:tiny-arith', '--dataset', names.dataset];
 
   it('creates a job from flags and a --spec file, lists, filters and gets it', async () => {
-    const created = parseJson<{ job: { id: string; state: string; spec: Record<string, unknown> } }>(
+    const created = parseJson<{ job: { name: string; state: string; spec: Record<string, unknown> } }>(
       await aepo([
         ...base(),
         '--target',
@@ -50,13 +51,14 @@ describe('aepo jobs', () => {
       specFile,
       JSON.stringify({
         base_model: 'builtin:tiny-arith',
-        training_dataset_id: ids.datasetId,
+        // A bare dataset id in a spec file is expanded too.
+        training_dataset: names.dataset.slice(names.dataset.lastIndexOf('/') + 1),
         algorithm: 'ALGORITHM_GRPO',
         entropy_target: { constant: 0.9 },
         optimization: { max_steps: 11 },
       }),
     );
-    const fromFile = parseJson<{ job: { id: string; spec: Record<string, unknown> } }>(
+    const fromFile = parseJson<{ job: { name: string; spec: Record<string, unknown> } }>(
       await aepo([
         'jobs',
         'create',
@@ -70,49 +72,57 @@ describe('aepo jobs', () => {
       ]),
     );
     expect(fromFile.job.spec['algorithm']).toBe('ALGORITHM_GRPO');
+    expect(fromFile.job.spec['trainingDataset']).toBe(names.dataset);
     expect(fromFile.job.spec['entropyTarget']).toMatchObject({ constant: 0.9 });
     expect(fromFile.job.spec['optimization']).toMatchObject({ maxSteps: 12 });
 
     const table = await aepo(['jobs', 'list']);
-    expect(table.stdout).toMatch(/^ID\s+NAME\s+STATE\s+ALGORITHM/);
+    expect(table.stdout).toMatch(/^NAME\s+DISPLAY_NAME\s+STATE\s+ALGORITHM/);
     expect(table.stdout).toMatch(
-      new RegExp(`${created.job.id}\\s+flags\\s+QUEUED\\s+AEPO\\s+builtin:tiny-arith\\s+0/7`),
+      new RegExp(`${created.job.name}\\s+flags\\s+QUEUED\\s+AEPO\\s+builtin:tiny-arith\\s+0/7`),
     );
-    const labelled = parseJson<{ jobs: { id: string }[] }>(
+    const labelled = parseJson<{ jobs: { name: string }[] }>(
       await aepo(['jobs', 'list', '--label', 'team=cli', '--json']),
     );
-    expect(labelled.jobs.map((j) => j.id)).toEqual([created.job.id]);
-    const queued = parseJson<{ jobs: { id: string }[] }>(
+    expect(labelled.jobs.map((j) => j.name)).toEqual([created.job.name]);
+    const queued = parseJson<{ jobs: { name: string }[] }>(
       await aepo(['jobs', 'list', '--state', 'queued', '--json']),
     );
-    expect(queued.jobs.map((j) => j.id).sort()).toEqual([created.job.id, fromFile.job.id].sort());
+    expect(queued.jobs.map((j) => j.name).sort()).toEqual([created.job.name, fromFile.job.name].sort());
     const succeeded = parseJson<{ jobs?: unknown[] }>(
       await aepo(['jobs', 'list', '--state', 'succeeded', '--json']),
     );
     expect(succeeded.jobs ?? []).toEqual([]);
 
-    const got = await aepo(['jobs', 'get', created.job.id]);
+    const got = await aepo(['jobs', 'get', created.job.name]);
+    expect(got.stdout).toMatch(new RegExp(`^name:\\s+${created.job.name}$`, 'm'));
+    expect(got.stdout).toMatch(new RegExp(`^dataset:\\s+${names.dataset}$`, 'm'));
     expect(got.stdout).toMatch(/^state:\s+QUEUED$/m);
     expect(got.stdout).toMatch(/^target:\s+0\.4 ±0\.1$/m);
     expect(got.stdout).toMatch(/^rollout:\s+4 prompts × 3 samples, ≤6 tokens$/m);
-    const gotJson = parseJson<{ job: { id: string } }>(await aepo(['jobs', 'get', created.job.id, '--json']));
-    expect(gotJson.job.id).toBe(created.job.id);
+    // A bare id is expanded to projects/-/jobs/{id}.
+    const gotJson = parseJson<{ job: { name: string } }>(
+      await aepo(['jobs', 'get', jobIdOf(created.job.name), '--json']),
+    );
+    expect(gotJson.job.name).toBe(created.job.name);
 
     // Both end here so that the executor tests below lease only their own job.
-    for (const id of [created.job.id, fromFile.job.id])
-      expect((await aepo(['jobs', 'cancel', id])).code).toBe(0);
+    for (const name of [created.job.name, fromFile.job.name])
+      expect((await aepo(['jobs', 'cancel', name])).code).toBe(0);
   });
 
   it('pauses, resumes, retargets and cancels; a second cancel is FAILED_PRECONDITION', async () => {
-    const job = parseJson<{ job: { id: string } }>(await aepo([...base(), '--target', '0.5', '--json'])).job;
-    const paused = await aepo(['jobs', 'pause', job.id]);
-    expect(paused.stdout.trim()).toBe(`job ${job.id} PAUSED`);
+    const job = parseJson<{ job: { name: string } }>(
+      await aepo([...base(), '--target', '0.5', '--json']),
+    ).job;
+    const paused = await aepo(['jobs', 'pause', jobIdOf(job.name)]);
+    expect(paused.stdout.trim()).toBe(`job ${job.name} PAUSED`);
 
     const retarget = parseJson<{ job: { entropyTargetRevision: number; spec: Record<string, unknown> } }>(
       await aepo([
         'jobs',
         'set-target',
-        job.id,
+        job.name,
         '--schedule',
         'linear:0.6:0.3:0:50',
         '--tolerance',
@@ -125,18 +135,20 @@ describe('aepo jobs', () => {
       schedule: { kind: 'SCHEDULE_KIND_LINEAR', startValue: 0.6, endValue: 0.3, endStep: 50 },
       tolerance: 0.08,
     });
-    const human = await aepo(['jobs', 'set-target', job.id, '--target', '0.7']);
-    expect(human.stdout.trim()).toBe(`job ${job.id} target 0.7 ±0.05 (revision 2)`);
+    const human = await aepo(['jobs', 'set-target', job.name, '--target', '0.7']);
+    expect(human.stdout.trim()).toBe(`job ${job.name} target 0.7 ±0.05 (revision 2)`);
 
-    const resumed = parseJson<{ job: { state: string } }>(await aepo(['jobs', 'resume', job.id, '--json']));
+    const resumed = parseJson<{ job: { state: string } }>(await aepo(['jobs', 'resume', job.name, '--json']));
     expect(resumed.job.state).toBe('JOB_STATE_QUEUED');
-    const cancelled = parseJson<{ job: { state: string } }>(await aepo(['jobs', 'cancel', job.id, '--json']));
+    const cancelled = parseJson<{ job: { state: string } }>(
+      await aepo(['jobs', 'cancel', job.name, '--json']),
+    );
     expect(cancelled.job.state).toBe('JOB_STATE_CANCELLED');
-    expectError(await aepo(['jobs', 'cancel', job.id]), 19, /^aepo: FAILED_PRECONDITION: /);
-    expectError(await aepo(['jobs', 'pause', job.id]), 19, /^aepo: FAILED_PRECONDITION: /);
-    expectError(await aepo(['jobs', 'resume', job.id]), 19, /^aepo: FAILED_PRECONDITION: /);
+    expectError(await aepo(['jobs', 'cancel', job.name]), 19, /^aepo: FAILED_PRECONDITION: /);
+    expectError(await aepo(['jobs', 'pause', job.name]), 19, /^aepo: FAILED_PRECONDITION: /);
+    expectError(await aepo(['jobs', 'resume', job.name]), 19, /^aepo: FAILED_PRECONDITION: /);
     expectError(
-      await aepo(['jobs', 'set-target', job.id, '--target', '0.5']),
+      await aepo(['jobs', 'set-target', job.name, '--target', '0.5']),
       19,
       /^aepo: FAILED_PRECONDITION: /,
     );
@@ -155,18 +167,18 @@ describe('aepo jobs', () => {
         '--model',
         'builtin:tiny-arith',
         '--dataset',
-        '00000000-0000-4000-8000-000000000000',
+        NO_SUCH_ID,
         '--target',
         '0.5',
       ]),
       15,
-      /^aepo: NOT_FOUND: .*training_dataset_id/,
+      /^aepo: NOT_FOUND: .*training_dataset/,
     );
-    expectError(
-      await aepo(['jobs', 'get', '00000000-0000-4000-8000-000000000000']),
-      15,
-      /^aepo: NOT_FOUND: /,
-    );
+    expectError(await aepo(['jobs', 'get', NO_SUCH_ID]), 15, /^aepo: NOT_FOUND: /);
+    expectError(await aepo(['jobs', 'get', `projects/-/jobs/${NO_SUCH_ID}`]), 15, /^aepo: NOT_FOUND: /);
+    const wrongKind = await aepo(['jobs', 'cancel', names.dataset]);
+    expect(wrongKind.code).toBe(2);
+    expect(wrongKind.stderr).toMatch(/expected a job id or a name like projects\/-\/jobs\/\{job\}/);
     expectError(
       await aepo([...base(), '--target', '0.5', '--schedule', 'linear:1:2']),
       2,
@@ -176,6 +188,16 @@ describe('aepo jobs', () => {
     const badFlag = await aepo([...base(), '--max-steps', 'many']);
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr).toMatch(/--max-steps <n>.*expected an integer/);
+    const oldSpec = path.join(work, 'spec-0.1.json');
+    writeFileSync(
+      oldSpec,
+      JSON.stringify({ base_model: 'builtin:tiny-arith', training_dataset_id: NO_SUCH_ID }),
+    );
+    expectError(
+      await aepo(['jobs', 'create', '--spec', oldSpec]),
+      2,
+      /^aepo: --spec .*: training_dataset_id is now training_dataset \(a dataset name\)$/,
+    );
     const badState = await aepo(['jobs', 'list', '--state', 'sleeping']);
     expect(badState.code).toBe(2);
   });

@@ -2,7 +2,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliEnv, parseJson, runCli } from '../cli-support/cli-runner.js';
-import { env, work, aepo, expectError, tinyArith, ids } from './fixture.js';
+import { env, work, aepo, expectError, tinyArith, names, NO_SUCH_ID } from './fixture.js';
 
 // Cases of cli.e2e-spec.ts: `aepo config`, `aepo admin` and `aepo datasets`.
 describe('aepo config', () => {
@@ -54,34 +54,39 @@ describe('aepo admin', () => {
   it('creates a project (table and --json) and a key saved to the config', async () => {
     const table = await aepo(['admin', 'create-project', 'cli table project']);
     expect(table.code, table.stderr).toBe(0);
-    expect(table.stdout).toMatch(/^project:\s+[0-9a-f-]{36}$/m);
+    expect(table.stdout).toMatch(/^project:\s+projects\/[0-9a-f-]{36}$/m);
 
-    const created = parseJson<{ project: { id: string; displayName: string; createTime: string } }>(
+    const created = parseJson<{ project: { name: string; displayName: string; createTime: string } }>(
       await aepo(['admin', 'create-project', 'cli e2e', '--json']),
     );
     expect(created.project.displayName).toBe('cli e2e');
-    expect(created.project.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(created.project.name).toMatch(/^projects\/[0-9a-f-]{36}$/);
     expect(Number.isNaN(Date.parse(created.project.createTime))).toBe(false);
-    ids.projectId = created.project.id;
+    names.project = created.project.name;
 
-    const key = parseJson<{ apiKey: { id: string; projectId: string; prefix: string }; secret: string }>(
-      await aepo(['admin', 'create-key', ids.projectId, '--name', 'ci', '--save', '--json']),
+    // The project's bare id works as well as its name.
+    const bareProjectId = names.project.slice('projects/'.length);
+    const key = parseJson<{ apiKey: { name: string; prefix: string }; secret: string }>(
+      await aepo(['admin', 'create-key', bareProjectId, '--name', 'ci', '--save', '--json']),
     );
-    expect(key.apiKey.projectId).toBe(ids.projectId);
+    expect(key.apiKey.name).toMatch(new RegExp(`^${names.project}/apiKeys/[0-9a-f-]{36}$`));
     expect(key.secret.startsWith(key.apiKey.prefix)).toBe(true);
     expect(JSON.parse(readFileSync(env.AEPO_CONFIG!, 'utf8')).apiKey).toBe(key.secret);
 
-    const list = parseJson<{ projects: { id: string }[] }>(await aepo(['admin', 'list-projects', '--json']));
-    expect(list.projects.map((p) => p.id)).toContain(ids.projectId);
+    const list = parseJson<{ projects: { name: string }[] }>(
+      await aepo(['admin', 'list-projects', '--json']),
+    );
+    expect(list.projects.map((p) => p.name)).toContain(names.project);
   });
 
   it('answers bad input with the gRPC status, the field and exit 10 + code', async () => {
     expectError(await aepo(['admin', 'create-project', '']), 13, /^aepo: INVALID_ARGUMENT: display_name: /);
-    expectError(
-      await aepo(['admin', 'create-key', '00000000-0000-4000-8000-000000000000']),
-      15,
-      /^aepo: NOT_FOUND: /,
-    );
+    expectError(await aepo(['admin', 'create-key', NO_SUCH_ID]), 15, /^aepo: NOT_FOUND: /);
+    expectError(await aepo(['admin', 'create-key', `projects/${NO_SUCH_ID}`]), 15, /^aepo: NOT_FOUND: /);
+    // A name of the wrong shape never reaches the server: a usage error naming the expected form.
+    const wrongKind = await aepo(['admin', 'create-key', `projects/${NO_SUCH_ID}/jobs/${NO_SUCH_ID}`]);
+    expect(wrongKind.code).toBe(2);
+    expect(wrongKind.stderr).toMatch(/expected a project id or a name like projects\/\{project\}/);
     expectError(
       await aepo(['--admin-token', 'wrong-token-0123456789', 'admin', 'create-project', 'x']),
       26,
@@ -96,17 +101,18 @@ describe('aepo datasets', () => {
     writeFileSync(file, tinyArith(30) + '\n');
     const up = await aepo(['datasets', 'upload', file, '--name', 'arith', '--label', 'kind=tiny']);
     expect(up.code, up.stderr).toBe(0);
-    expect(up.stdout).toMatch(/^ID\s+NAME\s+ROWS/);
-    expect(up.stdout).toMatch(/arith\s+30\s/);
+    expect(up.stdout).toMatch(/^NAME\s+DISPLAY_NAME\s+ROWS/);
+    expect(up.stdout).toMatch(/^projects\/[0-9a-f-]{36}\/datasets\/[0-9a-f-]{36}\s+arith\s+30\s/m);
 
-    const json = parseJson<{ dataset: { id: string; rowCount: number; sha256: string; labels: object } }>(
+    const json = parseJson<{ dataset: { name: string; rowCount: number; sha256: string; labels: object } }>(
       await aepo(['datasets', 'upload', '-', '--name', 'from-stdin', '--json'], tinyArith(1200)),
     );
     expect(json.dataset.rowCount).toBe(1200); // more than one upload message
     expect(json.dataset.sha256).toMatch(/^[0-9a-f]{64}$/);
-    ids.datasetId = json.dataset.id;
+    expect(json.dataset.name.startsWith(`${names.project}/datasets/`)).toBe(true);
+    names.dataset = json.dataset.name;
 
-    const list = parseJson<{ datasets: { id: string; displayName: string }[] }>(
+    const list = parseJson<{ datasets: { name: string; displayName: string }[] }>(
       await aepo(['datasets', 'list', '--json']),
     );
     expect(list.datasets.map((d) => d.displayName)).toEqual(['from-stdin', 'arith']);
@@ -120,20 +126,27 @@ describe('aepo datasets', () => {
     );
     expect(all.datasets).toHaveLength(2);
 
-    const got = await aepo(['datasets', 'get', ids.datasetId]);
-    expect(got.stdout).toMatch(new RegExp(`^id:\\s+${ids.datasetId}$`, 'm'));
+    const got = await aepo(['datasets', 'get', names.dataset]);
+    expect(got.stdout).toMatch(new RegExp(`^name:\\s+${names.dataset}$`, 'm'));
     expect(got.stdout).toMatch(/^rows:\s+1200$/m);
-    const gotJson = parseJson<{ dataset: { id: string } }>(
-      await aepo(['datasets', 'get', ids.datasetId, '--json']),
+    // A bare id is expanded to projects/-/datasets/{id}; the answer carries the full name.
+    const bareId = names.dataset.slice(names.dataset.lastIndexOf('/') + 1);
+    const gotJson = parseJson<{ dataset: { name: string } }>(
+      await aepo(['datasets', 'get', bareId, '--json']),
     );
-    expect(gotJson.dataset.id).toBe(ids.datasetId);
+    expect(gotJson.dataset.name).toBe(names.dataset);
 
-    const other = list.datasets.find((d) => d.displayName === 'arith')!.id;
-    const del = parseJson<{ id: string; deleted: boolean }>(
+    const other = list.datasets.find((d) => d.displayName === 'arith')!.name;
+    const del = parseJson<{ name: string; deleted: boolean }>(
       await aepo(['datasets', 'delete', other, '--json']),
     );
-    expect(del).toEqual({ id: other, deleted: true });
+    expect(del).toEqual({ name: other, deleted: true });
     expectError(await aepo(['datasets', 'get', other]), 15, /^aepo: NOT_FOUND: /);
+    const wrongKind = await aepo(['datasets', 'get', `projects/-/jobs/${NO_SUCH_ID}`]);
+    expect(wrongKind.code).toBe(2);
+    expect(wrongKind.stderr).toMatch(
+      /expected a dataset id or a name like projects\/-\/datasets\/\{dataset\}/,
+    );
   });
 
   it('names the bad row, and refuses a missing file or key', async () => {

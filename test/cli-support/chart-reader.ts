@@ -1,6 +1,7 @@
 /** Reads the data back out of an `aepo chart` SVG by inverting its axes (the plot's data-* box). */
 export interface ChartLine {
-  jobId: string;
+  /** Job name, from the polyline's data-job. */
+  job: string;
   label: string;
   points: { step: number; entropy: number }[];
 }
@@ -25,7 +26,7 @@ export function readChart(svg: string): ChartLine[] {
           entropy: y0 + ((top + height - py) / height) * (y1 - y0),
         };
       });
-    lines.push({ jobId: m[1]!, label: m[2]!, points });
+    lines.push({ job: m[1]!, label: m[2]!, points });
   }
   return lines;
 }

@@ -1,5 +1,5 @@
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
-import { executorV1, type StepRecord } from '@aepo/contracts';
+import { executorV1, jobIdOf, type StepRecord } from '@aepo/contracts';
 
 type Unary<Req, Res> = (req: Req, md: Metadata, cb: (err: ServiceError | null, res: Res) => void) => unknown;
 
@@ -26,13 +26,17 @@ export class ScriptedExecutor {
 
   /** Leases the next queued job (the API hands them out oldest first). */
   async lease(models: string[] = []): Promise<{ jobId: string; attempt: number }> {
-    const res = await this.call(this.client.leaseJob, {
-      executorId: this.executorId,
-      waitSeconds: 5,
-      models,
-    });
+    const res = await this.call<executorV1.LeaseJobRequest, executorV1.LeaseJobResponse>(
+      this.client.leaseJob,
+      {
+        executorId: this.executorId,
+        waitSeconds: 5,
+        models,
+      },
+    );
     if (!res.lease?.job) throw new Error('no job to lease');
-    return { jobId: res.lease.job.id, attempt: res.lease.attempt };
+    // The executor protocol keys on the bare job id; the leased Job carries its name.
+    return { jobId: jobIdOf(res.lease.job.name), attempt: res.lease.attempt };
   }
 
   heartbeat(jobId: string, attempt: number, steps: StepRecord[]) {
@@ -93,6 +97,7 @@ export function fakeStep(step: number, target = 0.5, tolerance = 0.05): StepReco
     clipFraction: 0.01,
     dualClipFraction: 0,
     kl: 0,
+    approxKl: 0,
     gradNorm: 0.5,
     generatedTokens: 100 + step,
     trainedTokens: 90 + step,

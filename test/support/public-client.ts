@@ -38,12 +38,17 @@ export class PublicClient {
     );
   }
 
+  /** Uploads rows; resolves with the dataset's name (`projects/{project}/datasets/{dataset}`). */
   async uploadDataset(name: string, rows: { prompt: string; answer: string }[]): Promise<string> {
     return new Promise((resolve, reject) => {
       const stream = this.raw.uploadDataset(this.md, (err, res) =>
-        err ? reject(err) : resolve(res.dataset!.id),
+        err ? reject(err) : resolve(res.dataset!.name),
       );
-      stream.write({ metadata: { displayName: name, labels: {}, requestId: '' }, rows: [], jsonlLines: [] });
+      stream.write({
+        metadata: { displayName: name, labels: {}, requestId: '', parent: '' },
+        rows: [],
+        jsonlLines: [],
+      });
       for (let i = 0; i < rows.length; i += 500) {
         stream.write({ rows: rows.slice(i, i + 500).map((r) => ({ ...r, id: '' })), jsonlLines: [] });
       }
@@ -55,15 +60,16 @@ export class PublicClient {
     return (await this.call<CreateJobRequest, CreateJobResponse>(this.raw.createJob, req)).job!;
   }
 
-  async getJob(id: string): Promise<Job> {
-    return (await this.call<{ id: string }, GetJobResponse>(this.raw.getJob, { id })).job!;
+  /** Gets a job by its name (`projects/{project}/jobs/{job}`, or `projects/-/jobs/{job}`). */
+  async getJob(name: string): Promise<Job> {
+    return (await this.call<{ name: string }, GetJobResponse>(this.raw.getJob, { name })).job!;
   }
 
-  async waitForState(id: string, states: JobState[], timeoutMs = 300_000): Promise<Job> {
+  async waitForState(name: string, states: JobState[], timeoutMs = 300_000): Promise<Job> {
     return waitFor(
-      `job ${id} to reach ${states.join('|')}`,
+      `job ${name} to reach ${states.join('|')}`,
       async () => {
-        const job = await this.getJob(id);
+        const job = await this.getJob(name);
         return states.includes(job.state) ? job : undefined;
       },
       timeoutMs,
@@ -71,12 +77,12 @@ export class PublicClient {
     );
   }
 
-  async steps(id: string): Promise<StepRecord[]> {
+  async steps(job: string): Promise<StepRecord[]> {
     const out: StepRecord[] = [];
     let pageToken = '';
     do {
       const res = await this.call<ListStepRecordsRequest, ListStepRecordsResponse>(this.raw.listStepRecords, {
-        jobId: id,
+        parent: job,
         pageSize: 1000,
         pageToken,
       });
@@ -86,24 +92,24 @@ export class PublicClient {
     return out;
   }
 
-  async control(kind: 'cancel' | 'pause' | 'resume', id: string): Promise<Job> {
+  async control(kind: 'cancel' | 'pause' | 'resume', name: string): Promise<Job> {
     const method =
       kind === 'cancel' ? this.raw.cancelJob : kind === 'pause' ? this.raw.pauseJob : this.raw.resumeJob;
-    return (await this.call<{ id: string }, { job?: Job }>(method as never, { id })).job!;
+    return (await this.call<{ name: string }, { job?: Job }>(method as never, { name })).job!;
   }
 
-  async checkpoints(jobId: string): Promise<Checkpoint[]> {
+  async checkpoints(job: string): Promise<Checkpoint[]> {
     const res = await this.call<ListCheckpointsRequest, ListCheckpointsResponse>(this.raw.listCheckpoints, {
-      jobId,
+      parent: job,
       pageSize: 1000,
       pageToken: '',
     });
     return res.checkpoints;
   }
 
-  async events(jobId: string): Promise<JobEvent[]> {
+  async events(job: string): Promise<JobEvent[]> {
     const res = await this.call<ListJobEventsRequest, ListJobEventsResponse>(this.raw.listJobEvents, {
-      jobId,
+      parent: job,
       pageSize: 1000,
       pageToken: '',
     });
@@ -111,9 +117,9 @@ export class PublicClient {
   }
 
   /** Follows StreamStepRecords from the start; resolves when the server ends the stream (job terminal). */
-  streamSteps(jobId: string, onRecord: (r: StepRecord, at: number) => void): Promise<void> {
+  streamSteps(job: string, onRecord: (r: StepRecord, at: number) => void): Promise<void> {
     return new Promise((resolve, reject) => {
-      const call = this.raw.streamStepRecords({ jobId, afterStep: 0 }, this.md);
+      const call = this.raw.streamStepRecords({ parent: job, afterStep: 0 }, this.md);
       call.on('data', (m: { record?: StepRecord }) => m.record && onRecord(m.record, Date.now()));
       call.on('end', () => resolve());
       call.on('error', reject);

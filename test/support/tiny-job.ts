@@ -17,7 +17,7 @@ export function tinyArithRows(count: number, seed: number): { prompt: string; an
 
 /** A small AEPO job on builtin:tiny-arith for tests (a few seconds per step on one CPU thread). */
 export function tinyJobSpec(
-  datasetId: string,
+  dataset: string,
   o: {
     maxSteps?: number;
     checkpointEvery?: number;
@@ -30,8 +30,8 @@ export function tinyJobSpec(
 ): JobSpec {
   return {
     baseModel: 'builtin:tiny-arith',
-    trainingDatasetId: datasetId,
-    validationDatasetId: '',
+    trainingDataset: dataset,
+    validationDataset: '',
     algorithm: o.algorithm ?? Algorithm.ALGORITHM_AEPO,
     entropyTarget: {
       constant: o.target ?? 0.3,

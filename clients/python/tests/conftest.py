@@ -174,11 +174,11 @@ def arith_rows(count: int, seed: int = 7) -> list[dict[str, str]]:
     return rows
 
 
-def quick_spec(dataset_id: str, max_steps: int = 4, **overrides: object) -> dict[str, object]:
+def quick_spec(dataset: str, max_steps: int = 4, **overrides: object) -> dict[str, object]:
     """A job that trains builtin:tiny-arith for a few small steps on one CPU core."""
     spec: dict[str, object] = {
         "baseModel": "builtin:tiny-arith",
-        "trainingDatasetId": dataset_id,
+        "trainingDataset": dataset,
         "entropyTarget": {"constant": 0.4, "tolerance": 0.1},
         "rollout": {"promptsPerStep": 4, "samplesPerPrompt": 3, "maxTokens": 6},
         "optimization": {"maxSteps": max_steps, "learningRate": 0.001, "seed": 3},

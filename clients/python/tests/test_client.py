@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import re
 import threading
 from types import SimpleNamespace
 
@@ -13,8 +14,11 @@ import pytest
 from aepo.v1 import job_state_pb2
 from aepo_client import ApiError, ArtifactMismatch, Client, JobNotSucceeded, SpecError
 from aepo_client.download import download_files
+from aepo_client.names import last_id
 
 from .conftest import Service, arith_rows, quick_spec
+
+NO_SUCH_ID = "00000000-0000-4000-8000-000000000000"
 
 
 @pytest.fixture(scope="module")
@@ -24,89 +28,103 @@ def aepo(service: Service):
 
 
 @pytest.fixture(scope="module")
-def dataset_id(aepo: Client) -> str:
+def dataset(aepo: Client) -> str:
+    """The uploaded dataset's name."""
     # More rows than one upload message holds, so the chunking is exercised.
-    dataset = aepo.upload_dataset(arith_rows(1200), "client-test", labels={"suite": "python"})
-    assert dataset.row_count == 1200
-    return dataset.id
+    uploaded = aepo.upload_dataset(arith_rows(1200), "client-test", labels={"suite": "python"})
+    assert uploaded.row_count == 1200
+    assert re.fullmatch(r"projects/[0-9a-f-]{36}/datasets/[0-9a-f-]{36}", uploaded.name)
+    return uploaded.name
 
 
 def test_a_job_runs_to_the_end_and_its_records_checkpoints_and_model_are_read(
-    aepo: Client, dataset_id: str, tmp_path
+    aepo: Client, dataset: str, tmp_path
 ):
-    job = aepo.create_job(quick_spec(dataset_id, max_steps=4), display_name="py-client")
+    # A bare dataset id in the spec is expanded to its name.
+    job = aepo.create_job(quick_spec(last_id(dataset), max_steps=4), display_name="py-client")
     assert job.state == job_state_pb2.JOB_STATE_QUEUED
     assert job.spec.optimization.max_steps == 4
+    assert job.spec.training_dataset == dataset
+    assert job.name.startswith(dataset.split("/datasets/")[0] + "/jobs/")
 
-    steps = [(r.step, r.entropy) for r in aepo.step_records(job.id)]
+    steps = [(r.step, r.entropy) for r in aepo.step_records(job.name)]
 
     assert [s for s, _ in steps] == [1, 2, 3, 4]
-    done = aepo.wait(job.id, timeout=60)
+    # A bare job id works as well as the name.
+    done = aepo.wait(last_id(job.name), timeout=60)
+    assert done.name == job.name
     assert done.state == job_state_pb2.JOB_STATE_SUCCEEDED
     assert done.latest_step.step == 4
     assert done.latest_step.entropy == pytest.approx(steps[-1][1])
-    kept = aepo.checkpoints(job.id)
+    kept = aepo.checkpoints(job.name)
+    assert [c.name for c in kept] == [f"{job.name}/checkpoints/{c.step}" for c in kept]
     assert {c.step for c in kept} >= {4}
     model = aepo.model_checkpoint(done)
     assert model is not None and model.uri.startswith("s3://")
-    assert model.id == (done.best_checkpoint_id or max(kept, key=lambda c: c.step).id)
+    assert model.name == (done.best_checkpoint or max(kept, key=lambda c: c.step).name)
 
     assert done.exported_model_uri.startswith("s3://") and done.exported_model_uri.endswith(
-        f"/{job.id}/model/"
+        f"/{last_id(job.name)}/model/"
     )
-    exported = aepo.pull_model(job.id, tmp_path / "exported")
+    exported = aepo.pull_model(job.name, tmp_path / "exported")
     names = {p.relative_to(exported).as_posix() for p in exported.rglob("*") if p.is_file()}
     assert {"config.json", "model.safetensors"} <= names
     assert not any(n.endswith(".part") for n in names)
-    step4 = aepo.pull_model(job.id, tmp_path / "step4", checkpoint_step=4)
+    step4 = aepo.pull_model(last_id(job.name), tmp_path / "step4", checkpoint_step=4)
     # The exported model is the last checkpoint's weights: the same bytes.
     assert (step4 / "model.safetensors").read_bytes() == (exported / "model.safetensors").read_bytes()
     with pytest.raises(ApiError) as missing:
-        aepo.pull_model(job.id, tmp_path / "none", checkpoint_step=3)
+        aepo.pull_model(job.name, tmp_path / "none", checkpoint_step=3)
     assert missing.value.code == grpc.StatusCode.NOT_FOUND
 
 
-def test_a_spec_file_and_a_retried_request_id_give_one_job(aepo: Client, dataset_id: str, tmp_path):
+def test_a_spec_file_and_a_retried_request_id_give_one_job(aepo: Client, dataset: str, tmp_path):
     spec_file = tmp_path / "spec.json"
     import json
 
-    spec_file.write_text(json.dumps(quick_spec(dataset_id, max_steps=2)))
+    spec_file.write_text(json.dumps(quick_spec(dataset, max_steps=2)))
     first = aepo.create_job(spec_file, request_id="py-client-retry")
     again = aepo.create_job(spec_file, request_id="py-client-retry")
-    assert again.id == first.id
-    aepo.wait(first.id, timeout=300)
+    assert again.name == first.name
+    aepo.wait(first.name, timeout=300)
 
 
-def test_bad_input_names_the_field(aepo: Client, dataset_id: str):
+def test_bad_input_names_the_field(aepo: Client, dataset: str):
     with pytest.raises(ApiError) as err:
-        aepo.create_job(quick_spec(dataset_id, entropyTarget={"constant": -1}))
+        aepo.create_job(quick_spec(dataset, entropyTarget={"constant": -1}))
     assert err.value.code == grpc.StatusCode.INVALID_ARGUMENT
     fields = [v.field for v in err.value.violations]
     assert any(f.startswith("spec.entropy_target") for f in fields), fields
 
     with pytest.raises(SpecError, match="maxSteps"):
-        aepo.create_job(quick_spec(dataset_id, optimization={"maxSteps": "many"}))
+        aepo.create_job(quick_spec(dataset, optimization={"maxSteps": "many"}))
+    with pytest.raises(SpecError, match="spec.training_dataset: expected a dataset id or a name like"):
+        aepo.create_job(quick_spec(f"projects/-/jobs/{NO_SUCH_ID}"))
 
-    with pytest.raises(ApiError) as missing:
-        aepo.get_job("00000000-0000-4000-8000-000000000000")
-    assert missing.value.code == grpc.StatusCode.NOT_FOUND
+    for missing_job in (NO_SUCH_ID, f"projects/-/jobs/{NO_SUCH_ID}"):
+        with pytest.raises(ApiError) as missing:
+            aepo.get_job(missing_job)
+        assert missing.value.code == grpc.StatusCode.NOT_FOUND
+    # A name of another shape is refused before any call.
+    with pytest.raises(ValueError, match="expected a job id or a name like projects/{project}/jobs/{job}"):
+        aepo.get_job(dataset)
 
 
-def test_wait_times_out_on_a_running_job_and_reports_a_cancelled_one(aepo: Client, dataset_id: str):
-    job = aepo.create_job(quick_spec(dataset_id, max_steps=10_000))
+def test_wait_times_out_on_a_running_job_and_reports_a_cancelled_one(aepo: Client, dataset: str):
+    job = aepo.create_job(quick_spec(dataset, max_steps=10_000))
     with pytest.raises(TimeoutError):
-        aepo.wait(job.id, timeout=0.5)
-    aepo.cancel_job(job.id)
+        aepo.wait(job.name, timeout=0.5)
+    aepo.cancel_job(job.name)
     with pytest.raises(JobNotSucceeded) as ended:
-        aepo.wait(job.id, timeout=300)
+        aepo.wait(job.name, timeout=300)
     assert ended.value.job.state == job_state_pb2.JOB_STATE_CANCELLED
-    final = aepo.wait(job.id, timeout=5, raise_on_failure=False)
+    final = aepo.wait(job.name, timeout=5, raise_on_failure=False)
     assert final.state == job_state_pb2.JOB_STATE_CANCELLED
 
 
 def test_a_wrong_key_is_unauthenticated(service: Service):
     with Client(service.endpoint, "aepo_not-a-key") as stranger, pytest.raises(ApiError) as err:
-        stranger.get_job("00000000-0000-4000-8000-000000000000")
+        stranger.get_job(NO_SUCH_ID)
     assert err.value.code == grpc.StatusCode.UNAUTHENTICATED
 
 

@@ -19,6 +19,7 @@ import grpc
 from aepo.v1 import webhook_service_pb2 as wh
 from aepo.v1 import webhook_service_pb2_grpc as wh_grpc
 from aepo_client import Client
+from aepo_client.names import last_id
 
 from .conftest import Service, arith_rows, quick_spec
 
@@ -98,14 +99,16 @@ def test_a_trained_job_leaves_its_model_its_mlflow_run_and_signed_webhooks(servi
             )
         with Client(service.endpoint, service.api_key) as aepo:
             dataset = aepo.upload_dataset(arith_rows(64, seed=5), "mlops-e2e")
-            job = aepo.create_job(quick_spec(dataset.id, max_steps=STEPS), display_name="mlops-e2e")
-            done = aepo.wait(job.id, timeout=600)
+            job = aepo.create_job(quick_spec(dataset.name, max_steps=STEPS), display_name="mlops-e2e")
+            done = aepo.wait(job.name, timeout=600)
             # The model: in the bucket, fetched through presigned URLs and verified file by file.
-            model_dir = aepo.pull_model(job.id, tmp_path / "model")
+            model_dir = aepo.pull_model(job.name, tmp_path / "model")
         assert done.exported_model_uri.startswith("s3://")
         assert (model_dir / "config.json").is_file() and (model_dir / "model.safetensors").is_file()
 
-        # MLflow: the job is a finished run with one point per step for each metric.
+        # MLflow: the job is a finished run (named and tagged by the job's bare id) with one point per
+        # step for each metric.
+        job_id = last_id(job.name)
         base = service.mlflow_uri
         experiment = mlflow_get(base, "/api/2.0/mlflow/experiments/get-by-name", experiment_name="aepo")
 
@@ -115,7 +118,7 @@ def test_a_trained_job_leaves_its_model_its_mlflow_run_and_signed_webhooks(servi
                 "/api/2.0/mlflow/runs/search",
                 {
                     "experiment_ids": [experiment["experiment"]["experiment_id"]],
-                    "filter": f"attributes.run_name = '{job.id}'",
+                    "filter": f"attributes.run_name = '{job_id}'",
                 },
             ).get("runs", [])
             return runs[0] if runs and runs[0]["info"]["status"] == "FINISHED" else None
@@ -141,7 +144,7 @@ def test_a_trained_job_leaves_its_model_its_mlflow_run_and_signed_webhooks(servi
                 "/api/2.0/mlflow/model-versions/search",
                 filter="name='aepo-builtin-tiny-arith'",
             ).get("model_versions", [])
-            return [v for v in versions if {"key": "job_id", "value": job.id} in v.get("tags", [])]
+            return [v for v in versions if {"key": "job_id", "value": job_id} in v.get("tags", [])]
 
         assert len(eventually("the registered model version", version_of_job)) == 1
 
@@ -150,7 +153,7 @@ def test_a_trained_job_leaves_its_model_its_mlflow_run_and_signed_webhooks(servi
             events = [
                 (h, json.loads(b))
                 for h, b in receiver.received
-                if json.loads(b)["data"].get("jobId") == job.id
+                if json.loads(b)["data"].get("job") == job.name
             ]
             states = {e["data"]["toState"] for _, e in events}
             wanted = {"JOB_STATE_QUEUED", "JOB_STATE_RUNNING", "JOB_STATE_SUCCEEDED"}

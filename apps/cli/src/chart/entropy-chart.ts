@@ -3,7 +3,8 @@ import type { StepRecord } from '@aepo/contracts';
 /** One line of the chart: a job's recorded steps. */
 export interface ChartSeries {
   label: string;
-  jobId: string;
+  /** Job name, `projects/{project}/jobs/{job}`. */
+  job: string;
   records: StepRecord[];
 }
 
@@ -100,7 +101,7 @@ export function renderEntropyChart(series: ChartSeries[], title = 'Policy entrop
   series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length];
     out.push(
-      `<polyline class="series" data-job="${esc(s.jobId)}" data-label="${esc(s.label)}" fill="none" ` +
+      `<polyline class="series" data-job="${esc(s.job)}" data-label="${esc(s.label)}" fill="none" ` +
         `stroke="${color}" stroke-width="2" stroke-linejoin="round" points="` +
         s.records.map((r) => `${num(x(r.step))},${num(y(r.entropy))}`).join(' ') +
         `"/>`,

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { CreateApiKeyResponse, CreateProjectResponse, ListProjectsResponse } from '@aepo/contracts';
+import { expandName } from '../client/name-args.js';
 import { readStoredConfig, writeStoredConfig } from '../config/cli-config.js';
 import { age, iso, json } from '../output/format.js';
 import { renderFields, renderTable } from '../output/table.js';
@@ -23,8 +24,8 @@ export function adminCommand(): Command {
       if (p)
         print(
           renderFields([
-            ['project', p.id],
-            ['name', p.displayName],
+            ['project', p.name],
+            ['display name', p.displayName],
             ['created', iso(p.createTime)],
           ]),
         );
@@ -41,8 +42,8 @@ export function adminCommand(): Command {
       if (o.json) return print(json(ListProjectsResponse.toJSON(res)));
       print(
         renderTable(
-          ['id', 'name', 'age'],
-          res.projects.map((p) => [p.id, p.displayName, age(p.createTime)]),
+          ['name', 'display_name', 'age'],
+          res.projects.map((p) => [p.name, p.displayName, age(p.createTime)]),
         ),
       );
     });
@@ -50,13 +51,15 @@ export function adminCommand(): Command {
   cmd
     .command('create-key')
     .description('create an API key for a project; the secret is shown once')
-    .argument('<project-id>', 'project id')
+    .argument('<project>', 'project name (projects/{project}) or bare project id', (raw: string) =>
+      expandName('project', raw),
+    )
     .option('--name <name>', 'display name of the key', '')
     .option('--save', 'also store the secret as the API key in the config file')
     .option('--json', 'print the response as JSON')
-    .action(async (projectId: string, o: { name: string; save?: boolean; json?: boolean }, self: Command) => {
+    .action(async (parent: string, o: { name: string; save?: boolean; json?: boolean }, self: Command) => {
       const res = await withClient(self, (client) =>
-        client.callAdmin(client.admin.createApiKey, { projectId, displayName: o.name }),
+        client.callAdmin(client.admin.createApiKey, { parent, displayName: o.name }),
       );
       if (o.save) {
         const file = configOf(self).path;
@@ -66,9 +69,8 @@ export function adminCommand(): Command {
       const k = res.apiKey;
       print(
         renderFields([
-          ['key', k?.id],
-          ['project', k?.projectId],
-          ['name', k?.displayName],
+          ['key', k?.name],
+          ['display name', k?.displayName],
           ['secret', res.secret],
         ]),
       );

@@ -11,12 +11,15 @@ import {
   type UploadDatasetRequest,
 } from '@aepo/contracts';
 import { allPages, type ApiClient } from '../client/api-client.js';
+import { datasetArg } from '../client/name-args.js';
 import { age, bytes, iso, json, labels } from '../output/format.js';
 import { renderFields, renderTable } from '../output/table.js';
 import { intArg, labelArg, print, usage, withClient } from './command-context.js';
 
 /** JSONL lines sent per upload message (keeps messages far below gRPC's 4 MiB default). */
 const LINES_PER_MESSAGE = 500;
+
+const DATASET_ARG = 'dataset name (projects/{project}/datasets/{dataset}) or bare dataset id';
 
 export function datasetsCommand(): Command {
   const cmd = new Command('datasets').alias('dataset').description('upload and manage JSONL datasets');
@@ -58,7 +61,7 @@ export function datasetsCommand(): Command {
       async (o: { pageSize: number; pageToken?: string; all?: boolean; json?: boolean }, self: Command) => {
         const res = await withClient(self, async (client) => {
           const page = (pageToken: string) =>
-            client.call(client.ft.listDatasets, { pageSize: o.pageSize, pageToken });
+            client.call(client.ft.listDatasets, { parent: '', pageSize: o.pageSize, pageToken });
           if (!o.all) return page(o.pageToken ?? '');
           const datasets = await allPages(async (t) => {
             const r = await page(t);
@@ -75,17 +78,17 @@ export function datasetsCommand(): Command {
   cmd
     .command('get')
     .description('show one dataset')
-    .argument('<id>', 'dataset id')
+    .argument('<dataset>', DATASET_ARG, datasetArg)
     .option('--json', 'print the response as JSON')
-    .action(async (id: string, o: { json?: boolean }, self: Command) => {
-      const res = await withClient(self, (client) => client.call(client.ft.getDataset, { id }));
+    .action(async (name: string, o: { json?: boolean }, self: Command) => {
+      const res = await withClient(self, (client) => client.call(client.ft.getDataset, { name }));
       if (o.json) return print(json(GetDatasetResponse.toJSON(res)));
       const d = res.dataset;
       if (!d) return;
       print(
         renderFields([
-          ['id', d.id],
-          ['name', d.displayName],
+          ['name', d.name],
+          ['display name', d.displayName],
           ['rows', d.rowCount],
           ['size', bytes(d.sizeBytes)],
           ['sha256', d.sha256],
@@ -99,11 +102,11 @@ export function datasetsCommand(): Command {
     .command('delete')
     .alias('rm')
     .description('delete a dataset and its rows')
-    .argument('<id>', 'dataset id')
+    .argument('<dataset>', DATASET_ARG, datasetArg)
     .option('--json', 'print the result as JSON')
-    .action(async (id: string, o: { json?: boolean }, self: Command) => {
-      await withClient(self, (client) => client.call(client.ft.deleteDataset, { id }));
-      print(o.json ? json({ id, deleted: true }) : `dataset ${id} deleted`);
+    .action(async (name: string, o: { json?: boolean }, self: Command) => {
+      await withClient(self, (client) => client.call(client.ft.deleteDataset, { name }));
+      print(o.json ? json({ name, deleted: true }) : `dataset ${name} deleted`);
     });
 
   return cmd;
@@ -111,9 +114,9 @@ export function datasetsCommand(): Command {
 
 function datasetTable(datasets: Dataset[]): string {
   return renderTable(
-    ['id', 'name', 'rows', 'size', 'sha256', 'age', 'labels'],
+    ['name', 'display_name', 'rows', 'size', 'sha256', 'age', 'labels'],
     datasets.map((d) => [
-      d.id,
+      d.name,
       d.displayName,
       d.rowCount,
       bytes(d.sizeBytes),
@@ -145,7 +148,8 @@ export async function uploadJsonl(
   let batch: string[] = [];
   const flush = async () => {
     const msg: UploadDatasetRequest = { jsonlLines: batch, rows: [] };
-    if (first) msg.metadata = meta;
+    // An empty parent is the API key's project.
+    if (first) msg.metadata = { parent: '', ...meta };
     first = false;
     batch = [];
     await write(msg);

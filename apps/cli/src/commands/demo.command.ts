@@ -32,10 +32,10 @@ interface DemoFlags extends StackFlags {
  * experiment (docs/results); the default target sits inside that task's reachable range (about
  * 0.33-0.49 nats/token), where GRPO on the same budget falls below it.
  */
-export function demoSpec(o: DemoFlags, datasetId: string, algorithm: Algorithm): JobSpec {
+export function demoSpec(o: DemoFlags, dataset: string, algorithm: Algorithm): JobSpec {
   return JobSpec.fromPartial({
     baseModel: 'builtin:tiny-arith',
-    trainingDatasetId: datasetId,
+    trainingDataset: dataset,
     algorithm,
     entropyTarget: { constant: o.target, tolerance: o.tolerance },
     aepo: { tHigh: 1.5, tLow: 0.6, resampleFraction: 0.25, reinforceFraction: 0.1 },
@@ -121,20 +121,20 @@ async function runDemo(o: DemoFlags): Promise<void> {
       displayName: `demo ${new Date().toISOString()}`,
     });
     const { secret } = await admin.callAdmin(admin.admin.createApiKey, {
-      projectId: project!.id,
+      parent: project!.name,
       displayName: 'demo',
     });
     admin.close();
     client = new ApiClient({ endpoint: stack.grpcAddress, apiKey: secret });
-    say(`[demo] project ${project!.id} and an API key created`);
+    say(`[demo] project ${project!.name} and an API key created`);
 
     const uploaded = await uploadJsonl(client, toJsonl(tinyArithRows(o.rows, 1)), {
       displayName: 'tiny-arith (generated)',
       labels: { demo: 'true' },
       requestId: '',
     });
-    const datasetId = uploaded.dataset!.id;
-    say(`[demo] uploaded dataset ${datasetId}: ${uploaded.dataset!.rowCount} rows like "37+48=" -> "85"`);
+    const dataset = uploaded.dataset!.name;
+    say(`[demo] uploaded dataset ${dataset}: ${uploaded.dataset!.rowCount} rows like "37+48=" -> "85"`);
 
     const jobs: Job[] = [];
     for (const [name, algorithm] of [
@@ -142,21 +142,22 @@ async function runDemo(o: DemoFlags): Promise<void> {
       ...(o.compare ? [['demo GRPO', Algorithm.ALGORITHM_GRPO] as const] : []),
     ] as const) {
       const res = await client.call(client.ft.createJob, {
-        spec: demoSpec(o, datasetId, algorithm),
+        parent: '',
+        spec: demoSpec(o, dataset, algorithm),
         displayName: name,
         requestId: '',
       });
       jobs.push(res.job!);
       say(
-        `[demo] submitted ${name} job ${res.job!.id}: ${o.steps} steps, target entropy ${o.target} ± ${o.tolerance}`,
+        `[demo] submitted ${name} job ${res.job!.name}: ${o.steps} steps, target entropy ${o.target} ± ${o.tolerance}`,
       );
     }
 
     const tty = !o.plain && process.stdout.isTTY === true;
     const finals: Job[] = [];
     for (const job of jobs) {
-      say(`\n[demo] watching ${job.displayName} (${job.id})`);
-      const final = await watchJob(client, job.id, {
+      say(`\n[demo] watching ${job.displayName} (${job.name})`);
+      const final = await watchJob(client, job.name, {
         out: process.stdout,
         tty,
         json: false,
@@ -169,11 +170,11 @@ async function runDemo(o: DemoFlags): Promise<void> {
 
     const chart = await writeEntropyChart(
       client,
-      jobs.map((j) => j.id),
+      jobs.map((j) => j.name),
       o.out,
       `Entropy vs target (H* = ${o.target} ± ${o.tolerance}), builtin:tiny-arith`,
     );
-    const aepoId = jobs[0]!.id;
+    const aepoJob = jobs[0]!.name;
     const inBand = (records: (typeof chart.series)[number]['records']) =>
       records.filter((r) => r.entropy >= r.entropyTargetLower && r.entropy <= r.entropyTargetUpper).length;
     say('');
@@ -192,10 +193,10 @@ async function runDemo(o: DemoFlags): Promise<void> {
     say('');
     say('try it (grpcurl uses the server’s reflection):');
     say(
-      `  grpcurl -plaintext -H 'authorization: Bearer ${secret}' -d '{"job_id": "${aepoId}", "page_size": 5}' ` +
+      `  grpcurl -plaintext -H 'authorization: Bearer ${secret}' -d '{"parent": "${aepoJob}", "page_size": 5}' ` +
         `${stack.grpcAddress} aepo.v1.FineTuningService/ListStepRecords`,
     );
-    say(`  AEPO_ENDPOINT=${stack.grpcAddress} AEPO_API_KEY=${secret} npm run aepo -- metrics ${aepoId}`);
+    say(`  AEPO_ENDPOINT=${stack.grpcAddress} AEPO_API_KEY=${secret} npm run aepo -- metrics ${aepoJob}`);
     const failed = finals.filter((j) => j.state !== JobState.JOB_STATE_SUCCEEDED);
 
     const keep = o.keepRunning ?? process.stdin.isTTY === true;
@@ -208,7 +209,7 @@ async function runDemo(o: DemoFlags): Promise<void> {
     }
     if (failed.length > 0)
       throw new CliError(
-        `demo job(s) ${failed.map((j) => `${j.id} ${j.state}`).join(', ')} did not succeed`,
+        `demo job(s) ${failed.map((j) => `${j.name} ${j.state}`).join(', ')} did not succeed`,
         ExitCode.JOB_NOT_SUCCEEDED,
       );
   } finally {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Algorithm, ControllerKind, JobSpec, Precision, type GraderSpec } from '@aepo/contracts';
+import { datasetArg } from '../client/name-args.js';
 import { intArg, labelArg, numberArg, usage } from './command-context.js';
 import { addTargetOptions, choice, targetFromFlags } from './entropy-target.options.js';
 
@@ -81,8 +82,8 @@ export function addJobSpecOptions(cmd: Command): Command {
     cmd
       .option('--spec <file>', 'JobSpec as proto JSON (camelCase or snake_case); the flags below override it')
       .option('--model <id>', 'base model id (see the server’s models), e.g. builtin:tiny-arith')
-      .option('--dataset <id>', 'training dataset id')
-      .option('--validation-dataset <id>', 'validation dataset id')
+      .option('--dataset <dataset>', 'training dataset name or bare id', datasetArg)
+      .option('--validation-dataset <dataset>', 'validation dataset name or bare id', datasetArg)
       .option(
         '--algorithm <name>',
         `${Object.keys(ALGORITHMS).join(', ')} (default aepo)`,
@@ -176,19 +177,39 @@ function readSpecFile(file: string): JobSpec {
   } catch (err) {
     throw usage(`cannot read --spec ${file}: ${(err as Error).message}`);
   }
+  let json: unknown;
+  let spec: JobSpec;
   try {
-    return JobSpec.fromJSON(JSON.parse(raw));
+    json = JSON.parse(raw);
+    spec = JobSpec.fromJSON(json);
   } catch (err) {
     throw usage(`--spec ${file} is not a JobSpec in JSON: ${(err as Error).message}`);
   }
+  // A 0.1 spec file would lose its dataset silently (unknown JSON keys are ignored): say what it is now.
+  const renamed = [
+    'training_dataset_id',
+    'trainingDatasetId',
+    'validation_dataset_id',
+    'validationDatasetId',
+  ];
+  const old = renamed.find((key) => typeof json === 'object' && json !== null && key in json);
+  if (old) throw usage(`--spec ${file}: ${old} is now ${old.replace(/_id$|Id$/, '')} (a dataset name)`);
+  // Dataset names as elsewhere in the CLI: a bare id means projects/-/datasets/{id}.
+  try {
+    if (spec.trainingDataset) spec.trainingDataset = datasetArg(spec.trainingDataset);
+    if (spec.validationDataset) spec.validationDataset = datasetArg(spec.validationDataset);
+  } catch (err) {
+    throw usage(`--spec ${file}: ${(err as Error).message}`);
+  }
+  return spec;
 }
 
 /** JobSpec from `--spec` (if any) with the flags applied on top. */
 export function specFromFlags(o: JobSpecFlags): JobSpec {
   const spec = o.spec ? readSpecFile(o.spec) : JobSpec.fromPartial({});
   if (o.model) spec.baseModel = o.model;
-  if (o.dataset) spec.trainingDatasetId = o.dataset;
-  if (o.validationDataset) spec.validationDatasetId = o.validationDataset;
+  if (o.dataset) spec.trainingDataset = o.dataset;
+  if (o.validationDataset) spec.validationDataset = o.validationDataset;
   if (o.algorithm) spec.algorithm = ALGORITHMS[o.algorithm] ?? spec.algorithm;
   spec.entropyTarget = targetFromFlags(o, spec.entropyTarget);
 

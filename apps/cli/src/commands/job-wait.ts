@@ -27,21 +27,21 @@ const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolv
  * Polls GetJob until the job is terminal. Polling (not a stream) because a pipeline step may wait for
  * hours across API restarts and load-balancer idle timeouts; UNAVAILABLE answers are waited out.
  */
-export async function waitForTerminal(client: ApiClient, id: string, o: WaitOptions): Promise<Job> {
+export async function waitForTerminal(client: ApiClient, name: string, o: WaitOptions): Promise<Job> {
   const sleep = o.sleep ?? sleepMs;
   const now = o.now ?? Date.now;
   const deadline = o.timeoutMs === undefined ? Infinity : now() + o.timeoutMs;
   let interval = Math.min(250, o.intervalMs);
   for (;;) {
     try {
-      const { job } = await client.call(client.ft.getJob, { id });
+      const { job } = await client.call(client.ft.getJob, { name });
       if (job && WAIT_EXIT[job.state] !== undefined) return job;
     } catch (err) {
       if (!isServiceError(err) || err.code !== GrpcStatus.UNAVAILABLE) throw err;
     }
     if (now() + interval > deadline)
       throw new CliError(
-        `job ${id} is not finished after ${Math.round((o.timeoutMs ?? 0) / 1000)} s`,
+        `job ${name} is not finished after ${Math.round((o.timeoutMs ?? 0) / 1000)} s`,
         ExitCode.WAIT_TIMEOUT,
       );
     await sleep(interval);
@@ -54,7 +54,7 @@ export function finishWait(job: Job): { line: string; exitCode: number } {
   const step = `step ${job.currentStep}/${job.spec?.optimization?.maxSteps ?? '?'}`;
   const error = job.error?.message ? `: ${job.error.message}` : '';
   return {
-    line: `job ${job.id} ${shortState(job.state)} at ${step}${error}`,
+    line: `job ${job.name} ${shortState(job.state)} at ${step}${error}`,
     exitCode: WAIT_EXIT[job.state] ?? ExitCode.INTERNAL,
   };
 }

@@ -12,6 +12,7 @@ import {
   type Job,
 } from '@aepo/contracts';
 import { allPages } from '../client/api-client.js';
+import { jobArg } from '../client/name-args.js';
 import { CliError, ExitCode } from '../output/cli-error.js';
 import { age, fixed, iso, json, labels, shortAlgorithm, shortState } from '../output/format.js';
 import { renderFields, renderTable } from '../output/table.js';
@@ -20,6 +21,9 @@ import { intArg, labelArg, numberArg, print, usage, withClient } from './command
 import { finishWait, waitForTerminal } from './job-wait.js';
 import { addTargetOptions, targetFromFlags } from './entropy-target.options.js';
 import { addJobSpecOptions, specFromFlags, type JobSpecFlags } from './job-spec.options.js';
+
+/** Help text of every `<job>` argument. */
+const JOB_ARG = 'job name (projects/{project}/jobs/{job}) or bare job id';
 
 const STATES = ['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'];
 
@@ -49,13 +53,14 @@ export function jobsCommand(): Command {
         const spec = specFromFlags(o);
         const job = await withClient(self, async (client) => {
           const res = await client.call(client.ft.createJob, {
+            parent: '',
             spec,
             displayName: o.name ?? '',
             requestId: o.requestId ?? '',
           });
           if (o.json) print(json(CreateJobResponse.toJSON(res)));
           else if (res.job) print(jobTable([res.job]));
-          if (o.watch && res.job) return watchJob(client, res.job.id, watchOutput(!!o.json));
+          if (o.watch && res.job) return watchJob(client, res.job.name, watchOutput(!!o.json));
           return res.job;
         });
         if (o.watch) exitForFinalState(job);
@@ -87,6 +92,7 @@ export function jobsCommand(): Command {
         const res = await withClient(self, async (client) => {
           const page = (pageToken: string) =>
             client.call(client.ft.listJobs, {
+              parent: '',
               pageSize: o.pageSize,
               pageToken,
               states: o.state ?? [],
@@ -108,32 +114,32 @@ export function jobsCommand(): Command {
   cmd
     .command('get')
     .description('show one job')
-    .argument('<id>', 'job id')
+    .argument('<job>', JOB_ARG, jobArg)
     .option('--json', 'print the response as JSON')
-    .action(async (id: string, o: { json?: boolean }, self: Command) => {
-      const res = await withClient(self, (client) => client.call(client.ft.getJob, { id }));
+    .action(async (name: string, o: { json?: boolean }, self: Command) => {
+      const res = await withClient(self, (client) => client.call(client.ft.getJob, { name }));
       if (o.json) return print(json(GetJobResponse.toJSON(res)));
       if (res.job) print(jobDetails(res.job));
     });
 
-  const control = (name: 'cancel' | 'pause' | 'resume', description: string) =>
+  const control = (verb: 'cancel' | 'pause' | 'resume', description: string) =>
     cmd
-      .command(name)
+      .command(verb)
       .description(description)
-      .argument('<id>', 'job id')
+      .argument('<job>', JOB_ARG, jobArg)
       .option('--json', 'print the response as JSON')
-      .action(async (id: string, o: { json?: boolean }, self: Command) => {
+      .action(async (job: string, o: { json?: boolean }, self: Command) => {
         const res = await withClient(self, (client) =>
-          name === 'cancel'
-            ? client.call(client.ft.cancelJob, { id })
-            : name === 'pause'
-              ? client.call(client.ft.pauseJob, { id })
-              : client.call(client.ft.resumeJob, { id }),
+          verb === 'cancel'
+            ? client.call(client.ft.cancelJob, { name: job })
+            : verb === 'pause'
+              ? client.call(client.ft.pauseJob, { name: job })
+              : client.call(client.ft.resumeJob, { name: job }),
         );
         const codec =
-          name === 'cancel' ? CancelJobResponse : name === 'pause' ? PauseJobResponse : ResumeJobResponse;
+          verb === 'cancel' ? CancelJobResponse : verb === 'pause' ? PauseJobResponse : ResumeJobResponse;
         if (o.json) return print(json(codec.toJSON(res)));
-        if (res.job) print(`job ${res.job.id} ${stateWithFlags(res.job)}`);
+        if (res.job) print(`job ${res.job.name} ${stateWithFlags(res.job)}`);
       });
   control('cancel', 'cancel a job (a running job stops at its next step)');
   control('pause', 'pause a job (a running job checkpoints and releases its executor)');
@@ -143,12 +149,12 @@ export function jobsCommand(): Command {
     cmd
       .command('set-target')
       .description('replace the entropy target (constant or schedule) of a queued, running or paused job')
-      .argument('<id>', 'job id'),
+      .argument('<job>', JOB_ARG, jobArg),
   )
     .option('--json', 'print the response as JSON')
     .action(
       async (
-        id: string,
+        name: string,
         o: Pick<JobSpecFlags, 'target' | 'schedule' | 'tolerance' | 'estimator'> & { json?: boolean },
         self: Command,
       ) => {
@@ -156,14 +162,14 @@ export function jobsCommand(): Command {
         const entropyTarget = targetFromFlags(o);
         // The whole target is replaced (UpdateJob's mask `spec.entropy_target`), as the flags give it.
         const req = UpdateJobRequest.fromPartial({
-          job: { id, spec: { entropyTarget } },
+          job: { name, spec: { entropyTarget } },
           updateMask: ['spec.entropy_target'],
         });
         const res = await withClient(self, (client) => client.call(client.ft.updateJob, req));
         if (o.json) return print(json(UpdateJobResponse.toJSON(res)));
         if (res.job)
           print(
-            `job ${res.job.id} target ${targetText(res.job)} (revision ${res.job.entropyTargetRevision})`,
+            `job ${res.job.name} target ${targetText(res.job)} (revision ${res.job.entropyTargetRevision})`,
           );
       },
     );
@@ -171,39 +177,43 @@ export function jobsCommand(): Command {
   cmd
     .command('watch')
     .description('follow a job live: progress, entropy against its band, temperature, reward, accuracy')
-    .argument('<id>', 'job id')
+    .argument('<job>', JOB_ARG, jobArg)
     .option('--after-step <n>', 'only steps after this one', intArg(0), 0)
     .option('--plain', 'plain lines even on a terminal')
     .option('--json', 'NDJSON: {"record":…} per step, then {"job":…}')
-    .action(async (id: string, o: { afterStep: number; plain?: boolean; json?: boolean }, self: Command) => {
-      const job = await withClient(self, (client) =>
-        watchJob(client, id, { ...watchOutput(!!o.json, !!o.plain), afterStep: o.afterStep }),
-      );
-      exitForFinalState(job);
-    });
+    .action(
+      async (name: string, o: { afterStep: number; plain?: boolean; json?: boolean }, self: Command) => {
+        const job = await withClient(self, (client) =>
+          watchJob(client, name, { ...watchOutput(!!o.json, !!o.plain), afterStep: o.afterStep }),
+        );
+        exitForFinalState(job);
+      },
+    );
 
   cmd
     .command('wait')
     .description(
       'wait quietly until a job is terminal; exit 0 SUCCEEDED, 3 FAILED, 4 CANCELLED, 5 timed out (for pipeline steps)',
     )
-    .argument('<id>', 'job id')
+    .argument('<job>', JOB_ARG, jobArg)
     .option('--max-wait <seconds>', 'give up after this many seconds (default: no limit)', numberArg)
     .option('--interval <seconds>', 'longest pause between two status reads', numberArg, 10)
     .option('--json', 'print the final job as JSON')
-    .action(async (id: string, o: { maxWait?: number; interval: number; json?: boolean }, self: Command) => {
-      if (o.interval <= 0) throw usage('--interval must be > 0');
-      if (o.maxWait !== undefined && o.maxWait <= 0) throw usage('--max-wait must be > 0');
-      const job = await withClient(self, (client) =>
-        waitForTerminal(client, id, {
-          intervalMs: o.interval * 1000,
-          timeoutMs: o.maxWait === undefined ? undefined : o.maxWait * 1000,
-        }),
-      );
-      const { line, exitCode } = finishWait(job);
-      print(o.json ? json(GetJobResponse.toJSON({ job })) : line);
-      process.exitCode = exitCode;
-    });
+    .action(
+      async (name: string, o: { maxWait?: number; interval: number; json?: boolean }, self: Command) => {
+        if (o.interval <= 0) throw usage('--interval must be > 0');
+        if (o.maxWait !== undefined && o.maxWait <= 0) throw usage('--max-wait must be > 0');
+        const job = await withClient(self, (client) =>
+          waitForTerminal(client, name, {
+            intervalMs: o.interval * 1000,
+            timeoutMs: o.maxWait === undefined ? undefined : o.maxWait * 1000,
+          }),
+        );
+        const { line, exitCode } = finishWait(job);
+        print(o.json ? json(GetJobResponse.toJSON({ job })) : line);
+        process.exitCode = exitCode;
+      },
+    );
 
   return cmd;
 }
@@ -215,7 +225,7 @@ function watchOutput(asJson: boolean, plain = false) {
 /** `watch` exits 0 only when the job SUCCEEDED, so scripts can chain on it. */
 function exitForFinalState(job: Job | undefined): void {
   if (job && job.state !== JobState.JOB_STATE_SUCCEEDED)
-    throw new CliError(`job ${job.id} ended ${shortState(job.state)}`, ExitCode.JOB_NOT_SUCCEEDED);
+    throw new CliError(`job ${job.name} ended ${shortState(job.state)}`, ExitCode.JOB_NOT_SUCCEEDED);
 }
 
 function stateWithFlags(job: Job): string {
@@ -239,9 +249,9 @@ export function targetText(job: Job): string {
 
 function jobTable(jobs: Job[]): string {
   return renderTable(
-    ['id', 'name', 'state', 'algorithm', 'model', 'step', 'entropy', 'target', 'age'],
+    ['name', 'display_name', 'state', 'algorithm', 'model', 'step', 'entropy', 'target', 'age'],
     jobs.map((j) => [
-      j.id,
+      j.name,
       j.displayName,
       stateWithFlags(j),
       shortAlgorithm(j.spec?.algorithm ?? ''),
@@ -258,14 +268,14 @@ function jobDetails(j: Job): string {
   const s = j.spec;
   const r = j.latestStep;
   return renderFields([
-    ['id', j.id],
-    ['name', j.displayName],
+    ['name', j.name],
+    ['display name', j.displayName],
     ['state', stateWithFlags(j)],
     ['error', j.error?.message ? `${j.error.code}: ${j.error.message}` : ''],
     ['algorithm', shortAlgorithm(s?.algorithm ?? '')],
     ['model', s?.baseModel],
-    ['dataset', s?.trainingDatasetId],
-    ['validation', s?.validationDatasetId],
+    ['dataset', s?.trainingDataset],
+    ['validation', s?.validationDataset],
     ['target', targetText(j)],
     ['target rev', j.entropyTargetRevision],
     ['step', `${j.currentStep}/${s?.optimization?.maxSteps ?? '?'}`],
@@ -287,7 +297,7 @@ function jobDetails(j: Job): string {
     ['reward', r ? fixed(r.rewardMean, 3) : ''],
     ['accuracy', r ? fixed(r.accuracy, 3) : ''],
     ['temperature', r ? fixed(r.temperature, 2) : ''],
-    ['best ckpt', j.bestCheckpointId],
+    ['best ckpt', j.bestCheckpoint],
     ['created', iso(j.createTime)],
     ['started', iso(j.startTime)],
     ['ended', iso(j.endTime)],

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { StepRecord } from '@aepo/contracts';
 import { allPages, type ApiClient } from '../client/api-client.js';
+import { jobArg } from '../client/name-args.js';
 import { fixed, json } from '../output/format.js';
 import { renderTable } from '../output/table.js';
 import { print, withClient } from './command-context.js';
@@ -55,9 +56,9 @@ const TABLE: [string, (r: StepRecord) => string | number][] = [
   ['step_s', (r) => fixed(r.stepSeconds, 2)],
 ];
 
-export async function listAllSteps(client: ApiClient, jobId: string): Promise<StepRecord[]> {
+export async function listAllSteps(client: ApiClient, job: string): Promise<StepRecord[]> {
   return allPages(async (pageToken) => {
-    const r = await client.call(client.ft.listStepRecords, { jobId, pageSize: 1000, pageToken });
+    const r = await client.call(client.ft.listStepRecords, { parent: job, pageSize: 1000, pageToken });
     return { items: r.records, nextPageToken: r.nextPageToken };
   });
 }
@@ -76,7 +77,7 @@ export function stepsToCsv(records: StepRecord[]): string {
 export function metricsCommand(): Command {
   return new Command('metrics')
     .description("a job's per-step metrics (entropy, target band, temperature, reward, accuracy, timings)")
-    .argument('<job>', 'job id')
+    .argument('<job>', 'job name (projects/{project}/jobs/{job}) or bare job id', jobArg)
     .option(
       '--format <format>',
       'table, csv or json',
@@ -93,15 +94,15 @@ export function metricsCommand(): Command {
       if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
       return n;
     })
-    .action(async (jobId: string, o: { format: string; json?: boolean; last?: number }, self: Command) => {
-      let records = await withClient(self, (client) => listAllSteps(client, jobId));
+    .action(async (job: string, o: { format: string; json?: boolean; last?: number }, self: Command) => {
+      let records = await withClient(self, (client) => listAllSteps(client, job));
       if (o.last !== undefined) records = records.slice(-o.last);
       const format = o.json ? 'json' : o.format;
-      if (format === 'json') return print(json({ jobId, records: records.map((r) => StepRecord.toJSON(r)) }));
+      if (format === 'json') return print(json({ job, records: records.map((r) => StepRecord.toJSON(r)) }));
       if (format === 'csv') return void process.stdout.write(stepsToCsv(records));
       print(
         records.length === 0
-          ? `job ${jobId} has no steps yet`
+          ? `job ${job} has no steps yet`
           : renderTable(
               TABLE.map(([h]) => h),
               records.map((r) => TABLE.map(([, f]) => f(r))),

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   CreateWebhookEndpointResponse,
   ListWebhookDeliveriesResponse,
@@ -9,6 +9,7 @@ import {
   type WebhookEndpoint,
 } from '@aepo/contracts';
 import { allPages } from '../client/api-client.js';
+import { webhookDeliveryArg, webhookEndpointArg } from '../client/name-args.js';
 import { iso, json } from '../output/format.js';
 import { renderFields, renderTable } from '../output/table.js';
 import { intArg, print, withClient } from './command-context.js';
@@ -31,9 +32,9 @@ const shortDeliveryState = (s: WebhookDeliveryState) =>
 
 function endpointTable(endpoints: WebhookEndpoint[]): string {
   return renderTable(
-    ['id', 'url', 'events', 'enabled', 'description', 'created'],
+    ['name', 'url', 'events', 'enabled', 'description', 'created'],
     endpoints.map((e) => [
-      e.id,
+      e.name,
       e.url,
       e.eventTypes.join(','),
       e.enabled ? 'yes' : 'no',
@@ -45,11 +46,11 @@ function endpointTable(endpoints: WebhookEndpoint[]): string {
 
 function deliveryTable(deliveries: WebhookDelivery[]): string {
   return renderTable(
-    ['id', 'event', 'job', 'state', 'attempts', 'status', 'next attempt', 'delivered', 'last error'],
+    ['name', 'event', 'job', 'state', 'attempts', 'status', 'next attempt', 'delivered', 'last error'],
     deliveries.map((d) => [
-      d.id,
+      d.name,
       d.eventType,
-      d.jobId,
+      d.job,
       shortDeliveryState(d.state),
       d.attemptCount,
       d.lastStatusCode || '',
@@ -118,7 +119,10 @@ export function webhooksCommand(): Command {
   cmd
     .command('deliveries')
     .description('the delivery log, newest first: attempts, last status and error, next attempt')
-    .option('--endpoint-id <id>', 'only this endpoint')
+    // Not `--endpoint`: that is the global API address.
+    .option('--webhook-endpoint <endpoint>', 'only this endpoint (name or bare id)', webhookEndpointArg)
+    // The 0.1 spelling, kept for scripts.
+    .addOption(new Option('--endpoint-id <endpoint>').argParser(webhookEndpointArg).hideHelp())
     .option(
       '--state <state>',
       `only deliveries in this state (repeatable): ${DELIVERY_STATES.join(', ')}`,
@@ -130,6 +134,7 @@ export function webhooksCommand(): Command {
     .action(
       async (
         o: {
+          webhookEndpoint?: string;
           endpointId?: string;
           state?: WebhookDeliveryState[];
           pageSize: number;
@@ -140,7 +145,7 @@ export function webhooksCommand(): Command {
       ) => {
         const res = await withClient(self, (client) =>
           client.callWebhooks(client.webhooks.listWebhookDeliveries, {
-            endpointId: o.endpointId ?? '',
+            parent: o.webhookEndpoint ?? o.endpointId ?? '',
             states: o.state ?? [],
             pageSize: o.pageSize,
             pageToken: o.pageToken ?? '',
@@ -157,24 +162,30 @@ export function webhooksCommand(): Command {
     .description(
       'send a delivery again now (same webhook-id and body; a failed one gets a fresh retry budget)',
     )
-    .argument('<delivery-id>', 'delivery id (from `aepo webhooks deliveries`)')
+    .argument('<delivery>', 'delivery name or bare id (from `aepo webhooks deliveries`)', webhookDeliveryArg)
     .option('--json', 'print the response as JSON')
-    .action(async (deliveryId: string, o: { json?: boolean }, self: Command) => {
+    .action(async (name: string, o: { json?: boolean }, self: Command) => {
       const res = await withClient(self, (client) =>
-        client.callWebhooks(client.webhooks.redeliverWebhook, { deliveryId }),
+        client.callWebhooks(client.webhooks.redeliverWebhook, { name }),
       );
       if (o.json) return print(json(RedeliverWebhookResponse.toJSON(res)));
-      if (res.delivery) print(`delivery ${res.delivery.id} (${res.delivery.webhookId}) queued again`);
+      if (res.delivery) print(`delivery ${res.delivery.name} (${res.delivery.webhookId}) queued again`);
     });
 
   cmd
     .command('delete')
     .alias('rm')
     .description('delete an endpoint and its delivery log')
-    .argument('<id>', 'endpoint id')
-    .action(async (id: string, _o: unknown, self: Command) => {
-      await withClient(self, (client) => client.callWebhooks(client.webhooks.deleteWebhookEndpoint, { id }));
-      print(`webhook endpoint ${id} deleted`);
+    .argument(
+      '<endpoint>',
+      'endpoint name (projects/{project}/webhookEndpoints/{endpoint}) or bare id',
+      webhookEndpointArg,
+    )
+    .action(async (name: string, _o: unknown, self: Command) => {
+      await withClient(self, (client) =>
+        client.callWebhooks(client.webhooks.deleteWebhookEndpoint, { name }),
+      );
+      print(`webhook endpoint ${name} deleted`);
     });
 
   return cmd;

@@ -27,7 +27,7 @@ export interface WatchOptions {
  */
 export async function watchJob(
   client: ApiClient,
-  jobId: string,
+  jobName: string,
   opts: WatchOptions,
 ): Promise<Job | undefined> {
   const view = new WatchView(opts.tty && !process.env['NO_COLOR']);
@@ -42,16 +42,16 @@ export async function watchJob(
     drawn = lines.length;
   };
 
-  let job = (await client.call(client.ft.getJob, { id: jobId })).job;
+  let job = (await client.call(client.ft.getJob, { name: jobName })).job;
   if (!job) return undefined;
   view.setJob(job);
-  if (!opts.tty && !opts.json) write(`watching job ${job.id} (${view.stateLine()})\n`);
+  if (!opts.tty && !opts.json) write(`watching job ${job.name} (${view.stateLine()})\n`);
   redraw();
 
   let lastState = job.state;
   const refresh = async () => {
     try {
-      const fresh = (await client.call(client.ft.getJob, { id: jobId })).job;
+      const fresh = (await client.call(client.ft.getJob, { name: jobName })).job;
       if (!fresh) return;
       job = fresh;
       view.setJob(fresh);
@@ -70,7 +70,7 @@ export async function watchJob(
     for (;;) {
       if (opts.signal?.aborted) return job;
       const md = client.projectMetadata();
-      const stream = client.ft.streamStepRecords({ jobId, afterStep }, md);
+      const stream = client.ft.streamStepRecords({ parent: jobName, afterStep }, md);
       const abort = () => stream.cancel();
       opts.signal?.addEventListener('abort', abort, { once: true });
       try {

@@ -100,7 +100,7 @@ export class WatchView {
     if (job) {
       const name = job.displayName ? ` "${job.displayName}"` : '';
       const algo = shortAlgorithm(job.spec?.algorithm ?? '');
-      lines.push(`job ${job.id}${name}  ${algo}  ${this.stateText()}  attempt ${job.attempt}`);
+      lines.push(`job ${job.name}${name}  ${algo}  ${this.stateText()}  attempt ${job.attempt}`);
     }
     const max = this.maxSteps;
     const step = this.lastStep;
@@ -188,7 +188,7 @@ export class WatchView {
         : '';
     const err = job.error?.message ? `: ${job.error.message}` : '';
     return (
-      `job ${job.id} ${shortState(job.state)}${err} after ${job.currentStep}/${this.maxSteps} steps${wall}` +
+      `job ${job.name} ${shortState(job.state)}${err} after ${job.currentStep}/${this.maxSteps} steps${wall}` +
       (last
         ? `; last entropy ${fixed(last.entropy, 4)} (target ${fixed(last.entropyTarget, 3)}), ` +
           `in band ${inBand}/${this.records.length} watched steps, last accuracy ${fixed(last.accuracy, 3)}`

@@ -27,7 +27,8 @@ from aepo.v1 import (
 
 from .download import download_files
 from .errors import ApiError, JobNotSucceeded
-from .spec import SpecSource, load_spec
+from .names import dataset_name, job_name
+from .spec import SpecError, SpecSource, load_spec
 
 TERMINAL_STATES = frozenset(
     {
@@ -43,6 +44,10 @@ UPLOAD_CHUNK_ROWS = 500
 
 class Client:
     """The public API of one project (the API key's).
+
+    Resources are named as the API names them (`projects/{project}/jobs/{job}`); every method that takes
+    a job also takes its bare id, which it expands to `projects/-/jobs/{job}` (`-`: the key's project).
+    A malformed name raises ValueError before any call.
 
     `endpoint` is `host:port` (plaintext, for local stacks) or `https://host:port` (TLS, verified against
     `ca_file`, else the system CAs), as the CLI takes it; `AEPO_ENDPOINT` and `AEPO_API_KEY` are the
@@ -112,6 +117,7 @@ class Client:
         labels: Mapping[str, str] | None,
         request_id: str,
     ) -> dataset_pb2.Dataset:
+        # No parent: the API key's project.
         metadata = ft.DatasetMetadata(display_name=display_name, labels=labels or {}, request_id=request_id)
 
         def requests() -> Iterator[ft.UploadDatasetRequest]:
@@ -131,19 +137,31 @@ class Client:
     # Jobs
 
     def create_job(self, spec: SpecSource, *, display_name: str = "", request_id: str = "") -> job_pb2.Job:
-        """Creates a job from a JobSpec, a dict or a spec file (unset fields take the server defaults)."""
-        req = ft.CreateJobRequest(spec=load_spec(spec), display_name=display_name, request_id=request_id)
+        """Creates a job from a JobSpec, a dict or a spec file (unset fields take the server defaults).
+
+        `training_dataset` and `validation_dataset` take a dataset's name or its bare id.
+        """
+        resolved = job_pb2.JobSpec()
+        resolved.CopyFrom(load_spec(spec))
+        for field in ("training_dataset", "validation_dataset"):
+            if value := getattr(resolved, field):
+                try:
+                    setattr(resolved, field, dataset_name(value))
+                except ValueError as err:
+                    raise SpecError(f"spec.{field}: {err}") from None
+        req = ft.CreateJobRequest(spec=resolved, display_name=display_name, request_id=request_id)
         return self._call(self._stub.CreateJob, req).job
 
-    def get_job(self, job_id: str) -> job_pb2.Job:
-        return self._call(self._stub.GetJob, ft.GetJobRequest(id=job_id)).job
+    def get_job(self, job: str) -> job_pb2.Job:
+        """The job, by its name or bare id."""
+        return self._call(self._stub.GetJob, ft.GetJobRequest(name=job_name(job))).job
 
-    def cancel_job(self, job_id: str) -> job_pb2.Job:
-        return self._call(self._stub.CancelJob, ft.CancelJobRequest(id=job_id)).job
+    def cancel_job(self, job: str) -> job_pb2.Job:
+        return self._call(self._stub.CancelJob, ft.CancelJobRequest(name=job_name(job))).job
 
     def wait(
         self,
-        job_id: str,
+        job: str,
         *,
         timeout: float | None = None,
         poll_interval: float = 2.0,
@@ -158,32 +176,33 @@ class Client:
         interval = min(0.25, poll_interval)
         while True:
             try:
-                job = self.get_job(job_id)
+                found = self.get_job(job)
             except ApiError as err:
                 if err.code != grpc.StatusCode.UNAVAILABLE:
                     raise
             else:
-                if job.state in TERMINAL_STATES:
-                    if raise_on_failure and job.state != job_state_pb2.JOB_STATE_SUCCEEDED:
-                        raise JobNotSucceeded(job)
-                    return job
+                if found.state in TERMINAL_STATES:
+                    if raise_on_failure and found.state != job_state_pb2.JOB_STATE_SUCCEEDED:
+                        raise JobNotSucceeded(found)
+                    return found
             if deadline is not None and time.monotonic() + interval > deadline:
-                raise TimeoutError(f"job {job_id} not terminal after {timeout} s")
+                raise TimeoutError(f"job {job} not terminal after {timeout} s")
             time.sleep(interval)
             interval = min(poll_interval, interval * 2)
 
-    def step_records(self, job_id: str, *, after_step: int = 0) -> Iterator[record_pb2.StepRecord]:
+    def step_records(self, job: str, *, after_step: int = 0) -> Iterator[record_pb2.StepRecord]:
         """Yields the job's step records in order, then new ones live, until the job is terminal.
 
         A dropped stream (UNAVAILABLE: the API restarted) is reopened after the last step received.
         After training went back to a checkpoint, re-trained steps come again: the newer record of a
         step replaces the older one.
         """
+        parent = job_name(job)
         last = after_step
         retries = 0
         while True:
             stream = self._stub.StreamStepRecords(
-                ft.StreamStepRecordsRequest(job_id=job_id, after_step=last), metadata=self._metadata
+                ft.StreamStepRecordsRequest(parent=parent, after_step=last), metadata=self._metadata
             )
             try:
                 for msg in stream:
@@ -199,13 +218,14 @@ class Client:
             finally:
                 stream.cancel()
 
-    def checkpoints(self, job_id: str) -> list[record_pb2.Checkpoint]:
+    def checkpoints(self, job: str) -> list[record_pb2.Checkpoint]:
         """Every checkpoint the job has kept, oldest first."""
+        parent = job_name(job)
         found: list[record_pb2.Checkpoint] = []
         token = ""
         while True:
             res = self._call(
-                self._stub.ListCheckpoints, ft.ListCheckpointsRequest(job_id=job_id, page_token=token)
+                self._stub.ListCheckpoints, ft.ListCheckpointsRequest(parent=parent, page_token=token)
             )
             found += res.checkpoints
             token = res.next_page_token
@@ -214,13 +234,13 @@ class Client:
 
     def model_checkpoint(self, job: job_pb2.Job) -> record_pb2.Checkpoint | None:
         """The checkpoint a finished job hands on: its best-in-band one, else its last."""
-        kept = self.checkpoints(job.id)
-        best = [c for c in kept if job.best_checkpoint_id and c.id == job.best_checkpoint_id]
+        kept = self.checkpoints(job.name)
+        best = [c for c in kept if job.best_checkpoint and c.name == job.best_checkpoint]
         return best[0] if best else (max(kept, key=lambda c: c.step) if kept else None)
 
     def pull_model(
         self,
-        job_id: str,
+        job: str,
         dest: str | os.PathLike[str],
         *,
         checkpoint_step: int | None = None,
@@ -235,12 +255,13 @@ class Client:
         """
         if best and checkpoint_step is not None:
             raise ValueError("give best=True or checkpoint_step, not both")
+        name = job_name(job)
         if best:
-            req = ft.GetArtifactDownloadUrlsRequest(job_id=job_id, best_checkpoint=True)
+            req = ft.GetArtifactDownloadUrlsRequest(name=name, best_checkpoint=True)
         elif checkpoint_step is not None:
-            req = ft.GetArtifactDownloadUrlsRequest(job_id=job_id, checkpoint_step=checkpoint_step)
+            req = ft.GetArtifactDownloadUrlsRequest(name=name, checkpoint_step=checkpoint_step)
         else:
-            req = ft.GetArtifactDownloadUrlsRequest(job_id=job_id, exported_model=True)
+            req = ft.GetArtifactDownloadUrlsRequest(name=name, exported_model=True)
         res = self._call(self._stub.GetArtifactDownloadUrls, req)
         return download_files(res.files, Path(dest))
 

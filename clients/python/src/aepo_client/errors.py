@@ -39,7 +39,7 @@ class JobNotSucceeded(Exception):
     """`wait` ended on FAILED or CANCELLED (the job is attached)."""
 
     def __init__(self, job):
-        super().__init__(f"job {job.id} ended {state_name(job.state)}: {job.error.message}".rstrip(": "))
+        super().__init__(f"job {job.name} ended {state_name(job.state)}: {job.error.message}".rstrip(": "))
         self.job = job
 
 

@@ -36,14 +36,14 @@ def fine_tune(
 ) -> NamedTuple(
     "Outputs",
     [
-        ("job_id", str),
+        ("job", str),
         ("model_uri", str),
         ("checkpoint_step", int),
         ("final_entropy", float),
         ("final_accuracy", float),
     ],
 ):
-    """Creates the job, waits for SUCCEEDED and outputs the model checkpoint's URI and final metrics."""
+    """Creates the job, waits for SUCCEEDED, outputs its name, the model checkpoint's URI, final metrics."""
     # KFP runs this function's source alone in the step's container: every import is inside it.
     import json
     import tempfile
@@ -57,14 +57,14 @@ def fine_tune(
         ca_file = f.name
     with Client(endpoint, api_key, ca_file=ca_file) as aepo:
         job = aepo.create_job(json.loads(spec_json), display_name=display_name, request_id=request_id)
-        print(f"aepo job {job.id} created", flush=True)
-        job = aepo.wait(job.id, timeout=max_wait_seconds or None)
+        print(f"aepo job {job.name} created", flush=True)
+        job = aepo.wait(job.name, timeout=max_wait_seconds or None)
         checkpoint = aepo.model_checkpoint(job)
         if checkpoint is not None:
-            model.metadata.update({"uri": checkpoint.uri, "job_id": job.id, "step": int(checkpoint.step)})
+            model.metadata.update({"uri": checkpoint.uri, "job": job.name, "step": int(checkpoint.step)})
             if download_model:
                 # The weights themselves become the step's Model artifact (verified against the manifest).
-                aepo.pull_model(job.id, model.path, checkpoint_step=int(checkpoint.step))
+                aepo.pull_model(job.name, model.path, checkpoint_step=int(checkpoint.step))
     last = job.latest_step
     accuracy = last.accuracy
     values = {
@@ -77,7 +77,7 @@ def fine_tune(
         metrics.log_metric(name, value)
     # KFP maps a returned tuple onto the NamedTuple outputs in order.
     return (
-        job.id,
+        job.name,
         checkpoint.uri if checkpoint else "",
         int(checkpoint.step) if checkpoint else 0,
         last.entropy,
