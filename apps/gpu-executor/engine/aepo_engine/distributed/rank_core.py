@@ -36,12 +36,6 @@ from .sharded_train import ShardedScorer, ShardedTrainRun
 from .sharding import ScoringRoot, shard_policy
 
 
-def row_seed(seed: int, rank: int, world: int) -> int:
-    """Each rank's sampling seed: distinct per rank (two ranks given rows of one prompt must not
-    draw the same completions), fixed for a (seed, world size)."""
-    return (seed * world + rank) % (1 << 63)
-
-
 class RankCore(PolicyCore):
     def __init__(self, settings: EngineSettings) -> None:
         super().__init__(settings)
@@ -80,23 +74,17 @@ class RankCore(PolicyCore):
     def _sample_rows(
         self, s: LoadedPolicy, rows: list[RowSpec], seed: int, budget: int
     ) -> list[SampledRow]:
+        """Each rank samples a contiguous block of the rows; every row draws the random stream of its
+        index in the whole call, so N ranks sample what one rank would (up to float rounding)."""
         replica = self._synced_replica()
-        mine = rows[self.rank :: self.world]
+        n = len(rows)
+        part = range(self.rank * n // self.world, (self.rank + 1) * n // self.world)
         local: list[SampledRow] = []
-        if mine:
-            local = sample_rows(
-                replica,
-                s.tokenizer,
-                mine,
-                s.eos,
-                s.pad,
-                row_seed(seed, self.rank, self.world),
-                budget,
-            )
+        if part:
+            local = sample_rows(replica, s.tokenizer, rows, s.eos, s.pad, seed, budget, part)
         parts: list[list[SampledRow] | None] = [None] * self.world
         dist.all_gather_object(parts, local)
-        # Row i was sampled by rank i % world, as its (i // world)-th row.
-        return [parts[i % self.world][i // self.world] for i in range(len(rows))]  # type: ignore[index]
+        return [row for p in parts for row in p or []]
 
     def _synced_replica(self) -> torch.nn.Module:
         s = self._require()

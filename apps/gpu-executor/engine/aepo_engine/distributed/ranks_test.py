@@ -1,6 +1,7 @@
 """Engine ranks end to end: a plain engine and a 2-rank torchrun engine (gloo, CPU), both driven
-through their real gRPC servers with the same Load spec, the same greedy rollouts and the same
-Train calls; then a sharded checkpoint resumed on one rank, and a follower killed."""
+through their real gRPC servers with the same Load spec, the same Sample (which samples the same
+rollouts on 1 and 2 ranks) and the same Train calls; then a sharded checkpoint resumed on one rank,
+and a follower killed."""
 
 from __future__ import annotations
 
@@ -52,10 +53,9 @@ def _load(stub, path) -> pb.LoadResponse:
     )
 
 
-def _greedy_sample(stub) -> list[pb.Completion]:
-    # top_p 1e-6 keeps only the most likely token: the same rollouts however rows are split.
+def _sample(stub) -> list[pb.Completion]:
     groups = [
-        pb.PromptGroup(text=t, n=1, temperature=1.0, top_p=1e-6, max_new_tokens=6) for t in _PROMPTS
+        pb.PromptGroup(text=t, n=1, temperature=1.0, top_p=1.0, max_new_tokens=6) for t in _PROMPTS
     ]
     res = stub.Sample(pb.SampleRequest(groups=groups, seed=11))
     return [g.completions[0] for g in res.groups]
@@ -84,8 +84,9 @@ def trained(engines, random_model_path):
     one, two, tmp = engines
     info1, info2 = _load(one.stub, random_model_path), _load(two.stub, random_model_path)
     assert info2.model.parameters == info1.model.parameters
-    comps1, comps2 = _greedy_sample(one.stub), _greedy_sample(two.stub)
-    # The premise of the comparison: both train on the same tokens.
+    comps1, comps2 = _sample(one.stub), _sample(two.stub)
+    # Each row draws its own random stream wherever it is sampled: the ranks' blocks of rows sample
+    # what one rank does, so both train on the same tokens (the premise of the comparison).
     assert [c.text for c in comps2] == [c.text for c in comps1]
     assert all(c.tokens > 0 for c in comps1)
     answers = [
@@ -132,7 +133,7 @@ def test_sharded_checkpoint_resumes_on_one_rank(engines, trained, random_model_p
 def test_killing_a_follower_fails_the_next_call(engines, random_model_path):
     _, two, _ = engines
     _load(two.stub, random_model_path)
-    comps = _greedy_sample(two.stub)
+    comps = _sample(two.stub)
     os.kill(two.rank_pid(1), signal.SIGKILL)
     started = time.monotonic()
     with pytest.raises(grpc.RpcError) as e:
