@@ -60,12 +60,19 @@ class EngineProcess:
                 return int(entry.name)
         raise LookupError(f"no engine rank {rank} under pid {self.proc.pid}")
 
-    def stop(self) -> None:
+    def terminate(self) -> None:
+        """Asks the engine to stop (SIGTERM: rank 0's server stops, torchrun stops every rank)."""
         self.channel.close()
         if self.proc.poll() is None:
             self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+
+    def wait(self) -> None:
+        try:
+            self.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stop(self) -> None:
+        self.terminate()
+        self.wait()
