@@ -8,6 +8,7 @@ import os
 import random
 import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -25,11 +26,19 @@ CHECKPOINT_META = "engine.json"
 # model), so a resume continues from the exact weights.
 CHECKPOINT_MASTER = "engine_master.safetensors"
 MERGED_DIR = "merged"
+# Written by engine ranks: model and optimizer state, sharded (torch.distributed.checkpoint).
+SHARDED_DIR = "sharded"
 
 
-def save_checkpoint(s: LoadedPolicy, path: Path, merge_adapter: bool = False) -> tuple[int, int]:
+def save_checkpoint(
+    s: LoadedPolicy,
+    path: Path,
+    merge_adapter: bool = False,
+    sharded: Callable[[Path], None] | None = None,
+) -> tuple[int, int]:
     """Writes the checkpoint into a temporary sibling, then swaps it in for `path`; returns the step
-    and the bytes written."""
+    and the bytes written. `sharded` (engine ranks) puts the sharded model and optimizer state into
+    the folder it is given, in place of the optimizer's state_dict."""
     path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
@@ -37,8 +46,10 @@ def save_checkpoint(s: LoadedPolicy, path: Path, merge_adapter: bool = False) ->
         tmp.mkdir()
         _write_weights(s, tmp, merge_adapter)
         s.tokenizer.save_pretrained(tmp)
+        if sharded is not None:
+            sharded(tmp / SHARDED_DIR)
         state = {
-            "optimizer": s.optimizer.state_dict(),
+            "optimizer": s.optimizer.state_dict() if sharded is None else None,
             "step": s.step,
             "torch_rng": torch.get_rng_state(),
             "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
@@ -89,12 +100,17 @@ def load_checkpoint(s: LoadedPolicy, path: Path) -> int:
     policy (same architecture) and clears a pending restore; returns the step."""
     if not (path / CHECKPOINT_STATE).is_file():
         raise not_found(f"no checkpoint at {path}")
-    if lora.is_lora(s.model):
+    state = torch.load(path / CHECKPOINT_STATE, map_location="cpu", weights_only=False)
+    if (path / SHARDED_DIR).is_dir():
+        from aepo_engine.distributed.sharded_checkpoint import load_sharded
+
+        load_sharded(s, path / SHARDED_DIR)  # weights and optimizer, on any number of ranks
+    elif lora.is_lora(s.model):
         lora.load_adapter(s.model, path)
     else:
         _load_full_weights(s, path)
-    state = torch.load(path / CHECKPOINT_STATE, map_location="cpu", weights_only=False)
-    s.optimizer.load_state_dict(state["optimizer"])
+    if state["optimizer"] is not None:
+        s.optimizer.load_state_dict(state["optimizer"])
     s.step = int(state["step"])
     torch.set_rng_state(state["torch_rng"])
     if state["cuda_rng"] and torch.cuda.is_available():

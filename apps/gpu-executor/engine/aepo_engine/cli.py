@@ -1,4 +1,5 @@
-"""Command line: `python -m aepo_engine serve --address ...`, `build-tiny-arith` and `build-tiny-cot`."""
+"""Command line: `python -m aepo_engine serve --address ...` (or `torchrun --nproc-per-node N -m
+aepo_engine serve ...`: N engine ranks, distributed/), `build-tiny-arith` and `build-tiny-cot`."""
 
 from __future__ import annotations
 
@@ -50,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"path": str(path), **stats}))
         return 0
 
+    from aepo_engine.distributed.launch import serve_ranks, world_size
+
+    if world_size() > 1:  # started by torchrun as one of N engine ranks
+        return serve_ranks(args.address, settings, args.exit_with_parent)
     from aepo_engine.server import serve
 
     asyncio.run(serve(args.address, settings, exit_with_parent=args.exit_with_parent))

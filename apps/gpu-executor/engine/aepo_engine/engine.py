@@ -130,7 +130,7 @@ class PolicyCore:
         budget = max_tokens or s.token_budget
         try:
             with s.precision.autocast(s.device):
-                sampled = sample_rows(s.model, s.tokenizer, rows, s.eos, s.pad, seed, budget)
+                sampled = self._sample_rows(s, rows, seed, budget)
         except torch.cuda.OutOfMemoryError as e:
             free_cuda(s.device)
             width = max(len(r.prompt_ids) for r in rows) + max(r.max_new_tokens for r in rows)
@@ -141,6 +141,10 @@ class PolicyCore:
             ) from e
         out, total, prompt_total = completions(s, self.store, groups, prompts, sampled, discard)
         return SampleOut(out, total, prompt_total, time.monotonic() - started)
+
+    def _sample_rows(self, s: LoadedPolicy, rows: list[RowSpec], seed: int, budget: int):
+        # A seam: the engine ranks sample data-parallel (distributed/rank_core.py).
+        return sample_rows(s.model, s.tokenizer, rows, s.eos, s.pad, seed, budget)
 
     def release(self, ids: list[str]) -> int:
         return self.store.release(ids)
@@ -167,7 +171,7 @@ class PolicyCore:
             torch.cuda.reset_peak_memory_stats(s.device)
         self._stats = PassStats()
         scorer = self._scorer(s)
-        run = TrainRun(s, scorer, loss, budget)
+        run = self._train_run(s, scorer, loss, budget)
         try:
             out = run.run(rollouts, advs)
         except Exception as e:
@@ -183,6 +187,9 @@ class PolicyCore:
             self.store.release([it.rollout_id for it in items])
         out.seconds = time.monotonic() - started
         return out
+
+    def _train_run(self, s: LoadedPolicy, scorer: Scorer, loss: LossSpec, budget: int) -> TrainRun:
+        return TrainRun(s, scorer, loss, budget)  # the engine ranks split it across ranks
 
     def _old_pass(self, rollouts: list[Rollout], budget: int) -> OldPass:
         """The current policy's T=1 log-probs and entropies of `rollouts` (scoring.Scorer)."""

@@ -125,12 +125,16 @@ def sample_rows(
     pad_id: int,
     seed: int,
     max_tokens: int = 0,
+    part: range | None = None,
 ) -> list[SampledRow]:
     """Samples the rows in generation batches of at most `max_tokens` tokens (row_batches); every row
-    draws from its own random stream, so the result does not depend on the split."""
+    draws from its own random stream, so the result does not depend on the split. `part`: only
+    these rows (an engine rank's share), each still drawing the stream of its index in `rows`."""
+    part = part if part is not None else range(len(rows))
     out: list[SampledRow] = []
-    for batch in row_batches(rows, max_tokens):
-        out.extend(_sample_batch(model, tokenizer, rows, batch, eos_ids, pad_id, seed))
+    for batch in row_batches(rows[part.start : part.stop], max_tokens):
+        shifted = range(batch.start + part.start, batch.stop + part.start)
+        out.extend(_sample_batch(model, tokenizer, rows, shifted, eos_ids, pad_id, seed))
     return out
 
 

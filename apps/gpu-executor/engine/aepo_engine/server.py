@@ -207,14 +207,16 @@ async def serve(
     settings: EngineSettings,
     ready: Callable[[str], None] | None = None,
     exit_with_parent: bool = False,
+    core: PolicyCore | None = None,
 ):
     """Serves until SIGTERM/SIGINT, then stops gracefully (running calls get grace_seconds).
 
     exit_with_parent: exit at once when the executor that started the engine dies (see parent_watch).
+    core: the core to serve (the engine ranks pass rank 0's); a PolicyCore by default.
     """
     if exit_with_parent:
         parent_watch.exit_with_parent()
-    core = PolicyCore(settings)
+    core = core or PolicyCore(settings)  # engine ranks: rank 0's LeaderCore
     server = grpc.aio.server(
         options=[
             ("grpc.max_receive_message_length", 256 << 20),

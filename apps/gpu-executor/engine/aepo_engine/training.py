@@ -108,8 +108,7 @@ class TrainRun:
         mb_tokens = sum(int(rollouts[i].completion_ids.numel()) for i in mb)
         s.optimizer.zero_grad(set_to_none=True)
         mb_loss = 0.0
-        for ub in token_micro_batches([rollouts[i] for i in mb], self.budget, micro_cap):
-            idx = [mb[k] for k in ub]
+        for idx in self._micro_batches(mb, rollouts, micro_cap):
             stats = self._micro_step(
                 [rollouts[i] for i in idx],
                 [old_lp[i] for i in idx],
@@ -138,6 +137,12 @@ class TrainRun:
         s.optimizer.zero_grad(set_to_none=True)
         self._sums["loss"] += mb_loss
         self._mini_batches += 1
+
+    def _micro_batches(self, mb: list[int], rollouts: list[Rollout], cap: int) -> list[list[int]]:
+        """The micro-batches of mini-batch `mb` this process runs, as rollout indices (the
+        engine ranks split them: distributed/sharded_train.py)."""
+        groups = token_micro_batches([rollouts[i] for i in mb], self.budget, cap)
+        return [[mb[k] for k in g] for g in groups]
 
     def _micro_step(self, rollouts, old_lp, advs, ref_lp, mb_tokens, mb_seqs) -> dict:
         """Backpropagates one micro-batch's share of the mini-batch loss; returns its sums."""
