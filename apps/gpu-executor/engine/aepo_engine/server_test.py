@@ -149,7 +149,14 @@ def test_every_primitive_and_bad_input(engine, random_model_path):
     assert all(c.finish_reason != pb.FINISH_REASON_UNSPECIFIED for c in comps)
     assert stub.Info(pb.InfoRequest()).rollouts_held == 5
 
-    loss = pb.LossSettings(clip_low=0.2, clip_high=0.2, dual_clip=3.0, mini_batch_size=2)
+    loss = pb.LossSettings(
+        clip_low=0.2,
+        clip_high=0.2,
+        dual_clip=3.0,
+        mini_batch_size=2,
+        epochs=1,
+        aggregation=pb.LOSS_AGGREGATION_TOKEN_MEAN,
+    )
     for bad, field in [
         (pb.TrainRequest(loss=loss), "items"),
         (pb.TrainRequest(items=[pb.TrainItem(rollout_id=comps[0].rollout_id)]), "loss"),
@@ -163,7 +170,13 @@ def test_every_primitive_and_bad_input(engine, random_model_path):
         (
             pb.TrainRequest(
                 items=[pb.TrainItem(rollout_id=comps[0].rollout_id)],
-                loss=pb.LossSettings(clip_low=0.2, clip_high=0.2, dual_clip=0.5),
+                loss=pb.LossSettings(
+                    clip_low=0.2,
+                    clip_high=0.2,
+                    dual_clip=0.5,
+                    epochs=1,
+                    aggregation=pb.LOSS_AGGREGATION_TOKEN_MEAN,
+                ),
             ),
             "loss.dual_clip",
         ),
@@ -177,7 +190,13 @@ def test_every_primitive_and_bad_input(engine, random_model_path):
     ]:
         code, msg = _code(lambda bad=bad: stub.Train(bad))
         assert code == grpc.StatusCode.INVALID_ARGUMENT and msg.startswith(field), (field, msg)
-    kl = pb.LossSettings(clip_low=0.2, clip_high=0.2, kl_coef=0.1)
+    kl = pb.LossSettings(
+        clip_low=0.2,
+        clip_high=0.2,
+        kl_coef=0.1,
+        epochs=1,
+        aggregation=pb.LOSS_AGGREGATION_TOKEN_MEAN,
+    )
     code, _ = _code(
         lambda: stub.Train(
             pb.TrainRequest(items=[pb.TrainItem(rollout_id=comps[0].rollout_id)], loss=kl)
