@@ -105,6 +105,9 @@ def test_every_primitive_and_bad_input(engine, random_model_path):
     )
     assert loaded.model.model_type == "qwen2" and loaded.model.parameters > 50_000
     assert loaded.model.lr == pytest.approx(1e-3)
+    # The echo is read back from what Load built (AdamW's parameter group), and equals what was sent.
+    assert loaded.settings.optimizer == _OPTIMIZER and loaded.settings.seed == 3
+    assert loaded.settings.precision == "fp32" and not loaded.settings.HasField("lora")
 
     for bad, field in [
         (pb.SampleRequest(), "groups"),
@@ -143,6 +146,9 @@ def test_every_primitive_and_bad_input(engine, random_model_path):
         )
     )
     assert [len(g.completions) for g in res.groups] == [3, 2]
+    assert res.groups[1].sampled == pb.PromptGroup(
+        n=2, temperature=1.2, top_p=1.0, max_new_tokens=4, stop=["9"]
+    )
     comps = [c for g in res.groups for c in g.completions]
     assert res.total_tokens == sum(c.tokens for c in comps) > 0
     assert all(c.rollout_id and c.entropy > 0 and c.neg_log_prob > 0 for c in comps)
@@ -220,6 +226,10 @@ def test_every_primitive_and_bad_input(engine, random_model_path):
     assert trained.optimizer_steps == 2 and trained.step == 2
     assert trained.entropy > 0 and trained.entropy_sampled > 0 and trained.grad_norm > 0
     assert trained.tokens == sum(c.tokens for c in comps[:4])
+    ran = pb.LossSettings()
+    ran.CopyFrom(loss)
+    ran.lr = 1e-3  # unset in the request: the rate in force is echoed
+    assert trained.loss == ran
     assert stub.Info(pb.InfoRequest()).rollouts_held == 0
 
     ckpt = tmp / "ckpt"
