@@ -4,7 +4,9 @@
  * spec. This scans their sources for a spec value given a fallback literal, which is how a second
  * default creeps in (`o.learningRate ?? 1e-6`, Python `_or(o.lr, 1e-6)`, `g.top_p or 1.0`), and
  * libs/aepo's DEFAULT_CONFIG for a spec-carried value written as a literal instead of read from the
- * table. Field names come from the contract's descriptor, so a new field is covered without edits.
+ * table, and an engine dataclass giving a setting a default (`lr: float = 1e-6`). Field names come
+ * from the contract's descriptor (and the engine's own request messages), so a new field is covered
+ * without edits.
  */
 import { jobSpecLeaves, SPEC_DEFAULTS } from '@aepo/contracts';
 import { DEFAULT_CONFIG } from '@aepo/aepo';
@@ -41,6 +43,48 @@ const NOT_SPEC_VALUES: Record<string, string> = {
   'libs/aepo/src/schedule.ts: const p = progress(step, schedule.startStep ?? 1, schedule.endStep);':
     'TargetSchedule',
 };
+
+// Names a JobSpec setting goes by in the engine: the spec's own (snake_case, as the descriptor spells
+// them) and the fields of the engine requests that carry spec values (Load, Sample groups, Train loss).
+const ENGINE_PROTO = readFileSync(join(ROOT, 'proto/aepo/engine/v1/engine.proto'), 'utf8');
+const SPEC_CARRIERS = ['LoadRequest', 'Optimizer', 'Lora', 'PromptGroup', 'LossSettings'];
+const ENGINE_SETTING_NAMES = new Set([
+  ...leaves.map((l) => l.path.split('.').pop()!),
+  ...SPEC_CARRIERS.flatMap((m) => protoFieldNames(ENGINE_PROTO, m)),
+]);
+
+/** Dataclass fields that may keep a default though their name is a setting's, each with its reason. */
+const NOT_SETTINGS: Record<string, string> = {
+  'LoadSpec.dtype': "the engine tools' legacy dtype; the executor sends precision",
+  'LoadSpec.device': "the executor's device (deployment), not a JobSpec field",
+  'GroupSpec.text': 'the prompt (one of text and messages), not a setting',
+  'GroupSpec.messages': 'the prompt (one of text and messages), not a setting',
+  'TrainOut.lr': 'a Train result (the rate used), filled as Train runs',
+};
+
+/** The field names of `message` in a .proto source. */
+function protoFieldNames(proto: string, message: string): string[] {
+  const body = new RegExp(String.raw`\nmessage ${message} \{([^}]*)\}`).exec(proto)?.[1];
+  if (body === undefined) throw new Error(`message ${message} missing from engine.proto`);
+  return [...body.matchAll(/^\s*(?:optional |repeated )?[\w.]+ (\w+) = \d+/gm)].map((m) => m[1]!);
+}
+
+/** `Class.field` for every dataclass field of `source` given a default (`name: type = value`). */
+function dataclassDefaults(source: string): string[] {
+  const out: string[] = [];
+  let cls: string | undefined;
+  let decorated = false;
+  for (const line of source.split('\n')) {
+    if (/^@dataclass\b/.test(line)) decorated = true;
+    else if (/^class (\w+)/.test(line)) {
+      cls = decorated ? /^class (\w+)/.exec(line)![1] : undefined;
+      decorated = false;
+    } else if (/^\S/.test(line) || /^\s+(?:def|@)/.test(line)) cls = undefined;
+    const field = cls && /^ {4}(\w+)\s*:[^=]*=/.exec(line);
+    if (field) out.push(`${cls}.${field[1]}`);
+  }
+  return out;
+}
 
 /** `file:line: text` for every line of `files` that `pattern` matches. */
 function offenders(files: string[], pattern: RegExp): string[] {
@@ -82,6 +126,43 @@ describe('JobSpec defaults live in one table', () => {
     const files = sources('apps/gpu-executor/engine/aepo_engine', 'validation.py', /_test\.py$/);
     expect(files).toHaveLength(1);
     expect(offenders(files, PY_FALLBACK)).toEqual([]);
+  });
+
+  it('finds the dataclass defaults it is for, and leaves other code alone', () => {
+    const source = [
+      '@dataclass(frozen=True, kw_only=True)',
+      'class LossSpec:',
+      '    """Doc."""',
+      '',
+      '    clip_low: float = 0.2',
+      '    epochs: int',
+      '    lr: float | None = None  # a comment = here',
+      '',
+      '    def epochs_or(self, n: int = 1) -> int:',
+      '        x: int = 3',
+      '',
+      'class Plain:',
+      '    lr: float = 1e-6',
+    ].join('\n');
+    expect(dataclassDefaults(source)).toEqual(['LossSpec.clip_low', 'LossSpec.lr']);
+    expect(ENGINE_SETTING_NAMES).toContain('lr');
+    expect(ENGINE_SETTING_NAMES).toContain('epochs');
+    expect(ENGINE_SETTING_NAMES).toContain('top_p');
+    expect(ENGINE_SETTING_NAMES).toContain('learning_rate');
+  });
+
+  it('no engine dataclass gives a setting a default', () => {
+    const files = sources('apps/gpu-executor/engine/aepo_engine', '.py', /_test\.py$|^gen\//);
+    expect(files.length).toBeGreaterThan(20);
+    const defaulted = files.flatMap((file) =>
+      dataclassDefaults(readFileSync(file, 'utf8'))
+        .filter((f) => ENGINE_SETTING_NAMES.has(f.split('.')[1]!) && !NOT_SETTINGS[f])
+        .map((f) => `${relative(ROOT, file)}: ${f}`),
+    );
+    expect(defaulted).toEqual([]);
+    // Every allowed default still exists: a stale entry would hide nothing and mislead.
+    const all = files.flatMap((file) => dataclassDefaults(readFileSync(file, 'utf8')));
+    expect(Object.keys(NOT_SETTINGS).filter((f) => !all.includes(f))).toEqual([]);
   });
 
   it("libs/aepo's DEFAULT_CONFIG reads every spec-carried value from the table", () => {

@@ -22,7 +22,6 @@ import { ExecutorCompletionService } from './executor/executor-completion.servic
 import { ExecutorLeaseService } from './executor/executor-lease.service.js';
 import { ExecutorProgressService } from './executor/executor-progress.service.js';
 import { ExecutorRowsService } from './executor/executor-rows.service.js';
-import { ExecutorService } from './executor/executor.service.js';
 import { LeaseFence } from './executor/lease-fence.js';
 import { RewindService } from './executor/rewind.service.js';
 import { LeaseRepository } from './executor/lease.repository.js';
@@ -90,7 +89,6 @@ export class ApiModule {
         ExecutorRowsService,
         ExecutorProgressService,
         ExecutorCompletionService,
-        ExecutorService,
         ApiMetricsService,
         QuotaRepository,
         ProjectQuotas,

@@ -13,3 +13,5 @@ export * from './rng.js';
 export * from './sampler.js';
 export * from './schedule.js';
 export * from './trainer.js';
+// The loss settings of a step's Train: the executor's field-by-field engine test sends them as is.
+export { lossSettings } from './trainer-batch.js';

@@ -92,3 +92,43 @@ describe('JobSpec rules from the contract', () => {
     ]);
   });
 });
+
+describe('rules between a caller value and a default, on the resolved spec', () => {
+  const violations = (over: object) =>
+    validateJobSpec(JobSpec.fromPartial({ ...base, ...over }), MODELS).list;
+  const ramp = (startStep: number, endStep = 0) => ({
+    schedule: { kind: ScheduleKind.SCHEDULE_KIND_LINEAR, startValue: 0.5, endValue: 0.3, startStep, endStep },
+  });
+
+  it('names the default prompts_per_step a mini-batch exceeds, once', () => {
+    expect(violations({ optimization: { miniBatchPrompts: 600 } })).toEqual([
+      {
+        field: 'spec.optimization.mini_batch_prompts',
+        description: 'must not exceed rollout.prompts_per_step (512)',
+      },
+    ]);
+    // Out of range as well: the contract's violation alone.
+    expect(violations({ optimization: { miniBatchPrompts: 70_000 } })).toHaveLength(1);
+  });
+
+  it("takes the caller's value over the default it replaces", () => {
+    expect(violations({ rollout: { promptsPerStep: 600 }, optimization: { miniBatchPrompts: 600 } })).toEqual(
+      [],
+    );
+    expect(violations({ rollout: { promptsPerStep: 64 } })).toEqual([]); // the default mini-batch follows
+  });
+
+  it('names the max_steps a ramp without end_step ends at', () => {
+    expect(violations({ entropyTarget: ramp(150) })).toEqual([
+      {
+        field: 'spec.entropy_target.schedule.start_step',
+        description: 'must be below optimization.max_steps (100), where the ramp ends when end_step is unset',
+      },
+    ]);
+    expect(violations({ entropyTarget: ramp(150), optimization: { maxSteps: 200 } })).toEqual([]);
+    // An end_step the caller set is the contract's to check, on its own field.
+    expect(violations({ entropyTarget: ramp(150, 120) }).map((x) => x.field)).toEqual([
+      'spec.entropy_target.schedule.end_step',
+    ]);
+  });
+});

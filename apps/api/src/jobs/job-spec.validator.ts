@@ -1,13 +1,14 @@
 /**
  * Validation of a caller's JobSpec. Field rules (ranges, lengths, enums, cross-field rules) are the
  * contract's: buf.validate annotations in proto/aepo/v1/job.proto, enforced by job-spec.rules.ts.
- * What stays here needs more than the message: the deployment's model allow-list, rules against a
- * default or the stored job (a value unset by the caller), a regex compiled by RE2, per-index order
- * of schedule points and the nesting depth of graders.
+ * What stays here needs more than the message: the deployment's model allow-list, rules between a
+ * caller's value and one it left to its default (checked on the resolved spec, so no default is read
+ * here) or the stored job, a regex compiled by RE2, per-index order of schedule points and the
+ * nesting depth of graders.
  */
 import {
+  applySpecDefaults,
   ScheduleKind,
-  SPEC_DEFAULTS,
   type EntropyTarget,
   type GraderSpec,
   type JobSpec,
@@ -84,8 +85,25 @@ function checkGrader(v: Violations, prefix: string, g: GraderSpec | undefined, d
 }
 
 /**
- * Validates a caller's spec (before defaults). Dataset existence is checked by the service; this is
- * every rule that needs no database.
+ * Rules between two fields, run on the resolved spec (what the API will store): they catch a caller's
+ * value that collides with a default it left unset, naming the value it collides with. The contract
+ * checks the pairs a caller sets both of; a field it already faulted is not reported twice.
+ */
+function checkResolved(v: Violations, p: string, caller: JobSpec, resolved: JobSpec): void {
+  const maxSteps = resolved.optimization!.maxSteps!;
+  // The caller's target: its end_step 0 is "unset" (the resolved one already ends at max_steps).
+  if (Number.isSafeInteger(maxSteps))
+    checkScheduleFitsSteps(v, `${p}.entropy_target`, caller.entropyTarget, maxSteps);
+  const mini = `${p}.optimization.mini_batch_prompts`;
+  const prompts = resolved.rollout!.promptsPerStep!;
+  if (resolved.optimization!.miniBatchPrompts! > prompts && !v.list.some((x) => x.field === mini))
+    v.add(mini, `must not exceed rollout.prompts_per_step (${prompts})`);
+}
+
+/**
+ * Validates a caller's spec: the contract's rules on what it sets, then the rules between fields on
+ * the spec resolved with its defaults. Dataset existence is checked by the service; this is every
+ * rule that needs no database.
  */
 export function validateJobSpec(spec: JobSpec | undefined, models: readonly string[]): Violations {
   const v = new Violations();
@@ -99,21 +117,13 @@ export function validateJobSpec(spec: JobSpec | undefined, models: readonly stri
     v.add(`${p}.base_model`, `unknown model; allowed: ${models.join(', ')}`);
   }
   if (spec.entropyTarget) checkPointOrder(v, `${p}.entropy_target`, spec.entropyTarget);
-  // Rules against a default the caller left unset (the contract checks the pairs the caller sets).
-  const maxSteps = spec.optimization?.maxSteps ?? SPEC_DEFAULTS.maxSteps;
-  if (Number.isSafeInteger(maxSteps))
-    checkScheduleFitsSteps(v, `${p}.entropy_target`, spec.entropyTarget, maxSteps);
-  const mini = spec.optimization?.miniBatchPrompts;
-  if (
-    mini !== undefined &&
-    spec.rollout?.promptsPerStep === undefined &&
-    mini > SPEC_DEFAULTS.promptsPerStep
-  ) {
-    v.add(
-      `${p}.optimization.mini_batch_prompts`,
-      `must not exceed rollout.prompts_per_step (${SPEC_DEFAULTS.promptsPerStep})`,
-    );
-  }
+  // The seed is drawn at create time and no rule reads it.
+  checkResolved(
+    v,
+    p,
+    spec,
+    applySpecDefaults(spec, () => 0),
+  );
   checkGrader(v, `${p}.grader`, spec.grader, 1);
   return v;
 }

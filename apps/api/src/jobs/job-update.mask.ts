@@ -39,6 +39,31 @@ export function parseJobUpdateMask(paths: string[] | undefined): TargetUpdate {
   return whole ? { whole: true } : { whole: false, parts: [...parts] };
 }
 
+type OptionalPart = Exclude<TargetPart, 'estimator'>;
+
+/** The part `key` of `given` into `next`; unset in `given`, unset in `next` (its default applies). */
+function copyPart(next: EntropyTarget, given: EntropyTarget | undefined, key: OptionalPart): void {
+  if (given?.[key] === undefined) delete next[key];
+  else Object.assign(next, { [key]: given[key] });
+}
+
+/** How each part is taken from the given target; constant and schedule are a oneof. */
+const MERGE_PART: Record<TargetPart, (next: EntropyTarget, given: EntropyTarget | undefined) => void> = {
+  constant: (next, given) => {
+    delete next.schedule;
+    copyPart(next, given, 'constant');
+  },
+  schedule: (next, given) => {
+    delete next.constant;
+    copyPart(next, given, 'schedule');
+  },
+  tolerance: (next, given) => copyPart(next, given, 'tolerance'),
+  // Not optional in the message: unset is UNSPECIFIED, which the defaults then fill.
+  estimator: (next, given) => {
+    next.estimator = given?.estimator ?? EntropyEstimator.ENTROPY_ESTIMATOR_UNSPECIFIED;
+  },
+};
+
 /**
  * The target to store: the given one for the whole path, else the current one with the named parts
  * taken from the given one (an unset tolerance or estimator then falls back to its default).
@@ -52,20 +77,7 @@ export function mergeTarget(
   const next: EntropyTarget = {
     ...(current ?? { estimator: EntropyEstimator.ENTROPY_ESTIMATOR_UNSPECIFIED }),
   };
-  for (const part of update.parts) {
-    if (part === 'constant') {
-      delete next.schedule;
-      if (given?.constant !== undefined) next.constant = given.constant;
-      else delete next.constant;
-    } else if (part === 'schedule') {
-      delete next.constant;
-      if (given?.schedule !== undefined) next.schedule = given.schedule;
-      else delete next.schedule;
-    } else if (part === 'tolerance') {
-      if (given?.tolerance !== undefined) next.tolerance = given.tolerance;
-      else delete next.tolerance;
-    } else next.estimator = given?.estimator ?? EntropyEstimator.ENTROPY_ESTIMATOR_UNSPECIFIED;
-  }
+  for (const part of update.parts) MERGE_PART[part](next, given);
   return next;
 }
 

@@ -20,7 +20,7 @@ import { createDataSource } from '../database/data-source.js';
 import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from '../database/embedded-postgres.js';
 import { runMigrations } from '../database/migration.runner.js';
 import { NotifyRepository } from '../database/notify.repository.js';
-import { ExecutorService } from '../executor/executor.service.js';
+import { ExecutorLeaseService } from '../executor/executor-lease.service.js';
 import { ApiMetricsService } from '../metrics/api-metrics.service.js';
 import { callMetricsInterceptor } from './call-metrics.js';
 import { reflectionPackageDefinition, servicePackageDefinition } from './grpc-definitions.js';
@@ -164,14 +164,14 @@ export async function startApiServer(options: StartApiOptions = {}): Promise<Run
     };
     cleanups.push(grpcDrain);
 
-    const executor = app.get(ExecutorService);
+    const leases = app.get(ExecutorLeaseService);
     // Executors cannot renew a lease while the API is down, so a lease that ran out during a restart
     // says nothing about its executor: the first tick waits one lease TTL after the start, time for
     // every live executor to heartbeat again, so that restarting the control plane re-queues no job.
     let reaper: NodeJS.Timeout | undefined;
     const firstTick = setTimeout(() => {
       reaper = setInterval(() => {
-        executor.reap().catch((err) => logger.warn({ err }, 'reaper tick failed'));
+        leases.reap().catch((err) => logger.warn({ err }, 'reaper tick failed'));
       }, config.reaperIntervalMs);
       reaper.unref();
     }, config.leaseTtlSeconds * 1000);

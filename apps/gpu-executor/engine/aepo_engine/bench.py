@@ -20,7 +20,8 @@ import torch
 
 from aepo_engine import tiny_arith
 from aepo_engine.config import EngineSettings
-from aepo_engine.engine import GroupSpec, LoadSpec, LossSpec, PolicyCore, TrainItemSpec
+from aepo_engine.engine import PolicyCore, TrainItemSpec
+from aepo_engine.spec_fixtures import group, load_spec, loss_spec
 
 CONFIGS = {
     # Qwen2.5-0.5B's shape (vocab cut to the char tokenizer's: the output layer is then cheap, so
@@ -83,12 +84,12 @@ def run(args) -> dict:
         path = Path(tmp) / args.config
         build_random_model(args.config, path, args.full_vocab)
         core = PolicyCore(EngineSettings())
-        info = core.load(LoadSpec(model=str(path), dtype=args.dtype, device=args.device, lr=1e-6))
+        info = core.load(load_spec(str(path), dtype=args.dtype, device=args.device, lr=1e-6))
         rng = random.Random(0)
         # Groups at three temperatures in one call, as an AEPO step issues them. A random model
         # rarely emits EOS, so completions run to max_new_tokens: a clean tokens/s measure.
         groups = [
-            GroupSpec(
+            group(
                 n=args.n,
                 temperature=(1.0, 1.2, 0.8)[i % 3],
                 max_new_tokens=args.max_new_tokens,
@@ -108,7 +109,7 @@ def run(args) -> dict:
             t = time.perf_counter()
             out = core.train(
                 items,
-                LossSpec(
+                loss_spec(
                     mini_batch_size=args.mini_batch,
                     micro_batch_size=args.micro_batch,
                     dual_clip=3.0,

@@ -11,7 +11,8 @@ import torch
 
 from aepo_engine import tiny_arith, tiny_cot
 from aepo_engine.config import EngineSettings
-from aepo_engine.engine import LoadSpec, PolicyCore
+from aepo_engine.engine import PolicyCore
+from aepo_engine.spec_fixtures import load_spec
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -49,5 +50,5 @@ def tiny_cot_path(settings) -> Path:
 @pytest.fixture
 def core(settings, random_model_path) -> PolicyCore:
     c = PolicyCore(settings)
-    c.load(LoadSpec(model=str(random_model_path), lr=1e-3))
+    c.load(load_spec(str(random_model_path), lr=1e-3))
     return c

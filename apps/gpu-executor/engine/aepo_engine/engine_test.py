@@ -6,15 +6,16 @@ import pytest
 import torch
 
 from aepo_engine import tiny_arith
-from aepo_engine.engine import GroupSpec, LoadSpec, LossSpec, PolicyCore, TrainItemSpec
+from aepo_engine.engine import GroupSpec, PolicyCore, TrainItemSpec
 from aepo_engine.errors import EngineError
 from aepo_engine.rollouts import Rollout, RolloutStore
+from aepo_engine.spec_fixtures import group, load_spec, loss_spec
 
 
 def _arith_groups(n_prompts: int, n: int, temperature: float, seed: int) -> list[GroupSpec]:
     rng = random.Random(seed)
     return [
-        GroupSpec(
+        group(
             n=n,
             temperature=temperature,
             max_new_tokens=8,
@@ -32,10 +33,10 @@ def test_sampled_logprobs_equal_a_full_forward_pass(core):
     # Mixed temperatures, top_p, lengths and stop strings in one batch, so rows finish at different
     # steps and the KV cache is compacted along the way.
     groups = [
-        GroupSpec(n=3, temperature=1.0, max_new_tokens=12, text="12+30="),
-        GroupSpec(n=3, temperature=1.7, max_new_tokens=5, text="7+8=", top_p=0.9),
-        GroupSpec(n=2, temperature=0.5, max_new_tokens=12, text="99+99=", stop=("1",)),
-        GroupSpec(n=2, temperature=0.0, max_new_tokens=3, text="1+1="),
+        group(n=3, temperature=1.0, max_new_tokens=12, text="12+30="),
+        group(n=3, temperature=1.7, max_new_tokens=5, text="7+8=", top_p=0.9),
+        group(n=2, temperature=0.5, max_new_tokens=12, text="99+99=", stop=("1",)),
+        group(n=2, temperature=0.0, max_new_tokens=3, text="1+1="),
     ]
     res = core.sample(groups, seed=3, discard=False)
     ids = _ids(res)
@@ -60,7 +61,7 @@ def test_sampling_is_deterministic_for_a_seed(core):
 
 def test_stop_strings_cut_the_text(core):
     res = core.sample(
-        [GroupSpec(n=16, temperature=1.5, max_new_tokens=20, text="5+5=", stop=("7",))],
+        [group(n=16, temperature=1.5, max_new_tokens=20, text="5+5=", stop=("7",))],
         seed=1,
         discard=True,
     )
@@ -69,7 +70,7 @@ def test_stop_strings_cut_the_text(core):
 
 def test_mean_nll_under_t1_rises_with_sampling_temperature(settings, tiny_arith_path):
     core = PolicyCore(settings)
-    core.load(LoadSpec(model=tiny_arith.BUILTIN_ID))
+    core.load(load_spec(tiny_arith.BUILTIN_ID))
     nll = {}
     for t in (0.6, 1.0, 1.5):
         res = core.sample(_arith_groups(32, 4, t, 1), seed=2, discard=True)
@@ -91,7 +92,7 @@ def test_reinforce_on_hot_samples_raises_entropy_and_on_cold_lowers_it(
     deltas = []
     for seed in range(3):
         core = PolicyCore(settings)
-        core.load(LoadSpec(model=tiny_arith.BUILTIN_ID, lr=1e-4, seed=seed))
+        core.load(load_spec(tiny_arith.BUILTIN_ID, lr=1e-4, seed=seed))
         probe = _ids(core.sample(_arith_groups(64, 2, 1.0, 100 + seed), seed=seed, discard=False))
         before, _ = core.measure(probe)
         for step in range(2):
@@ -99,7 +100,7 @@ def test_reinforce_on_hot_samples_raises_entropy_and_on_cold_lowers_it(
                 _arith_groups(256, 2, temperature, 10 * seed + step), seed=step, discard=False
             )
             items = [TrainItemSpec(rid, 1.0) for rid in _ids(batch)]
-            core.train(items, LossSpec(micro_batch_size=128), keep=False)
+            core.train(items, loss_spec(micro_batch_size=128), keep=False)
         after, _ = core.measure(probe)
         deltas.append(after - before)
     assert direction * sum(deltas) / len(deltas) > 0, deltas
@@ -111,7 +112,7 @@ def test_train_reports_pre_update_entropy_and_releases_rollouts(core):
     ent, nll = core.measure(ids)
     out = core.train(
         [TrainItemSpec(rid, 1.0 if i % 2 else -1.0) for i, rid in enumerate(ids)],
-        LossSpec(mini_batch_size=8, micro_batch_size=3, dual_clip=3.0, epochs=2),
+        loss_spec(mini_batch_size=8, micro_batch_size=3, dual_clip=3.0, epochs=2),
         keep=False,
     )
     assert out.entropy == pytest.approx(ent, rel=1e-5)
@@ -119,7 +120,7 @@ def test_train_reports_pre_update_entropy_and_releases_rollouts(core):
     assert out.optimizer_steps == 4 and out.step == 4 and out.grad_norm > 0
     assert len(core.store) == 0
     with pytest.raises(EngineError) as e:
-        core.train([TrainItemSpec(ids[0], 1.0)], LossSpec(), keep=False)
+        core.train([TrainItemSpec(ids[0], 1.0)], loss_spec(), keep=False)
     assert e.value.code.name == "NOT_FOUND"
 
 
@@ -127,16 +128,16 @@ def test_gradient_accumulation_matches_one_big_batch(settings, random_model_path
     weights = []
     for micro in (0, 3):
         core = PolicyCore(settings)
-        core.load(LoadSpec(model=str(random_model_path), lr=1e-2))
+        core.load(load_spec(str(random_model_path), lr=1e-2))
         res = core.sample(_arith_groups(3, 3, 1.0, 4), seed=9, discard=False)
         adv = [float(i % 3) - 1.0 for i in range(9)]
         for aggregation in (
-            LossSpec().aggregation,
+            loss_spec().aggregation,
             __import__("aepo_engine.ops").ops.Aggregation.SEQ_MEAN_TOKEN_MEAN,
         ):
             core.train(
                 [TrainItemSpec(r, a) for r, a in zip(_ids(res), adv, strict=True)],
-                LossSpec(micro_batch_size=micro, aggregation=aggregation),
+                loss_spec(micro_batch_size=micro, aggregation=aggregation),
                 keep=True,
             )
         weights.append(torch.cat([p.detach().flatten() for p in core.state.model.parameters()]))
@@ -151,13 +152,13 @@ def _train_steps(core: PolicyCore, seeds: list[int]) -> None:
         adv = [1.0 if c.tokens % 2 else -1.0 for g in res.groups for c in g]
         core.train(
             [TrainItemSpec(r, a) for r, a in zip(_ids(res), adv, strict=True)],
-            LossSpec(mini_batch_size=4),
+            loss_spec(mini_batch_size=4),
             keep=False,
         )
 
 
 def test_checkpoint_round_trip_continues_exactly(settings, random_model_path, tmp_path):
-    spec = LoadSpec(model=str(random_model_path), lr=1e-2, weight_decay=0.01, grad_clip=1.0)
+    spec = load_spec(str(random_model_path), lr=1e-2, weight_decay=0.01, grad_clip=1.0)
     a = PolicyCore(settings)
     a.load(spec)
     _train_steps(a, [1, 2])
@@ -223,8 +224,8 @@ def test_kl_entropy_reg_and_entropy_adv_terms(settings, random_model_path):
     from aepo_engine.ops import Aggregation
 
     core = PolicyCore(settings)
-    core.load(LoadSpec(model=str(random_model_path), lr=1e-2, kl_reference=True))
-    loss = LossSpec(
+    core.load(load_spec(str(random_model_path), lr=1e-2, kl_reference=True))
+    loss = loss_spec(
         kl_coef=0.1,
         entropy_coef=0.01,
         entropy_adv_alpha=0.4,
@@ -244,12 +245,12 @@ def test_a_signed_entropy_coef_moves_entropy_its_way(settings, random_model_path
     # With zero advantages only the entropy term acts: a positive coefficient must raise the
     # entropy of the held rollouts, a negative one (AEPO's dual controller below target) lower it.
     core = PolicyCore(settings)
-    core.load(LoadSpec(model=str(random_model_path), lr=1e-2))
+    core.load(load_spec(str(random_model_path), lr=1e-2))
     res = core.sample(_arith_groups(4, 2, 1.0, 7), seed=2, discard=False)
     ids = _ids(res)
     before, _ = core.measure(ids)
     items = [TrainItemSpec(r, 0.0) for r in ids]
     for _ in range(3):
-        core.train(items, LossSpec(entropy_coef=sign * 0.5), keep=True)
+        core.train(items, loss_spec(entropy_coef=sign * 0.5), keep=True)
     after, _ = core.measure(ids)
     assert sign * (after - before) > 1e-3, (before, after)

@@ -26,10 +26,10 @@ import torch
 
 from aepo_engine import tiny_arith
 from aepo_engine.config import EngineSettings
-from aepo_engine.engine import GroupSpec, LoadSpec, LossSpec, PolicyCore, TrainItemSpec
+from aepo_engine.engine import PolicyCore, TrainItemSpec
 from aepo_engine.errors import EngineError
-from aepo_engine.lora import LoraSpec
 from aepo_engine.rollouts import Rollout
+from aepo_engine.spec_fixtures import group, load_spec, lora_spec, loss_spec
 
 SHAPES = {
     "qwen2.5-1.5b": {
@@ -64,7 +64,7 @@ SHAPES = {
         "max_position_embeddings": 512,
     },
 }
-LORA = LoraSpec(rank=16, alpha=32.0)
+LORA = lora_spec(rank=16, alpha=32.0)
 
 
 def build_random_model(shape: str, out: Path) -> None:
@@ -100,8 +100,8 @@ def measure(path: Path, mode: str, args) -> dict:
     result: dict = {"mode": mode}
     try:
         info = core.load(
-            LoadSpec(
-                model=str(path),
+            load_spec(
+                str(path),
                 device=args.device,
                 precision="bf16-mixed",
                 lr=1e-6,
@@ -119,7 +119,7 @@ def measure(path: Path, mode: str, args) -> dict:
         rng = random.Random(0)
         prompt = "".join(rng.choice("0123456789+= ") for _ in range(args.prompt_tokens))
         groups = [
-            GroupSpec(n=1, temperature=1.0, max_new_tokens=args.completion_tokens, text=prompt)
+            group(n=1, temperature=1.0, max_new_tokens=args.completion_tokens, text=prompt)
             for _ in range(args.sample_completions)
         ]
         _sync(device)
@@ -142,7 +142,7 @@ def measure(path: Path, mode: str, args) -> dict:
             torch.cuda.reset_peak_memory_stats(device)
         _sync(device)
         t = time.perf_counter()
-        out = core.train(items, LossSpec(dual_clip=3.0), keep=False)
+        out = core.train(items, loss_spec(dual_clip=3.0), keep=False)
         _sync(device)
         dt = time.perf_counter() - t
         result.update(
@@ -176,8 +176,8 @@ def learning_curve(precision: str, model: str, args) -> list[float]:
     steps."""
     core = PolicyCore(EngineSettings())
     core.load(
-        LoadSpec(
-            model=model,
+        load_spec(
+            model,
             device=args.device,
             precision=precision,
             lr=args.learn_lr,
@@ -188,7 +188,7 @@ def learning_curve(precision: str, model: str, args) -> list[float]:
     held_out = [f"{rng.randint(0, 99)}+{rng.randint(0, 99)}=" for _ in range(args.eval_prompts)]
 
     def accuracy() -> float:
-        groups = [GroupSpec(n=1, temperature=0.0, max_new_tokens=6, text=p) for p in held_out]
+        groups = [group(n=1, temperature=0.0, max_new_tokens=6, text=p) for p in held_out]
         res = core.sample(groups, seed=0, discard=True)
         return sum(_reward(p, g[0].text) for p, g in zip(held_out, res.groups, strict=True)) / len(
             held_out
@@ -197,7 +197,7 @@ def learning_curve(precision: str, model: str, args) -> list[float]:
     curve = [accuracy()]
     for step in range(args.learn_steps):
         prompts = [f"{rng.randint(0, 99)}+{rng.randint(0, 99)}=" for _ in range(args.learn_prompts)]
-        groups = [GroupSpec(n=5, temperature=1.0, max_new_tokens=6, text=p) for p in prompts]
+        groups = [group(n=5, temperature=1.0, max_new_tokens=6, text=p) for p in prompts]
         res = core.sample(groups, seed=step, discard=False)
         items = []
         for p, comps in zip(prompts, res.groups, strict=True):
@@ -206,7 +206,7 @@ def learning_curve(precision: str, model: str, args) -> list[float]:
             items += [
                 TrainItemSpec(c.rollout_id, float(a)) for c, a in zip(comps, adv, strict=True)
             ]
-        core.train(items, LossSpec(), keep=False)
+        core.train(items, loss_spec(), keep=False)
         if (step + 1) % args.eval_every == 0:
             curve.append(accuracy())
     return [round(a, 3) for a in curve]

@@ -15,12 +15,12 @@ from aepo_engine.errors import invalid
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LoraSpec:
     rank: int
-    alpha: float = 0.0  # 0: equal to rank
-    dropout: float = 0.0
-    target_modules: tuple[str, ...] = ()
+    alpha: float
+    dropout: float
+    target_modules: tuple[str, ...]  # empty: every linear projection of attention and MLP
 
 
 def attach(model, spec: LoraSpec):
@@ -30,7 +30,7 @@ def attach(model, spec: LoraSpec):
 
     config = LoraConfig(
         r=spec.rank,
-        lora_alpha=spec.alpha or spec.rank,
+        lora_alpha=spec.alpha,
         lora_dropout=spec.dropout,
         target_modules=list(spec.target_modules) or "all-linear",
         bias="none",

@@ -8,18 +8,18 @@ import grpc
 import pytest
 import torch
 
-from aepo_engine.engine import MERGED_DIR, GroupSpec, LoadSpec, LossSpec, PolicyCore
+from aepo_engine.engine import MERGED_DIR, PolicyCore
 from aepo_engine.errors import EngineError
 from aepo_engine.hf_hub import resolve_hf
-from aepo_engine.lora import LoraSpec
 from aepo_engine.real_models_test import _fixed_rollouts, _items, _put
+from aepo_engine.spec_fixtures import group, load_spec, lora_spec, loss_spec
 
-LORA = LoraSpec(rank=4, alpha=8.0)
+LORA = lora_spec(rank=4, alpha=8.0)
 
 
 def _lora_core(settings, path, **kw) -> PolicyCore:
     c = PolicyCore(settings)
-    c.load(LoadSpec(model=str(path), lr=1e-2, lora=LORA, **kw))
+    c.load(load_spec(str(path), lr=1e-2, lora=LORA, **kw))
     return c
 
 
@@ -35,9 +35,9 @@ def test_lora_trains_only_the_adapter_and_its_reference_is_the_base(settings, ra
     assert core.state.ref_model is None  # no second copy of the weights
     before = _named(core)
     ids = _put(core, _fixed_rollouts(6))
-    first = core.train(_items(ids), LossSpec(kl_coef=0.1), keep=True)
+    first = core.train(_items(ids), loss_spec(kl_coef=0.1), keep=True)
     assert first.kl == pytest.approx(0.0, abs=1e-9)  # B = 0: the policy starts as the base
-    second = core.train(_items(ids), LossSpec(kl_coef=0.1), keep=True)
+    second = core.train(_items(ids), loss_spec(kl_coef=0.1), keep=True)
     assert second.kl > 0
     after = _named(core)
     for n, p in after.items():
@@ -54,7 +54,7 @@ def test_lora_checkpoint_round_trips_exactly_and_the_merged_export_loads_in_tran
 
     rollouts = _fixed_rollouts(6)
     a = _lora_core(settings, random_model_path)
-    a.train(_items(_put(a, rollouts)), LossSpec(), keep=False)
+    a.train(_items(_put(a, rollouts)), loss_spec(), keep=False)
     a.save_checkpoint(tmp_path / "ck", merge_adapter=True)
     ck = tmp_path / "ck"
     assert (ck / "adapter_model.safetensors").is_file()
@@ -65,7 +65,7 @@ def test_lora_checkpoint_round_trips_exactly_and_the_merged_export_loads_in_tran
     wa, wb = _named(a), _named(b)
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
     for core in (a, b):
-        core.train(_items(_put(core, rollouts)), LossSpec(), keep=False)
+        core.train(_items(_put(core, rollouts)), loss_spec(), keep=False)
     wa, wb = _named(a), _named(b)
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
 
@@ -88,7 +88,7 @@ def test_lora_settings_are_validated(settings, random_model_path):
     core = PolicyCore(settings)
     with pytest.raises(EngineError) as e:
         core.load(
-            LoadSpec(model=str(random_model_path), lora=LoraSpec(rank=2, target_modules=("nope",)))
+            load_spec(str(random_model_path), lora=lora_spec(rank=2, target_modules=("nope",)))
         )
     assert e.value.code == grpc.StatusCode.INVALID_ARGUMENT
     assert e.value.message.startswith("lora.target_modules")
@@ -138,11 +138,11 @@ def test_hf_model_loads_from_the_cache_and_prompts_use_its_chat_template(
     tok.chat_template = "{% for m in messages %}[{{ m['content'] }}]{% endfor %}"
     tok.save_pretrained(snap)
     core = PolicyCore(settings)
-    info = core.load(LoadSpec(model="hf:org/chat", chat_template=True))
+    info = core.load(load_spec("hf:org/chat", chat_template=True))
     assert info["path"] == str(snap) and info["chat_template"]
-    res = core.sample([GroupSpec(n=1, temperature=0.0, max_new_tokens=2, text="1+1=")], 0, True)
+    res = core.sample([group(n=1, temperature=0.0, max_new_tokens=2, text="1+1=")], 0, True)
     assert res.prompt_tokens == len("[1+1=]")
     verbatim = PolicyCore(settings)
-    assert not verbatim.load(LoadSpec(model="hf:org/chat"))["chat_template"]
-    res = verbatim.sample([GroupSpec(n=1, temperature=0.0, max_new_tokens=2, text="1+1=")], 0, True)
+    assert not verbatim.load(load_spec("hf:org/chat"))["chat_template"]
+    res = verbatim.sample([group(n=1, temperature=0.0, max_new_tokens=2, text="1+1=")], 0, True)
     assert res.prompt_tokens == len("1+1=")

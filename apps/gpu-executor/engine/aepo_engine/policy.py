@@ -46,6 +46,7 @@ class LoadedPolicy:
     gradient_checkpointing: bool
     chat_template: bool
     kl_reference: bool
+    asked: LoadSpec  # the Load this was built from (Load echoes its seed and chat_template)
     ref_model: torch.nn.Module | None = None  # full fine-tuning's frozen copy (LoRA needs none)
     step: int = 0
     params: list[torch.nn.Parameter] = field(default_factory=list)
@@ -103,6 +104,7 @@ def build_policy(
         gradient_checkpointing=bool(checkpointing),
         chat_template=spec.chat_template and bool(getattr(tokenizer, "chat_template", None)),
         kl_reference=spec.kl_reference,
+        asked=spec,
         ref_model=ref,
         params=params,
     )

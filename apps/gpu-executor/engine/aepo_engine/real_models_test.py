@@ -10,17 +10,10 @@ from safetensors.torch import load_file
 
 from aepo_engine import engine as engine_mod
 from aepo_engine.config import EngineSettings
-from aepo_engine.engine import (
-    CHECKPOINT_MASTER,
-    GroupSpec,
-    LoadSpec,
-    LossSpec,
-    PolicyCore,
-    TrainItemSpec,
-    token_micro_batches,
-)
+from aepo_engine.engine import CHECKPOINT_MASTER, PolicyCore, TrainItemSpec, token_micro_batches
 from aepo_engine.errors import EngineError
 from aepo_engine.rollouts import Rollout
+from aepo_engine.spec_fixtures import group, load_spec, loss_spec
 
 
 def _fixed_rollouts(n: int, seed: int = 0) -> list[Rollout]:
@@ -49,7 +42,7 @@ def _weights(core: PolicyCore) -> dict[str, torch.Tensor]:
 
 def _core(settings, path, **kw) -> PolicyCore:
     c = PolicyCore(settings)
-    c.load(LoadSpec(model=str(path), **kw))
+    c.load(load_spec(str(path), **kw))
     return c
 
 
@@ -58,7 +51,7 @@ def _update_after_20_steps(settings, path, precision: str, rollouts) -> torch.Te
     core = _core(settings, path, precision=precision, lr=1e-6)
     start = torch.cat([w.flatten() for w in _weights(core).values()])
     ids = _put(core, rollouts)
-    out = core.train(_items(ids), LossSpec(epochs=20), keep=True)  # 20 optimizer steps
+    out = core.train(_items(ids), loss_spec(epochs=20), keep=True)  # 20 optimizer steps
     assert out.optimizer_steps == 20
     end = torch.cat([w.flatten() for w in _weights(core).values()])
     return end - start
@@ -98,7 +91,7 @@ def test_mixed_checkpoint_exports_the_model_dtype_and_resumes_from_the_fp32_mast
     rollouts = _fixed_rollouts(6)
     a = _core(settings, bf16_model, precision="bf16-mixed", lr=1e-4)
     assert a.model_info()["dtype"] == "float32" and a.model_info()["precision"] == "bf16-mixed"
-    a.train(_items(_put(a, rollouts)), LossSpec(), keep=False)
+    a.train(_items(_put(a, rollouts)), loss_spec(), keep=False)
     a.save_checkpoint(tmp_path / "ck")
     export = load_file(str(tmp_path / "ck" / "model.safetensors"))
     assert {t.dtype for t in export.values()} == {torch.bfloat16}
@@ -110,7 +103,7 @@ def test_mixed_checkpoint_exports_the_model_dtype_and_resumes_from_the_fp32_mast
     wa, wb = _weights(a), _weights(b)
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
     for core in (a, b):
-        core.train(_items(_put(core, rollouts)), LossSpec(), keep=False)
+        core.train(_items(_put(core, rollouts)), loss_spec(), keep=False)
     wa, wb = _weights(a), _weights(b)
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
 
@@ -119,7 +112,7 @@ def test_precision_defaults_to_fp32_on_cpu_and_rejects_unknown_names(settings, r
     core = _core(settings, random_model_path)
     assert core.model_info()["precision"] == "fp32"
     with pytest.raises(EngineError) as e:
-        core.load(LoadSpec(model=str(random_model_path), precision="fp8"))
+        core.load(load_spec(str(random_model_path), precision="fp8"))
     assert e.value.code == grpc.StatusCode.INVALID_ARGUMENT and "precision" in e.value.message
 
 
@@ -134,7 +127,7 @@ def test_gradients_and_losses_do_not_depend_on_the_token_budget(random_model_pat
     settings = EngineSettings(loss_chunk_elements=5 * vocab)
     core = _core(settings, random_model_path, lr=1e-3)
     ids = _put(core, rollouts)
-    loss = LossSpec(aggregation=Aggregation(aggregation))
+    loss = loss_spec(aggregation=Aggregation(aggregation))
     results = []
     for budget in (1, 25, 60, 10_000):
         grads: list[torch.Tensor] = []
@@ -171,8 +164,8 @@ def test_micro_batches_respect_the_budget_and_keep_at_least_one_row():
 
 def test_sampling_does_not_depend_on_how_rows_are_split(core):
     groups = [
-        GroupSpec(n=3, temperature=1.0, max_new_tokens=6, text="12+30="),
-        GroupSpec(n=2, temperature=1.3, max_new_tokens=4, text="7+8=", top_p=0.9),
+        group(n=3, temperature=1.0, max_new_tokens=6, text="12+30="),
+        group(n=2, temperature=1.3, max_new_tokens=4, text="7+8=", top_p=0.9),
     ]
     whole = core.sample(groups, seed=11, discard=True, max_tokens=10_000)
     split = core.sample(groups, seed=11, discard=True, max_tokens=1)
@@ -188,7 +181,7 @@ def test_gradient_checkpointing_defaults_on_only_for_big_models(settings, random
     forced = _core(settings, random_model_path, gradient_checkpointing=True)
     assert forced.model_info()["gradient_checkpointing"] is True
     ids = _put(forced, _fixed_rollouts(3))
-    out = forced.train(_items(ids), LossSpec(), keep=False)
+    out = forced.train(_items(ids), loss_spec(), keep=False)
     assert out.optimizer_steps == 1 and out.grad_norm > 0
 
 
@@ -210,7 +203,7 @@ def test_an_out_of_memory_answers_resource_exhausted_with_the_sizes_and_applies_
     before = _weights(core)
     ids = _put(core, rollouts)
     with pytest.raises(EngineError) as e:
-        core.train(_items(ids), LossSpec(), keep=True)
+        core.train(_items(ids), loss_spec(), keep=True)
     assert e.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED
     msg = e.value.message
     assert (
@@ -218,9 +211,9 @@ def test_an_out_of_memory_answers_resource_exhausted_with_the_sizes_and_applies_
     )
     assert all(torch.equal(before[k], v) for k, v in _weights(core).items())
     assert not core.model_info()["needs_restore"]
-    core.train(_items(ids), LossSpec(), keep=True, max_tokens=32)
+    core.train(_items(ids), loss_spec(), keep=True, max_tokens=32)
     ref = _core(settings, random_model_path, lr=1e-3, max_tokens_per_micro_batch=32)
-    ref.train(_items(_put(ref, rollouts)), LossSpec(), keep=True)
+    ref.train(_items(_put(ref, rollouts)), loss_spec(), keep=True)
     assert all(torch.equal(_weights(ref)[k], v) for k, v in _weights(core).items())
 
     def no_memory(*_a, **_k):
@@ -228,16 +221,16 @@ def test_an_out_of_memory_answers_resource_exhausted_with_the_sizes_and_applies_
 
     monkeypatch.setattr(engine_mod, "sample_rows", no_memory)
     with pytest.raises(EngineError) as e:
-        core.sample([GroupSpec(n=2, temperature=1.0, max_new_tokens=4, text="1+1=")], 0, True)
+        core.sample([group(n=2, temperature=1.0, max_new_tokens=4, text="1+1=")], 0, True)
     assert e.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED
     assert "max_tokens_per_micro_batch" in e.value.message
 
 
 # ---- 5. Safe recovery ----------------------------------------------------------------------------
 def _sample_and_train(core: PolicyCore):
-    groups = [GroupSpec(n=3, temperature=1.0, max_new_tokens=6, text=f"{i}+{i}=") for i in range(4)]
+    groups = [group(n=3, temperature=1.0, max_new_tokens=6, text=f"{i}+{i}=") for i in range(4)]
     ids = [c.rollout_id for g in core.sample(groups, seed=7, discard=False).groups for c in g]
-    return core.train(_items(ids), LossSpec(mini_batch_size=4), keep=False)
+    return core.train(_items(ids), loss_spec(mini_batch_size=4), keep=False)
 
 
 def test_a_train_failing_part_way_is_restored_to_the_same_weights_as_an_uninterrupted_run(
@@ -280,8 +273,8 @@ def test_a_non_finite_loss_skips_the_update_and_says_so(settings, random_model_p
     before = _weights(core)
     ids = _put(core, _fixed_rollouts(4))
     huge = [TrainItemSpec(rid, 1e39) for rid in ids]  # finite in float64, inf in float32
-    out = core.train(huge, LossSpec(), keep=True)
+    out = core.train(huge, loss_spec(), keep=True)
     assert out.non_finite_steps == 1 and out.optimizer_steps == 0 and out.step == 0
     assert all(torch.equal(before[k], v) for k, v in _weights(core).items())
-    out = core.train(_items(ids), LossSpec(), keep=True)
+    out = core.train(_items(ids), loss_spec(), keep=True)
     assert out.non_finite_steps == 0 and out.optimizer_steps == 1

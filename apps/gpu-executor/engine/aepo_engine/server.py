@@ -21,7 +21,7 @@ import grpc
 import torch
 import transformers
 
-from aepo_engine import __version__, parent_watch, validation
+from aepo_engine import __version__, echo, parent_watch, validation
 from aepo_engine.config import EngineSettings
 from aepo_engine.engine import PolicyCore
 from aepo_engine.errors import EngineError, invalid
@@ -80,8 +80,10 @@ class PolicyEngineServicer(pb_grpc.PolicyEngineServicer):
 
     async def Load(self, request, context):
         spec = await self._validated(context, lambda: validation.load_spec(request))
-        info = await self._run(context, "Load", lambda: self.core.load(spec))
-        return pb.LoadResponse(model=_model_info(info))
+        info, settings = await self._run(
+            context, "Load", lambda: (self.core.load(spec), echo.loaded_settings(self.core.state))
+        )
+        return pb.LoadResponse(model=_model_info(info), settings=settings)
 
     async def Sample(self, request, context):
         groups = await self._validated(context, lambda: validation.sample_specs(request))
@@ -105,9 +107,10 @@ class PolicyEngineServicer(pb_grpc.PolicyEngineServicer):
                             neg_log_prob=c.neg_log_prob,
                         )
                         for c in g
-                    ]
+                    ],
+                    sampled=echo.sampled_group(spec),
                 )
-                for g in res.groups
+                for g, spec in zip(res.groups, groups, strict=True)
             ],
             total_tokens=res.total_tokens,
             prompt_tokens=res.prompt_tokens,
@@ -123,7 +126,7 @@ class PolicyEngineServicer(pb_grpc.PolicyEngineServicer):
                 items, loss, request.keep_rollouts, request.max_tokens_per_micro_batch
             ),
         )
-        return pb.TrainResponse(**vars(out))
+        return pb.TrainResponse(**vars(out), loss=echo.loss_settings(loss, out.lr))
 
     async def ReleaseRollouts(self, request, context):
         n = await self._run(

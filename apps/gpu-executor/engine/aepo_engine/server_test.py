@@ -105,6 +105,9 @@ def test_every_primitive_and_bad_input(engine, random_model_path):
     )
     assert loaded.model.model_type == "qwen2" and loaded.model.parameters > 50_000
     assert loaded.model.lr == pytest.approx(1e-3)
+    # The echo is read back from what Load built (AdamW's parameter group), and equals what was sent.
+    assert loaded.settings.optimizer == _OPTIMIZER and loaded.settings.seed == 3
+    assert loaded.settings.precision == "fp32" and not loaded.settings.HasField("lora")
 
     for bad, field in [
         (pb.SampleRequest(), "groups"),
@@ -143,13 +146,23 @@ def test_every_primitive_and_bad_input(engine, random_model_path):
         )
     )
     assert [len(g.completions) for g in res.groups] == [3, 2]
+    assert res.groups[1].sampled == pb.PromptGroup(
+        n=2, temperature=1.2, top_p=1.0, max_new_tokens=4, stop=["9"]
+    )
     comps = [c for g in res.groups for c in g.completions]
     assert res.total_tokens == sum(c.tokens for c in comps) > 0
     assert all(c.rollout_id and c.entropy > 0 and c.neg_log_prob > 0 for c in comps)
     assert all(c.finish_reason != pb.FINISH_REASON_UNSPECIFIED for c in comps)
     assert stub.Info(pb.InfoRequest()).rollouts_held == 5
 
-    loss = pb.LossSettings(clip_low=0.2, clip_high=0.2, dual_clip=3.0, mini_batch_size=2)
+    loss = pb.LossSettings(
+        clip_low=0.2,
+        clip_high=0.2,
+        dual_clip=3.0,
+        mini_batch_size=2,
+        epochs=1,
+        aggregation=pb.LOSS_AGGREGATION_TOKEN_MEAN,
+    )
     for bad, field in [
         (pb.TrainRequest(loss=loss), "items"),
         (pb.TrainRequest(items=[pb.TrainItem(rollout_id=comps[0].rollout_id)]), "loss"),
@@ -163,7 +176,13 @@ def test_every_primitive_and_bad_input(engine, random_model_path):
         (
             pb.TrainRequest(
                 items=[pb.TrainItem(rollout_id=comps[0].rollout_id)],
-                loss=pb.LossSettings(clip_low=0.2, clip_high=0.2, dual_clip=0.5),
+                loss=pb.LossSettings(
+                    clip_low=0.2,
+                    clip_high=0.2,
+                    dual_clip=0.5,
+                    epochs=1,
+                    aggregation=pb.LOSS_AGGREGATION_TOKEN_MEAN,
+                ),
             ),
             "loss.dual_clip",
         ),
@@ -177,7 +196,13 @@ def test_every_primitive_and_bad_input(engine, random_model_path):
     ]:
         code, msg = _code(lambda bad=bad: stub.Train(bad))
         assert code == grpc.StatusCode.INVALID_ARGUMENT and msg.startswith(field), (field, msg)
-    kl = pb.LossSettings(clip_low=0.2, clip_high=0.2, kl_coef=0.1)
+    kl = pb.LossSettings(
+        clip_low=0.2,
+        clip_high=0.2,
+        kl_coef=0.1,
+        epochs=1,
+        aggregation=pb.LOSS_AGGREGATION_TOKEN_MEAN,
+    )
     code, _ = _code(
         lambda: stub.Train(
             pb.TrainRequest(items=[pb.TrainItem(rollout_id=comps[0].rollout_id)], loss=kl)
@@ -201,6 +226,10 @@ def test_every_primitive_and_bad_input(engine, random_model_path):
     assert trained.optimizer_steps == 2 and trained.step == 2
     assert trained.entropy > 0 and trained.entropy_sampled > 0 and trained.grad_norm > 0
     assert trained.tokens == sum(c.tokens for c in comps[:4])
+    ran = pb.LossSettings()
+    ran.CopyFrom(loss)
+    ran.lr = 1e-3  # unset in the request: the rate in force is echoed
+    assert trained.loss == ran
     assert stub.Info(pb.InfoRequest()).rollouts_held == 0
 
     ckpt = tmp / "ckpt"

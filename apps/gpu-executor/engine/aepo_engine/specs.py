@@ -1,6 +1,9 @@
 """What the engine primitives take and answer (Load, Sample, Train), as plain frozen values.
 
 validation.py builds the inputs from the gRPC requests; the server maps the outputs back to protobuf.
+The inputs carry the job's resolved spec (the API filled its defaults once), so a setting taken from
+the JobSpec has no default here: a caller names every one (test/spec-defaults.lint.spec.ts checks).
+The defaults left are not JobSpec settings, each says why.
 """
 
 from __future__ import annotations
@@ -11,34 +14,36 @@ from aepo_engine import ops
 from aepo_engine.lora import LoraSpec
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LoadSpec:
     model: str
+    seed: int
+    lr: float
+    betas: tuple[float, float]
+    eps: float
+    weight_decay: float
+    grad_clip: float
+    kl_reference: bool
+    gradient_checkpointing: bool | None  # None: on above CHECKPOINTING_ABOVE parameters
+    precision: str  # "": bf16-mixed on CUDA, fp32 on CPU (the API cannot know the device)
+    max_tokens_per_micro_batch: int  # 0: by model size (the API cannot know the model's size)
+    chat_template: bool
+    lora: LoraSpec | None  # None: full fine-tuning
+    # Not JobSpec settings: the executor's device and the legacy dtype of the engine's own tools.
     dtype: str = ""
     device: str = ""
-    seed: int = 0
-    lr: float = 1e-6
-    betas: tuple[float, float] = (0.9, 0.999)
-    eps: float = 1e-8
-    weight_decay: float = 0.0
-    grad_clip: float = 0.0
-    kl_reference: bool = False
-    gradient_checkpointing: bool | None = None  # None: on above CHECKPOINTING_ABOVE parameters
-    precision: str = ""
-    max_tokens_per_micro_batch: int = 0
-    chat_template: bool = False
-    lora: LoraSpec | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GroupSpec:
     n: int
     temperature: float
     max_new_tokens: int
+    top_p: float
+    stop: tuple[str, ...]
+    # The prompt, not a setting: exactly one of the two is given.
     text: str | None = None
     messages: tuple[tuple[str, str], ...] = ()
-    top_p: float = 1.0
-    stop: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,21 +64,21 @@ class SampleOut:
     seconds: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LossSpec:
-    clip_low: float = 0.2
-    clip_high: float = 0.2
-    dual_clip: float = 0.0
-    aggregation: ops.Aggregation = ops.Aggregation.TOKEN_MEAN
-    kl_coef: float = 0.0
-    entropy_coef: float = 0.0
-    entropy_adv_alpha: float = 0.0
-    entropy_adv_kappa: float = 2.0
-    mini_batch_size: int = 0
-    micro_batch_size: int = 0
-    epochs: int = 1
-    shuffle_seed: int = 0
-    lr: float | None = None
+    clip_low: float
+    clip_high: float
+    dual_clip: float  # 0: off
+    aggregation: ops.Aggregation
+    kl_coef: float  # 0: off
+    entropy_coef: float  # 0: off
+    entropy_adv_alpha: float  # 0: off
+    entropy_adv_kappa: float
+    mini_batch_size: int  # 0: all items in one optimizer step
+    micro_batch_size: int  # 0: the mini-batch (the token budget splits it further)
+    epochs: int
+    shuffle_seed: int
+    lr: float | None  # None: the optimizer's current rate (Load's)
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,7 @@ class TrainItemSpec:
 
 
 @dataclass
-class TrainOut:
+class TrainOut:  # a result, filled as Train runs: its zeros are not settings
     entropy: float = 0.0
     entropy_sampled: float = 0.0
     policy_loss: float = 0.0

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from aepo_engine import tiny_arith, tiny_cot
-from aepo_engine.engine import GroupSpec, LoadSpec, PolicyCore
+from aepo_engine.engine import PolicyCore
 from aepo_engine.errors import EngineError
 from aepo_engine.models import resolve_model
+from aepo_engine.spec_fixtures import group, load_spec
 
 # A trained warm start, not a random or collapsed one. Wide: the build is reproducible on one machine
 # but not across machines, and warm starts on this steep slope differ far more between builds than
@@ -73,12 +74,12 @@ def test_resolves_to_the_cached_build_without_rebuilding(settings, tiny_cot_path
 
 def test_samples_worked_solutions_in_the_accuracy_and_entropy_band(settings, tiny_cot_path):
     core = PolicyCore(settings)
-    core.load(LoadSpec(model=tiny_cot.BUILTIN_ID))
+    core.load(load_spec(tiny_cot.BUILTIN_ID))
     rng = random.Random(17)
     problems = [tiny_arith.problem(rng) for _ in range(128)]
     res = core.sample(
         [
-            GroupSpec(n=4, temperature=1.0, max_new_tokens=tiny_cot.MAX_NEW_TOKENS, text=p)
+            group(n=4, temperature=1.0, max_new_tokens=tiny_cot.MAX_NEW_TOKENS, text=p)
             for p, _ in problems
         ],
         seed=4,

@@ -20,8 +20,7 @@ from aepo_engine.proto import pb
 _MODULE_RE = re.compile(r"^[A-Za-z0-9_.]{1,64}$")
 
 MAX_SEED = 2**63 - 1
-_AGGREGATION = {
-    pb.LOSS_AGGREGATION_UNSPECIFIED: ops.Aggregation.TOKEN_MEAN,
+AGGREGATION = {
     pb.LOSS_AGGREGATION_TOKEN_MEAN: ops.Aggregation.TOKEN_MEAN,
     pb.LOSS_AGGREGATION_SEQ_MEAN_TOKEN_MEAN: ops.Aggregation.SEQ_MEAN_TOKEN_MEAN,
     pb.LOSS_AGGREGATION_SEQ_MEAN_TOKEN_SUM: ops.Aggregation.SEQ_MEAN_TOKEN_SUM,
@@ -86,15 +85,17 @@ def lora_spec(lo: pb.Lora) -> LoraSpec:
     if not 1 <= lo.rank <= 4096:
         raise invalid("lora.rank", "must be in 1..4096")
     alpha = _finite("lora.alpha", lo.alpha)
-    if alpha < 0:
-        raise invalid("lora.alpha", "must be >= 0 (0: equal to rank)")
+    if alpha <= 0:
+        raise invalid("lora.alpha", "must be > 0")
     dropout = _finite("lora.dropout", lo.dropout)
     if not 0 <= dropout < 1:
         raise invalid("lora.dropout", "must be in [0, 1)")
     for i, name in enumerate(lo.target_modules):
         if not _MODULE_RE.match(name):
             raise invalid(f"lora.target_modules[{i}]", "must be 1..64 of [A-Za-z0-9_.]")
-    return LoraSpec(lo.rank, alpha, dropout, tuple(lo.target_modules))
+    return LoraSpec(
+        rank=lo.rank, alpha=alpha, dropout=dropout, target_modules=tuple(lo.target_modules)
+    )
 
 
 def sample_specs(req: pb.SampleRequest, max_rows: int = 1 << 20) -> list[GroupSpec]:
@@ -167,7 +168,9 @@ def train_specs(req: pb.TrainRequest) -> tuple[list[TrainItemSpec], LossSpec]:
     dual = _finite("loss.dual_clip", lo.dual_clip)
     if dual != 0 and dual <= 1:
         raise invalid("loss.dual_clip", "must be 0 (off) or > 1")
-    if lo.aggregation not in _AGGREGATION:
+    if lo.aggregation == pb.LOSS_AGGREGATION_UNSPECIFIED:
+        raise invalid("loss.aggregation", "required")
+    if lo.aggregation not in AGGREGATION:
         raise invalid("loss.aggregation", "unknown value")
     # entropy_coef is signed (a negative one lowers entropy), only finite.
     _finite("loss.entropy_coef", lo.entropy_coef)
@@ -182,20 +185,22 @@ def train_specs(req: pb.TrainRequest) -> tuple[list[TrainItemSpec], LossSpec]:
         lr = _finite("loss.lr", lo.lr)
         if lr <= 0:
             raise invalid("loss.lr", "must be > 0")
+    if lo.epochs < 1:
+        raise invalid("loss.epochs", "must be >= 1")
     if lo.shuffle_seed > MAX_SEED:
         raise invalid("loss.shuffle_seed", "must be < 2^63")
     spec = LossSpec(
         clip_low=clip_low,
         clip_high=clip_high,
         dual_clip=dual,
-        aggregation=_AGGREGATION[lo.aggregation],
+        aggregation=AGGREGATION[lo.aggregation],
         kl_coef=lo.kl_coef,
         entropy_coef=lo.entropy_coef,
         entropy_adv_alpha=lo.entropy_adv_alpha,
         entropy_adv_kappa=lo.entropy_adv_kappa,
         mini_batch_size=lo.mini_batch_size,
         micro_batch_size=lo.micro_batch_size,
-        epochs=max(lo.epochs, 1),
+        epochs=lo.epochs,
         shuffle_seed=lo.shuffle_seed,
         lr=lr,
     )

@@ -48,3 +48,37 @@ def test_sample_refuses_a_missing_top_p_and_keeps_a_sent_one():
         validation.sample_specs(pb.SampleRequest(groups=[pb.PromptGroup(**group)]))
     [spec] = validation.sample_specs(pb.SampleRequest(groups=[pb.PromptGroup(top_p=0.7, **group)]))
     assert spec.top_p == pytest.approx(0.7)
+
+
+def _train(**loss) -> pb.TrainRequest:
+    item = pb.TrainItem(rollout_id="r", advantage=1.0)
+    loss = {
+        "clip_low": 0.2,
+        "clip_high": 0.2,
+        "aggregation": pb.LOSS_AGGREGATION_TOKEN_MEAN,
+        **loss,
+    }
+    return pb.TrainRequest(items=[item], loss=pb.LossSettings(**loss))
+
+
+def test_train_refuses_epochs_it_is_not_sent_and_keeps_sent_ones():
+    with pytest.raises(EngineError, match=r"^loss.epochs: must be >= 1"):
+        validation.train_specs(_train())
+    _, spec = validation.train_specs(_train(epochs=3))
+    assert spec.epochs == 3
+
+
+def test_train_refuses_an_aggregation_it_is_not_sent():
+    with pytest.raises(EngineError, match=r"^loss.aggregation: required"):
+        validation.train_specs(_train(epochs=1, aggregation=pb.LOSS_AGGREGATION_UNSPECIFIED))
+
+
+def test_lora_refuses_an_alpha_it_is_not_sent_and_keeps_a_sent_one():
+    with pytest.raises(EngineError, match=r"^lora.alpha: must be > 0"):
+        validation.load_spec(_lora_load(pb.Lora(rank=4)))
+    spec = validation.load_spec(_lora_load(pb.Lora(rank=4, alpha=12.0, dropout=0.1)))
+    assert (spec.lora.rank, spec.lora.alpha, spec.lora.dropout) == (4, 12.0, pytest.approx(0.1))
+
+
+def _lora_load(lo: pb.Lora) -> pb.LoadRequest:
+    return pb.LoadRequest(model="m", optimizer=pb.Optimizer(**_SENT), lora=lo)

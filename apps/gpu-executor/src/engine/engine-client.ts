@@ -11,7 +11,7 @@ import type {
   TrainRequest,
 } from '@aepo/aepo';
 import { engineV1 } from '@aepo/contracts';
-import { type CallOptions, Metadata, type ServiceError, credentials } from '@grpc/grpc-js';
+import { type CallOptions, type Interceptor, Metadata, type ServiceError, credentials } from '@grpc/grpc-js';
 import type { EngineLoadRequest, EngineTrainResult, ExecutorEngine } from './engine.port.js';
 
 const AGGREGATION: Record<AepoLossAggregation, engineV1.LossAggregation> = {
@@ -32,6 +32,8 @@ export interface EngineClientOptions {
   callTimeoutMs?: number;
   /** Largest message in either direction. Default 256 MiB (big Sample responses). */
   maxMessageBytes?: number;
+  /** gRPC client interceptors (tests read the engine's answers on the wire with one). Default none. */
+  interceptors?: Interceptor[];
 }
 
 /** Request and response type of each rpc. */
@@ -60,10 +62,17 @@ export class EngineClient implements ExecutorEngine {
 
   /** A client for `address` (`unix:///path.sock` or `host:port`); connects lazily. */
   static connect(address: string, options: EngineClientOptions = {}): EngineClient {
-    const opts = { healthTimeoutMs: 2000, callTimeoutMs: 0, maxMessageBytes: 256 * 1024 * 1024, ...options };
+    const opts = {
+      healthTimeoutMs: 2000,
+      callTimeoutMs: 0,
+      maxMessageBytes: 256 * 1024 * 1024,
+      interceptors: [],
+      ...options,
+    };
     const stub = new engineV1.PolicyEngineClient(address, credentials.createInsecure(), {
       'grpc.max_receive_message_length': opts.maxMessageBytes,
       'grpc.max_send_message_length': opts.maxMessageBytes,
+      interceptors: opts.interceptors,
     });
     return new EngineClient(stub, opts);
   }

@@ -7,12 +7,29 @@ import type { AlgorithmConfig } from '@aepo/aepo';
 import type { JobSpec } from '@aepo/contracts';
 import { status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { EngineModelOptions, ExecutorEngine } from '../engine/engine.port.js';
+import type { EngineLoadRequest, EngineModelOptions, ExecutorEngine } from '../engine/engine.port.js';
 import { EngineTimer } from '../engine/engine-timer.js';
 import { JobFailure, errorMessage, isPermanentEngineError } from './job-errors.js';
 import { exportsMergedModel, toEngineModelOptions } from './job-spec.mapper.js';
 
 /** The engine as the runner sees it (EngineSupervisor). */
+/** The engine's Load for a job: its model, the trainer's optimizer values and its model options. */
+export function engineLoadRequest(
+  spec: JobSpec,
+  config: AlgorithmConfig,
+  options: EngineModelOptions,
+): EngineLoadRequest {
+  return {
+    model: spec.baseModel,
+    seed: config.seed,
+    lr: config.optim.lr,
+    weightDecay: config.optim.weightDecay,
+    gradClip: config.optim.gradClip,
+    klCoef: config.optim.klCoef,
+    options,
+  };
+}
+
 export interface EngineHandle {
   readonly client: ExecutorEngine;
   /** Bumped by every engine (re)start: its memory is gone. */
@@ -75,15 +92,7 @@ export class EngineSession {
       const generation = this.o.engine.generation;
       try {
         const options = this.modelOptions();
-        const loaded = await this.o.engine.client.load({
-          model: spec.baseModel,
-          seed: config.seed,
-          lr: config.optim.lr,
-          weightDecay: config.optim.weightDecay,
-          gradClip: config.optim.gradClip,
-          klCoef: config.optim.klCoef,
-          options,
-        });
+        const loaded = await this.o.engine.client.load(engineLoadRequest(spec, config, options));
         this.budget = loaded?.model?.maxTokensPerMicroBatch ?? options.maxTokensPerMicroBatch;
         if (checkpointDir) await this.o.engine.client.loadCheckpoint(checkpointDir);
         this.loadedGeneration = generation;

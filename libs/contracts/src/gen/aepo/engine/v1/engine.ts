@@ -82,7 +82,7 @@ export function finishReasonToNumber(object: FinishReason): number {
 
 /** How token losses are reduced to a mini-batch loss (names as in verl). */
 export enum LossAggregation {
-  /** LOSS_AGGREGATION_UNSPECIFIED - Unset: token-mean. */
+  /** LOSS_AGGREGATION_UNSPECIFIED - Unset: refused (INVALID_ARGUMENT); the executor always names one. */
   LOSS_AGGREGATION_UNSPECIFIED = 'LOSS_AGGREGATION_UNSPECIFIED',
   /** LOSS_AGGREGATION_TOKEN_MEAN - Mean over all tokens of the mini-batch (AEPO, DAPO). */
   LOSS_AGGREGATION_TOKEN_MEAN = 'LOSS_AGGREGATION_TOKEN_MEAN',
@@ -165,7 +165,7 @@ export interface LoadRequest {
   device: string;
   /** Seed of the engine's torch RNGs (also the LoRA initialisation). */
   seed: number;
-  /** AdamW settings; unset: the defaults documented in Optimizer. */
+  /** Required. AdamW settings. */
   optimizer?: Optimizer | undefined;
   /**
    * Train a LoRA adapter (peft) on the frozen base instead of all weights; unset: full fine-tuning.
@@ -205,19 +205,19 @@ export interface LoadRequest {
   chatTemplate: boolean;
 }
 
-/** AdamW settings. A zero field takes its default. */
+/** AdamW settings. The engine defaults none: the executor sends the job's stored values. */
 export interface Optimizer {
-  /** Learning rate; default 1e-6. Train may override it per call. */
+  /** Learning rate, > 0. Train may override it per call. */
   lr: number;
-  /** Adam beta1; default 0.9. */
+  /** Adam beta1, in [0, 1). */
   beta1: number;
-  /** Adam beta2; default 0.999. */
+  /** Adam beta2, in [0, 1). */
   beta2: number;
-  /** Adam epsilon; default 1e-8. */
+  /** Adam epsilon, > 0. */
   eps: number;
-  /** Decoupled weight decay; default 0 (AEPO uses 0.01). */
+  /** Decoupled weight decay, >= 0. */
   weightDecay: number;
-  /** Global gradient-norm clip per optimizer step; default 0 (off; AEPO uses 1.0). */
+  /** Global gradient-norm clip per optimizer step, >= 0; 0: off. */
   gradClip: number;
 }
 
@@ -225,7 +225,7 @@ export interface Optimizer {
 export interface Lora {
   /** Adapter rank, >= 1. */
   rank: number;
-  /** Scaling alpha; 0: equal to rank. */
+  /** Scaling alpha, > 0 (the update is scaled by alpha / rank). */
   alpha: number;
   /** Dropout on the adapter input, in [0, 1). */
   dropout: number;
@@ -237,6 +237,35 @@ export interface Lora {
 export interface LoadResponse {
   /** The loaded model. */
   model?: ModelInfo | undefined;
+  /**
+   * The settings this Load put in force, read back from what the engine built (the optimizer's
+   * parameter group, the adapter's configuration, the precision and budget it resolved), not copied
+   * from the request: the executor's tests compare them with the job's stored spec.
+   */
+  settings?: LoadedSettings | undefined;
+}
+
+/** The settings in force after a Load. */
+export interface LoadedSettings {
+  /** Seed of the engine's torch RNGs at Load. */
+  seed: number;
+  /** AdamW as built (its parameter group) and the gradient-norm clip. */
+  optimizer?: Optimizer | undefined;
+  /** The adapter as peft built it; unset: full fine-tuning. */
+  lora?: Lora | undefined;
+  /** Whether a KL reference is available (a frozen copy, or the base under LoRA). */
+  klReference: boolean;
+  /** Whether activations are recomputed (Load's value, or the engine's choice by model size). */
+  gradientCheckpointing: boolean;
+  /** Precision in force (Load's, or the engine's choice by device). */
+  precision: string;
+  /** Token budget in force (Load's, or the engine's choice by model size). */
+  maxTokensPerMicroBatch: number;
+  /**
+   * Whether Load asked for the chat template (ModelInfo.chat_template: whether it is used, which
+   * also needs a tokenizer that has one).
+   */
+  chatTemplate: boolean;
 }
 
 /** Request of Sample. */
@@ -306,6 +335,11 @@ export interface SampleResponse {
 export interface CompletionGroup {
   /** The group's completions, n of them. */
   completions: Completion[];
+  /**
+   * How the group was sampled, from the engine's parsed request (text and messages left empty);
+   * max_new_tokens is the one in force (lower when the prompt leaves less room in the context).
+   */
+  sampled?: PromptGroup | undefined;
 }
 
 /** One sampled completion. */
@@ -377,7 +411,7 @@ export interface LossSettings {
   miniBatchSize: number;
   /** Items per forward/backward pass (gradient accumulation); 0: the mini-batch size. */
   microBatchSize: number;
-  /** Passes over the items; 0: 1. */
+  /** Passes over the items, >= 1. */
   epochs: number;
   /** Seed of the item shuffle before each epoch's mini-batches. */
   shuffleSeed: number;
@@ -429,6 +463,11 @@ export interface TrainResponse {
   lossLogitsBytes: number;
   /** Peak device memory allocated during the call (CUDA); 0 on CPU. */
   peakMemoryBytes: number;
+  /**
+   * The loss and batching settings this call ran with, from the engine's parsed request (lr: the
+   * rate in force, set even when the request left it unset).
+   */
+  loss?: LossSettings | undefined;
 }
 
 /** Request of ReleaseRollouts. */
@@ -1100,13 +1139,16 @@ export const Lora: MessageFns<Lora> = {
 };
 
 function createBaseLoadResponse(): LoadResponse {
-  return { model: undefined };
+  return { model: undefined, settings: undefined };
 }
 
 export const LoadResponse: MessageFns<LoadResponse> = {
   encode(message: LoadResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.model !== undefined) {
       ModelInfo.encode(message.model, writer.uint32(10).fork()).join();
+    }
+    if (message.settings !== undefined) {
+      LoadedSettings.encode(message.settings, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1132,6 +1174,14 @@ export const LoadResponse: MessageFns<LoadResponse> = {
             message.model = ModelInfo.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.settings = LoadedSettings.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1145,13 +1195,19 @@ export const LoadResponse: MessageFns<LoadResponse> = {
   },
 
   fromJSON(object: any): LoadResponse {
-    return { model: isSet(object.model) ? ModelInfo.fromJSON(object.model) : undefined };
+    return {
+      model: isSet(object.model) ? ModelInfo.fromJSON(object.model) : undefined,
+      settings: isSet(object.settings) ? LoadedSettings.fromJSON(object.settings) : undefined,
+    };
   },
 
   toJSON(message: LoadResponse): unknown {
     const obj: any = {};
     if (message.model !== undefined) {
       obj.model = ModelInfo.toJSON(message.model);
+    }
+    if (message.settings !== undefined) {
+      obj.settings = LoadedSettings.toJSON(message.settings);
     }
     return obj;
   },
@@ -1163,6 +1219,220 @@ export const LoadResponse: MessageFns<LoadResponse> = {
     const message = createBaseLoadResponse();
     message.model =
       object.model !== undefined && object.model !== null ? ModelInfo.fromPartial(object.model) : undefined;
+    message.settings =
+      object.settings !== undefined && object.settings !== null
+        ? LoadedSettings.fromPartial(object.settings)
+        : undefined;
+    return message;
+  },
+};
+
+function createBaseLoadedSettings(): LoadedSettings {
+  return {
+    seed: 0,
+    optimizer: undefined,
+    lora: undefined,
+    klReference: false,
+    gradientCheckpointing: false,
+    precision: '',
+    maxTokensPerMicroBatch: 0,
+    chatTemplate: false,
+  };
+}
+
+export const LoadedSettings: MessageFns<LoadedSettings> = {
+  encode(message: LoadedSettings, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.seed !== 0) {
+      writer.uint32(8).uint64(message.seed);
+    }
+    if (message.optimizer !== undefined) {
+      Optimizer.encode(message.optimizer, writer.uint32(18).fork()).join();
+    }
+    if (message.lora !== undefined) {
+      Lora.encode(message.lora, writer.uint32(26).fork()).join();
+    }
+    if (message.klReference !== false) {
+      writer.uint32(32).bool(message.klReference);
+    }
+    if (message.gradientCheckpointing !== false) {
+      writer.uint32(40).bool(message.gradientCheckpointing);
+    }
+    if (message.precision !== '') {
+      writer.uint32(50).string(message.precision);
+    }
+    if (message.maxTokensPerMicroBatch !== 0) {
+      writer.uint32(56).uint32(message.maxTokensPerMicroBatch);
+    }
+    if (message.chatTemplate !== false) {
+      writer.uint32(64).bool(message.chatTemplate);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LoadedSettings {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLoadedSettings();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.seed = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.optimizer = Optimizer.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.lora = Lora.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.klReference = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.gradientCheckpointing = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.precision = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.maxTokensPerMicroBatch = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.chatTemplate = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LoadedSettings {
+    return {
+      seed: isSet(object.seed) ? globalThis.Number(object.seed) : 0,
+      optimizer: isSet(object.optimizer) ? Optimizer.fromJSON(object.optimizer) : undefined,
+      lora: isSet(object.lora) ? Lora.fromJSON(object.lora) : undefined,
+      klReference: isSet(object.klReference)
+        ? globalThis.Boolean(object.klReference)
+        : isSet(object.kl_reference)
+          ? globalThis.Boolean(object.kl_reference)
+          : false,
+      gradientCheckpointing: isSet(object.gradientCheckpointing)
+        ? globalThis.Boolean(object.gradientCheckpointing)
+        : isSet(object.gradient_checkpointing)
+          ? globalThis.Boolean(object.gradient_checkpointing)
+          : false,
+      precision: isSet(object.precision) ? globalThis.String(object.precision) : '',
+      maxTokensPerMicroBatch: isSet(object.maxTokensPerMicroBatch)
+        ? globalThis.Number(object.maxTokensPerMicroBatch)
+        : isSet(object.max_tokens_per_micro_batch)
+          ? globalThis.Number(object.max_tokens_per_micro_batch)
+          : 0,
+      chatTemplate: isSet(object.chatTemplate)
+        ? globalThis.Boolean(object.chatTemplate)
+        : isSet(object.chat_template)
+          ? globalThis.Boolean(object.chat_template)
+          : false,
+    };
+  },
+
+  toJSON(message: LoadedSettings): unknown {
+    const obj: any = {};
+    if (message.seed !== 0) {
+      obj.seed = Math.round(message.seed);
+    }
+    if (message.optimizer !== undefined) {
+      obj.optimizer = Optimizer.toJSON(message.optimizer);
+    }
+    if (message.lora !== undefined) {
+      obj.lora = Lora.toJSON(message.lora);
+    }
+    if (message.klReference !== false) {
+      obj.klReference = message.klReference;
+    }
+    if (message.gradientCheckpointing !== false) {
+      obj.gradientCheckpointing = message.gradientCheckpointing;
+    }
+    if (message.precision !== '') {
+      obj.precision = message.precision;
+    }
+    if (message.maxTokensPerMicroBatch !== 0) {
+      obj.maxTokensPerMicroBatch = Math.round(message.maxTokensPerMicroBatch);
+    }
+    if (message.chatTemplate !== false) {
+      obj.chatTemplate = message.chatTemplate;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LoadedSettings>, I>>(base?: I): LoadedSettings {
+    return LoadedSettings.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LoadedSettings>, I>>(object: I): LoadedSettings {
+    const message = createBaseLoadedSettings();
+    message.seed = object.seed ?? 0;
+    message.optimizer =
+      object.optimizer !== undefined && object.optimizer !== null
+        ? Optimizer.fromPartial(object.optimizer)
+        : undefined;
+    message.lora =
+      object.lora !== undefined && object.lora !== null ? Lora.fromPartial(object.lora) : undefined;
+    message.klReference = object.klReference ?? false;
+    message.gradientCheckpointing = object.gradientCheckpointing ?? false;
+    message.precision = object.precision ?? '';
+    message.maxTokensPerMicroBatch = object.maxTokensPerMicroBatch ?? 0;
+    message.chatTemplate = object.chatTemplate ?? false;
     return message;
   },
 };
@@ -1682,13 +1952,16 @@ export const SampleResponse: MessageFns<SampleResponse> = {
 };
 
 function createBaseCompletionGroup(): CompletionGroup {
-  return { completions: [] };
+  return { completions: [], sampled: undefined };
 }
 
 export const CompletionGroup: MessageFns<CompletionGroup> = {
   encode(message: CompletionGroup, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.completions) {
       Completion.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.sampled !== undefined) {
+      PromptGroup.encode(message.sampled, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1714,6 +1987,14 @@ export const CompletionGroup: MessageFns<CompletionGroup> = {
             message.completions.push(Completion.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sampled = PromptGroup.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1731,6 +2012,7 @@ export const CompletionGroup: MessageFns<CompletionGroup> = {
       completions: globalThis.Array.isArray(object?.completions)
         ? object.completions.map((e: any) => Completion.fromJSON(e))
         : [],
+      sampled: isSet(object.sampled) ? PromptGroup.fromJSON(object.sampled) : undefined,
     };
   },
 
@@ -1738,6 +2020,9 @@ export const CompletionGroup: MessageFns<CompletionGroup> = {
     const obj: any = {};
     if (message.completions?.length) {
       obj.completions = message.completions.map((e) => Completion.toJSON(e));
+    }
+    if (message.sampled !== undefined) {
+      obj.sampled = PromptGroup.toJSON(message.sampled);
     }
     return obj;
   },
@@ -1748,6 +2033,10 @@ export const CompletionGroup: MessageFns<CompletionGroup> = {
   fromPartial<I extends Exact<DeepPartial<CompletionGroup>, I>>(object: I): CompletionGroup {
     const message = createBaseCompletionGroup();
     message.completions = object.completions?.map((e) => Completion.fromPartial(e)) || [];
+    message.sampled =
+      object.sampled !== undefined && object.sampled !== null
+        ? PromptGroup.fromPartial(object.sampled)
+        : undefined;
     return message;
   },
 };
@@ -2508,6 +2797,7 @@ function createBaseTrainResponse(): TrainResponse {
     microBatches: 0,
     lossLogitsBytes: 0,
     peakMemoryBytes: 0,
+    loss: undefined,
   };
 }
 
@@ -2566,6 +2856,9 @@ export const TrainResponse: MessageFns<TrainResponse> = {
     }
     if (message.peakMemoryBytes !== 0) {
       writer.uint32(144).uint64(message.peakMemoryBytes);
+    }
+    if (message.loss !== undefined) {
+      LossSettings.encode(message.loss, writer.uint32(154).fork()).join();
     }
     return writer;
   },
@@ -2727,6 +3020,14 @@ export const TrainResponse: MessageFns<TrainResponse> = {
             message.peakMemoryBytes = longToNumber(reader.uint64());
             continue;
           }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.loss = LossSettings.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2807,6 +3108,7 @@ export const TrainResponse: MessageFns<TrainResponse> = {
         : isSet(object.peak_memory_bytes)
           ? globalThis.Number(object.peak_memory_bytes)
           : 0,
+      loss: isSet(object.loss) ? LossSettings.fromJSON(object.loss) : undefined,
     };
   },
 
@@ -2866,6 +3168,9 @@ export const TrainResponse: MessageFns<TrainResponse> = {
     if (message.peakMemoryBytes !== 0) {
       obj.peakMemoryBytes = Math.round(message.peakMemoryBytes);
     }
+    if (message.loss !== undefined) {
+      obj.loss = LossSettings.toJSON(message.loss);
+    }
     return obj;
   },
 
@@ -2892,6 +3197,8 @@ export const TrainResponse: MessageFns<TrainResponse> = {
     message.microBatches = object.microBatches ?? 0;
     message.lossLogitsBytes = object.lossLogitsBytes ?? 0;
     message.peakMemoryBytes = object.peakMemoryBytes ?? 0;
+    message.loss =
+      object.loss !== undefined && object.loss !== null ? LossSettings.fromPartial(object.loss) : undefined;
     return message;
   },
 };

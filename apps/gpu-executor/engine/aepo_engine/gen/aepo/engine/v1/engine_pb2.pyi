@@ -82,10 +82,32 @@ class Lora(_message.Message):
     def __init__(self, rank: _Optional[int] = ..., alpha: _Optional[float] = ..., dropout: _Optional[float] = ..., target_modules: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class LoadResponse(_message.Message):
-    __slots__ = ("model",)
+    __slots__ = ("model", "settings")
     MODEL_FIELD_NUMBER: _ClassVar[int]
+    SETTINGS_FIELD_NUMBER: _ClassVar[int]
     model: ModelInfo
-    def __init__(self, model: _Optional[_Union[ModelInfo, _Mapping]] = ...) -> None: ...
+    settings: LoadedSettings
+    def __init__(self, model: _Optional[_Union[ModelInfo, _Mapping]] = ..., settings: _Optional[_Union[LoadedSettings, _Mapping]] = ...) -> None: ...
+
+class LoadedSettings(_message.Message):
+    __slots__ = ("seed", "optimizer", "lora", "kl_reference", "gradient_checkpointing", "precision", "max_tokens_per_micro_batch", "chat_template")
+    SEED_FIELD_NUMBER: _ClassVar[int]
+    OPTIMIZER_FIELD_NUMBER: _ClassVar[int]
+    LORA_FIELD_NUMBER: _ClassVar[int]
+    KL_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    GRADIENT_CHECKPOINTING_FIELD_NUMBER: _ClassVar[int]
+    PRECISION_FIELD_NUMBER: _ClassVar[int]
+    MAX_TOKENS_PER_MICRO_BATCH_FIELD_NUMBER: _ClassVar[int]
+    CHAT_TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+    seed: int
+    optimizer: Optimizer
+    lora: Lora
+    kl_reference: bool
+    gradient_checkpointing: bool
+    precision: str
+    max_tokens_per_micro_batch: int
+    chat_template: bool
+    def __init__(self, seed: _Optional[int] = ..., optimizer: _Optional[_Union[Optimizer, _Mapping]] = ..., lora: _Optional[_Union[Lora, _Mapping]] = ..., kl_reference: _Optional[bool] = ..., gradient_checkpointing: _Optional[bool] = ..., precision: _Optional[str] = ..., max_tokens_per_micro_batch: _Optional[int] = ..., chat_template: _Optional[bool] = ...) -> None: ...
 
 class SampleRequest(_message.Message):
     __slots__ = ("groups", "seed", "discard_rollouts", "max_tokens_per_batch")
@@ -138,10 +160,12 @@ class SampleResponse(_message.Message):
     def __init__(self, groups: _Optional[_Iterable[_Union[CompletionGroup, _Mapping]]] = ..., total_tokens: _Optional[int] = ..., prompt_tokens: _Optional[int] = ..., seconds: _Optional[float] = ...) -> None: ...
 
 class CompletionGroup(_message.Message):
-    __slots__ = ("completions",)
+    __slots__ = ("completions", "sampled")
     COMPLETIONS_FIELD_NUMBER: _ClassVar[int]
+    SAMPLED_FIELD_NUMBER: _ClassVar[int]
     completions: _containers.RepeatedCompositeFieldContainer[Completion]
-    def __init__(self, completions: _Optional[_Iterable[_Union[Completion, _Mapping]]] = ...) -> None: ...
+    sampled: PromptGroup
+    def __init__(self, completions: _Optional[_Iterable[_Union[Completion, _Mapping]]] = ..., sampled: _Optional[_Union[PromptGroup, _Mapping]] = ...) -> None: ...
 
 class Completion(_message.Message):
     __slots__ = ("rollout_id", "text", "tokens", "finish_reason", "entropy", "neg_log_prob")
@@ -212,7 +236,7 @@ class LossSettings(_message.Message):
     def __init__(self, clip_low: _Optional[float] = ..., clip_high: _Optional[float] = ..., dual_clip: _Optional[float] = ..., aggregation: _Optional[_Union[LossAggregation, str]] = ..., kl_coef: _Optional[float] = ..., entropy_coef: _Optional[float] = ..., entropy_adv_alpha: _Optional[float] = ..., entropy_adv_kappa: _Optional[float] = ..., mini_batch_size: _Optional[int] = ..., micro_batch_size: _Optional[int] = ..., epochs: _Optional[int] = ..., shuffle_seed: _Optional[int] = ..., lr: _Optional[float] = ...) -> None: ...
 
 class TrainResponse(_message.Message):
-    __slots__ = ("entropy", "entropy_sampled", "policy_loss", "clip_fraction_low", "clip_fraction_high", "clip_fraction_dual", "approx_kl", "kl", "grad_norm", "lr", "tokens", "optimizer_steps", "step", "seconds", "non_finite_steps", "micro_batches", "loss_logits_bytes", "peak_memory_bytes")
+    __slots__ = ("entropy", "entropy_sampled", "policy_loss", "clip_fraction_low", "clip_fraction_high", "clip_fraction_dual", "approx_kl", "kl", "grad_norm", "lr", "tokens", "optimizer_steps", "step", "seconds", "non_finite_steps", "micro_batches", "loss_logits_bytes", "peak_memory_bytes", "loss")
     ENTROPY_FIELD_NUMBER: _ClassVar[int]
     ENTROPY_SAMPLED_FIELD_NUMBER: _ClassVar[int]
     POLICY_LOSS_FIELD_NUMBER: _ClassVar[int]
@@ -231,6 +255,7 @@ class TrainResponse(_message.Message):
     MICRO_BATCHES_FIELD_NUMBER: _ClassVar[int]
     LOSS_LOGITS_BYTES_FIELD_NUMBER: _ClassVar[int]
     PEAK_MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
+    LOSS_FIELD_NUMBER: _ClassVar[int]
     entropy: float
     entropy_sampled: float
     policy_loss: float
@@ -249,7 +274,8 @@ class TrainResponse(_message.Message):
     micro_batches: int
     loss_logits_bytes: int
     peak_memory_bytes: int
-    def __init__(self, entropy: _Optional[float] = ..., entropy_sampled: _Optional[float] = ..., policy_loss: _Optional[float] = ..., clip_fraction_low: _Optional[float] = ..., clip_fraction_high: _Optional[float] = ..., clip_fraction_dual: _Optional[float] = ..., approx_kl: _Optional[float] = ..., kl: _Optional[float] = ..., grad_norm: _Optional[float] = ..., lr: _Optional[float] = ..., tokens: _Optional[int] = ..., optimizer_steps: _Optional[int] = ..., step: _Optional[int] = ..., seconds: _Optional[float] = ..., non_finite_steps: _Optional[int] = ..., micro_batches: _Optional[int] = ..., loss_logits_bytes: _Optional[int] = ..., peak_memory_bytes: _Optional[int] = ...) -> None: ...
+    loss: LossSettings
+    def __init__(self, entropy: _Optional[float] = ..., entropy_sampled: _Optional[float] = ..., policy_loss: _Optional[float] = ..., clip_fraction_low: _Optional[float] = ..., clip_fraction_high: _Optional[float] = ..., clip_fraction_dual: _Optional[float] = ..., approx_kl: _Optional[float] = ..., kl: _Optional[float] = ..., grad_norm: _Optional[float] = ..., lr: _Optional[float] = ..., tokens: _Optional[int] = ..., optimizer_steps: _Optional[int] = ..., step: _Optional[int] = ..., seconds: _Optional[float] = ..., non_finite_steps: _Optional[int] = ..., micro_batches: _Optional[int] = ..., loss_logits_bytes: _Optional[int] = ..., peak_memory_bytes: _Optional[int] = ..., loss: _Optional[_Union[LossSettings, _Mapping]] = ...) -> None: ...
 
 class ReleaseRolloutsRequest(_message.Message):
     __slots__ = ("rollout_ids",)
