@@ -337,7 +337,7 @@ export interface CompletionGroup {
   completions: Completion[];
   /**
    * How the group was sampled, from the engine's parsed request (text and messages left empty);
-   * max_new_tokens is the one in force (lower when the prompt leaves less room in the context).
+   * a completion still ends at the model's context when the prompt leaves less than max_new_tokens.
    */
   sampled?: PromptGroup | undefined;
 }
