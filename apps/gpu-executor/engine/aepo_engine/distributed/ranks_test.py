@@ -24,7 +24,14 @@ _OPTIMIZER = pb.Optimizer(
 _PROMPTS = ["12+34=", "5+6=", "40+2=", "7+70=", "33+3=", "9+19=", "1+8="]
 # micro_batch_size 1 and mini-batches of 4 then 3 rows: the ranks' shares are 2/2 and 2/1, so one
 # rank runs a filler pass; grad_clip 1.0 makes the global gradient norm matter.
-_LOSS = pb.LossSettings(clip_low=0.2, clip_high=0.28, mini_batch_size=4, micro_batch_size=1)
+_LOSS = pb.LossSettings(
+    clip_low=0.2,
+    clip_high=0.28,
+    aggregation=pb.LOSS_AGGREGATION_TOKEN_MEAN,
+    epochs=1,
+    mini_batch_size=4,
+    micro_batch_size=1,
+)
 _TRAIN_CALLS = 5
 # fp32 AdamW on summed-instead-of-accumulated gradients: rounding only.
 _TOLERANCE = 1e-5
