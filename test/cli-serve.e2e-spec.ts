@@ -176,7 +176,9 @@ describe('aepo demo', () => {
     expect(stepLines.map((l) => l.split(' ')[1])).toEqual(
       Array.from({ length: steps }, (_, i) => `${i + 1}/${steps}`),
     );
-    expect(demo.stdout).toMatch(/job [0-9a-f-]{36} SUCCEEDED after 4\/4 steps/);
+    expect(demo.stdout).toMatch(
+      /job projects\/[0-9a-f-]{36}\/jobs\/[0-9a-f-]{36} SUCCEEDED after 4\/4 steps/,
+    );
     expect(demo.stdout).toMatch(/^ {2}API metrics {7}http:\/\/127\.0\.0\.1:\d+\/metrics$/m);
     expect(demo.stdout).toMatch(
       /^ {2}grpcurl -plaintext -H 'authorization: Bearer aepo_\S+' -d '\{"parent": "projects\/[0-9a-f-]{36}\/jobs\/[0-9a-f-]{36}", "page_size": 5\}' 127\.0\.0\.1:\d+ aepo\.v1\.FineTuningService\/ListStepRecords$/m,
