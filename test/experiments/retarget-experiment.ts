@@ -4,10 +4,16 @@
  * from LOW to HIGH x H0 at SWITCH, and back the other way. Prints, per run, the steps after the jump
  * until the 5-step mean entropy is within 10% of the new target, the MAD over the last third, and
  * lambda (the dual controller's entropy coefficient) at the jump.
- * Environment: SEED (default 1), STEPS (600), SWITCH (301), LOW (0.5), HIGH (0.8).
+ * Environment: SEED (default 1), STEPS (600), SWITCH (301), LOW (0.5), HIGH (0.8); PREFIX_DIR (a
+ * folder: the state before the jump is saved there per run and resumed by the next experiment with
+ * the same seed, steps and targets, retarget-runs.ts); RECORDS (a file: every step record as JSON).
  */
-import { measureStartEntropy, runAll, tinyArith, withEngines } from './entropy-runs.js';
+import { writeFileSync } from 'node:fs';
+import { DEFAULT_FOLLOW } from '@aepo/aepo';
+import { join } from 'node:path';
+import { measureStartEntropy, tinyArith, withEngines } from './entropy-runs.js';
 import { ENTROPY_COMMON, aepoSpec } from './entropy-settings.js';
+import { runWithPrefix } from './retarget-runs.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const common = { ...ENTROPY_COMMON, seed: env('SEED', 1), steps: env('STEPS', 600) };
@@ -28,7 +34,8 @@ await withEngines(2, async (clients) => {
   const low = +(env('LOW', 0.5) * h0).toFixed(3);
   const high = +(env('HIGH', 0.8) * h0).toFixed(3);
   const jump = (name: string, before: number, after: number) => {
-    const spec = aepoSpec(name, before);
+    const followOverride = JSON.parse(process.env.FOLLOW ?? '{}') as Record<string, number>;
+    const spec = aepoSpec(name, before, { controller: { follow: { ...DEFAULT_FOLLOW, ...followOverride } } });
     spec.config.entropy = {
       ...spec.config.entropy,
       target: {
@@ -41,14 +48,25 @@ await withEngines(2, async (clients) => {
     };
     return { common, spec };
   };
-  const runs = await runAll(
-    clients,
-    [jump(`${low} -> ${high}`, low, high), jump(`${high} -> ${low}`, high, low)],
-    {
-      train: tinyArith(4000, 11),
-      validation: [],
-    },
+  const jobs = [jump(`${low} -> ${high}`, low, high), jump(`${high} -> ${low}`, high, low)];
+  const prefixDir = process.env.PREFIX_DIR;
+  const runs = await Promise.all(
+    jobs.map((job, i) =>
+      runWithPrefix(
+        clients[i]!,
+        job.common,
+        job.spec,
+        tinyArith(4000, 11),
+        prefixDir
+          ? {
+              dir: join(prefixDir, `seed${common.seed}-${job.spec.name.replace(/\W+/g, '_')}`),
+              step: switchStep - 1,
+            }
+          : null,
+      ),
+    ),
   );
+  if (process.env.RECORDS) writeFileSync(process.env.RECORDS, JSON.stringify(runs));
   console.log(`seed ${common.seed}, H0 ${h0.toFixed(3)}, jump at step ${switchStep} of ${common.steps}`);
   for (const r of runs) {
     const entropy = r.records.map((x) => x.entropy);
