@@ -4,7 +4,7 @@
  * from LOW to HIGH x H0 at SWITCH, and back the other way. Prints, per run, the steps after the jump
  * until the 5-step mean entropy is within 10% of the new target, the MAD over the last third, and
  * lambda (the dual controller's entropy coefficient) at the jump.
- * Environment: SEED (default 1), STEPS (600), SWITCH (301), LOW (0.5), HIGH (0.8); PREFIX_DIR (a
+ * Environment: TESTBED (tiny-arith, the default, or tiny-cot: testbeds.ts), SEED (default 1), STEPS (600), SWITCH (301), LOW (0.5), HIGH (0.8); PREFIX_DIR (a
  * folder: the state before the jump is saved there per run and resumed by the next experiment with
  * the same seed, steps and targets, retarget-runs.ts); RECORDS (a file: every step record as JSON).
  */
@@ -14,9 +14,11 @@ import { join } from 'node:path';
 import { measureStartEntropy, tinyArith, withEngines } from './entropy-runs.js';
 import { ENTROPY_COMMON, aepoSpec } from './entropy-settings.js';
 import { runWithPrefix } from './retarget-runs.js';
+import { testbed } from './testbeds.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const common = { ...ENTROPY_COMMON, seed: env('SEED', 1), steps: env('STEPS', 600) };
+const bed = testbed(process.env.TESTBED);
+const common = { ...ENTROPY_COMMON, ...bed.common, seed: env('SEED', 1), steps: env('STEPS', 600) };
 const switchStep = env('SWITCH', 301);
 
 /** Steps from `from` (0-based index of the first step at the new target) until the 5-step mean is in a 10% band. */
@@ -67,7 +69,9 @@ await withEngines(2, async (clients) => {
     ),
   );
   if (process.env.RECORDS) writeFileSync(process.env.RECORDS, JSON.stringify(runs));
-  console.log(`seed ${common.seed}, H0 ${h0.toFixed(3)}, jump at step ${switchStep} of ${common.steps}`);
+  console.log(
+    `${bed.name}, seed ${common.seed}, H0 ${h0.toFixed(3)}, jump at step ${switchStep} of ${common.steps}`,
+  );
   for (const r of runs) {
     const entropy = r.records.map((x) => x.entropy);
     const target = r.records.map((x) => x.target);
