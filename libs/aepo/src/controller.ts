@@ -118,12 +118,20 @@ export function decideTemperature(
     const f = followStep(controller.follow, state.follow, target, trend, state.entropyCoef);
     const c = updateEntropyCoef(controller, target, trend, f.coef, f.fast);
     const lim = controller.coefLimit;
-    const coef = f.fast ? Math.min(lim, Math.max(-lim, c.coef + f.fast.kick)) : c.coef;
+    let integrator = c.coef;
+    let coef = c.coef;
+    if (f.fast) {
+      const raw = c.coef + f.fast.kick;
+      // Back-calculation: while the kick already drives lambda into its clip, the integrator does not
+      // move further that way (it would only wind up during the plant's lag).
+      if (Math.abs(raw) > lim && Math.sign(c.coef - f.coef) === Math.sign(raw)) integrator = f.coef;
+      coef = Math.min(lim, Math.max(-lim, integrator + f.fast.kick));
+    }
     // Saturated only when the second actuator, too, pushes the same way with all it has.
     const pinned = Math.abs(coef) >= lim - 1e-12 && (decision.saturation === 'high' ? coef > 0 : coef < 0);
     return {
       decision: { ...decision, saturation: pinned ? decision.saturation : 'none', entropyCoef: coef },
-      state: { ...state, trend, entropyCoef: c.coef, follow: f.state },
+      state: { ...state, trend, entropyCoef: integrator, follow: f.state },
     };
   }
   let integral = state.integral;

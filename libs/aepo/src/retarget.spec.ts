@@ -60,6 +60,13 @@ describe('dual controller: following a set-point change', () => {
         // Settled, not oscillating: the last 200 steps sit at the noise floor around the new target.
         expect(meanAbsError(fast.entropy.slice(400), after)).toBeLessThan(0.065);
       }
+      // lambda acting 15 steps late (the optimizer's momentum), as tiny-arith's response suggests.
+      const late = simulatePlant(dual(), jump(before, after), 600, {
+        ...TINY_ARITH_PLANT,
+        tau: 20,
+        delay: 15,
+      });
+      expect(stepsToFollow(late.entropy, jump(before, after), 300)).toBeLessThanOrEqual(40);
     });
   }
 
@@ -110,6 +117,24 @@ describe('dual controller: following a set-point change', () => {
     expect(trace.coef.at(-1)).toBe(0.05);
     const { decision } = decideTemperature(cfg, 0.9, trace.entropy.at(-1)!, trace.state);
     expect(decision).toMatchObject({ entropyCoef: 0.05, saturation: 'high', temperature: 1.5 });
+  });
+
+  it('back-calculation: while the kick drives lambda into its clip, the integrator holds', () => {
+    const cfg = dual();
+    const state = {
+      ...INITIAL_CONTROLLER_STATE,
+      trend: { smoothed: 0.3, trend: 0, seen: 50 },
+      follow: { target: 0.3, left: 0 },
+    };
+    // Jump 0.3 -> 0.5: kick 0.6 x 0.4 = 0.24 > the clip 0.2.
+    const r = decideTemperature(cfg, 0.5, 0.3, state);
+    expect(r.decision.entropyCoef).toBe(0.2);
+    expect(r.state.entropyCoef).toBe(0);
+    expect(r.state.follow).toEqual({ target: 0.5, left: cfg.controller.follow.steps - 1 });
+    // With a clip the kick stays under, the integrator moves (at the window's rate limit).
+    const wide = decideTemperature(dual({}, { coefLimit: 1 }), 0.5, 0.3, state);
+    expect(wide.state.entropyCoef).toBeCloseTo(cfg.controller.follow.maxStep, 12);
+    expect(wide.decision.entropyCoef).toBeCloseTo(0.24 + cfg.controller.follow.maxStep, 12);
   });
 
   it('anti-windup: after a long stretch pinned at the clip it turns around at once', () => {

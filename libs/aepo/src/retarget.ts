@@ -38,8 +38,8 @@ export interface FollowSettings {
 export const DEFAULT_FOLLOW: FollowSettings = Object.freeze({
   threshold: 0.05,
   steps: 150,
-  gain: 0.3,
-  maxStep: 0.005,
+  gain: 0.6,
+  maxStep: 0.003,
   horizon: 40,
 });
 

@@ -19,6 +19,8 @@ export interface PlantSettings {
   reinforcePush: number;
   gainPerCoef: number;
   tau: number;
+  /** Steps before lambda acts on the plant (the optimizer's momentum; 0: at once). */
+  delay?: number;
   noise: number;
   seed: number;
 }
@@ -57,14 +59,14 @@ export function simulatePlant(
   let measured: number | null = null;
   let state = INITIAL_CONTROLLER_STATE;
   const trace: PlantTrace = { entropy: [], coef: [], temperature: [], closing: [], state };
+  const delay = plant.delay ?? 0;
   for (let step = 1; step <= steps; step++) {
     const { decision, state: next } = decideTemperature(cfg, targetAt(step), measured, state);
     state = next;
     const push = decision.temperature > 1 ? plant.reinforcePush : -plant.reinforcePush;
-    const goal = Math.max(
-      0.01,
-      plant.rest + push * decision.shareScale + plant.gainPerCoef * decision.entropyCoef,
-    );
+    // lambda of `delay` steps ago acts now (0 before the run's first steps).
+    const acting = delay > 0 ? (trace.coef[step - 1 - delay] ?? 0) : decision.entropyCoef;
+    const goal = Math.max(0.01, plant.rest + push * decision.shareScale + plant.gainPerCoef * acting);
     h += (goal - h) / plant.tau;
     measured = Math.max(0, h + plant.noise * gaussian());
     trace.entropy.push(measured);
