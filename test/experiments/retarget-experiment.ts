@@ -61,7 +61,7 @@ await withEngines(2, async (clients) => {
         tinyArith(4000, 11),
         prefixDir
           ? {
-              dir: join(prefixDir, `seed${common.seed}-${job.spec.name.replace(/\W+/g, '_')}`),
+              dir: join(prefixDir, `${bed.name}-seed${common.seed}-${job.spec.name.replace(/\W+/g, '_')}`),
               step: switchStep - 1,
             }
           : null,
