@@ -4,9 +4,12 @@
  * from LOW to HIGH x H0 at SWITCH, and back the other way. Prints, per run, the steps after the jump
  * until the 5-step mean entropy is within 10% of the new target, the MAD over the last third, and
  * lambda (the dual controller's entropy coefficient) at the jump.
- * Environment: TESTBED (tiny-arith, the default, or tiny-cot: testbeds.ts), SEED (default 1), STEPS (600), SWITCH (301), LOW (0.5), HIGH (0.8); PREFIX_DIR (a
- * folder: the state before the jump is saved there per run and resumed by the next experiment with
- * the same seed, steps and targets, retarget-runs.ts); RECORDS (a file: every step record as JSON).
+ * Environment: TESTBED (tiny-arith, the default, or tiny-cot: testbeds.ts), SEED (default 1), STEPS
+ * (600), SWITCH (301), LOW (0.5), HIGH (0.8); PREFIX_DIR (a folder: the state before the jump is
+ * saved there per run and resumed by the next experiment with the same testbed, seed and targets:
+ * before the jump the target is constant, where no follow setting changes anything, retarget-runs.ts);
+ * RECORDS (a file: every step record as JSON); FOLLOW (JSON overriding the dual controller's follow
+ * settings, retarget.ts); COEF_LIMIT (lambda's clip; default the spec's 0.2).
  */
 import { writeFileSync } from 'node:fs';
 import { DEFAULT_FOLLOW } from '@aepo/aepo';
@@ -37,7 +40,10 @@ await withEngines(2, async (clients) => {
   const high = +(env('HIGH', 0.8) * h0).toFixed(3);
   const jump = (name: string, before: number, after: number) => {
     const followOverride = JSON.parse(process.env.FOLLOW ?? '{}') as Record<string, number>;
-    const spec = aepoSpec(name, before, { controller: { follow: { ...DEFAULT_FOLLOW, ...followOverride } } });
+    const coefLimit = process.env.COEF_LIMIT ? { coefLimit: Number(process.env.COEF_LIMIT) } : {};
+    const spec = aepoSpec(name, before, {
+      controller: { ...coefLimit, follow: { ...DEFAULT_FOLLOW, ...followOverride } },
+    });
     spec.config.entropy = {
       ...spec.config.entropy,
       target: {
