@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type AepoConfig, ConfigError, resolveConfig } from './config.js';
 import { INITIAL_CONTROLLER_STATE, completeControllerState, decideTemperature } from './controller.js';
-import { type FollowSettings, followStep, isSetPointChange } from './retarget.js';
+import { type FollowSettings, type FollowState, followStep, isSetPointChange } from './retarget.js';
 import { TINY_ARITH_PLANT, simulatePlant } from './testing/entropy-plant.js';
 
 /** The dual controller with the knobs the tiny-arith experiments use. */
@@ -96,7 +96,7 @@ describe('dual controller: following a set-point change', () => {
     expect(isSetPointChange({ ...s, threshold: 0 }, 0.3, 0.5)).toBe(false);
     // The window counts down and its kick fades to 0, so lambda is continuous when the slow law resumes.
     const trend = { smoothed: 0.3, trend: 0, seen: 50 };
-    let st = { target: 0.3, left: 0 };
+    let st: FollowState = { target: 0.3, left: 0 };
     const kicks: number[] = [];
     for (let i = 0; i < s.steps + 2; i++) {
       const f = followStep(s, st, 0.5, trend, 0);
