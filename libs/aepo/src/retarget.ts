@@ -16,8 +16,13 @@
  *    on the target fast enough to get there within `horizon` steps (not merely closing);
  *  - the applied lambda adds a proportional kick `gain` x e (e the relative error of the smoothed
  *    entropy), fading linearly to 0 over the window, so the applied lambda is continuous when the
- *    window ends and the slow law takes over from the integrator.
+ *    window ends and the slow law takes over from the integrator;
+ *  - back-calculation (controller.ts): while the kick already drives lambda into its clip, the
+ *    integrator does not move further that way. tiny-arith answers lambda some 40 steps late after a
+ *    step up; an integrator running through that lag wound up and overshot (docs/benchmarks.md).
  * At a constant target none of this engages: the controller is bit-identical to the law without it.
+ * The decision's `closing` flag (which the unreachable-target detector reads) keeps the slow law's
+ * test, so a window's stricter test does not make a target look unreachable while it is followed.
  */
 import type { EntropyTrend } from './entropy-trend.js';
 import { TREND_WARMUP_STEPS } from './entropy-trend.js';
