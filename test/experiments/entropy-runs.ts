@@ -83,7 +83,7 @@ export function runConfig(common: CommonSettings, spec: RunSpec): AlgorithmConfi
 }
 
 /** Loads the initial weights with the run's optimizer settings. */
-async function loadInitial(
+export async function loadInitial(
   client: EngineClient,
   common: CommonSettings,
   spec: RunSpec,

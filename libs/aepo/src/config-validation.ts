@@ -80,6 +80,12 @@ export function validateConfig(c: AlgorithmConfig): string[] {
   num(c.aepo.controller.coefLimit, 'aepo.controller.coefLimit', 0, 10);
   num(c.aepo.controller.coefDeadband, 'aepo.controller.coefDeadband', 0, 1);
   num(c.aepo.controller.minProgress, 'aepo.controller.minProgress', 0);
+  const follow = c.aepo.controller.follow;
+  num(follow.threshold, 'aepo.controller.follow.threshold', 0);
+  num(follow.steps, 'aepo.controller.follow.steps', 1, Infinity, { int: true });
+  num(follow.gain, 'aepo.controller.follow.gain', 0);
+  num(follow.maxStep, 'aepo.controller.follow.maxStep', 0);
+  num(follow.horizon, 'aepo.controller.follow.horizon', 0, Infinity, { openMin: true });
   p.push(...validateSchedule(c.entropy.target, 'entropy.target'));
   num(c.entropy.bandRelative, 'entropy.bandRelative', 0);
   num(c.entropy.bandAbsolute, 'entropy.bandAbsolute', 0);

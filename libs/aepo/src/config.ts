@@ -5,6 +5,7 @@
  */
 import { SPEC_DEFAULTS as S } from '@aepo/contracts/spec-defaults';
 import { validateConfig } from './config-validation.js';
+import { DEFAULT_FOLLOW, type FollowSettings } from './retarget.js';
 import { type TargetSchedule } from './schedule.js';
 
 /** Supported algorithms; anything else is rejected with this list. */
@@ -116,6 +117,8 @@ export interface ControllerConfig {
    * Default 0.001.
    */
   readonly minProgress: number;
+  /** 'dual' only: the fast law that follows a set-point change (retarget.ts; defaults DEFAULT_FOLLOW). */
+  readonly follow: FollowSettings;
 }
 
 export interface AepoConfig {
@@ -263,6 +266,7 @@ export const DEFAULT_CONFIG: AlgorithmConfig = deepFreeze({
       coefLimit: S.entropyCoefLimit,
       coefDeadband: S.entropyCoefDeadband,
       minProgress: 0.001,
+      follow: DEFAULT_FOLLOW,
     },
   },
   entropy: {

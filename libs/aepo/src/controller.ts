@@ -17,6 +17,7 @@
 import type { AepoConfig } from './config.js';
 import { updateEntropyCoef } from './entropy-coef.js';
 import { type EntropyTrend, INITIAL_ENTROPY_TREND, isClosing, updateTrend } from './entropy-trend.js';
+import { type FollowState, INITIAL_FOLLOW_STATE, followStep } from './retarget.js';
 
 /** Serialisable controller memory (part of the trainer's checkpointed state). */
 export interface ControllerState {
@@ -24,14 +25,20 @@ export interface ControllerState {
   integral: number;
   /** Where the measured entropy is heading (every mode: the unreachable detector reads it too). */
   trend: EntropyTrend;
-  /** The second actuator's coefficient lambda at the last step ('dual' mode; 0 otherwise). */
+  /**
+   * The second actuator's integrator at the last step ('dual' mode; 0 otherwise): lambda itself,
+   * except inside a window after a set-point change, where lambda adds a fading kick (retarget.ts).
+   */
   entropyCoef: number;
+  /** Following a set-point change ('dual' mode; initial otherwise). */
+  follow: FollowState;
 }
 
 export const INITIAL_CONTROLLER_STATE: ControllerState = Object.freeze({
   integral: 0,
   trend: INITIAL_ENTROPY_TREND,
   entropyCoef: 0,
+  follow: INITIAL_FOLLOW_STATE,
 });
 
 /** A checkpointed state from before the trend and the second actuator, completed with initial values. */
@@ -40,6 +47,7 @@ export function completeControllerState(state: Partial<ControllerState>): Contro
     integral: state.integral ?? 0,
     trend: { ...INITIAL_ENTROPY_TREND, ...state.trend },
     entropyCoef: typeof state.entropyCoef === 'number' ? state.entropyCoef : 0,
+    follow: { ...INITIAL_FOLLOW_STATE, ...state.follow },
   };
 }
 
@@ -107,12 +115,23 @@ export function decideTemperature(
       ? { ...common, temperature: tLow, shareScale: 1, halve: cfg.halveAboveTarget, saturation: 'low' }
       : { ...common, temperature: tHigh, shareScale: 1, halve: false, saturation: 'high' };
     if (controller.mode === 'bang-bang') return { decision, state: { ...state, trend } };
-    const c = updateEntropyCoef(controller, target, trend, state.entropyCoef);
+    const f = followStep(controller.follow, state.follow, target, trend, state.entropyCoef);
+    const c = updateEntropyCoef(controller, target, trend, f.coef, f.fast);
+    const lim = controller.coefLimit;
+    let integrator = c.coef;
+    let coef = c.coef;
+    if (f.fast) {
+      const raw = c.coef + f.fast.kick;
+      // Back-calculation: while the kick already drives lambda into its clip, the integrator does not
+      // move further that way (it would only wind up during the plant's lag).
+      if (Math.abs(raw) > lim && Math.sign(c.coef - f.coef) === Math.sign(raw)) integrator = f.coef;
+      coef = Math.min(lim, Math.max(-lim, integrator + f.fast.kick));
+    }
     // Saturated only when the second actuator, too, pushes the same way with all it has.
-    const pinned = c.saturated && (decision.saturation === 'high' ? c.coef > 0 : c.coef < 0);
+    const pinned = Math.abs(coef) >= lim - 1e-12 && (decision.saturation === 'high' ? coef > 0 : coef < 0);
     return {
-      decision: { ...decision, saturation: pinned ? decision.saturation : 'none', entropyCoef: c.coef },
-      state: { ...state, trend, entropyCoef: c.coef },
+      decision: { ...decision, saturation: pinned ? decision.saturation : 'none', entropyCoef: coef },
+      state: { ...state, trend, entropyCoef: integrator, follow: f.state },
     };
   }
   let integral = state.integral;

@@ -15,6 +15,7 @@
  */
 import type { ControllerConfig } from './config.js';
 import { type EntropyTrend, isClosing } from './entropy-trend.js';
+import { isClosingFast } from './retarget.js';
 
 export interface EntropyCoefDecision {
   /** lambda for this step's loss. */
@@ -33,20 +34,25 @@ export type EntropyCoefSettings = Pick<
 /**
  * lambda for the coming step, from the last one and the entropy trend including the last measurement
  * (lambda holds before any). Pure: the same inputs give the same output.
+ * @param fast after a set-point change (retarget.ts): a faster rate limit, and a closing test that
+ *   asks the entropy to close fast enough rather than merely to close
  */
 export function updateEntropyCoef(
   cfg: EntropyCoefSettings,
   target: number,
   trend: EntropyTrend,
   coef: number,
+  fast: { maxStep: number; horizon: number } | null = null,
 ): EntropyCoefDecision {
   const clip = (x: number, lim: number) => Math.min(lim, Math.max(-lim, x));
-  const closing = isClosing(trend, target, cfg.minProgress);
+  const closing = fast
+    ? isClosingFast(trend, target, fast.horizon)
+    : isClosing(trend, target, cfg.minProgress);
   let next = coef;
   if (!closing && trend.smoothed !== null) {
     const error = clip((target - trend.smoothed) / Math.max(target, 1e-2), 1);
     const beyond = Math.sign(error) * Math.max(0, Math.abs(error) - cfg.coefDeadband);
-    next = clip(coef + clip(cfg.coefGain * beyond, cfg.coefMaxStep), cfg.coefLimit);
+    next = clip(coef + clip(cfg.coefGain * beyond, fast?.maxStep ?? cfg.coefMaxStep), cfg.coefLimit);
   }
   return { coef: next, saturated: Math.abs(next) >= cfg.coefLimit - 1e-12, closing };
 }

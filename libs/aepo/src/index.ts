@@ -9,6 +9,7 @@ export * from './ports.js';
 export * from './records.js';
 export * from './reach.js';
 export * from './reinforce.js';
+export * from './retarget.js';
 export * from './rng.js';
 export * from './sampler.js';
 export * from './schedule.js';

@@ -117,8 +117,9 @@ export class Trainer {
     if (problems.length > 0) throw new Error(`invalid target schedule: ${problems.join('; ')}`);
     const fromStep = this.st.step + 1;
     this.st.targetOverride = { fromStep, schedule: structuredClone(schedule) };
-    // The integral term belongs to the old target's errors; lambda (the second actuator's operating
-    // point) carries over and moves on from there.
+    // The integral term belongs to the old target's errors. lambda (the second actuator's operating
+    // point) carries over; the 'dual' controller sees the jump of H* at the next step and follows it
+    // (retarget.ts), as it does a schedule's step.
     this.st.controller = { ...this.st.controller, integral: 0 };
     this.st.reach = { ...this.st.reach, missedSteps: 0, costlySteps: 0 };
     const event: TrainerEvent = {
