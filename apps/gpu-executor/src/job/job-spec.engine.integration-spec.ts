@@ -108,8 +108,8 @@ const TRAINER = "the trainer (libs/aepo's AlgorithmConfig; job-spec.carry.spec.t
 /** Leaves the engine does not run, and what does. */
 const NOT_RUN_BY_ENGINE: Record<string, string> = {
   base_model: "Load's model (the engine loads it by name)",
-  training_dataset_id: "the runner's dataset loader",
-  validation_dataset_id: "the runner's dataset loader",
+  training_dataset: "the runner's dataset loader",
+  validation_dataset: "the runner's dataset loader",
   algorithm: `${TRAINER}: it picks the advantages and which loss terms Train gets`,
   grader: "the runner's grader (libs/rewards)",
   labels: 'the API (ListJobs filters)',
